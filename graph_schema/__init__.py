@@ -1,0 +1,29 @@
+"""stratmap's domain model. Imports nothing else of the project."""
+from graph_schema.kinds import (
+    LEVEL,
+    STRATEGY_KINDS,
+    NodeKind,
+    Rel,
+    Scope,
+    Status,
+    is_valid_support,
+    scope_for_unit_depth,
+)
+from graph_schema.model import Node, Organisation, ParentRef, Person, Unit, Value
+
+__all__ = [
+    "LEVEL",
+    "STRATEGY_KINDS",
+    "Node",
+    "NodeKind",
+    "Organisation",
+    "ParentRef",
+    "Person",
+    "Rel",
+    "Scope",
+    "Status",
+    "Unit",
+    "Value",
+    "is_valid_support",
+    "scope_for_unit_depth",
+]

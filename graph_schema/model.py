@@ -1,0 +1,105 @@
+"""The domain model: frozen records that know nothing of GraphQL, HTTP or any database."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from graph_schema.kinds import NodeKind, Scope, Status
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class ParentRef(Frozen):
+    """A SUPPORTS link from the owning node to `id`; `weight` is its share of contribution."""
+
+    id: Id
+    weight: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+_KR_ONLY = ("start", "target", "current", "measure_unit")
+
+
+class Node(Frozen):
+    id: Id
+    kind: NodeKind
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    status: Status = Status.ACTIVE
+    period: str | None = None
+    description: str | None = None
+    effort: float | None = Field(default=None, ge=0.0)
+    owner: Id | None = None
+    unit: Id | None = None
+    co_owners: tuple[Id, ...] = ()
+    scope: Scope | None = None
+    start: float | None = None
+    target: float | None = None
+    current: float | None = None
+    measure_unit: str | None = None
+    parents: tuple[ParentRef, ...] = ()
+    depends_on: tuple[Id, ...] = ()
+    conflicts_with: tuple[Id, ...] = ()
+    expresses: tuple[Id, ...] = ()
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_specific_fields(self) -> "Node":
+        # Each check names the offending field so an importer can point at the exact cell.
+        if self.kind != NodeKind.KEY_RESULT:
+            for name in _KR_ONLY:
+                if getattr(self, name) is not None:
+                    raise ValueError(f"field '{name}' applies only to KeyResult, not {self.kind.value}")
+            if self.conflicts_with:
+                raise ValueError(f"field 'conflicts_with' applies only to KeyResult, not {self.kind.value}")
+        if self.scope is not None and self.kind != NodeKind.OBJECTIVE:
+            raise ValueError(f"field 'scope' applies only to Objective, not {self.kind.value}")
+        if self.depends_on and self.kind != NodeKind.INITIATIVE:
+            raise ValueError(f"field 'depends_on' applies only to Initiative, not {self.kind.value}")
+        if self.expresses and self.kind != NodeKind.BEHAVIOUR:
+            raise ValueError(f"field 'expresses' applies only to Behaviour, not {self.kind.value}")
+        seen: set[str] = set()
+        for ref in self.parents:
+            if ref.id in seen:
+                raise ValueError(f"field 'parents' names '{ref.id}' twice")
+            seen.add(ref.id)
+        return self
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the way from start to target a key result has come (None when not measurable)."""
+        if self.start is None or self.target is None or self.current is None or self.target == self.start:
+            return None
+        return (self.current - self.start) / (self.target - self.start)
+
+
+class Unit(Frozen):
+    """A company, department or team; `parent` gives the PART_OF tree."""
+
+    id: Id
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    parent: Id | None = None
+
+
+class Person(Frozen):
+    id: Id
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    email: str | None = None
+    unit: Id | None = None  # MEMBER_OF
+    leads: tuple[Id, ...] = ()  # LEADS
+    reports_to: Id | None = None  # REPORTS_TO
+    commits_to: tuple[Id, ...] = ()  # COMMITS_TO behaviours
+
+
+class Value(Frozen):
+    id: Id
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    description: str | None = None
+
+
+class Organisation(Frozen):
+    id: Id
+    name: str | None = None

@@ -1,0 +1,85 @@
+"""The embedded store's schema, as an ordered list of migrations keyed on PRAGMA user_version.
+
+Migration i (1-based) brings a database from user_version i-1 to i. Never edit a shipped
+migration: append a new one, so an older stratmap.db opens after an upgrade.
+"""
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the graph, the org and the alignment history, every row scoped by tenant.
+    """
+    CREATE TABLE tenant (
+        tenant  TEXT PRIMARY KEY,
+        version INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE node (
+        tenant       TEXT NOT NULL REFERENCES tenant(tenant) ON DELETE CASCADE,
+        id           TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        period       TEXT,
+        description  TEXT,
+        effort       REAL,
+        owner        TEXT,
+        unit         TEXT,
+        scope        TEXT,
+        start        REAL,
+        target       REAL,
+        current      REAL,
+        measure_unit TEXT,
+        source       TEXT,
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX node_source ON node(tenant, source);
+    -- Every outgoing link of a node: SUPPORTS (to a parent), DEPENDS_ON, CONFLICTS_WITH,
+    -- EXPRESSES, and co-ownership (CO_OWNS, src = node, dst = person). The target is not a
+    -- foreign key on purpose: a reference to a node that does not exist yet is kept (a
+    -- dangling parent) and resolves by itself when a later import brings that node.
+    CREATE TABLE link (
+        tenant TEXT NOT NULL,
+        src    TEXT NOT NULL,
+        rel    TEXT NOT NULL,
+        dst    TEXT NOT NULL,
+        weight REAL NOT NULL DEFAULT 1.0,
+        ord    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant, src, rel, dst),
+        FOREIGN KEY (tenant, src) REFERENCES node(tenant, id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE TABLE unit (
+        tenant TEXT NOT NULL REFERENCES tenant(tenant) ON DELETE CASCADE,
+        id     TEXT NOT NULL,
+        name   TEXT NOT NULL,
+        parent TEXT,
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE person (
+        tenant     TEXT NOT NULL REFERENCES tenant(tenant) ON DELETE CASCADE,
+        id         TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        email      TEXT,
+        unit       TEXT,
+        reports_to TEXT,
+        leads      TEXT NOT NULL DEFAULT '[]',
+        commits_to TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE value (
+        tenant      TEXT NOT NULL REFERENCES tenant(tenant) ON DELETE CASCADE,
+        id          TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        description TEXT,
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE history (
+        tenant   TEXT NOT NULL REFERENCES tenant(tenant) ON DELETE CASCADE,
+        seq      INTEGER NOT NULL,
+        at       TEXT NOT NULL,
+        label    TEXT,
+        version  INTEGER NOT NULL,
+        score    REAL,
+        payload  TEXT NOT NULL,
+        PRIMARY KEY (tenant, seq)
+    );
+    """,
+)

@@ -1,0 +1,185 @@
+"""The analysis engine: every analysis of DESIGN section 2, computed once per version.
+
+An `Engine` is immutable: built from one snapshot of the store (one version, one period), it
+computes each analysis the first time it is asked and keeps it. Readers never touch the store.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from graph_schema import NodeKind
+from service.engine import classify, coverage, dominators, overlap
+from service.engine.graph import INITIATIVE, KEY_RESULT, KINDS, CompactGraph, build_graph
+from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
+from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
+from service.store.base import GraphRows
+
+
+class UnknownNode(KeyError):
+    """The id names no node of this tenant."""
+
+
+class Engine:
+    def __init__(self, rows: GraphRows, period: str | None = None) -> None:
+        self.graph: CompactGraph = build_graph(rows, period)
+        self.version = rows.version
+        self.period = period
+
+    # -- the analyses, each memoised --------------------------------------------------
+    @cached_property
+    def _reach(self) -> classify.Reach:
+        return classify.trace(self.graph)
+
+    @property
+    def traced(self) -> np.ndarray:
+        return self._reach.traced
+
+    @cached_property
+    def gaps(self) -> list[Gap]:
+        return classify.classify(self.graph, self.traced)
+
+    @cached_property
+    def orphans(self) -> list[int]:
+        ids = self.graph.ids
+        return sorted((g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED), key=ids.__getitem__)
+
+    @cached_property
+    def unsupported(self) -> list[int]:
+        return coverage.unsupported(self.graph, self.traced).tolist()
+
+    @cached_property
+    def load_bearing(self) -> list[tuple[int, float]]:
+        return dominators.load_bearing(self.graph, self.traced)
+
+    @cached_property
+    def overlaps(self) -> list[Overlap]:
+        return overlap.overlaps(self.graph)
+
+    @cached_property
+    def _goal_reach(self) -> coverage.GoalReach:
+        return coverage.goal_reach(self.graph, self.traced)
+
+    @cached_property
+    def unit_focus(self) -> list[UnitFocus]:
+        return coverage.unit_focus(self.graph, self._goal_reach, self.traced)
+
+    @cached_property
+    def by_goal(self) -> list[tuple[int, float, float | None]]:
+        return coverage.by_goal(self.graph, self._goal_reach, self.traced)
+
+    @cached_property
+    def _scores(self) -> tuple[coverage.Score, dict[str, coverage.Score]]:
+        return coverage.scores(self.graph, self.traced)
+
+    @property
+    def score(self) -> float | None:
+        return self._scores[0].score
+
+    @property
+    def by_unit(self) -> dict[str, coverage.Score]:
+        return self._scores[1]
+
+    @cached_property
+    def unowned(self) -> list[int]:
+        g = self.graph
+        return sorted((i for i in np.flatnonzero(g.active).tolist() if g.owner[i] is None), key=g.ids.__getitem__)
+
+    @cached_property
+    def conflicts(self) -> list[tuple[int, int]]:
+        """Declared tensions between traced key results owned by different units."""
+        g, t = self.graph, self.traced
+        pairs: set[tuple[int, int]] = set()
+        for a, b in g.conflicts_with:
+            if a == b or not (t[a] and t[b]) or g.kind[a] != KEY_RESULT or g.kind[b] != KEY_RESULT:
+                continue
+            if g.unit[a] is not None and g.unit[b] is not None and g.unit[a] != g.unit[b]:
+                pairs.add(tuple(sorted((a, b), key=g.ids.__getitem__)))  # type: ignore[arg-type]
+        return sorted(pairs, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+
+    @cached_property
+    def risky_dependencies(self) -> list[tuple[int, int]]:
+        """Traced work that depends on active work which does not trace to the vision."""
+        g, t = self.graph, self.traced
+        found = [
+            (a, b) for a, b in g.depends_on
+            if t[a] and g.kind[a] == INITIATIVE and g.active[b] and not t[b]
+        ]
+        return sorted(found, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+
+    @cached_property
+    def invalid_links(self) -> list[tuple[int, int]]:
+        """SUPPORTS links that break the level rules: reported, never followed."""
+        g = self.graph
+        bad = ~g.e_valid & g.active[g.e_child]
+        pairs = list(zip(g.e_child[bad].tolist(), g.e_parent[bad].tolist()))
+        return sorted(pairs, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+
+    @cached_property
+    def _line_of_sight(self) -> LineOfSightIndex:
+        return LineOfSightIndex(self.graph, self.traced, self._reach.depth, self.gaps)
+
+    def analyse_all(self) -> None:
+        """Compute every memoised analysis now (used before serving, and by the benchmark)."""
+        for name in ("gaps", "orphans", "unsupported", "load_bearing", "overlaps", "unit_focus", "by_goal",
+                     "_scores", "unowned", "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight"):
+            getattr(self, name)
+
+    # -- lookups ------------------------------------------------------------------------
+    def index_of(self, node_id: str) -> int:
+        try:
+            return self.graph.index[node_id]
+        except KeyError:
+            raise UnknownNode(node_id) from None
+
+    def line_of_sight(self, node_id: str, max_paths: int = MAX_PATHS) -> LineOfSight:
+        return self._line_of_sight.of(self.index_of(node_id), max_paths)
+
+    def unit_initiatives(self, unit_id: str) -> list[int]:
+        """Active initiatives owned by the unit or by any unit below it."""
+        g = self.graph
+        inside = {unit_id}
+        changed = True
+        while changed:  # the unit tree is small: a fixpoint over it is cheap and cycle-safe
+            changed = False
+            for u, parent in g.unit_parent.items():
+                if parent in inside and u not in inside:
+                    inside.add(u)
+                    changed = True
+        live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
+        return sorted((i for i in live if g.unit[i] in inside), key=g.ids.__getitem__)
+
+    def counts(self) -> dict[str, Any]:
+        g, t = self.graph, self.traced
+        by_kind = {
+            k.value: {"active": int((g.active & (g.kind == code)).sum()), "traced": int((t & (g.kind == code)).sum())}
+            for code, k in enumerate(KINDS)
+        }
+        untraced = int((g.active & ~t).sum())
+        in_gaps = sum(len(gap.members) for gap in self.gaps)
+        return {
+            "nodes": g.n,
+            "active": int(g.active.sum()),
+            "traced": int(t.sum()),
+            "untraced": untraced,
+            "stranded": untraced - in_gaps,
+            "byKind": by_kind,
+            "gaps": len(self.gaps),
+            "middleManagementGaps": sum(1 for gap in self.gaps if gap.middle_management),
+            "orphans": len(self.orphans),
+            "orphanedInitiatives": sum(1 for i in self.orphans if g.kind[i] == INITIATIVE),
+            "unsupported": len(self.unsupported),
+            "loadBearing": len(self.load_bearing),
+            "ownershipOverlaps": len(self.overlaps),
+            "pulledUnits": sum(1 for f in self.unit_focus if f.pulled),
+            "unowned": len(self.unowned),
+            "conflicts": len(self.conflicts),
+            "riskyDependencies": len(self.risky_dependencies),
+            "invalidLinks": len(self.invalid_links),
+        }
+
+
+def kind_of(engine: Engine, i: int) -> NodeKind:
+    return KINDS[int(engine.graph.kind[i])]

@@ -1,0 +1,174 @@
+"""The store's rows turned into compact arrays: integer node indices and CSR adjacency.
+
+Everything the analyses need is here, built once per (version, period) in O(V + E).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from graph_schema import LEVEL, NodeKind, Rel, Scope, Status, scope_for_unit_depth
+from service.store.base import GraphRows
+from service.store.records import CO_OWNS
+
+KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
+KIND_CODE: dict[str, int] = {k.value: i for i, k in enumerate(KINDS)}
+LEVEL_BY_CODE = np.array([LEVEL[k] for k in KINDS], dtype=np.int8)
+VISION = KIND_CODE[NodeKind.VISION.value]
+GOAL = KIND_CODE[NodeKind.GOAL.value]
+OBJECTIVE = KIND_CODE[NodeKind.OBJECTIVE.value]
+KEY_RESULT = KIND_CODE[NodeKind.KEY_RESULT.value]
+INITIATIVE = KIND_CODE[NodeKind.INITIATIVE.value]
+NESTING_CODES = np.array([OBJECTIVE, INITIATIVE], dtype=np.int8)
+
+
+def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """indptr/indices of the adjacency src -> dst over n nodes (a stable counting sort)."""
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, dst[order].astype(np.int32, copy=False)
+
+
+def sparse(n: int, src: np.ndarray, dst: np.ndarray) -> csr_matrix:
+    return csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
+
+
+@dataclass
+class CompactGraph:
+    n: int
+    ids: list[str]
+    index: dict[str, int]
+    kind: np.ndarray  # int8 kind code
+    active: np.ndarray  # bool: active and inside the period
+    status: list[str]
+    titles: list[str]
+    owner: list[str | None]
+    unit: list[str | None]
+    scope: list[str | None]  # declared or derived from the unit tree (objectives only)
+    work: np.ndarray  # float64: an initiative's effort, 1 where not given; 0 for other kinds
+    # SUPPORTS links whose parent exists: child, parent, weight, valid (respects the levels)
+    e_child: np.ndarray
+    e_parent: np.ndarray
+    e_weight: np.ndarray
+    e_valid: np.ndarray
+    # parent ids that name no node, per child index
+    dangling: dict[int, list[str]]
+    support_links: np.ndarray  # int32: SUPPORTS links per node, dangling ones included
+    # live edges: valid, both ends active (the only ones any analysis follows)
+    up_ptr: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    up_idx: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    up_w: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    down_ptr: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    down_idx: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    live_child: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    live_parent: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    depends_on: list[tuple[int, int]] = field(default_factory=list)
+    conflicts_with: list[tuple[int, int]] = field(default_factory=list)
+    co_owners: dict[int, list[str]] = field(default_factory=dict)
+    unit_parent: dict[str, str | None] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)
+    person_unit: dict[str, str | None] = field(default_factory=dict)
+    person_names: dict[str, str] = field(default_factory=dict)
+    version: int = 0
+    period: str | None = None
+
+
+def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    for start in unit_parent:
+        chain: list[str] = []
+        u: str | None = start
+        while u is not None and u not in depth and u not in chain:
+            chain.append(u)
+            u = unit_parent.get(u)
+        base = depth.get(u, -1) if u is not None and u in depth else -1
+        for offset, name in enumerate(reversed(chain)):
+            depth[name] = base + 1 + offset
+    return depth
+
+
+def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
+    nodes = rows.nodes
+    n = len(nodes)
+    ids = [r.id for r in nodes]
+    index = {node_id: i for i, node_id in enumerate(ids)}
+    kind = np.fromiter((KIND_CODE[r.kind] for r in nodes), dtype=np.int8, count=n)
+    active_status = Status.ACTIVE.value
+    active = np.fromiter(
+        (r.status == active_status and (period is None or r.period is None or r.period == period) for r in nodes),
+        dtype=bool, count=n,
+    )
+    effort = np.fromiter((r.effort if r.effort is not None else 1.0 for r in nodes), dtype=np.float64, count=n)
+    work = np.where(kind == INITIATIVE, effort, 0.0)
+
+    unit_parent = {u.id: u.parent for u in rows.units}
+    depths = _unit_depths(unit_parent)
+    scope: list[str | None] = []
+    for r in nodes:
+        if r.kind != NodeKind.OBJECTIVE.value:
+            scope.append(None)
+        elif r.scope is not None:
+            scope.append(r.scope)
+        elif r.unit is not None and r.unit in depths:
+            scope.append(scope_for_unit_depth(depths[r.unit]).value)
+        else:
+            scope.append(None)
+
+    sup_c: list[int] = []
+    sup_p: list[int] = []
+    sup_w: list[float] = []
+    dangling: dict[int, list[str]] = {}
+    support_links = np.zeros(n, dtype=np.int32)
+    depends: list[tuple[int, int]] = []
+    conflicts: list[tuple[int, int]] = []
+    co_owners: dict[int, list[str]] = {}
+    supports = Rel.SUPPORTS.value
+    for link in rows.links:
+        c = index[link.src]
+        if link.rel == supports:
+            support_links[c] += 1
+            p = index.get(link.dst)
+            if p is None:
+                dangling.setdefault(c, []).append(link.dst)
+            else:
+                sup_c.append(c)
+                sup_p.append(p)
+                sup_w.append(link.weight)
+        elif link.rel == Rel.DEPENDS_ON.value:
+            if (p := index.get(link.dst)) is not None:
+                depends.append((c, p))
+        elif link.rel == Rel.CONFLICTS_WITH.value:
+            if (p := index.get(link.dst)) is not None:
+                conflicts.append((c, p))
+        elif link.rel == CO_OWNS:
+            co_owners.setdefault(c, []).append(link.dst)
+
+    e_child = np.array(sup_c, dtype=np.int32)
+    e_parent = np.array(sup_p, dtype=np.int32)
+    e_weight = np.array(sup_w, dtype=np.float64)
+    ck, pk = kind[e_child], kind[e_parent]
+    e_valid = (LEVEL_BY_CODE[ck] > LEVEL_BY_CODE[pk]) | ((ck == pk) & np.isin(ck, NESTING_CODES))
+
+    g = CompactGraph(
+        n=n, ids=ids, index=index, kind=kind, active=active, status=[r.status for r in nodes],
+        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=[r.unit for r in nodes],
+        scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
+        dangling=dangling, support_links=support_links, depends_on=depends, conflicts_with=conflicts,
+        co_owners=co_owners, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
+        person_unit={p.id: p.unit for p in rows.people}, person_names={p.id: p.name for p in rows.people},
+        version=rows.version, period=period,
+    )
+    live = e_valid & active[e_child] & active[e_parent]
+    g.live_child, g.live_parent = e_child[live], e_parent[live]
+    order = np.argsort(g.live_child, kind="stable")
+    g.up_ptr, g.up_idx = csr(n, g.live_child, g.live_parent)
+    g.up_w = e_weight[live][order]
+    g.down_ptr, g.down_idx = csr(n, g.live_parent, g.live_child)
+    return g
+
+
+def is_middle_management_scope(scope: str | None) -> bool:
+    return scope in (Scope.DEPARTMENT.value, Scope.TEAM.value)

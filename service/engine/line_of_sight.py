@@ -1,0 +1,83 @@
+"""Line of sight: the paths from a node up to a vision, shortest first, or where they break.
+
+Paths are enumerated best-first with the exact distance to the nearest vision as heuristic
+(the BFS depth computed once per version), so every expansion lies on a shortest completion
+and the work is bounded by the answer, not by the graph.
+"""
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from service.engine.graph import CompactGraph
+from service.engine.results import Gap, GapChain, LineOfSight, Path
+
+MAX_PATHS = 100
+_EXPANSION_BUDGET = 50  # per requested path: guards against pathological simple-path searches
+
+
+class LineOfSightIndex:
+    def __init__(self, g: CompactGraph, traced: np.ndarray, depth: np.ndarray, gaps: list[Gap]) -> None:
+        self.g = g
+        self.traced = traced.tolist()
+        self.depth = depth.tolist()
+        self.ptr = g.up_ptr.tolist()
+        self.idx = g.up_idx.tolist()
+        self.w = g.up_w.tolist()
+        self.active = g.active.tolist()
+        self.gap_of: dict[int, Gap] = {m: gap for gap in gaps for m in gap.members}
+
+    def of(self, node: int, max_paths: int = MAX_PATHS) -> LineOfSight:
+        if not self.active[node]:
+            return LineOfSight(node, False, False, [], False, [])
+        if self.traced[node]:
+            paths, truncated = self._paths(node, max_paths)
+            return LineOfSight(node, True, True, paths, truncated, [])
+        return LineOfSight(node, False, True, [], False, self._breaks(node))
+
+    def _paths(self, start: int, max_paths: int) -> tuple[list[Path], bool]:
+        ptr, idx, w, depth, traced = self.ptr, self.idx, self.w, self.depth, self.traced
+        heap: list[tuple[int, int, tuple[int, ...], float]] = [(depth[start], 0, (start,), 1.0)]
+        out: list[Path] = []
+        tie = 0
+        budget = _EXPANSION_BUDGET * max_paths
+        while heap and budget > 0:
+            _, _, path, strength = heapq.heappop(heap)
+            budget -= 1
+            last = path[-1]
+            if depth[last] == 0:
+                out.append(Path(list(path), strength))
+                if len(out) == max_paths:
+                    return out, bool(heap)
+                continue
+            for k in range(ptr[last], ptr[last + 1]):
+                p = idx[k]
+                if traced[p] and p not in path:
+                    tie += 1
+                    heapq.heappush(heap, (len(path) + depth[p], tie, path + (p,), strength * w[k]))
+        return out, bool(heap)
+
+    def _breaks(self, start: int) -> list[GapChain]:
+        """The partial chains from an untraced node up to each gap it hangs below."""
+        ptr, idx, traced, active = self.ptr, self.idx, self.traced, self.active
+        came: dict[int, int] = {start: -1}
+        queue = deque([start])
+        found: list[GapChain] = []
+        seen_gaps: set[int] = set()
+        while queue:
+            v = queue.popleft()
+            gap = self.gap_of.get(v)
+            if gap is not None and gap.break_point not in seen_gaps:
+                seen_gaps.add(gap.break_point)
+                chain = [v]
+                while came[chain[-1]] != -1:
+                    chain.append(came[chain[-1]])
+                found.append(GapChain(gap, chain[::-1]))
+            for k in range(ptr[v], ptr[v + 1]):
+                p = idx[k]
+                if active[p] and not traced[p] and p not in came:
+                    came[p] = v
+                    queue.append(p)
+        return found

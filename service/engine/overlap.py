@@ -1,0 +1,77 @@
+"""Ownership overlaps: shared ownership across units, and near-duplicate sibling work.
+
+Near-identical titles are found without comparing every pair of siblings: if two token sets
+have Jaccard >= 0.8, each loses at most a quarter of its tokens to reach their intersection, so
+every such pair shares a key "(parent, kind, token set minus up to that many tokens)". The keys
+per node depend only on its title's length, so the pass stays linear in the number of nodes.
+"""
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+from service.engine.graph import CompactGraph
+from service.engine.results import Overlap
+
+THRESHOLD = 0.8
+_MAX_DROP = 3  # titles longer than 15 tokens only get keys with up to 3 tokens dropped
+_STOP = frozenset(
+    "a an and are as at be by for from in into is it of on or our the to with we this that will our per via".split()
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def tokens(title: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(title.lower()) if w not in _STOP)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _keys(words: frozenset[str]) -> list[tuple[str, ...]]:
+    ordered = tuple(sorted(words))
+    drop = min(len(ordered) // 4, _MAX_DROP)
+    return [sub for k in range(len(ordered) - drop, len(ordered) + 1) for sub in combinations(ordered, k)]
+
+
+def overlaps(g: CompactGraph) -> list[Overlap]:
+    found: list[Overlap] = []
+    for i, co in sorted(g.co_owners.items(), key=lambda t: g.ids[t[0]]):
+        if not g.active[i]:
+            continue
+        primary = g.unit[i] or g.person_unit.get(g.owner[i] or "")
+        units = {primary} | {c if c in g.unit_parent else g.person_unit.get(c) for c in co}
+        units.discard(None)
+        if len(units) >= 2:
+            found.append(Overlap("CO_OWNERS", [i], sorted(u for u in units if u is not None)))
+
+    buckets: dict[tuple[int, int, tuple[str, ...]], list[int]] = {}
+    words: dict[int, frozenset[str]] = {}
+    eligible = g.active[g.e_child] & g.active[g.e_parent]
+    for c, p in zip(g.e_child[eligible].tolist(), g.e_parent[eligible].tolist()):
+        if g.unit[c] is None:
+            continue
+        w = words.get(c)
+        if w is None:
+            w = words[c] = tokens(g.titles[c])
+        for key in _keys(w):
+            buckets.setdefault((p, int(g.kind[c]), key), []).append(c)
+    pairs: dict[tuple[int, int], tuple[int, float]] = {}
+    for (parent, _, _), members in buckets.items():
+        if len(members) < 2:
+            continue
+        for a, b in combinations(sorted(set(members)), 2):
+            if g.unit[a] == g.unit[b] or (a, b) in pairs:
+                continue
+            sim = jaccard(words[a], words[b])
+            if sim >= THRESHOLD:
+                pairs[(a, b)] = (parent, sim)
+    for (a, b), (parent, sim) in pairs.items():
+        x, y = sorted((a, b), key=g.ids.__getitem__)
+        found.append(Overlap("DUPLICATE_TITLE", [x, y], sorted({g.unit[x], g.unit[y]}), parent, round(sim, 3)))  # type: ignore[arg-type]
+    found.sort(key=lambda o: (o.type, [g.ids[i] for i in o.nodes]))
+    return found
+

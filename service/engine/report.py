@@ -1,0 +1,89 @@
+"""The engine's findings as one JSON-ready object with stable keys (ids, never only titles)."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.engine.engine import Engine, kind_of
+from service.engine.results import Gap, LineOfSight
+
+
+def node_ref(engine: Engine, i: int) -> dict[str, Any]:
+    g = engine.graph
+    return {"id": g.ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i],
+            "owner": g.owner[i], "unit": g.unit[i]}
+
+
+def gap_json(engine: Engine, gap: Gap, *, with_stranded: bool = True) -> dict[str, Any]:
+    g = engine.graph
+    bp = gap.break_point
+    out: dict[str, Any] = {
+        "breakPoint": g.ids[bp],
+        "kind": kind_of(engine, bp).value,
+        "title": g.titles[bp],
+        "reason": gap.reason.value,
+        "members": [g.ids[m] for m in gap.members],
+        "danglingRefs": list(gap.dangling_refs),
+        "inactiveParents": [g.ids[p] for p in gap.inactive_parents],
+        "strandedNodes": len(gap.stranded),
+        "strandedWork": gap.stranded_work,
+        "middleManagement": gap.middle_management,
+        "owner": g.owner[bp],
+        "unit": g.unit[bp],
+    }
+    if with_stranded:
+        out["stranded"] = [g.ids[s] for s in gap.stranded]
+    return out
+
+
+def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
+    g = engine.graph
+    return {
+        "node": node_ref(engine, los.node),
+        "active": los.active,
+        "traced": los.traced,
+        "truncated": los.truncated,
+        "paths": [{"strength": p.strength, "steps": [node_ref(engine, s) for s in p.steps]} for p in los.paths],
+        "breaks": [
+            {"gap": g.ids[c.gap.break_point], "reason": c.gap.reason.value,
+             "chain": [node_ref(engine, s) for s in c.chain]}
+            for c in los.gaps
+        ],
+    }
+
+
+def analysis_json(engine: Engine) -> dict[str, Any]:
+    g = engine.graph
+    ids = g.ids
+    overall = engine._scores[0]
+    return {
+        "version": engine.version,
+        "period": engine.period,
+        "score": overall.score,
+        "work": overall.work,
+        "tracedWork": overall.traced_work,
+        "counts": engine.counts(),
+        "gaps": [gap_json(engine, gap) for gap in engine.gaps],
+        "orphans": [node_ref(engine, i) for i in engine.orphans],
+        "unsupported": [node_ref(engine, i) for i in engine.unsupported],
+        "loadBearing": [{"id": ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i], "work": w}
+                        for i, w in engine.load_bearing],
+        "ownershipOverlaps": [
+            {"type": o.type, "nodes": [ids[i] for i in o.nodes], "units": o.units,
+             "parent": ids[o.parent] if o.parent is not None else None, "similarity": o.similarity}
+            for o in engine.overlaps
+        ],
+        "unitFocus": [
+            {"unit": f.unit, "focus": f.focus, "tracedWork": f.traced_work, "pulled": f.pulled,
+             "goals": [{"goal": ids[goal], "share": share} for goal, share in f.goals]}
+            for f in engine.unit_focus
+        ],
+        "unowned": [node_ref(engine, i) for i in engine.unowned],
+        "conflicts": [{"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]} for a, b in engine.conflicts],
+        "riskyDependencies": [{"node": ids[a], "dependsOn": ids[b]} for a, b in engine.risky_dependencies],
+        "invalidLinks": [{"child": ids[c], "parent": ids[p], "childKind": kind_of(engine, c).value,
+                          "parentKind": kind_of(engine, p).value} for c, p in engine.invalid_links],
+        "byUnit": [{"unit": u, "name": g.unit_names.get(u), "score": s.score, "work": s.work,
+                    "tracedWork": s.traced_work} for u, s in engine.by_unit.items()],
+        "byGoal": [{"goal": ids[goal], "title": g.titles[goal], "tracedWork": w, "share": share}
+                   for goal, w, share in engine.by_goal],
+    }

@@ -1,0 +1,114 @@
+"""The one storage protocol every backend implements, and the plain records it moves.
+
+`read_graph` returns flat tuples rather than domain models: the engine turns a million rows
+into arrays, and building a million validated models first would cost more than the analysis.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from graph_schema import Node, Person, Unit, Value
+
+
+class NodeRow(NamedTuple):
+    id: str
+    kind: str
+    title: str
+    status: str
+    period: str | None
+    description: str | None
+    effort: float | None
+    owner: str | None
+    unit: str | None
+    scope: str | None
+    start: float | None
+    target: float | None
+    current: float | None
+    measure_unit: str | None
+    source: str | None
+
+
+class LinkRow(NamedTuple):
+    """An outgoing link of node `src`; for SUPPORTS, `dst` is the parent (which may not exist)."""
+
+    src: str
+    rel: str
+    dst: str
+    weight: float
+    ord: int
+
+
+@dataclass(frozen=True)
+class GraphRows:
+    version: int
+    nodes: list[NodeRow]
+    links: list[LinkRow]
+    units: list[Unit]
+    people: list[Person]
+    values: list[Value]
+
+
+@dataclass
+class ChangeSet:
+    """What one import or mutation writes. `nodes` may be a generator: it is consumed once.
+
+    `prune_source`: after the upserts, delete the nodes recorded with this source that the
+    change set did not mention (an import that no longer lists them).
+    """
+
+    nodes: Iterable[Node] = ()
+    units: Sequence[Unit] = ()
+    people: Sequence[Person] = ()
+    values: Sequence[Value] = ()
+    delete_ids: Sequence[str] = ()
+    prune_source: str | None = None
+
+
+@dataclass
+class ApplyResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    org_changed: int = 0
+    version: int = 0
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed or self.org_changed)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "removed": len(self.removed),
+            "orgChanged": self.org_changed,
+            "version": self.version,
+            "dryRun": self.dry_run,
+        }
+
+
+class StoreError(Exception):
+    """Root of every storage failure; the message is meant for the user."""
+
+
+class GraphStore(Protocol):
+    def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult: ...
+
+    def read_graph(self, tenant: str) -> GraphRows: ...
+
+    def version(self, tenant: str) -> int: ...
+
+    def get(self, tenant: str, ids: Sequence[str]) -> list[Node]: ...
+
+    def tenants(self) -> list[str]: ...
+
+    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int: ...
+
+    def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,235 @@
+"""The embedded default store: one SQLite file, WAL, every write one transaction."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from graph_schema import Node, Person, Unit, Value
+from graph_schema.sqlite_ddl import MIGRATIONS
+from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
+from service.store.records import node_to_rows, rows_to_node
+
+BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
+_NODE_COLS = ", ".join(NodeRow._fields)
+_NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
+_NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
+
+
+def _batches(items: Any, size: int = BATCH) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = str(path)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one transaction.
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        current = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} was written by a newer stratmap (schema {current}, this one knows {len(MIGRATIONS)})"
+            )
+        for number in range(current + 1, len(MIGRATIONS) + 1):
+            script = MIGRATIONS[number - 1]
+            # executescript commits first; the BEGIN inside keeps each migration atomic.
+            self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- writes -------------------------------------------------------------------------
+    def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
+        db = self._db
+        result = ApplyResult(dry_run=dry_run)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR IGNORE INTO tenant(tenant, version) VALUES (?, 0)", (tenant,))
+            self._apply_org(tenant, changes, result)
+            prune = changes.prune_source is not None
+            if prune:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS seen(id TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM temp.seen")
+            for batch in _batches(changes.nodes):
+                self._apply_nodes(tenant, batch, result)
+                if prune:
+                    db.executemany("INSERT OR IGNORE INTO temp.seen VALUES (?)", [(n.id,) for n in batch])
+            for batch in _batches(changes.delete_ids):
+                slots = ",".join("?" * len(batch))
+                rows = db.execute(
+                    f"DELETE FROM node WHERE tenant = ? AND id IN ({slots}) RETURNING id", (tenant, *batch)
+                ).fetchall()
+                result.removed.extend(r[0] for r in rows)
+            if prune:
+                rows = db.execute(
+                    "DELETE FROM node WHERE tenant = ? AND source = ? AND id NOT IN (SELECT id FROM temp.seen)"
+                    " RETURNING id",
+                    (tenant, changes.prune_source),
+                ).fetchall()
+                result.removed.extend(r[0] for r in rows)
+            version = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()[0]
+            if result.changed:
+                version += 1
+                db.execute("UPDATE tenant SET version = ? WHERE tenant = ?", (version, tenant))
+            result.version = version
+            db.execute("ROLLBACK" if dry_run else "COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        result.removed.sort()
+        return result
+
+    def _apply_nodes(self, tenant: str, batch: list[Node], result: ApplyResult) -> None:
+        db = self._db
+        ids = [n.id for n in batch]
+        slots = ",".join("?" * len(ids))
+        existing = {
+            r[0]: NodeRow(*r)
+            for r in db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})", (tenant, *ids))
+        }
+        old_links: dict[str, set[LinkRow]] = {}
+        for r in db.execute(
+            f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})", (tenant, *ids)
+        ):
+            old_links.setdefault(r[0], set()).add(LinkRow(*r))
+        for node in batch:
+            row, links = node_to_rows(node)
+            before = existing.get(node.id)
+            if before == row and old_links.get(node.id, set()) == set(links):
+                result.unchanged += 1
+                continue
+            (result.updated if before is not None else result.created).append(node.id)
+            db.execute(
+                f"INSERT INTO node(tenant, {_NODE_COLS}) VALUES (?, {_NODE_SLOTS})"
+                f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE}",
+                (tenant, *row),
+            )
+            db.execute("DELETE FROM link WHERE tenant = ? AND src = ?", (tenant, node.id))
+            db.executemany(
+                "INSERT INTO link(tenant, src, rel, dst, weight, ord) VALUES (?, ?, ?, ?, ?, ?)",
+                [(tenant, *link) for link in links],
+            )
+
+    def _apply_org(self, tenant: str, changes: ChangeSet, result: ApplyResult) -> None:
+        tables: list[tuple[str, tuple[str, ...], Sequence[Any]]] = [
+            ("unit", ("id", "name", "parent"), [(u.id, u.name, u.parent) for u in changes.units]),
+            (
+                "person",
+                ("id", "name", "email", "unit", "reports_to", "leads", "commits_to"),
+                [
+                    (p.id, p.name, p.email, p.unit, p.reports_to, json.dumps(list(p.leads)), json.dumps(list(p.commits_to)))
+                    for p in changes.people
+                ],
+            ),
+            ("value", ("id", "name", "description"), [(v.id, v.name, v.description) for v in changes.values]),
+        ]
+        for table, cols, rows in tables:
+            col_list = ", ".join(cols)
+            for row in rows:
+                before = self._db.execute(
+                    f"SELECT {col_list} FROM {table} WHERE tenant = ? AND id = ?", (tenant, row[0])
+                ).fetchone()
+                if before == row:
+                    continue
+                result.org_changed += 1
+                self._db.execute(f"INSERT OR REPLACE INTO {table}(tenant, {col_list}) VALUES (?, {', '.join('?' * len(cols))})", (tenant, *row))
+
+    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR IGNORE INTO tenant(tenant, version) VALUES (?, 0)", (tenant,))
+            version = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()[0]
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE tenant = ?", (tenant,)).fetchone()[0]
+            db.execute(
+                "INSERT INTO history(tenant, seq, at, label, version, score, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (tenant, seq, datetime.now(timezone.utc).isoformat(timespec="seconds"), label, version, score,
+                 json.dumps(payload, sort_keys=True)),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return int(seq)
+
+    # -- reads --------------------------------------------------------------------------
+    def version(self, tenant: str) -> int:
+        row = self._db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def tenants(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT tenant FROM tenant ORDER BY tenant")]
+
+    def read_graph(self, tenant: str) -> GraphRows:
+        db = self._db
+        db.execute("BEGIN")  # one read transaction: nodes, links and version agree
+        try:
+            row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
+            nodes = [NodeRow(*r) for r in db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ?", (tenant,))]
+            links = [
+                LinkRow(*r)
+                for r in db.execute("SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?", (tenant,))
+            ]
+            units = [
+                Unit(id=r[0], name=r[1], parent=r[2])
+                for r in db.execute("SELECT id, name, parent FROM unit WHERE tenant = ? ORDER BY id", (tenant,))
+            ]
+            people = [
+                Person(id=r[0], name=r[1], email=r[2], unit=r[3], reports_to=r[4],
+                       leads=tuple(json.loads(r[5])), commits_to=tuple(json.loads(r[6])))
+                for r in db.execute(
+                    "SELECT id, name, email, unit, reports_to, leads, commits_to FROM person WHERE tenant = ? ORDER BY id",
+                    (tenant,),
+                )
+            ]
+            values = [
+                Value(id=r[0], name=r[1], description=r[2])
+                for r in db.execute("SELECT id, name, description FROM value WHERE tenant = ? ORDER BY id", (tenant,))
+            ]
+        finally:
+            db.execute("COMMIT")
+        return GraphRows(int(row[0]) if row else 0, nodes, links, units, people, values)
+
+    def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
+        found: list[Node] = []
+        for batch in _batches(ids):
+            slots = ",".join("?" * len(batch))
+            rows = {r[0]: NodeRow(*r) for r in self._db.execute(
+                f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})", (tenant, *batch))}
+            links: dict[str, list[LinkRow]] = {}
+            for r in self._db.execute(
+                f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})", (tenant, *batch)
+            ):
+                links.setdefault(r[0], []).append(LinkRow(*r))
+            found.extend(rows_to_node(rows[i], links.get(i, [])) for i in batch if i in rows)
+        return found
+
+    def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT seq, at, label, version, score, payload FROM history WHERE tenant = ? ORDER BY seq DESC LIMIT ?",
+            (tenant, -1 if last is None else last),
+        ).fetchall()
+        return [
+            {"seq": r[0], "at": r[1], "label": r[2], "version": r[3], "score": r[4], **json.loads(r[5])}
+            for r in reversed(rows)
+        ]
+
+    def close(self) -> None:
+        self._db.close()
