@@ -11,7 +11,8 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Ids such as 1042 arrive as numbers from YAML and spreadsheets: they are ids all the same.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 class ParentRef(Frozen):

@@ -135,7 +135,10 @@ class Engine:
             raise UnknownNode(node_id) from None
 
     def line_of_sight(self, node_id: str, max_paths: int = MAX_PATHS) -> LineOfSight:
-        return self._line_of_sight.of(self.index_of(node_id), max_paths)
+        return self.line_of_sight_at(self.index_of(node_id), max_paths)
+
+    def line_of_sight_at(self, index: int, max_paths: int = MAX_PATHS) -> LineOfSight:
+        return self._line_of_sight.of(index, max_paths)
 
     def unit_initiatives(self, unit_id: str) -> list[int]:
         """Active initiatives owned by the unit or by any unit below it."""

@@ -45,6 +45,7 @@ def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
         "paths": [{"strength": p.strength, "steps": [node_ref(engine, s) for s in p.steps]} for p in los.paths],
         "breaks": [
             {"gap": g.ids[c.gap.break_point], "reason": c.gap.reason.value,
+             "danglingRefs": list(c.gap.dangling_refs), "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],
              "chain": [node_ref(engine, s) for s in c.chain]}
             for c in los.gaps
         ],

@@ -1,0 +1,30 @@
+"""What every importer produces: validated records, with the nodes re-readable as a stream."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from graph_schema import Node, Person, Unit, Value
+
+
+@dataclass
+class ParsedImport:
+    file: str
+    source: str
+    organisation: str | None
+    node_count: int
+    # A fresh iterator over the validated nodes each call: a large CSV is read again rather than
+    # held in memory, so memory grows with the number of ids, not with the file.
+    nodes: Callable[[], Iterator[Node]]
+    units: list[Unit] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+
+
+def pydantic_field(loc: tuple[int | str, ...]) -> str | None:
+    names = [p for p in loc if isinstance(p, str)]
+    return names[0] if names else None
+
+
+def clean_message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")

@@ -1,0 +1,196 @@
+"""The `stratmap` command line. Exit codes: 0 ok, 1 a --fail-under threshold failed, 2 bad input."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+import importers
+from graph_schema import Node
+from importers.load import load
+from service.bootstrap import default_tenant, open_store
+from service.engine.engine import Engine, UnknownNode
+from service.engine.report import analysis_json, line_of_sight_json
+from service.cli.render import line_of_sight_tree, pct, render_analysis
+from service.settings import Settings
+from service.store.base import GraphStore, StoreError
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+out = Console()
+err = Console(stderr=True)
+
+
+class BadInput(click.ClickException):
+    exit_code = 2
+
+
+def db_option(f: Any) -> Any:
+    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).")(f)
+
+
+def tenant_option(f: Any) -> Any:
+    return click.option("--tenant", default=None, help="Organisation to use (default: the only one stored, else 'default').")(f)
+
+
+def _store(db: Path | None) -> GraphStore:
+    try:
+        return open_store(Settings(), db=db)
+    except StoreError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def _progress(nodes: Iterable[Node], total: int) -> Iterator[Node]:
+    if not err.is_terminal or total < 2000:  # a bar is noise for small files and in pipes
+        yield from nodes
+        return
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("import", total=total)
+        for i, node in enumerate(nodes, start=1):
+            yield node
+            if i % 500 == 0 or i == total:
+                bar.update(task, completed=i)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """stratmap: how strategy cascades into work, and where it does not."""
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default=None, help="Default: from the file name.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the file no longer has.")
+@click.option("--source", default=None, help="Source name recorded on each node (default: the file name).")
+@tenant_option
+@db_option
+def import_cmd(file: Path, fmt: str | None, dry_run: bool, prune: bool, source: str | None, tenant: str | None,
+               db: Path | None) -> None:
+    """Import FILE (native YAML/JSON document or generic CSV): all or nothing, idempotent."""
+    try:
+        parsed = importers.parse(file, fmt, source=source)
+        store = _store(db)
+        name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune, progress=_progress)
+    except importers.ImportFailed as exc:
+        err.print(f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):", highlight=False)
+        for issue in exc.issues:
+            err.print(f"  {issue}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+    verb = "would be" if dry_run else "were"
+    s = result.summary()
+    out.print(f"{'DRY RUN: ' if dry_run else ''}{file} -> tenant '{name}': "
+              f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, {s['removed']} removed "
+              f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
+              soft_wrap=True)
+    if dry_run:
+        for label, ids in (("created", result.created), ("updated", result.updated), ("removed", result.removed)):
+            if ids:
+                shown = ", ".join(ids[:20]) + (f" ... (+{len(ids) - 20})" if len(ids) > 20 else "")
+                out.print(f"  {label}: {shown}", highlight=False)
+
+
+def _engine(db: Path | None, tenant: str | None, period: str | None) -> tuple[str, Engine]:
+    store = _store(db)
+    name = default_tenant(store, tenant)
+    try:
+        return name, Engine(store.read_graph(name), period)
+    finally:
+        store.close()
+
+
+def _check_threshold(score: float | None, fail_under: float | None) -> None:
+    if fail_under is not None and (score is None or score * 100 < fail_under):
+        err.print(f"[red]alignment {pct(score)} is below the threshold {fail_under:g}%[/red]")
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with stable keys.")
+@click.option("--period", default=None, help="Only nodes of this period (nodes without one always take part).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, help="Exit 1 when the score in percent is below PCT.")
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per section in the table.")
+@tenant_option
+@db_option
+def analyze(as_json: bool, period: str | None, fail_under: float | None, top: int, tenant: str | None,
+            db: Path | None) -> None:
+    """Score, counts and the disconnected objectives, top gaps first."""
+    name, engine = _engine(db, tenant, period)
+    data = {"tenant": name, **analysis_json(engine)}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        out.print(f"Tenant [bold]{name}[/bold], version {engine.version}")
+        render_analysis(out, data, top=top)
+    _check_threshold(data["score"], fail_under)
+
+
+@cli.command("line-of-sight")
+@click.argument("node_id", required=False)
+@click.option("--unit", "unit_id", default=None, help="Every active initiative of this unit and the units below it.")
+@click.option("--period", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@tenant_option
+@db_option
+def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, as_json: bool, tenant: str | None,
+                  db: Path | None) -> None:
+    """What NODE_ID (or a unit's work) serves: every chain up to the vision, breaks marked."""
+    if (node_id is None) == (unit_id is None):
+        raise BadInput("give exactly one of NODE_ID or --unit UNIT_ID")
+    name, engine = _engine(db, tenant, period)
+    if node_id is not None:
+        try:
+            targets = [engine.index_of(node_id)]
+        except UnknownNode:
+            raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
+    else:
+        assert unit_id is not None
+        if unit_id not in engine.graph.unit_parent and unit_id not in set(engine.graph.unit):
+            raise BadInput(f"no unit '{unit_id}' in tenant '{name}'")
+        targets = engine.unit_initiatives(unit_id)
+    items = [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
+    if as_json:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    if unit_id is not None:
+        broken = sum(1 for i in items if not i["traced"])
+        out.print(f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight")
+    for item in items:
+        out.print(line_of_sight_tree(item))
+
+
+@cli.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("stratmap-demo.db"),
+              show_default=True, help="The demo's own store, recreated on every run.")
+def demo(db: Path) -> None:
+    """Import the example organisation into a fresh embedded store and print its analysis."""
+    example = EXAMPLES / "northwind.yaml"
+    if not example.exists():
+        raise BadInput(f"the example organisation is not at {example} (run from a source checkout)")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    store = _store(db)
+    name, result = load(store, importers.parse(example))
+    out.print(f"Imported {example.name} into {db} (tenant '{name}'): {len(result.created)} nodes")
+    engine = Engine(store.read_graph(name))
+    store.close()
+    render_analysis(out, {"tenant": name, **analysis_json(engine)})
+    width = shutil.get_terminal_size().columns
+    out.print("-" * min(width, 80))
+    out.print(f"Next: stratmap line-of-sight --db {db} --unit <unit id>, or stratmap analyze --db {db} --json")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
