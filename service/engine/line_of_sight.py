@@ -15,7 +15,7 @@ from service.engine.graph import CompactGraph
 from service.engine.results import Gap, GapChain, LineOfSight, Path
 
 MAX_PATHS = 100
-_EXPANSION_BUDGET = 50  # per requested path: guards against pathological simple-path searches
+_EXPANSION_BUDGET = 4  # pops per step per requested path: guards against pathological simple-path searches
 
 
 class LineOfSightIndex:
@@ -39,25 +39,46 @@ class LineOfSightIndex:
 
     def _paths(self, start: int, max_paths: int) -> tuple[list[Path], bool]:
         ptr, idx, w, depth, traced = self.ptr, self.idx, self.w, self.depth, self.traced
-        heap: list[tuple[int, int, tuple[int, ...], float]] = [(depth[start], 0, (start,), 1.0)]
+        # A partial path is a linked entry (node, previous entry, length, strength, monotone):
+        # extending it costs O(1), not a copy. While every step so far went strictly closer to
+        # a vision ("monotone"), no node can repeat, so the simple-path check is skipped.
+        Entry = tuple  # (node, prev, length, strength, monotone)
+        heap: list[tuple[int, int, Entry]] = [(depth[start], 0, (start, None, 1, 1.0, True))]
         out: list[Path] = []
         tie = 0
-        budget = _EXPANSION_BUDGET * max_paths
+        budget = (depth[start] + 1) * max_paths * _EXPANSION_BUDGET
         while heap and budget > 0:
-            _, _, path, strength = heapq.heappop(heap)
+            _, _, entry = heapq.heappop(heap)
             budget -= 1
-            last = path[-1]
+            last, _, length, strength, monotone = entry
             if depth[last] == 0:
-                out.append(Path(list(path), strength))
+                steps: list[int] = []
+                e: Entry | None = entry
+                while e is not None:
+                    steps.append(e[0])
+                    e = e[1]
+                out.append(Path(steps[::-1], strength))
                 if len(out) == max_paths:
                     return out, bool(heap)
                 continue
             for k in range(ptr[last], ptr[last + 1]):
                 p = idx[k]
-                if traced[p] and p not in path:
-                    tie += 1
-                    heapq.heappush(heap, (len(path) + depth[p], tie, path + (p,), strength * w[k]))
+                if not traced[p]:
+                    continue
+                closer = depth[p] < depth[last]
+                if not (monotone and closer) and self._on(entry, p):
+                    continue
+                tie += 1
+                heapq.heappush(heap, (length + depth[p], tie, (p, entry, length + 1, strength * w[k], monotone and closer)))
         return out, bool(heap)
+
+    @staticmethod
+    def _on(entry: tuple | None, node: int) -> bool:
+        while entry is not None:
+            if entry[0] == node:
+                return True
+            entry = entry[1]
+        return False
 
     def _breaks(self, start: int) -> list[GapChain]:
         """The partial chains from an untraced node up to each gap it hangs below."""

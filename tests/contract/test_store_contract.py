@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from graph_schema import Node, Person, Unit, Value
+from service.store.base import ChangeSet
+from tests.conftest import node
+from tests.contract.conftest import StoreFactory, dump
+
+NODES = [
+    node("V", "Vision", owner="ceo", unit="co"),
+    node("G1", "Goal", "V", co_owners=("cfo",)),
+    node("K1", "KeyResult", "G1", start=1, target=10, current=4, measure_unit="%", conflicts_with=("K2",)),
+    node("K2", "KeyResult", "G1"),
+    node("B1", "Behaviour", "G1", expresses=("val",)),
+    node("I1", "Initiative", ("K1", 0.6), ("MISSING", 0.4), effort=3, depends_on=("I2",), period="2026-Q4"),
+    node("I2", "Initiative", "K2", status="done", description="ünïcödé, \"quotes\" <b>"),
+]
+ORG = dict(units=[Unit(id="co", name="Co"), Unit(id="eng", name="Eng", parent="co")],
+           people=[Person(id="ceo", name="Ceo", unit="co", leads=("co",), commits_to=("B1",))],
+           values=[Value(id="val", name="Candour")])
+
+
+def test_apply_then_snapshot_equals_what_was_written(open_store: StoreFactory) -> None:
+    store = open_store()
+    result = store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    assert sorted(result.created) == sorted(n.id for n in NODES) and result.version == 1
+    assert {n.id: n for n in store.get("t", [n.id for n in NODES])} == {n.id: n for n in NODES}
+    g = store.read_graph("t")
+    assert len(g.nodes) == len(NODES) and g.version == 1
+    assert g.units == sorted(ORG["units"], key=lambda u: u.id) and g.people == ORG["people"] and g.values == ORG["values"]
+
+
+def test_reapply_changes_nothing_and_keeps_the_version(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    before = dump(store, "t")
+    again = store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    assert again.created == [] and again.updated == [] and again.unchanged == len(NODES) and again.org_changed == 0
+    assert dump(store, "t") == before
+
+
+def test_every_write_bumps_the_version_once(open_store: StoreFactory) -> None:
+    store = open_store()
+    assert store.version("t") == 0
+    store.apply("t", ChangeSet(nodes=NODES))
+    changed = NODES[0].model_copy(update={"title": "A new north star"})
+    result = store.apply("t", ChangeSet(nodes=[changed]))
+    assert result.updated == ["V"] and result.version == 2 == store.version("t")
+    assert store.apply("t", ChangeSet(delete_ids=["I2", "NOT-THERE"])).removed == ["I2"]
+    assert store.version("t") == 3
+
+
+def test_a_failing_batch_rolls_everything_back(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES[:3]))
+    before = dump(store, "t")
+
+    def poisoned() -> Iterator[Node]:
+        yield from [n.model_copy(update={"title": "changed"}) for n in NODES[:3]]
+        yield from (node(f"N{i}", "Initiative", "G1") for i in range(1200))  # past several batches
+        raise RuntimeError("the source broke mid-import")
+
+    with pytest.raises(RuntimeError):
+        store.apply("t", ChangeSet(nodes=poisoned(), units=ORG["units"]))
+    assert dump(store, "t") == before
+    assert dump(open_store(), "t") == before  # and so it is for another connection
+
+
+def test_dry_run_reports_but_writes_nothing(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES[:3]))
+    before = dump(store, "t")
+    result = store.apply("t", ChangeSet(nodes=NODES[1:]), dry_run=True)
+    assert result.dry_run and sorted(result.created) == sorted(n.id for n in NODES[3:])
+    assert result.unchanged == 2 and result.version == 2
+    assert dump(store, "t") == before
+
+
+def test_dangling_reference_is_kept_and_resolves_later(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=[node("I1", "Initiative", "LATER")]))
+    assert [(l.src, l.dst) for l in store.read_graph("t").links] == [("I1", "LATER")]
+    store.apply("t", ChangeSet(nodes=[node("LATER", "Goal")]))
+    assert {n.id for n in store.get("t", ["I1", "LATER"])} == {"I1", "LATER"}
+    assert store.get("t", ["I1"])[0].parents[0].id == "LATER"
+
+
+def test_prune_removes_exactly_the_nodes_the_source_dropped(open_store: StoreFactory) -> None:
+    store = open_store()
+    tag = lambda ns, src: [n.model_copy(update={"source": src}) for n in ns]  # noqa: E731
+    store.apply("t", ChangeSet(nodes=tag(NODES[:4], "a.csv")))
+    store.apply("t", ChangeSet(nodes=tag(NODES[4:], "b.csv")))
+    result = store.apply("t", ChangeSet(nodes=tag(NODES[:2], "a.csv"), prune_source="a.csv"))
+    assert result.removed == ["K1", "K2"]
+    assert {r.id for r in store.read_graph("t").nodes} == {"V", "G1", "B1", "I1", "I2"}
+
+
+def test_tenants_are_isolated(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("a", ChangeSet(nodes=NODES))
+    store.apply("b", ChangeSet(nodes=[node("V", "Vision", title="Other org")]))
+    assert store.get("b", ["G1", "I1"]) == []
+    assert [r.title for r in store.read_graph("b").nodes] == ["Other org"]
+    assert store.get("a", ["V"])[0].title == "Vision V"
+    assert store.version("a") == 1 and store.version("b") == 1
+    store.apply("b", ChangeSet(delete_ids=["V", "G1"]))
+    assert len(store.read_graph("a").nodes) == len(NODES)
+
+
+def test_two_writers_both_land(open_store: StoreFactory) -> None:
+    first, second = open_store(), open_store()
+    errors: list[BaseException] = []
+
+    def write(store, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for i in range(20):
+                store.apply("t", ChangeSet(nodes=[node(f"{prefix}{i}", "Initiative")]))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((first, "A"), (second, "B"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(first.read_graph("t").nodes) == 40 and first.version("t") == 40
+
+
+def test_history_is_kept_in_order(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.record_history("t", "baseline", 0.5, {"counts": {"gaps": 3}})
+    store.record_history("t", None, 0.75, {"counts": {"gaps": 1}})
+    assert [(h["label"], h["score"], h["counts"]["gaps"]) for h in store.history("t")] == [
+        ("baseline", 0.5, 3), (None, 0.75, 1)]
+    assert [h["score"] for h in store.history("t", last=1)] == [0.75]
+    assert store.history("other") == []

@@ -1,0 +1,42 @@
+"""What only the embedded store promises: one file, WAL, migrations on PRAGMA user_version."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from graph_schema.sqlite_ddl import MIGRATIONS
+from service.store.base import ChangeSet, StoreError
+from service.store.sqlite import SQLiteStore
+from tests.conftest import node
+
+
+def test_wal_and_schema_version(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+
+
+def test_reopening_keeps_data_and_does_not_remigrate(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
+    store.close()
+    again = SQLiteStore(tmp_path / "s.db")
+    assert [r.id for r in again.read_graph("t").nodes] == ["V"] and again.version("t") == 1
+
+
+def test_an_empty_older_file_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).close()  # user_version 0: what any earlier stratmap left
+    assert SQLiteStore(path).schema_version() == len(MIGRATIONS)
+
+
+def test_a_newer_file_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer stratmap"):
+        SQLiteStore(path)
