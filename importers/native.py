@@ -62,6 +62,9 @@ def _load(path: Path, fmt: str) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None:  # where the unclosed thing began is what the user must fix
+            problem += f" ({context} that starts at line {cmark.line + 1})"
         raise ImportFailed([ImportIssue(file, f"malformed YAML: {problem}", row=mark.line + 1 if mark else None)]) from None
     try:
         tree = yaml.compose(text)  # only for line numbers in messages; JSON is YAML here too

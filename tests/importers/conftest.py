@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.store.sqlite import SQLiteStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "import.db")
+    yield s
+    s.close()
+
+
+HEADER = "id,kind,title,parents,owner,unit,scope,status,period,effort\n"
+GOOD = HEADER + (
+    "V,Vision,Be the most trusted robot maker,,ceo,co,,,,\n"
+    "G1,Goal,Grow recurring revenue,V,cfo,co,,,,\n"
+    "O1,Objective,Win mid-market accounts,G1,vp,sales,department,active,2026-Q4,\n"
+    "I1,Initiative,Partner programme,O1=0.5;G1=0.5,ann,sales,,,2026-Q4,3\n"
+    "I2,Initiative,Orphan side project,,bob,web,,,2026-Q4,\n"
+)
