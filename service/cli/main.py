@@ -23,8 +23,9 @@ from service.settings import Settings
 from service.store.base import GraphStore, StoreError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-out = Console()
-err = Console(stderr=True)
+# In a pipe or CI log rich would assume 80 columns and fold every table; logs are wide.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 class BadInput(click.ClickException):

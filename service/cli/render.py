@@ -28,13 +28,13 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
         counts.add_row(label, str(c[key]))
     console.print(counts)
 
-    gaps = Table(title=f"Top alignment gaps by stranded work (of {len(data['gaps'])})")
-    for col in ("#", "break point", "kind", "reason", "MM", "stranded nodes", "stranded work", "owner", "unit"):
-        gaps.add_column(col, overflow="fold")
+    gaps = Table(title=f"Top alignment gaps by stranded work (of {len(data['gaps'])})", box=None)
+    for col in ("#", "break point", "reason", "MM", "stranded", "work", "unit"):
+        gaps.add_column(col, no_wrap=True)
+    gaps.add_column("title", overflow="ellipsis", no_wrap=True, max_width=40)
     for rank, gap in enumerate(data["gaps"][:top], start=1):
-        gaps.add_row(str(rank), f"{gap['breakPoint']} {gap['title']}", gap["kind"], gap["reason"],
-                     "MM" if gap["middleManagement"] else "", str(gap["strandedNodes"]), f"{gap['strandedWork']:g}",
-                     gap["owner"] or "-", gap["unit"] or "-")
+        gaps.add_row(str(rank), gap["breakPoint"], gap["reason"], "MM" if gap["middleManagement"] else "",
+                     str(gap["strandedNodes"]), f"{gap['strandedWork']:g}", gap["unit"] or "-", gap["title"])
     console.print(gaps)
     console.print("MM = middle-management gap: a department or team objective that no longer traces to strategy.")
 

@@ -1,0 +1,111 @@
+"""The CLI end to end through click's runner: exit codes, JSON keys, the example's findings."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli.main import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+GAP_KEYS = {"breakPoint", "reason", "members", "danglingRefs", "strandedNodes", "strandedWork", "middleManagement",
+            "owner", "unit"}
+TOP_KEYS = {"score", "counts", "gaps", "orphans", "unsupported", "loadBearing", "ownershipOverlaps", "unitFocus",
+            "unowned", "byUnit", "byGoal"}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def example(db: Path) -> dict:
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db)
+    assert code == 0, out
+    code, out = run("analyze", "--json", "--db", db)
+    assert code == 0, out
+    return json.loads(out)
+
+
+def test_analyze_json_has_stable_keys(example: dict) -> None:
+    assert TOP_KEYS <= set(example)
+    assert 0 <= example["score"] <= 1
+    assert all(GAP_KEYS <= set(g) for g in example["gaps"])
+    works = [g["strandedWork"] for g in example["gaps"]]
+    assert works == sorted(works, reverse=True)
+
+
+def test_every_kind_of_finding_occurs_in_the_example(example: dict) -> None:
+    reasons = {g["reason"] for g in example["gaps"]}
+    assert reasons == {"UNLINKED", "DANGLING_PARENT", "INACTIVE_PARENT", "LEVEL_INVERSION", "CYCLE"}
+    c = example["counts"]
+    for key in ("middleManagementGaps", "orphanedInitiatives", "unsupported", "loadBearing", "ownershipOverlaps",
+                "pulledUnits", "unowned", "conflicts", "riskyDependencies", "invalidLinks", "stranded"):
+        assert c[key] > 0, key
+    assert {o["type"] for o in example["ownershipOverlaps"]} == {"CO_OWNERS", "DUPLICATE_TITLE"}
+    assert c["active"] >= 150 and len({u["unit"] for u in example["byUnit"]}) >= 7
+    # the example's README names these on purpose
+    top = example["gaps"][0]
+    assert (top["breakPoint"], top["reason"], top["middleManagement"]) == ("O-SALES-NA", "INACTIVE_PARENT", True)
+
+
+def test_fail_under(db: Path, example: dict) -> None:
+    pct = example["score"] * 100
+    assert run("analyze", "--db", db, "--fail-under", f"{pct - 1:.1f}")[0] == 0
+    code, out = run("analyze", "--db", db, "--fail-under", f"{pct + 1:.1f}")
+    assert code == 1 and "below the threshold" in out
+
+
+def test_line_of_sight_node_and_unit(db: Path, example: dict) -> None:
+    code, out = run("line-of-sight", "I-PART-03", "--db", db)
+    assert code == 0 and "BREAK" in out and "O-SALES-NA" in out and "G-NA-EXPANSION" in out
+    code, out = run("line-of-sight", "--unit", "sales", "--db", db, "--json")
+    items = json.loads(out)
+    assert code == 0 and items and all(i["node"]["kind"] == "Initiative" for i in items)
+    assert {i["node"]["unit"] for i in items} <= {"sales", "sales-enterprise", "sales-partners"}
+    assert any(i["traced"] for i in items) and any(i["breaks"] for i in items)
+
+
+def test_bad_input_exits_2_and_writes_nothing(db: Path, tmp_path: Path, example: dict) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,kind,title\nX,Goall,t\n", encoding="utf-8")
+    code, out = run("import", bad, "--db", db, "--tenant", "northwind")
+    assert code == 2 and "bad.csv, row 2, field 'kind'" in out and "nothing was written" in out
+    assert json.loads(run("analyze", "--json", "--db", db)[1]) == example
+    assert run("line-of-sight", "NOPE", "--db", db)[0] == 2
+    assert run("line-of-sight", "--db", db)[0] == 2
+    assert run("import", tmp_path / "missing.csv", "--db", db)[0] == 2
+
+
+def test_dry_run_lists_changes_and_writes_nothing(db: Path, tmp_path: Path, example: dict) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("id,kind,title,parents\nI-NEW,Initiative,New work,G-GROWTH\n", encoding="utf-8")
+    code, out = run("import", extra, "--db", db, "--tenant", "northwind", "--dry-run")
+    assert code == 0 and "DRY RUN" in out and "1 created" in out and "I-NEW" in out
+    assert json.loads(run("analyze", "--json", "--db", db)[1]) == example
+
+
+def test_period_filter_from_cli(db: Path, example: dict) -> None:
+    code, out = run("analyze", "--json", "--db", db, "--period", "2026-Q4")
+    data = json.loads(out)
+    assert code == 0 and data["period"] == "2026-Q4"
+    assert data["counts"]["active"] <= example["counts"]["active"]
+
+
+def test_demo_runs(tmp_path: Path) -> None:
+    code, out = run("demo", "--db", tmp_path / "demo.db")
+    assert code == 0 and "Alignment score" in out and "O-SALES-NA" in out
+
+
+def test_help_everywhere() -> None:
+    for cmd in ([], ["import"], ["analyze"], ["line-of-sight"], ["demo"]):
+        code, out = run(*cmd, "--help")
+        assert code == 0 and "Usage" in out
