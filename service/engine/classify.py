@@ -19,6 +19,8 @@ from service.engine.results import Gap, GapReason
 class Reach:
     traced: np.ndarray  # bool
     depth: np.ndarray  # int32: hops up to the nearest active vision; -1 when untraced
+    order: np.ndarray  # BFS order from the virtual root (index n) over live edges, root first
+    parent: np.ndarray  # int64, n + 1 entries: BFS-tree parent; the root for the root and the unreached
 
 
 def trace(g: CompactGraph) -> Reach:
@@ -44,7 +46,8 @@ def trace(g: CompactGraph) -> Reach:
         hop = hop + hop[up]
         up = nxt
     depth = np.where(traced, hop[:n] - 1, -1).astype(np.int32)
-    return Reach(traced=traced, depth=depth)
+    parent = np.where(pred >= 0, pred, n).astype(np.int64)
+    return Reach(traced=traced, depth=depth, order=order, parent=parent)
 
 
 def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
@@ -68,35 +71,42 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     dead = g.active[g.e_child] & ~g.active[g.e_parent]
     for child, parent in zip(g.e_child[dead].tolist(), g.e_parent[dead].tolist()):
         inactive_parent.setdefault(child, []).append(parent)
+    ids = g.ids
+    objective = (g.kind == OBJECTIVE).tolist() if n < 64 else memoryview(g.kind == OBJECTIVE)
+
+    def middle(i: int) -> bool:
+        return bool(objective[i]) and is_middle_management_scope(g.scope[i])
 
     gap_comp = (size > 0) & ~has_exit
-    members_of = np.flatnonzero(untraced & gap_comp[label])
-    members_of = members_of[np.argsort(label[members_of], kind="stable")]
-    ids = g.ids
+    cyclic = gap_comp & ((size > 1) | self_loop)
     gaps: list[Gap] = []
+
+    # Single-node gaps are the bulk (orphans above all): their reasons are decided in bulk.
+    single = np.flatnonzero(untraced & (gap_comp & ~cyclic)[label])
+    has_dangling = np.zeros(n, dtype=bool)
+    has_dangling[np.fromiter(g.dangling, dtype=np.int64, count=len(g.dangling))] = True
+    has_inactive = np.zeros(n, dtype=bool)
+    has_inactive[g.e_child[dead]] = True
+    reason = np.select([g.support_links == 0, has_dangling, has_inactive], [0, 1, 2], 3)
+    reasons = (GapReason.UNLINKED, GapReason.DANGLING_PARENT, GapReason.INACTIVE_PARENT, GapReason.LEVEL_INVERSION)
+    no_ids: list[str] = []
+    no_nodes: list[int] = []
+    for i, r in zip(single.tolist(), reason[single].tolist()):
+        dangling = sorted(g.dangling[i]) if r == 1 or i in g.dangling else no_ids
+        inactive = sorted(inactive_parent[i]) if i in inactive_parent else no_nodes
+        gaps.append(Gap(i, reasons[r], [i], dangling, inactive, middle(i)))
+
+    # Cycles without a way out: one gap naming all members, the smallest id as break point.
+    members_of = np.flatnonzero(untraced & cyclic[label])
+    members_of = members_of[np.argsort(label[members_of], kind="stable")]
     bounds = np.flatnonzero(np.diff(label[members_of])) + 1
     for group in np.split(members_of, bounds) if len(members_of) else []:
-        members = sorted(group.tolist(), key=ids.__getitem__)
-        comp = label[members[0]]
+        members = sorted(group.tolist())
         dangling = sorted({d for m in members for d in g.dangling.get(m, ())})
-        inactive = sorted({q for m in members for q in inactive_parent.get(m, ())}, key=ids.__getitem__)
-        if len(members) > 1 or self_loop[comp]:
-            reason = GapReason.CYCLE
-        else:
-            m = members[0]
-            if g.support_links[m] == 0:
-                reason = GapReason.UNLINKED
-            elif dangling:
-                reason = GapReason.DANGLING_PARENT
-            elif inactive:
-                reason = GapReason.INACTIVE_PARENT
-            else:
-                reason = GapReason.LEVEL_INVERSION
-        bp = members[0]
-        mm = bool(g.kind[bp] == OBJECTIVE and is_middle_management_scope(g.scope[bp]))
-        gaps.append(Gap(bp, reason, members, dangling, inactive, mm))
+        inactive = sorted({q for m in members for q in inactive_parent.get(m, ())})
+        gaps.append(Gap(members[0], GapReason.CYCLE, members, dangling, inactive, middle(members[0])))
     _strand(g, untraced, gaps)
-    gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), ids[gap.break_point]))
+    gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), gap.break_point))
     return gaps
 
 
@@ -108,14 +118,17 @@ def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
     """
     work = g.work
     initiative = g.kind == INITIATIVE
-    degree = np.diff(g.down_ptr)
-    ptr = idx = unt = None
+    # memoryviews give Python ints at list speed without copying a million-entry array
+    own = memoryview(np.where(initiative, work, 0.0))
+    c, p = g.live_child, g.live_parent
+    feeds = np.zeros(g.n, dtype=bool)  # has at least one untraced child
+    feeds[p[untraced[c]]] = True
+    feeds_mv = memoryview(feeds)
+    ptr, idx, unt = memoryview(g.down_ptr), memoryview(g.down_idx), memoryview(untraced)
     for gap in gaps:
-        gap.stranded_work = float(sum(work[m] for m in gap.members if initiative[m]))
-        if not any(degree[m] for m in gap.members):
+        gap.stranded_work = float(sum(own[m] for m in gap.members))
+        if not any(feeds_mv[m] for m in gap.members):
             continue
-        if ptr is None:  # lists are several times faster than numpy scalars in this loop
-            ptr, idx, unt = g.down_ptr.tolist(), g.down_idx.tolist(), untraced.tolist()
         seen = set(gap.members)
         stack = list(gap.members)
         found: list[int] = []
@@ -127,6 +140,6 @@ def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
                     seen.add(w)
                     found.append(w)
                     stack.append(w)
-        found.sort(key=g.ids.__getitem__)
+        found.sort()
         gap.stranded = found
-        gap.stranded_work += float(work[found][initiative[found]].sum()) if found else 0.0
+        gap.stranded_work += float(sum(own[w] for w in found))

@@ -22,8 +22,7 @@ def unsupported(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
     executed = np.zeros(n + 1, dtype=bool)
     executed[breadth_first_order(m, n, directed=True, return_predecessors=False)] = True
     strategy = np.isin(g.kind, [GOAL, OBJECTIVE, KEY_RESULT])
-    found = np.flatnonzero(traced & strategy & ~executed[:n])
-    return found[np.argsort(np.array([g.ids[i] for i in found], dtype=object), kind="stable")] if len(found) else found
+    return np.flatnonzero(traced & strategy & ~executed[:n])
 
 
 @dataclass
@@ -38,7 +37,6 @@ def goal_reach(g: CompactGraph, traced: np.ndarray) -> GoalReach:
     """For every active goal, the traced initiatives below it: one bounded walk per goal."""
     n = g.n
     goals = np.flatnonzero(traced & (g.kind == GOAL))
-    goals = goals[np.argsort(np.array([g.ids[i] for i in goals], dtype=object), kind="stable")] if len(goals) else goals
     down = csr_matrix((np.ones(len(g.live_parent), dtype=np.int8), (g.live_parent, g.live_child)), shape=(n, n))
     is_init = traced & (g.kind == INITIATIVE)
     pos_parts: list[np.ndarray] = []
@@ -61,27 +59,30 @@ def by_goal(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[tuple
 
 
 def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[UnitFocus]:
+    """Per unit: the shares of its traced work over the goals it reaches, and 1 - H/log(G)."""
     active_goals = int((g.active & (g.kind == GOAL)).sum())
-    traced_init = np.flatnonzero(traced & (g.kind == INITIATIVE))
-    unit_work: dict[str, float] = {}
-    for i in traced_init.tolist():
-        if (u := g.unit[i]) is not None:
-            unit_work[u] = unit_work.get(u, 0.0) + float(g.work[i])
-    shares: dict[str, dict[int, float]] = {}
-    counts = reach.goal_count
-    for pos, i in zip(reach.goal_of.tolist(), reach.initiative.tolist()):
-        if (u := g.unit[i]) is not None:
-            per = shares.setdefault(u, {})
-            per[pos] = per.get(pos, 0.0) + float(g.work[i]) / counts[i]
+    n_units, n_goals = len(g.unit_ids), max(len(reach.goals), 1)
+    traced_init = np.flatnonzero(traced & (g.kind == INITIATIVE) & (g.unit_code >= 0))
+    unit_work = np.bincount(g.unit_code[traced_init], weights=g.work[traced_init], minlength=n_units)
+    has_unit = g.unit_code[reach.initiative] >= 0
+    init = reach.initiative[has_unit]
+    # a work item reaching k goals counts 1/k for each of them
+    share = g.work[init] / reach.goal_count[init]
+    key = g.unit_code[init].astype(np.int64) * n_goals + reach.goal_of[has_unit]
+    keys, inverse = np.unique(key, return_inverse=True)
+    mass = np.bincount(inverse, weights=share)
+    k_unit, k_goal = keys // n_goals, keys % n_goals
+    total = np.bincount(k_unit, weights=mass, minlength=n_units)
+    p = mass / total[k_unit]
+    entropy = np.bincount(k_unit, weights=np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0), minlength=n_units)
+    starts = np.searchsorted(k_unit, np.arange(n_units + 1))
     out: list[UnitFocus] = []
-    for u in sorted(unit_work):
-        per = shares.get(u, {})
-        total = sum(per.values())
-        ps = {pos: (w / total) for pos, w in per.items()} if total > 0 else {}
-        entropy = -sum(p * math.log(p) for p in ps.values() if p > 0)
-        focus = 1.0 if active_goals < 2 else max(0.0, 1.0 - entropy / math.log(active_goals))
-        goals = sorted(((int(reach.goals[pos]), p) for pos, p in ps.items()), key=lambda t: (-t[1], g.ids[t[0]]))
-        out.append(UnitFocus(u, focus, unit_work[u], goals))
+    for u in np.flatnonzero(unit_work > 0).tolist():
+        focus = 1.0 if active_goals < 2 else max(0.0, 1.0 - float(entropy[u]) / math.log(active_goals))
+        lo, hi = starts[u], starts[u + 1]
+        goals = sorted(((int(reach.goals[k_goal[j]]), float(p[j])) for j in range(lo, hi)),
+                       key=lambda t: (-t[1], t[0]))
+        out.append(UnitFocus(g.unit_ids[u], focus, float(unit_work[u]), goals))
     out.sort(key=lambda f: (f.focus if f.focus is not None else 2.0, f.unit))
     return out
 
@@ -100,14 +101,11 @@ def scores(g: CompactGraph, traced: np.ndarray) -> tuple[Score, dict[str, Score]
     """Overall and per unit, each unit's figure rolled up from the units below it."""
     live_init = np.flatnonzero(g.active & (g.kind == INITIATIVE))
     overall = Score(float(g.work[live_init].sum()), float(g.work[live_init[traced[live_init]]].sum()))
-    direct: dict[str, Score] = {u: Score(0.0, 0.0) for u in g.unit_parent}
-    for i in live_init.tolist():
-        if (u := g.unit[i]) is None:
-            continue
-        s = direct.setdefault(u, Score(0.0, 0.0))
-        s.work += float(g.work[i])
-        if traced[i]:
-            s.traced_work += float(g.work[i])
+    coded = live_init[g.unit_code[live_init] >= 0]
+    codes = g.unit_code[coded]
+    work = np.bincount(codes, weights=g.work[coded], minlength=len(g.unit_ids))
+    done = np.bincount(codes, weights=np.where(traced[coded], g.work[coded], 0.0), minlength=len(g.unit_ids))
+    direct = {u: Score(float(w), float(t)) for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist())}
     rolled = {u: Score(s.work, s.traced_work) for u, s in direct.items()}
     for u, s in direct.items():
         seen = {u}

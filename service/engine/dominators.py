@@ -9,46 +9,95 @@ number, which is all the two-finger intersection needs.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
 
-from service.engine.graph import INITIATIVE, VISION, CompactGraph
+from service.engine.classify import Reach
+from service.engine.graph import INITIATIVE, CompactGraph
 
 
-def load_bearing(g: CompactGraph, traced: np.ndarray) -> list[tuple[int, float]]:
+@dataclass(frozen=True)
+class LoadBearing:
+    nodes: np.ndarray  # node indices, most borne work first
+    work: np.ndarray  # the traced work each one alone keeps connected
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def items(self, start: int = 0, stop: int | None = None) -> list[tuple[int, float]]:
+        return list(zip(self.nodes[start:stop].tolist(), self.work[start:stop].tolist()))
+
+
+def _lca(a: np.ndarray, b: np.ndarray, depth: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Lowest common ancestors of the pairs (a[i], b[i]) in a tree, all pairs climbing at once."""
+    a, b = a.copy(), b.copy()
+    live = np.flatnonzero(a != b)
+    while len(live):
+        x, y = a[live], b[live]
+        dx, dy = depth[x], depth[y]
+        x = np.where(dx >= dy, parent[x], x)
+        y = np.where(dy >= dx, parent[y], y)
+        a[live], b[live] = x, y
+        live = live[x != y]
+    return a
+
+
+def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
     n = g.n
     root = n
-    visions = np.flatnonzero(g.active & (g.kind == VISION)).astype(np.int32)
-    src = np.concatenate([g.live_parent, np.full(len(visions), root, dtype=np.int32)])
-    dst = np.concatenate([g.live_child, visions])
-    m = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
-    order, bfs_pred = breadth_first_order(m, root, directed=True, return_predecessors=True)
+    traced = reach.traced
     num = np.full(n + 1, -1, dtype=np.int64)
-    num[order] = np.arange(len(order))
-    idom = bfs_pred.astype(np.int64)
-    idom[root] = root
+    num[reach.order] = np.arange(len(reach.order))
+    idom = reach.parent.copy()  # exact for every node with one predecessor; a start for the others
+    depth = np.append(reach.depth.astype(np.int64) + 1, 0)  # the virtual root at depth 0
     # predecessors of traced nodes (traced parents only; the root for visions)
     keep = traced[g.live_child] & traced[g.live_parent] & (g.live_child != g.live_parent)
     pc, pp = g.live_child[keep], g.live_parent[keep]
     pcount = np.bincount(pc, minlength=n + 1)
     multi = np.flatnonzero(pcount >= 2)
     if len(multi):
-        sel = np.isin(pc, multi)
-        preds: dict[int, list[int]] = {}
-        for c, p in zip(pc[sel].tolist(), pp[sel].tolist()):
-            preds.setdefault(c, []).append(p)
-        todo = sorted(preds, key=lambda v: num[v])
-        dom = idom.tolist()
-        rank = num.tolist()
-        changed = True
+        sel = np.flatnonzero(pcount[pc] >= 2)
+        sel = sel[np.argsort(pc[sel], kind="stable")]
+        mc, mp = pc[sel], pp[sel].astype(np.int64)
+        first = np.flatnonzero(np.r_[True, mc[1:] != mc[:-1]])
+        bounds = np.r_[first, len(mc)]
+        heads = mc[first]
+        # Which nodes have a multi-parent node on or above them in the BFS tree? Their
+        # dominator chains are not known yet; every other chain is the BFS-tree path itself.
+        unsettled = np.zeros(n + 1, dtype=bool)
+        unsettled[multi] = True
+        up = idom.copy()
+        while True:
+            grown = unsettled | unsettled[up]
+            nxt = up[up]
+            if np.array_equal(nxt, up) and np.array_equal(grown, unsettled):
+                break
+            unsettled, up = grown, nxt
+        # Where every predecessor's chain is settled, idom is their LCA: done in bulk.
+        blocked = np.zeros(len(heads), dtype=bool)
+        np.logical_or.at(blocked, np.repeat(np.arange(len(heads)), np.diff(bounds)), unsettled[mp])
+        easy = np.flatnonzero(~blocked)
+        acc = mp[bounds[:-1][easy]]
+        counts = np.diff(bounds)[easy]
+        for k in range(1, int(counts.max()) if len(easy) else 1):
+            more = counts > k
+            acc[more] = _lca(acc[more], mp[bounds[:-1][easy][more] + k], depth, idom)
+        idom[heads[easy]] = acc
+        # The rest (multi-parent nodes below other multi-parent nodes): Cooper-Harvey-Kennedy.
+        hard = np.flatnonzero(blocked)
+        hard = hard[np.argsort(num[heads[hard]], kind="stable")]
+        todo = list(zip(heads[hard].tolist(), bounds[:-1][hard].tolist(), bounds[1:][hard].tolist()))
+        preds = memoryview(np.ascontiguousarray(mp))
+        dom = memoryview(idom)  # writable view: Python-int speed, no copy
+        rank = memoryview(num)
+        changed = bool(todo)
         while changed:
             changed = False
-            for v in todo:
-                ps = preds[v]
-                new = ps[0]
-                for p in ps[1:]:
-                    a, b = p, new
+            for v, lo, hi in todo:
+                new = preds[lo]
+                for k in range(lo + 1, hi):
+                    a, b = preds[k], new
                     while a != b:
                         while rank[a] > rank[b]:
                             a = dom[a]
@@ -58,15 +107,14 @@ def load_bearing(g: CompactGraph, traced: np.ndarray) -> list[tuple[int, float]]
                 if dom[v] != new:
                     dom[v] = new
                     changed = True
-        idom = np.array(dom, dtype=np.int64)
     # subtree sums of work over the dominator tree, deepest level first (no recursion)
     own = np.zeros(n + 1)
     ti = traced & (g.kind == INITIATIVE)
     own[:n][ti] = g.work[ti]
-    depth = np.zeros(n + 1, dtype=np.int64)
     reached = num >= 0
     up = np.where(reached, idom, root)
-    hop = np.where(reached, 1, 0).astype(np.int64)
+    up[root] = root
+    hop = reached.astype(np.int64)
     hop[root] = 0
     while True:
         nxt = up[up]
@@ -74,12 +122,16 @@ def load_bearing(g: CompactGraph, traced: np.ndarray) -> list[tuple[int, float]]
             break
         hop = hop + hop[up]
         up = nxt
-    depth = hop
     below = np.zeros(n + 1)  # work strictly below each node in the dominator tree
-    nodes = np.flatnonzero(reached & (np.arange(n + 1) != root))
-    nodes = nodes[np.argsort(-depth[nodes], kind="stable")]
-    levels = np.split(nodes, np.flatnonzero(np.diff(depth[nodes])) + 1) if len(nodes) else []
+    nodes = np.flatnonzero(reached)
+    nodes = nodes[nodes != root]
+    depth = hop[nodes]
+    # depths are small integers: a 16-bit key lets numpy use its linear-time radix sort
+    key = (depth.max() - depth).astype(np.uint16) if len(nodes) and depth.max() < 65536 else -depth
+    nodes = nodes[np.argsort(key, kind="stable")]
+    levels = np.split(nodes, np.flatnonzero(np.diff(hop[nodes])) + 1) if len(nodes) else []
     for level in levels:
         np.add.at(below, idom[level], below[level] + own[level])
     found = np.flatnonzero(below[:n] > 0)
-    return sorted(((int(i), float(below[i])) for i in found), key=lambda t: (-t[1], g.ids[t[0]]))
+    found = found[np.lexsort((found, -below[found]))]  # most work first; ties in id order
+    return LoadBearing(found, below[found])

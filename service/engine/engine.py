@@ -5,8 +5,9 @@ computes each analysis the first time it is asked and keeps it. Readers never to
 """
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable
+from functools import cached_property, wraps
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -15,7 +16,21 @@ from service.engine import classify, coverage, dominators, overlap
 from service.engine.graph import INITIATIVE, KEY_RESULT, KINDS, CompactGraph, build_graph
 from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
 from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
+from service.gcpause import gc_paused
 from service.store.base import GraphRows
+
+T = TypeVar("T")
+
+
+def analysis(fn: Callable[[Engine], T]) -> cached_property[T]:
+    """Memoise an analysis on the engine; the GC is paused while it allocates in bulk."""
+
+    @wraps(fn)
+    def run(self: Engine) -> T:
+        with gc_paused():
+            return fn(self)
+
+    return cached_property(run)
 
 
 class UnknownNode(KeyError):
@@ -24,12 +39,13 @@ class UnknownNode(KeyError):
 
 class Engine:
     def __init__(self, rows: GraphRows, period: str | None = None) -> None:
-        self.graph: CompactGraph = build_graph(rows, period)
+        with gc_paused():
+            self.graph: CompactGraph = build_graph(rows, period)
         self.version = rows.version
         self.period = period
 
     # -- the analyses, each memoised --------------------------------------------------
-    @cached_property
+    @analysis
     def _reach(self) -> classify.Reach:
         return classify.trace(self.graph)
 
@@ -37,40 +53,40 @@ class Engine:
     def traced(self) -> np.ndarray:
         return self._reach.traced
 
-    @cached_property
+    @analysis
     def gaps(self) -> list[Gap]:
         return classify.classify(self.graph, self.traced)
 
-    @cached_property
+    @analysis
     def orphans(self) -> list[int]:
         ids = self.graph.ids
-        return sorted((g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED), key=ids.__getitem__)
+        return sorted((g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED))
 
-    @cached_property
+    @analysis
     def unsupported(self) -> list[int]:
         return coverage.unsupported(self.graph, self.traced).tolist()
 
-    @cached_property
-    def load_bearing(self) -> list[tuple[int, float]]:
-        return dominators.load_bearing(self.graph, self.traced)
+    @analysis
+    def load_bearing(self) -> dominators.LoadBearing:
+        return dominators.load_bearing(self.graph, self._reach)
 
-    @cached_property
+    @analysis
     def overlaps(self) -> list[Overlap]:
         return overlap.overlaps(self.graph)
 
-    @cached_property
+    @analysis
     def _goal_reach(self) -> coverage.GoalReach:
         return coverage.goal_reach(self.graph, self.traced)
 
-    @cached_property
+    @analysis
     def unit_focus(self) -> list[UnitFocus]:
         return coverage.unit_focus(self.graph, self._goal_reach, self.traced)
 
-    @cached_property
+    @analysis
     def by_goal(self) -> list[tuple[int, float, float | None]]:
         return coverage.by_goal(self.graph, self._goal_reach, self.traced)
 
-    @cached_property
+    @analysis
     def _scores(self) -> tuple[coverage.Score, dict[str, coverage.Score]]:
         return coverage.scores(self.graph, self.traced)
 
@@ -82,12 +98,13 @@ class Engine:
     def by_unit(self) -> dict[str, coverage.Score]:
         return self._scores[1]
 
-    @cached_property
-    def unowned(self) -> list[int]:
+    @analysis
+    def unowned(self) -> np.ndarray:
         g = self.graph
-        return sorted((i for i in np.flatnonzero(g.active).tolist() if g.owner[i] is None), key=g.ids.__getitem__)
+        owned = np.fromiter((o is not None for o in g.owner), dtype=bool, count=g.n)
+        return np.flatnonzero(g.active & ~owned)
 
-    @cached_property
+    @analysis
     def conflicts(self) -> list[tuple[int, int]]:
         """Declared tensions between traced key results owned by different units."""
         g, t = self.graph, self.traced
@@ -96,10 +113,10 @@ class Engine:
             if a == b or not (t[a] and t[b]) or g.kind[a] != KEY_RESULT or g.kind[b] != KEY_RESULT:
                 continue
             if g.unit[a] is not None and g.unit[b] is not None and g.unit[a] != g.unit[b]:
-                pairs.add(tuple(sorted((a, b), key=g.ids.__getitem__)))  # type: ignore[arg-type]
-        return sorted(pairs, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+                pairs.add(tuple(sorted((a, b))))  # type: ignore[arg-type]
+        return sorted(pairs, )
 
-    @cached_property
+    @analysis
     def risky_dependencies(self) -> list[tuple[int, int]]:
         """Traced work that depends on active work which does not trace to the vision."""
         g, t = self.graph, self.traced
@@ -107,17 +124,17 @@ class Engine:
             (a, b) for a, b in g.depends_on
             if t[a] and g.kind[a] == INITIATIVE and g.active[b] and not t[b]
         ]
-        return sorted(found, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+        return sorted(found, )
 
-    @cached_property
+    @analysis
     def invalid_links(self) -> list[tuple[int, int]]:
         """SUPPORTS links that break the level rules: reported, never followed."""
         g = self.graph
         bad = ~g.e_valid & g.active[g.e_child]
         pairs = list(zip(g.e_child[bad].tolist(), g.e_parent[bad].tolist()))
-        return sorted(pairs, key=lambda p: (g.ids[p[0]], g.ids[p[1]]))
+        return sorted(pairs, )
 
-    @cached_property
+    @analysis
     def _line_of_sight(self) -> LineOfSightIndex:
         return LineOfSightIndex(self.graph, self.traced, self._reach.depth, self.gaps)
 
@@ -152,7 +169,7 @@ class Engine:
                     inside.add(u)
                     changed = True
         live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
-        return sorted((i for i in live if g.unit[i] in inside), key=g.ids.__getitem__)
+        return sorted((i for i in live if g.unit[i] in inside))
 
     def counts(self) -> dict[str, Any]:
         g, t = self.graph, self.traced

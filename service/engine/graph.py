@@ -38,15 +38,18 @@ def sparse(n: int, src: np.ndarray, dst: np.ndarray) -> csr_matrix:
 
 @dataclass
 class CompactGraph:
+    """Nodes are indexed in id order, so ordering by index is ordering by id everywhere."""
+
     n: int
     ids: list[str]
     index: dict[str, int]
     kind: np.ndarray  # int8 kind code
     active: np.ndarray  # bool: active and inside the period
-    status: list[str]
     titles: list[str]
     owner: list[str | None]
     unit: list[str | None]
+    unit_code: np.ndarray  # int32 index into unit_ids; -1 where a node has no unit
+    unit_ids: list[str]
     scope: list[str | None]  # declared or derived from the unit tree (objectives only)
     work: np.ndarray  # float64: an initiative's effort, 1 where not given; 0 for other kinds
     # SUPPORTS links whose parent exists: child, parent, weight, valid (respects the levels)
@@ -92,6 +95,8 @@ def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
 
 def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     nodes = rows.nodes
+    if any(a.id > b.id for a, b in zip(nodes, nodes[1:])):
+        nodes = sorted(nodes, key=lambda r: r.id)
     n = len(nodes)
     ids = [r.id for r in nodes]
     index = {node_id: i for i, node_id in enumerate(ids)}
@@ -152,9 +157,14 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     ck, pk = kind[e_child], kind[e_parent]
     e_valid = (LEVEL_BY_CODE[ck] > LEVEL_BY_CODE[pk]) | ((ck == pk) & np.isin(ck, NESTING_CODES))
 
+    units = [r.unit for r in nodes]
+    unit_ids = sorted(set(unit_parent) | {u for u in units if u is not None})
+    unit_index = {u: i for i, u in enumerate(unit_ids)}
+    unit_code = np.fromiter((-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n)
     g = CompactGraph(
-        n=n, ids=ids, index=index, kind=kind, active=active, status=[r.status for r in nodes],
-        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=[r.unit for r in nodes],
+        n=n, ids=ids, index=index, kind=kind, active=active,
+        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=units, unit_code=unit_code,
+        unit_ids=unit_ids,
         scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
         dangling=dangling, support_links=support_links, depends_on=depends, conflicts_with=conflicts,
         co_owners=co_owners, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},

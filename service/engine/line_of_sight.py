@@ -21,12 +21,13 @@ _EXPANSION_BUDGET = 4  # pops per step per requested path: guards against pathol
 class LineOfSightIndex:
     def __init__(self, g: CompactGraph, traced: np.ndarray, depth: np.ndarray, gaps: list[Gap]) -> None:
         self.g = g
-        self.traced = traced.tolist()
-        self.depth = depth.tolist()
-        self.ptr = g.up_ptr.tolist()
-        self.idx = g.up_idx.tolist()
-        self.w = g.up_w.tolist()
-        self.active = g.active.tolist()
+        # memoryviews: Python ints on access, no million-entry list built per version
+        self.traced = memoryview(np.ascontiguousarray(traced))
+        self.depth = memoryview(np.ascontiguousarray(depth))
+        self.ptr = memoryview(g.up_ptr)
+        self.idx = memoryview(g.up_idx)
+        self.w = memoryview(np.ascontiguousarray(g.up_w))
+        self.active = memoryview(g.active)
         self.gap_of: dict[int, Gap] = {m: gap for gap in gaps for m in gap.members}
 
     def of(self, node: int, max_paths: int = MAX_PATHS) -> LineOfSight:

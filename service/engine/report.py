@@ -67,7 +67,7 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
         "orphans": [node_ref(engine, i) for i in engine.orphans],
         "unsupported": [node_ref(engine, i) for i in engine.unsupported],
         "loadBearing": [{"id": ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i], "work": w}
-                        for i, w in engine.load_bearing],
+                        for i, w in engine.load_bearing.items()],
         "ownershipOverlaps": [
             {"type": o.type, "nodes": [ids[i] for i in o.nodes], "units": o.units,
              "parent": ids[o.parent] if o.parent is not None else None, "similarity": o.similarity}
@@ -78,7 +78,7 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
              "goals": [{"goal": ids[goal], "share": share} for goal, share in f.goals]}
             for f in engine.unit_focus
         ],
-        "unowned": [node_ref(engine, i) for i in engine.unowned],
+        "unowned": [node_ref(engine, i) for i in engine.unowned.tolist()],
         "conflicts": [{"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]} for a, b in engine.conflicts],
         "riskyDependencies": [{"node": ids[a], "dependsOn": ids[b]} for a, b in engine.risky_dependencies],
         "invalidLinks": [{"child": ids[c], "parent": ids[p], "childKind": kind_of(engine, c).value,

@@ -12,6 +12,7 @@ from typing import Any
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.sqlite_ddl import MIGRATIONS
 from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
+from service.gcpause import gc_paused
 from service.store.records import node_to_rows, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
@@ -181,12 +182,11 @@ class SQLiteStore:
         db = self._db
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
         try:
+            with gc_paused():
+                nodes = list(map(NodeRow._make, db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ?", (tenant,))))
+                links = list(map(LinkRow._make, db.execute(
+                    "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?", (tenant,))))
             row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
-            nodes = [NodeRow(*r) for r in db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ?", (tenant,))]
-            links = [
-                LinkRow(*r)
-                for r in db.execute("SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?", (tenant,))
-            ]
             units = [
                 Unit(id=r[0], name=r[1], parent=r[2])
                 for r in db.execute("SELECT id, name, parent FROM unit WHERE tenant = ? ORDER BY id", (tenant,))

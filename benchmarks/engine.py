@@ -1,0 +1,157 @@
+"""Engine benchmark: snapshot load, full analysis, line of sight and memory, against baselines
+measured in the same run on the same graph: (a) the orphan/gap computation written plainly
+with networkx, (b) one scipy reachability pass (the floor).
+
+    python benchmarks/engine.py [10000 100000 1000000]
+
+Generated stores are cached in benchmarks/.cache (a 1M-node store takes about a minute to write).
+"""
+from __future__ import annotations
+
+import gc
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.orggen import org_nodes  # noqa: E402
+from service.engine.engine import Engine  # noqa: E402
+from service.engine.graph import VISION, CompactGraph  # noqa: E402
+from service.engine.overlap import tokens  # noqa: E402
+from service.store.base import ChangeSet  # noqa: E402
+from service.store.sqlite import SQLiteStore  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+GOALS = {"analysis_1m_s": 1.0, "vs_networkx": 20.0, "los_p99_us": 50.0, "bytes_per_node": 300.0}
+STRUCTURAL = ("gaps", "orphans", "unsupported", "load_bearing", "unit_focus", "by_goal", "_scores", "unowned",
+              "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight")
+
+
+def store_for(n: int) -> SQLiteStore:
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"org-{n}.db"
+    fresh = not path.exists()
+    store = SQLiteStore(path)
+    if fresh or store.version("bench") == 0:
+        t = time.perf_counter()
+        store.apply("bench", ChangeSet(nodes=org_nodes(n)))
+        print(f"  (generated {n:,} nodes into {path.name} in {time.perf_counter() - t:.1f} s)")
+    return store
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def networkx_gaps(g: CompactGraph) -> int:
+    """The orphan/gap computation written plainly: the baseline, not the product."""
+    root = -1
+    G = nx.DiGraph()
+    active = np.flatnonzero(g.active).tolist()
+    G.add_nodes_from(active)
+    G.add_edges_from(zip(g.live_parent.tolist(), g.live_child.tolist()))
+    G.add_edges_from((root, v) for v in np.flatnonzero(g.active & (g.kind == VISION)).tolist())
+    traced = nx.descendants(G, root)
+    untraced = [v for v in active if v not in traced and g.kind[v] != VISION]
+    H = G.subgraph(untraced)
+    gaps = 0
+    for comp in nx.strongly_connected_components(H):
+        exits = any(parent not in comp for member in comp for parent in H.predecessors(member))
+        if not exits:
+            gaps += 1
+    return gaps
+
+
+def floor_pass(g: CompactGraph) -> None:
+    m = csr_matrix((np.ones(len(g.live_parent), dtype=np.int8), (g.live_parent, g.live_child)), shape=(g.n, g.n))
+    breadth_first_order(m, 0, directed=True, return_predecessors=False)
+
+
+def run(n: int) -> dict[str, float]:
+    print(f"\n== {n:,} nodes ==")
+    store = store_for(n)
+    gc.collect()
+    rows, t_read = timed(lambda: store.read_graph("bench"))
+    engine, t_build = timed(lambda: Engine(rows))
+    structural = 0.0
+    parts: dict[str, float] = {}
+    for name in STRUCTURAL:
+        _, t = timed(lambda name=name: getattr(engine, name))
+        parts[name] = t
+        structural += t
+    _, t_text = timed(lambda: engine.overlaps)
+    # Memory is measured on a second engine: tracemalloc slows allocation-heavy code several
+    # times over, so it must never run while the clock does.
+    tracemalloc.start()
+    probe = Engine(rows)
+    for name in STRUCTURAL:
+        getattr(probe, name)
+    engine_bytes = tracemalloc.get_traced_memory()[0]
+    tokens.cache_clear()  # count the token cache from empty, as a cold start pays it
+    probe.overlaps
+    text_bytes = tracemalloc.get_traced_memory()[0] - engine_bytes
+    tracemalloc.stop()
+    del probe
+
+    g = engine.graph
+    rng = np.random.default_rng(1)
+    live = np.flatnonzero(g.active & (g.kind == 5))
+    sample = rng.choice(live, size=min(5000, len(live)), replace=False).tolist()
+    lat = []
+    for i in sample:
+        t = time.perf_counter_ns()
+        engine.line_of_sight_at(i)
+        lat.append(time.perf_counter_ns() - t)
+    p50, p99 = np.percentile(lat, [50, 99]) / 1000
+
+    gc.collect()
+    nx_gaps, t_nx = timed(lambda: networkx_gaps(g))
+    _, t_floor = timed(lambda: floor_pass(g))
+    ours_gaps = parts["gaps"]
+    assert nx_gaps == len(engine.gaps), (nx_gaps, len(engine.gaps))  # same answer, or the race is void
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  snapshot load      read {t_read:7.3f} s   build {t_build:7.3f} s")
+    print(f"  full analysis      {structural + t_text:7.3f} s   (structural {structural:.3f} s, "
+          f"title similarity {t_text:.3f} s)")
+    print("    " + ", ".join(f"{k.strip('_')} {v * 1000:.0f} ms" for k, v in parts.items()))
+    print(f"  line of sight      p50 {p50:6.1f} us   p99 {p99:6.1f} us   ({len(sample)} initiatives)")
+    print(f"  memory             engine {engine_bytes / n:6.0f} B/node (+{text_bytes / n:.0f} B/node for title "
+          f"similarity's token cache)   peak RSS {rss_mb:,.0f} MB")
+    print(f"  gaps+orphans       ours {ours_gaps * 1000:8.1f} ms   networkx {t_nx * 1000:9.1f} ms   "
+          f"-> {t_nx / ours_gaps:5.1f}x faster")
+    print(f"  floor (one BFS)    {t_floor * 1000:8.1f} ms   -> ours/floor {ours_gaps / t_floor:5.1f}x, "
+          f"full structural/floor {structural / t_floor:5.1f}x")
+    store.close()
+    return {"n": n, "structural": structural, "text": t_text, "nx_ratio": t_nx / ours_gaps, "p99": p99,
+            "bytes": engine_bytes / n}
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
+    results = [run(n) for n in sizes]
+    print("\n== goals ==")
+    for r in results:
+        verdict = []
+        if r["n"] >= 1_000_000:
+            verdict.append(f"structural analysis < {GOALS['analysis_1m_s']} s: "
+                           f"{'met' if r['structural'] < GOALS['analysis_1m_s'] else 'MISSED'} ({r['structural']:.2f} s)")
+            verdict.append(f"full analysis incl. title similarity < 1 s: "
+                           f"{'met' if r['structural'] + r['text'] < 1 else 'MISSED'} ({r['structural'] + r['text']:.2f} s)")
+        verdict.append(f">= 20x networkx: {'met' if r['nx_ratio'] >= GOALS['vs_networkx'] else 'MISSED'} ({r['nx_ratio']:.1f}x)")
+        verdict.append(f"LoS p99 < 50 us: {'met' if r['p99'] < GOALS['los_p99_us'] else 'MISSED'} ({r['p99']:.1f} us)")
+        verdict.append(f"< 300 B/node: {'met' if r['bytes'] < GOALS['bytes_per_node'] else 'MISSED'} ({r['bytes']:.0f})")
+        print(f"  {r['n']:>9,}: " + "; ".join(verdict))
+
+
+if __name__ == "__main__":
+    main()
