@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB := service/api/web
+WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: demo test bench schema clean
+.PHONY: setup demo test bench schema clean
+
+setup: $(STAMP) $(WEB_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,10 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# GraphiQL and React come from the npm registry at setup; the server serves them itself.
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to fetch GraphiQL's assets (apt-get install nodejs npm)"; exit 1; }
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+demo: setup
 	$(BIN)/stratmap demo
 
-test: $(STAMP)
+test: setup
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -24,6 +34,7 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/python -m graph_schema
+	$(BIN)/python -m service.api.export_schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) stratmap.db stratmap.db-wal stratmap.db-shm
+	rm -rf $(VENV) $(WEB)/node_modules stratmap.db stratmap.db-wal stratmap.db-shm

@@ -82,4 +82,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (tenant, seq)
     );
     """,
+    # 2: API tokens, stored only as a SHA-256 hash, each bound to one tenant and one role.
+    """
+    CREATE TABLE api_token (
+        hash       TEXT PRIMARY KEY,
+        tenant     TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+        label      TEXT,
+        created_at TEXT NOT NULL
+    );
+    """,
 )

@@ -82,10 +82,8 @@ def _validate(file: str, row_no: int, data: dict[str, Any]) -> tuple[Node | None
     except ValidationError as exc:
         issues = []
         for err in exc.errors():
-            field = pydantic_field(err["loc"])
             msg = clean_message(err["msg"])
-            if field is None:  # a model-level rule: its message names the field
-                field = next((c for c in COLUMNS if f"'{c}'" in msg), None)
+            field = pydantic_field(err["loc"], msg)
             issues.append(ImportIssue(file, msg, row=row_no, field=field))
         return None, issues
 

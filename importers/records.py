@@ -1,6 +1,7 @@
 """What every importer produces: validated records, with the nodes re-readable as a stream."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,9 +22,13 @@ class ParsedImport:
     values: list[Value] = field(default_factory=list)
 
 
-def pydantic_field(loc: tuple[int | str, ...]) -> str | None:
+def pydantic_field(loc: tuple[int | str, ...], msg: str = "") -> str | None:
+    """The field a pydantic error is about: from its location, else named in a model rule's message."""
     names = [p for p in loc if isinstance(p, str)]
-    return names[0] if names else None
+    if names:
+        return names[0]
+    named = re.search(r"field '([a-z_]+)'", msg)
+    return named.group(1) if named else None
 
 
 def clean_message(msg: str) -> str:

@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
 from service.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from service.api.limits import ApiLimits
 
 
 def open_store(settings: Settings | None = None, *, db: Path | str | None = None) -> GraphStore:
@@ -21,3 +27,25 @@ def default_tenant(store: GraphStore, tenant: str | None) -> str:
         return tenant
     known = store.tenants()
     return known[0] if len(known) == 1 else "default"
+
+
+def api_limits(settings: Settings) -> "ApiLimits":
+    from service.api.limits import ApiLimits
+
+    return ApiLimits(max_depth=settings.max_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+                     page_default=settings.page_default, page_cap=settings.page_cap,
+                     max_body_bytes=settings.max_body_bytes)
+
+
+def build_app(settings: Settings, *, db: Path | str | None = None, auth: bool | None = None,
+              tenant: str | None = None) -> "ASGIApp":
+    """Settings -> store -> engine cache -> ASGI app. Auth on unless asked otherwise."""
+    from service.api.app import create_app
+    from service.auth import TokenStore
+
+    path = db if db is not None else settings.db
+    store = open_store(settings, db=path)
+    use_auth = settings.auth if auth is None else auth
+    tokens = TokenStore(path) if use_auth else None
+    return create_app(store, tokens=tokens, open_tenant=default_tenant(store, tenant or settings.tenant),
+                      limits=api_limits(settings), check_interval=settings.version_check_seconds)

@@ -16,3 +16,14 @@ class Settings(BaseSettings):
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
+
+    # API
+    auth: bool = True
+    tenant: str | None = None  # the tenant served when auth is off
+    max_depth: int = 12
+    max_aliases: int = 20
+    max_tokens: int = 4000
+    page_default: int = 50
+    page_cap: int = 200
+    max_body_bytes: int = 20 * 1024 * 1024
+    version_check_seconds: float = 2.0

@@ -19,6 +19,8 @@ from service.bootstrap import default_tenant, open_store
 from service.engine.engine import Engine, UnknownNode
 from service.engine.report import analysis_json, line_of_sight_json
 from service.cli.render import line_of_sight_tree, pct, render_analysis
+from service.auth import Role, TokenStore
+from service.cli.serve import serve, token
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
 
@@ -171,8 +173,12 @@ def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, 
 @cli.command()
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("stratmap-demo.db"),
               show_default=True, help="The demo's own store, recreated on every run.")
-def demo(db: Path) -> None:
-    """Import the example organisation into a fresh embedded store and print its analysis."""
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
+              help="Then serve the example over GraphQL on 127.0.0.1.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
+    """Import the example organisation into a fresh embedded store, print its analysis, serve it."""
     example = EXAMPLES / "northwind.yaml"
     if not example.exists():
         raise BadInput(f"the example organisation is not at {example} (run from a source checkout)")
@@ -184,9 +190,24 @@ def demo(db: Path) -> None:
     engine = Engine(store.read_graph(name))
     store.close()
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
-    width = shutil.get_terminal_size().columns
-    out.print("-" * min(width, 80))
-    out.print(f"Next: stratmap line-of-sight --db {db} --unit <unit id>, or stratmap analyze --db {db} --json")
+    out.print("-" * min(shutil.get_terminal_size().columns, 80))
+    out.print(f"Try: stratmap line-of-sight --db {db} --unit sales   |   stratmap analyze --db {db} --json")
+    if not then_serve:
+        return
+    tokens = TokenStore(db)
+    token_value = tokens.create(name, Role.EDITOR, "demo")
+    tokens.close()
+    out.print(f"\nGraphQL API and GraphiQL: [bold]http://127.0.0.1:{port}/graphql[/bold]", highlight=False)
+    out.print(f"Demo token (editor, tenant {name}): {token_value}", highlight=False, soft_wrap=True)
+    out.print(f"  curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {token_value}' "
+              "-H 'Content-Type: application/json' -d '{\"query\": \"{ alignment { score } }\"}'",
+              highlight=False, soft_wrap=True, markup=False)
+    out.print("Ctrl+C stops the server.")
+    ctx.invoke(serve, host="127.0.0.1", port=port, db=db, no_auth=False, tenant=None)
+
+
+cli.add_command(serve)
+cli.add_command(token)
 
 
 def main() -> None:

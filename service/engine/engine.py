@@ -6,6 +6,7 @@ computes each analysis the first time it is asked and keeps it. Readers never to
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any, TypeVar
 
@@ -33,6 +34,14 @@ def analysis(fn: Callable[[Engine], T]) -> cached_property[T]:
     return cached_property(run)
 
 
+@dataclass(frozen=True)
+class Links:
+    parents: dict[int, list[tuple[int, float, bool]]]  # child -> (parent, weight, valid)
+    children: dict[int, list[int]]
+    depends_on: dict[int, list[int]]
+    conflicts_with: dict[int, list[int]]
+
+
 class UnknownNode(KeyError):
     """The id names no node of this tenant."""
 
@@ -43,6 +52,9 @@ class Engine:
             self.graph: CompactGraph = build_graph(rows, period)
         self.version = rows.version
         self.period = period
+        self.units = {u.id: u for u in rows.units}
+        self.people = {p.id: p for p in rows.people}
+        self.values = {v.id: v for v in rows.values}
 
     # -- the analyses, each memoised --------------------------------------------------
     @analysis
@@ -144,6 +156,27 @@ class Engine:
                      "_scores", "unowned", "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight"):
             getattr(self, name)
 
+    @analysis
+    def links(self) -> "Links":
+        """Every SUPPORTS link both ways (valid or not, parents existing or not), for browsing."""
+        g = self.graph
+        up: dict[int, list[tuple[int, float, bool]]] = {}
+        down: dict[int, list[int]] = {}
+        for c, p, w, v in zip(g.e_child.tolist(), g.e_parent.tolist(), g.e_weight.tolist(), g.e_valid.tolist()):
+            up.setdefault(c, []).append((p, w, v))
+            down.setdefault(p, []).append(c)
+        depends: dict[int, list[int]] = {}
+        for a, b in g.depends_on:
+            depends.setdefault(a, []).append(b)
+        conflicts: dict[int, list[int]] = {}
+        for a, b in g.conflicts_with:
+            conflicts.setdefault(a, []).append(b)
+        return Links(up, {k: sorted(v) for k, v in down.items()}, depends, conflicts)
+
+    @analysis
+    def gaps_by_member(self) -> dict[int, Gap]:
+        return {m: gap for gap in self.gaps for m in gap.members}
+
     # -- lookups ------------------------------------------------------------------------
     def index_of(self, node_id: str) -> int:
         try:
@@ -157,17 +190,22 @@ class Engine:
     def line_of_sight_at(self, index: int, max_paths: int = MAX_PATHS) -> LineOfSight:
         return self._line_of_sight.of(index, max_paths)
 
-    def unit_initiatives(self, unit_id: str) -> list[int]:
-        """Active initiatives owned by the unit or by any unit below it."""
-        g = self.graph
+    def units_below(self, unit_id: str) -> set[str]:
+        """The unit and every unit below it in the unit tree."""
         inside = {unit_id}
         changed = True
         while changed:  # the unit tree is small: a fixpoint over it is cheap and cycle-safe
             changed = False
-            for u, parent in g.unit_parent.items():
+            for u, parent in self.graph.unit_parent.items():
                 if parent in inside and u not in inside:
                     inside.add(u)
                     changed = True
+        return inside
+
+    def unit_initiatives(self, unit_id: str) -> list[int]:
+        """Active initiatives owned by the unit or by any unit below it."""
+        g = self.graph
+        inside = self.units_below(unit_id)
         live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
         return sorted((i for i in live if g.unit[i] in inside))
 

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from graph_schema import LEVEL, NodeKind, Rel, Scope, Status, scope_for_unit_depth
-from service.store.base import GraphRows
+from service.store.base import GraphRows, NodeRow
 from service.store.records import CO_OWNS
 
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
@@ -48,6 +48,7 @@ class CompactGraph:
     titles: list[str]
     owner: list[str | None]
     unit: list[str | None]
+    rows: list[NodeRow]  # the snapshot's rows in index order: the details the API serves
     unit_code: np.ndarray  # int32 index into unit_ids; -1 where a node has no unit
     unit_ids: list[str]
     scope: list[str | None]  # declared or derived from the unit tree (objectives only)
@@ -71,6 +72,7 @@ class CompactGraph:
     depends_on: list[tuple[int, int]] = field(default_factory=list)
     conflicts_with: list[tuple[int, int]] = field(default_factory=list)
     co_owners: dict[int, list[str]] = field(default_factory=dict)
+    expresses: dict[int, list[str]] = field(default_factory=dict)  # behaviour -> value ids
     unit_parent: dict[str, str | None] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
     person_unit: dict[str, str | None] = field(default_factory=dict)
@@ -130,6 +132,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     depends: list[tuple[int, int]] = []
     conflicts: list[tuple[int, int]] = []
     co_owners: dict[int, list[str]] = {}
+    expresses: dict[int, list[str]] = {}
     supports = Rel.SUPPORTS.value
     for link in rows.links:
         c = index[link.src]
@@ -150,6 +153,8 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
                 conflicts.append((c, p))
         elif link.rel == CO_OWNS:
             co_owners.setdefault(c, []).append(link.dst)
+        elif link.rel == Rel.EXPRESSES.value:
+            expresses.setdefault(c, []).append(link.dst)
 
     e_child = np.array(sup_c, dtype=np.int32)
     e_parent = np.array(sup_p, dtype=np.int32)
@@ -163,11 +168,11 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     unit_code = np.fromiter((-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n)
     g = CompactGraph(
         n=n, ids=ids, index=index, kind=kind, active=active,
-        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=units, unit_code=unit_code,
+        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=units, rows=nodes, unit_code=unit_code,
         unit_ids=unit_ids,
         scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
         dangling=dangling, support_links=support_links, depends_on=depends, conflicts_with=conflicts,
-        co_owners=co_owners, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
+        co_owners=co_owners, expresses=expresses, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
         person_unit={p.id: p.unit for p in rows.people}, person_names={p.id: p.name for p in rows.people},
         version=rows.version, period=period,
     )

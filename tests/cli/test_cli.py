@@ -101,7 +101,7 @@ def test_period_filter_from_cli(db: Path, example: dict) -> None:
 
 
 def test_demo_runs(tmp_path: Path) -> None:
-    code, out = run("demo", "--db", tmp_path / "demo.db")
+    code, out = run("demo", "--db", tmp_path / "demo.db", "--no-serve")
     assert code == 0 and "Alignment score" in out and "O-SALES-NA" in out
 
 

@@ -1,0 +1,152 @@
+"""The ASGI application: /graphql (API and GraphiQL), /healthz, /static; auth, limits and logs."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from service.api.context import Context
+from service.api.graphiql import ASSETS, PAGE
+from service.api.limits import ApiLimits
+from service.api.schema import build_schema
+from service.auth import Principal, Role, TokenStore
+from service.engine.cache import EngineCache
+from service.store.base import GraphStore
+
+access_log = logging.getLogger("stratmap.access")
+
+
+class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
+    def __init__(self, cache: EngineCache, store: GraphStore, limits: ApiLimits) -> None:
+        super().__init__(build_schema(limits), graphql_ide="graphiql", allow_queries_via_get=False)
+        self.cache, self.store, self.limits = cache, store, limits
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        return Context(principal=request.scope["state"]["principal"], cache=self.cache, store=self.store,
+                       limits=self.limits, request_id=request.scope["state"]["request_id"])
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        return HTMLResponse(PAGE)
+
+
+def _error(status: int, message: str, request_id: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"requestId": request_id}}]},
+                        status_code=status, headers={"X-Request-ID": request_id})
+
+
+class Gate:
+    """Request id, access log, body-size limit and bearer auth, in front of everything."""
+
+    def __init__(self, app: ASGIApp, tokens: TokenStore | None, open_tenant: str | None, max_body: int) -> None:
+        self.app, self.tokens, self.open_tenant, self.max_body = app, tokens, open_tenant, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            response = self._refuse(scope, request_id)
+            if response is not None:
+                await response(scope, receive, send_logged)
+            else:
+                await self.app(scope, self._limited(receive, request_id), send_logged)
+        finally:
+            access_log.info(json.dumps({
+                "requestId": request_id, "method": scope["method"], "path": scope["path"],
+                "status": status_holder["status"], "ms": round((time.perf_counter() - started) * 1000, 2),
+                "tenant": getattr(scope["state"].get("principal"), "tenant", None),
+            }))
+
+    def _refuse(self, scope: Scope, request_id: str) -> Response | None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            return _error(413, f"request body over the limit of {self.max_body} bytes", request_id)
+        if not scope["path"].startswith("/graphql") or scope["method"] != "POST":
+            return None  # health, static assets and the GraphiQL page itself carry no data
+        if self.tokens is None:
+            scope["state"]["principal"] = Principal(self.open_tenant or "default", Role.ADMIN)
+            return None
+        auth = headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(401, "missing bearer token: send 'Authorization: Bearer <token>'", request_id)
+        principal = self.tokens.verify(token.strip())
+        if principal is None:
+            return _error(401, "unknown or revoked token", request_id)
+        scope["state"]["principal"] = principal
+        return None
+
+    def _limited(self, receive: Receive, request_id: str) -> Receive:
+        seen = 0
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:  # a chunked body that never declared its length
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        return wrapped
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over the limit of {limit} bytes")
+
+
+def create_app(store: GraphStore, *, tokens: TokenStore | None, open_tenant: str | None = None,
+               limits: ApiLimits | None = None, check_interval: float = 2.0) -> ASGIApp:
+    limits = limits or ApiLimits()
+    cache = EngineCache(store, check_interval=check_interval)
+    graphql = StratmapGraphQL(cache, store, limits)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "engineBuilds": cache.builds})
+
+    async def asset(request: Request) -> Response:
+        path = ASSETS.get(request.path_params["name"])
+        if path is None or not path.exists():
+            return JSONResponse({"error": "no such asset (run `make setup` to fetch GraphiQL)"}, status_code=404)
+        return FileResponse(path)
+
+    async def too_large(request: Request, exc: Exception) -> Response:
+        return _error(413, str(exc), request.scope.get("state", {}).get("request_id", "-"))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()  # graceful shutdown: in-flight requests are done, now let the store go
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/static/{name}", asset),
+                Route("/graphql", graphql, methods=["GET", "POST"])],
+        exception_handlers={BodyTooLarge: too_large},
+        lifespan=lifespan,
+    )
+    app.state.cache = cache
+    return Gate(app, tokens, open_tenant, limits.max_body_bytes)
+

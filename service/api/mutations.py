@@ -1,0 +1,186 @@
+"""Mutations: every write goes through a use case, answers a Success | Error union, and
+invalidates the tenant's engine so the next read sees it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import strawberry
+from pydantic import ValidationError
+from strawberry.types import Info
+
+import importers
+from graph_schema import Node
+from importers.records import clean_message, pydantic_field
+from service import usecases
+from service.api.context import Context
+from service.api.enums import ImportFormat, NodeKind, Scope, Status
+from service.api.findings import AlignmentRecord
+from service.auth import Role
+from service.engine.report import analysis_json
+from service.store.base import ApplyResult
+
+
+@strawberry.type
+class InputIssue:
+    message: str
+    field: str | None = None
+    row: int | None = None
+    path: str | None = None
+    file: str | None = None
+
+
+@strawberry.type
+class InputError:
+    message: str
+    issues: list[InputIssue]
+
+
+@strawberry.type
+class NotAllowed:
+    message: str
+
+
+@strawberry.type
+class ApplySuccess:
+    created: list[str]
+    updated: list[str]
+    unchanged: int
+    removed: list[str]
+    org_changed: int
+    version: int
+    dry_run: bool
+
+    @classmethod
+    def from_result(cls, r: ApplyResult) -> "ApplySuccess":
+        return cls(created=r.created, updated=r.updated, unchanged=r.unchanged, removed=r.removed,
+                   org_changed=r.org_changed, version=r.version, dry_run=r.dry_run)
+
+
+@strawberry.type
+class HistorySuccess:
+    record: AlignmentRecord
+
+
+WriteResult = Annotated[ApplySuccess | InputError | NotAllowed, strawberry.union("WriteResult")]
+HistoryResult = Annotated[HistorySuccess | NotAllowed, strawberry.union("HistoryResult")]
+
+
+@strawberry.input
+class ParentInput:
+    id: strawberry.ID
+    weight: float = 1.0
+
+
+@strawberry.input
+class NodeInput:
+    id: strawberry.ID
+    kind: NodeKind
+    title: str
+    status: Status = Status.ACTIVE
+    period: str | None = None
+    description: str | None = None
+    effort: float | None = None
+    owner: str | None = None
+    unit: str | None = None
+    co_owners: list[str] = strawberry.field(default_factory=list)
+    scope: Scope | None = None
+    start: float | None = None
+    target: float | None = None
+    current: float | None = None
+    measure_unit: str | None = None
+    parents: list[ParentInput] = strawberry.field(default_factory=list)
+    depends_on: list[str] = strawberry.field(default_factory=list)
+    conflicts_with: list[str] = strawberry.field(default_factory=list)
+    expresses: list[str] = strawberry.field(default_factory=list)
+    source: str | None = "api"
+
+    def to_domain(self) -> Node:
+        return Node.model_validate({
+            "id": self.id, "kind": self.kind.value, "title": self.title, "status": self.status.value,
+            "period": self.period, "description": self.description, "effort": self.effort, "owner": self.owner,
+            "unit": self.unit, "co_owners": self.co_owners, "scope": self.scope.value if self.scope else None,
+            "start": self.start, "target": self.target, "current": self.current, "measure_unit": self.measure_unit,
+            "parents": [{"id": p.id, "weight": p.weight} for p in self.parents], "depends_on": self.depends_on,
+            "conflicts_with": self.conflicts_with, "expresses": self.expresses, "source": self.source,
+        })
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _write(info: Info, role: Role, action: Callable[[Context], ApplyResult]) -> ApplySuccess | InputError | NotAllowed:
+    ctx: Context = info.context
+    if not ctx.principal.role.allows(role):
+        return NotAllowed(message=f"this needs the {role.value} role; your token has {ctx.principal.role.value}")
+    try:
+        result = action(ctx)
+    except usecases.UseCaseError as exc:
+        return InputError(message=exc.message, issues=[InputIssue(message=exc.message, field=exc.field)])
+    except importers.ImportFailed as exc:
+        return InputError(message=f"{len(exc.issues)} problem(s); nothing was written",
+                          issues=[InputIssue(message=i.message, field=i.field, row=i.row, path=i.path, file=i.file)
+                                  for i in exc.issues])
+    if result.changed and not result.dry_run:
+        ctx.cache.invalidate(ctx.tenant)
+    return ApplySuccess.from_result(result)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Import a native YAML/JSON document or a generic CSV: all or nothing. "
+                                     "prune needs the admin role.")
+    def import_document(self, info: Info, content: str, format: ImportFormat, dry_run: bool = False,
+                        prune: bool = False, source: str | None = None) -> WriteResult:
+        return _write(info, Role.ADMIN if prune else Role.EDITOR, lambda ctx: usecases.import_content(
+            ctx.store, ctx.tenant, content, format.value, dry_run=dry_run, prune=prune, source=source))
+
+    @strawberry.mutation
+    def upsert_nodes(self, info: Info, nodes: list[NodeInput]) -> WriteResult:
+        def action(ctx: Context) -> ApplyResult:
+            built: list[Node] = []
+            issues: list[importers.ImportIssue] = []
+            for i, n in enumerate(nodes):
+                try:
+                    built.append(n.to_domain())
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        msg = clean_message(err["msg"])
+                        field = pydantic_field(tuple(err["loc"]), msg)
+                        name = _camel(field) if field else None
+                        issues.append(importers.ImportIssue("request", msg, path=f"nodes[{i}]" + (f".{name}" if name else ""),
+                                                            field=name))
+            if issues:
+                raise importers.ImportFailed(issues)
+            return usecases.upsert_nodes(ctx.store, ctx.tenant, built)
+
+        return _write(info, Role.EDITOR, action)
+
+    @strawberry.mutation
+    def link(self, info: Info, child_id: strawberry.ID, parent_id: strawberry.ID, weight: float = 1.0) -> WriteResult:
+        return _write(info, Role.EDITOR, lambda ctx: usecases.link(ctx.store, ctx.tenant, child_id, parent_id, weight))
+
+    @strawberry.mutation
+    def unlink(self, info: Info, child_id: strawberry.ID, parent_id: strawberry.ID) -> WriteResult:
+        return _write(info, Role.EDITOR, lambda ctx: usecases.unlink(ctx.store, ctx.tenant, child_id, parent_id))
+
+    @strawberry.mutation
+    def set_status(self, info: Info, id: strawberry.ID, status: Status) -> WriteResult:
+        return _write(info, Role.EDITOR, lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status.domain()))
+
+    @strawberry.mutation(description="Delete nodes (and their outgoing links); needs the admin role.")
+    def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
+        return _write(info, Role.ADMIN, lambda ctx: usecases.delete_nodes(ctx.store, ctx.tenant, list(ids)))
+
+    @strawberry.mutation(description="Keep today's alignment in the history, for the trend.")
+    def record_history(self, info: Info, label: str | None = None) -> HistoryResult:
+        ctx: Context = info.context
+        if not ctx.principal.role.can_write():
+            return NotAllowed(message=f"this needs the editor role; your token has {ctx.principal.role.value}")
+        data = analysis_json(ctx.engine())
+        payload = {"counts": data["counts"], "byUnit": data["byUnit"], "byGoal": data["byGoal"]}
+        seq = ctx.store.record_history(ctx.tenant, label, data["score"], payload)
+        row = next(r for r in ctx.store.history(ctx.tenant) if r["seq"] == seq)
+        return HistorySuccess(record=AlignmentRecord.from_row(row))

@@ -1,0 +1,81 @@
+"""Write use cases shared by the CLI and the API: plain functions over a store."""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import importers
+from graph_schema import Node, ParentRef, Status
+from importers.load import load
+from service.store.base import ApplyResult, ChangeSet, GraphStore
+
+
+class UseCaseError(Exception):
+    """A request the data does not allow; names the field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dry_run: bool = False,
+                   prune: bool = False, source: str | None = None) -> ApplyResult:
+    """Import a document given as text (the API's path); same rules as importing a file."""
+    suffix = {"yaml": ".yaml", "json": ".json", "csv": ".csv"}[fmt]
+    name = source or f"api-import{suffix}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_text(content, encoding="utf-8")
+        try:
+            parsed = importers.parse(path, fmt, source=name)
+        except importers.ImportFailed as exc:
+            # report the caller's name for the content, not our temporary path
+            raise importers.ImportFailed(
+                [importers.ImportIssue(name, i.message, i.row, i.path, i.field) for i in exc.issues]) from None
+        return load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune)[1]
+
+
+def upsert_nodes(store: GraphStore, tenant: str, nodes: Sequence[Node]) -> ApplyResult:
+    seen: set[str] = set()
+    for i, node in enumerate(nodes):
+        if node.id in seen:
+            raise UseCaseError(f"nodes[{i}].id", f"duplicate id '{node.id}'")
+        seen.add(node.id)
+    return store.apply(tenant, ChangeSet(nodes=list(nodes)))
+
+
+def _one(store: GraphStore, tenant: str, node_id: str, field: str) -> Node:
+    found = store.get(tenant, [node_id])
+    if not found:
+        raise UseCaseError(field, f"no node '{node_id}'")
+    return found[0]
+
+
+def link(store: GraphStore, tenant: str, child_id: str, parent_id: str, weight: float = 1.0) -> ApplyResult:
+    if not 0.0 <= weight <= 1.0:
+        raise UseCaseError("weight", "must be between 0 and 1")
+    child = _one(store, tenant, child_id, "childId")
+    parents = [p for p in child.parents if p.id != parent_id] + [ParentRef(id=parent_id, weight=weight)]
+    return store.apply(tenant, ChangeSet(nodes=[child.model_copy(update={"parents": tuple(parents)})]))
+
+
+def unlink(store: GraphStore, tenant: str, child_id: str, parent_id: str) -> ApplyResult:
+    child = _one(store, tenant, child_id, "childId")
+    if all(p.id != parent_id for p in child.parents):
+        raise UseCaseError("parentId", f"'{child_id}' does not support '{parent_id}'")
+    parents = tuple(p for p in child.parents if p.id != parent_id)
+    return store.apply(tenant, ChangeSet(nodes=[child.model_copy(update={"parents": parents})]))
+
+
+def set_status(store: GraphStore, tenant: str, node_id: str, status: Status) -> ApplyResult:
+    node = _one(store, tenant, node_id, "id")
+    return store.apply(tenant, ChangeSet(nodes=[node.model_copy(update={"status": status})]))
+
+
+def delete_nodes(store: GraphStore, tenant: str, ids: Sequence[str]) -> ApplyResult:
+    missing = sorted(set(ids) - {n.id for n in store.get(tenant, list(ids))})
+    if missing:
+        raise UseCaseError("ids", f"no such node(s): {', '.join(missing)}")
+    return store.apply(tenant, ChangeSet(delete_ids=list(ids)))
