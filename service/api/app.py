@@ -24,6 +24,7 @@ from service.engine.cache import EngineCache
 from service.store.base import GraphStore
 
 access_log = logging.getLogger("stratmap.access")
+NOBODY = Principal("", Role.VIEWER)
 
 
 class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
@@ -32,7 +33,10 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
         self.cache, self.store, self.limits = cache, store, limits
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return Context(principal=request.scope["state"]["principal"], cache=self.cache, store=self.store,
+        # Only POST carries a query and the gate has authenticated it; a GET only fetches the IDE
+        # page, so its context gets a principal of no tenant that can read nothing.
+        principal = request.scope["state"].get("principal", NOBODY)
+        return Context(principal=principal, cache=self.cache, store=self.store,
                        limits=self.limits, request_id=request.scope["state"]["request_id"])
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
