@@ -169,25 +169,33 @@ class AlignmentSummary:
     score: float | None = strawberry.field(description="Traced work / all active work; null with no work.")
     work: float
     traced_work: float
-    counts: JSON
-    by_unit: list[UnitScore]
-    by_goal: list[GoalWork]
+    _engine: strawberry.Private[Engine]
+    _unit: strawberry.Private[str | None]
+
+    @strawberry.field(description="Counts of nodes and findings (always for the whole organisation).")
+    def counts(self) -> JSON:
+        return self._engine.counts()
+
+    @strawberry.field
+    def by_unit(self) -> list[UnitScore]:
+        e = self._engine
+        return [UnitScore(unit=u, score=s.score, work=s.work, traced_work=s.traced_work)
+                for uid, s in e.by_unit.items()
+                if (self._unit is None or uid == self._unit) and (u := unit_type(e, uid)) is not None]
+
+    @strawberry.field
+    def by_goal(self) -> list[GoalWork]:
+        e = self._engine
+        return [GoalWork(goal=node_type(e, g), traced_work=w, share=s) for g, w, s in e.by_goal]
 
 
 def alignment_summary(e: Engine, unit_id: str | None) -> AlignmentSummary:
     overall = e._scores[0]
-    by_unit = [UnitScore(unit=u, score=s.score, work=s.work, traced_work=s.traced_work)  # type: ignore[arg-type]
-               for uid, s in e.by_unit.items() if (u := unit_type(e, uid)) is not None]
-    if unit_id is not None:
-        by_unit = [s for s in by_unit if s.unit.id == unit_id]
     score, work, traced = overall.score, overall.work, overall.traced_work
-    if unit_id is not None and by_unit:
-        score, work, traced = by_unit[0].score, by_unit[0].work, by_unit[0].traced_work
-    return AlignmentSummary(
-        version=e.version, period=e.period, score=score, work=work, traced_work=traced, counts=e.counts(),
-        by_unit=by_unit,
-        by_goal=[GoalWork(goal=node_type(e, g), traced_work=w, share=s) for g, w, s in e.by_goal],
-    )
+    if unit_id is not None and (s := e.by_unit.get(unit_id)) is not None:
+        score, work, traced = s.score, s.work, s.traced_work
+    return AlignmentSummary(version=e.version, period=e.period, score=score, work=work,  # type: ignore[call-arg]
+                            traced_work=traced, _engine=e, _unit=unit_id)
 
 
 @strawberry.type

@@ -153,7 +153,7 @@ class Engine:
     def analyse_all(self) -> None:
         """Compute every memoised analysis now (used before serving, and by the benchmark)."""
         for name in ("gaps", "orphans", "unsupported", "load_bearing", "overlaps", "unit_focus", "by_goal",
-                     "_scores", "unowned", "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight"):
+                     "_scores", "unowned", "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight", "_counts"):
             getattr(self, name)
 
     @analysis
@@ -209,7 +209,14 @@ class Engine:
         live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
         return sorted((i for i in live if g.unit[i] in inside))
 
+    @analysis
+    def _counts(self) -> dict[str, Any]:
+        return self._compute_counts()
+
     def counts(self) -> dict[str, Any]:
+        return dict(self._counts)
+
+    def _compute_counts(self) -> dict[str, Any]:
         g, t = self.graph, self.traced
         by_kind = {
             k.value: {"active": int((g.active & (g.kind == code)).sum()), "traced": int((t & (g.kind == code)).sum())}
