@@ -20,7 +20,9 @@ from service.engine.engine import Engine, UnknownNode
 from service.engine.report import analysis_json, line_of_sight_json
 from service.cli.render import line_of_sight_tree, pct, render_analysis
 from service.auth import Role, TokenStore
+from service.cli.report import report
 from service.cli.serve import serve, token
+from clients import StratmapClient, StratmapError
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
 
@@ -141,13 +143,18 @@ def analyze(as_json: bool, period: str | None, fail_under: float | None, top: in
 @click.option("--unit", "unit_id", default=None, help="Every active initiative of this unit and the units below it.")
 @click.option("--period", default=None)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--url", default=None, help="Ask this server (GraphQL endpoint) instead of reading the local store.")
+@click.option("--token", envvar="STRATMAP_TOKEN", default=None, help="With --url: bearer token ($STRATMAP_TOKEN).")
 @tenant_option
 @db_option
-def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, as_json: bool, tenant: str | None,
-                  db: Path | None) -> None:
+def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, as_json: bool, url: str | None,
+                  token: str | None, tenant: str | None, db: Path | None) -> None:
     """What NODE_ID (or a unit's work) serves: every chain up to the vision, breaks marked."""
     if (node_id is None) == (unit_id is None):
         raise BadInput("give exactly one of NODE_ID or --unit UNIT_ID")
+    if url is not None:
+        _remote_line_of_sight(url, token, node_id, unit_id, as_json)
+        return
     name, engine = _engine(db, tenant, period)
     if node_id is not None:
         try:
@@ -168,6 +175,36 @@ def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, 
         out.print(f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight")
     for item in items:
         out.print(line_of_sight_tree(item))
+
+
+def _remote_line_of_sight(url: str, token: str | None, node_id: str | None, unit_id: str | None,
+                          as_json: bool) -> None:
+    try:
+        with StratmapClient(url, token) as client:
+            found = client.line_of_sight(node_id, unit_id)
+    except StratmapError as exc:
+        raise BadInput(f"{url}: {exc}") from None
+    items = [item.model_dump(mode="json") for item in found]
+    for item in items:  # the tree renderer reads the engine's JSON shape: adapt the client's
+        item["breaks"] = [{"gap": b["gap"]["break_point"]["id"], "reason": b["gap"]["reason"],
+                           "danglingRefs": b["gap"]["dangling_refs"],
+                           "inactiveParents": [p["id"] for p in b["gap"]["inactive_parents"]],
+                           "chain": [_flat(s) for s in b["chain"]]} for b in item["breaks"]]
+        item["paths"] = [{"strength": p["strength"], "steps": [_flat(s) for s in p["steps"]]} for p in item["paths"]]
+        item["node"] = _flat(item["node"])
+    if as_json:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    if unit_id is not None:
+        broken = sum(1 for i in items if not i["traced"])
+        out.print(f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight")
+    for item in items:
+        out.print(line_of_sight_tree(item))
+
+
+def _flat(node: dict[str, Any]) -> dict[str, Any]:
+    return {"id": node["id"], "kind": node["kind"], "title": node["title"],
+            "owner": (node.get("owner") or {}).get("id"), "unit": (node.get("unit") or {}).get("id")}
 
 
 @cli.command()
@@ -208,6 +245,7 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
 
 cli.add_command(serve)
 cli.add_command(token)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""A typed Python client of the stratmap GraphQL API, over httpx.
+
+`AsyncStratmapClient` is the client; `StratmapClient` is a thin synchronous wrapper that runs it
+on a private event loop. The transport is the test seam: pass `httpx.ASGITransport(app=...)` to
+talk to an app in-process. Every failure (network, HTTP status, GraphQL errors) is raised as one
+`StratmapError` carrying the server's message.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from clients.models import Alignment, Gap, HistoryRecord, LineOfSight, MapNode, NodeRef, Overlap, UnitFocus
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+PAGE = 200  # the server's default page cap; the client follows pages to the end
+
+
+class StratmapError(Exception):
+    """Anything that went wrong talking to the server; `str()` is the server's own message."""
+
+    def __init__(self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors or []
+
+
+@cache
+def document(name: str) -> str:
+    """A query from clients/queries, with the shared fragments it uses appended."""
+    folder = resources.files("clients") / "queries"
+    text = (folder / f"{name}.graphql").read_text(encoding="utf-8")
+    if "...NodeRef" in text:
+        text += "\n" + (folder / "fragments.graphql").read_text(encoding="utf-8")
+    return text
+
+
+class AsyncStratmapClient:
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url
+        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> "AsyncStratmapClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = await self._http.post(self.url, json={"query": query, "variables": variables or {}})
+        except httpx.HTTPError as exc:
+            raise StratmapError(f"cannot reach {self.url}: {exc}") from exc
+        try:
+            body = response.json()
+        except ValueError:
+            raise StratmapError(f"{self.url} answered HTTP {response.status_code} with no JSON: "
+                                f"{response.text[:200]}", status=response.status_code) from None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            message = "; ".join(str(e.get("message")) for e in errors)
+            raise StratmapError(message, status=response.status_code, errors=errors)
+        if response.status_code != 200:
+            raise StratmapError(f"HTTP {response.status_code}", status=response.status_code)
+        return body["data"]
+
+    async def _pages(self, name: str, field: str, variables: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        after: str | None = None
+        while True:
+            data = (await self.execute(document(name), {**variables, "first": PAGE, "after": after}))[field]
+            for edge in data["edges"]:
+                yield edge["node"]
+            if not data["pageInfo"]["hasNextPage"]:
+                return
+            after = data["pageInfo"]["endCursor"]
+
+    async def _all(self, model: type[M], name: str, field: str, **variables: Any) -> list[M]:
+        return [model.model_validate(node) async for node in self._pages(name, field, variables)]
+
+    async def alignment(self, unit_id: str | None = None, period: str | None = None) -> Alignment:
+        data = await self.execute(document("alignment"), {"unitId": unit_id, "period": period})
+        return Alignment.model_validate(data["alignment"])
+
+    async def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
+                   stranded_first: int = 50) -> list[Gap]:
+        out = []
+        async for node in self._pages("gaps", "alignmentGaps", {"unitId": unit_id, "strandedFirst": stranded_first,
+                                                                 "middleManagementOnly": middle_management_only}):
+            node = {**node, "stranded": [e["node"] for e in node["stranded"]["edges"]]}
+            out.append(Gap.model_validate(node))
+        return out
+
+    async def orphans(self, unit_id: str | None = None, kind: str | None = None) -> list[NodeRef]:
+        return await self._all(NodeRef, "orphans", "orphans", unitId=unit_id, kind=kind)
+
+    async def unsupported(self) -> list[NodeRef]:
+        return await self._all(NodeRef, "unsupported", "unsupportedStrategy")
+
+    async def overlaps(self) -> list[Overlap]:
+        return await self._all(Overlap, "overlaps", "ownershipOverlaps")
+
+    async def unit_focus(self, min_goals: int = 0) -> list[UnitFocus]:
+        return await self._all(UnitFocus, "unit_focus", "unitFocus", minGoals=min_goals)
+
+    async def nodes(self, unit_id: str | None = None) -> list[MapNode]:
+        return await self._all(MapNode, "nodes", "nodes", unitId=unit_id)
+
+    async def line_of_sight(self, node_id: str | None = None, unit_id: str | None = None) -> list[LineOfSight]:
+        data = await self.execute(document("line_of_sight"), {"nodeId": node_id, "unitId": unit_id})
+        return [LineOfSight.model_validate(x) for x in data["lineOfSight"]]
+
+    async def history(self, last: int | None = None) -> list[HistoryRecord]:
+        data = await self.execute(document("history"), {"last": last})
+        return [HistoryRecord.model_validate(x) for x in data["history"]]
+
+
+class StratmapClient:
+    """The same methods, blocking. One private event loop per client; close() releases it."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._async = AsyncStratmapClient(url, token, timeout, transport)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run_until_complete(coro)
+
+    def __enter__(self) -> "StratmapClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._loop.is_closed():
+            self._run(self._async.aclose())
+            self._loop.close()
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._run(self._async.execute(query, variables))
+
+    def alignment(self, unit_id: str | None = None, period: str | None = None) -> Alignment:
+        return self._run(self._async.alignment(unit_id, period))
+
+    def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
+             stranded_first: int = 50) -> list[Gap]:
+        return self._run(self._async.gaps(unit_id, middle_management_only=middle_management_only,
+                                          stranded_first=stranded_first))
+
+    def orphans(self, unit_id: str | None = None, kind: str | None = None) -> list[NodeRef]:
+        return self._run(self._async.orphans(unit_id, kind))
+
+    def unsupported(self) -> list[NodeRef]:
+        return self._run(self._async.unsupported())
+
+    def overlaps(self) -> list[Overlap]:
+        return self._run(self._async.overlaps())
+
+    def unit_focus(self, min_goals: int = 0) -> list[UnitFocus]:
+        return self._run(self._async.unit_focus(min_goals))
+
+    def nodes(self, unit_id: str | None = None) -> list[MapNode]:
+        return self._run(self._async.nodes(unit_id))
+
+    def line_of_sight(self, node_id: str | None = None, unit_id: str | None = None) -> list[LineOfSight]:
+        return self._run(self._async.line_of_sight(node_id, unit_id))
+
+    def history(self, last: int | None = None) -> list[HistoryRecord]:
+        return self._run(self._async.history(last))

@@ -1,0 +1,147 @@
+"""Typed results of the client: what the API answered, nothing computed here."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class Ref(Model):
+    id: str
+    name: str | None = None
+    title: str | None = None
+
+
+# GraphQL enum names (KEY_RESULT, ACTIVE) back to the names people read (KeyResult, active)
+KINDS = {"VISION": "Vision", "GOAL": "Goal", "OBJECTIVE": "Objective", "KEY_RESULT": "KeyResult",
+         "BEHAVIOUR": "Behaviour", "INITIATIVE": "Initiative"}
+
+
+class NodeRef(Model):
+    id: str
+    kind: str
+    title: str
+    status: str
+    traced: bool
+    owner: Ref | None = None
+    unit: Ref | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return KINDS.get(value, value)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return value.lower()
+
+
+class ParentRef(Model):
+    id: str
+    weight: float
+    valid: bool
+    dangling: bool
+
+
+class MapNode(NodeRef):
+    parents: list[ParentRef] = Field(default_factory=list)
+
+
+class Gap(Model):
+    reason: str
+    dangling_refs: list[str]
+    stranded_nodes: int
+    stranded_work: float
+    middle_management: bool
+    break_point: NodeRef
+    members: list[Ref]
+    inactive_parents: list[Ref]
+    owner: Ref | None = None
+    unit: Ref | None = None
+    stranded: list[NodeRef] = Field(default_factory=list)
+
+
+class UnitScore(Model):
+    unit: Ref
+    score: float | None
+    work: float
+    traced_work: float
+
+
+class GoalWork(Model):
+    goal: NodeRef
+    traced_work: float
+    share: float | None
+
+
+class Alignment(Model):
+    version: int
+    period: str | None
+    score: float | None
+    work: float
+    traced_work: float
+    counts: dict[str, Any]
+    by_unit: list[UnitScore]
+    by_goal: list[GoalWork]
+
+
+class Overlap(Model):
+    type: str
+    similarity: float | None
+    nodes: list[NodeRef]
+    units: list[Ref]
+    parent: Ref | None = None
+
+
+class GoalShare(Model):
+    goal: Ref
+    share: float
+
+
+class UnitFocus(Model):
+    unit: Ref
+    focus: float | None
+    traced_work: float
+    pulled: bool
+    goals: list[GoalShare]
+
+
+class Path(Model):
+    strength: float
+    steps: list[NodeRef]
+
+
+class BreakGap(Model):
+    reason: str
+    dangling_refs: list[str]
+    break_point: Ref
+    inactive_parents: list[Ref]
+
+
+class Break(Model):
+    gap: BreakGap
+    chain: list[NodeRef]
+
+
+class LineOfSight(Model):
+    active: bool
+    traced: bool
+    truncated: bool
+    node: NodeRef
+    paths: list[Path]
+    breaks: list[Break]
+
+
+class HistoryRecord(Model):
+    seq: int
+    at: str
+    label: str | None
+    version: int
+    score: float | None
+    counts: dict[str, Any]

@@ -1,0 +1,1 @@
+"""The reporting client: collects findings through the API and renders html, md, csv or json."""
