@@ -7,9 +7,18 @@ STAMP := $(VENV)/.installed
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup demo test bench schema clean
+.PHONY: setup browser demo test bench schema clean
 
-setup: $(STAMP) $(WEB_STAMP)
+setup: $(STAMP) $(WEB_STAMP) browser
+
+# The HTML report is tested in a real browser: Debian's chromium, installed here, never by hand.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@command -v chromium >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "chromium is needed for the report tests; install it"; exit 1; }; \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

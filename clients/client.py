@@ -20,7 +20,6 @@ from clients.models import Alignment, Gap, HistoryRecord, LineOfSight, MapNode, 
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-PAGE = 200  # the server's default page cap; the client follows pages to the end
 
 
 class StratmapError(Exception):
@@ -79,7 +78,8 @@ class AsyncStratmapClient:
     async def _pages(self, name: str, field: str, variables: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         after: str | None = None
         while True:
-            data = (await self.execute(document(name), {**variables, "first": PAGE, "after": after}))[field]
+            # no `first`: the server's own page size, whatever cap it is configured with
+            data = (await self.execute(document(name), {**variables, "after": after}))[field]
             for edge in data["edges"]:
                 yield edge["node"]
             if not data["pageInfo"]["hasNextPage"]:
@@ -94,7 +94,7 @@ class AsyncStratmapClient:
         return Alignment.model_validate(data["alignment"])
 
     async def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
-                   stranded_first: int = 50) -> list[Gap]:
+                   stranded_first: int | None = None) -> list[Gap]:
         out = []
         async for node in self._pages("gaps", "alignmentGaps", {"unitId": unit_id, "strandedFirst": stranded_first,
                                                                  "middleManagementOnly": middle_management_only}):
@@ -155,7 +155,7 @@ class StratmapClient:
         return self._run(self._async.alignment(unit_id, period))
 
     def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
-             stranded_first: int = 50) -> list[Gap]:
+             stranded_first: int | None = None) -> list[Gap]:
         return self._run(self._async.gaps(unit_id, middle_management_only=middle_management_only,
                                           stranded_first=stranded_first))
 

@@ -41,3 +41,29 @@ def test_no_auth_is_refused_off_loopback() -> None:
     done = subprocess.run([str(STRATMAP), "serve", "--host", "0.0.0.0", "--no-auth"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and "only allowed on a loopback address" in done.stderr
+
+
+def test_python_client_against_the_real_server(server: Server) -> None:
+    from clients import StratmapClient
+
+    with StratmapClient(server.url, server.token) as c:
+        assert 0 < c.alignment().score < 1
+        assert {g.break_point.id for g in c.gaps(middle_management_only=True)} >= {"O-CS-2"}
+        assert {n.id for n in c.orphans(kind="INITIATIVE")} == {"I-PLAT-09", "I-SUP-04"}
+
+
+def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"STRATMAP_TOKEN": server.token, "PATH": "/usr/bin:/bin"}
+    out = tmp_path / "r.md"
+    ok = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "md", "-o", str(out),
+                         "--fail-under", "10"], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0 and "## Disconnected objectives" in out.read_text(encoding="utf-8")
+    low = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "json", "--fail-under", "99.5"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert low.returncode == 1 and "below 99.5%" in low.stderr
+    tree = subprocess.run([str(STRATMAP), "line-of-sight", "--url", server.url, "--unit", "cs"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert tree.returncode == 0 and "BREAK" in tree.stdout and "O-CS-2" in tree.stdout
+    denied = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "csv", "--token", "smt_nope"],
+                            capture_output=True, text=True, timeout=120)
+    assert denied.returncode == 2 and "unknown or revoked token" in denied.stderr

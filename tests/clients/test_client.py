@@ -1,0 +1,106 @@
+"""The client against the real app in-process (httpx.ASGITransport), and its documents."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from importlib import resources
+from pathlib import Path
+
+import httpx
+import pytest
+from graphql import build_schema, parse, validate
+
+from clients import AsyncStratmapClient, StratmapClient, StratmapError
+from clients.client import document
+from clients.report.data import collect
+from clients.report.render import render
+from service.api.limits import ApiLimits
+from tests.api.conftest import Api, api, make_api  # noqa: F401  (api is a fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES = sorted(p.name.removesuffix(".graphql") for p in (resources.files("clients") / "queries").iterdir()
+                 if p.name.endswith(".graphql") and p.name != "fragments.graphql")
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_documents_are_valid_against_schema_graphql(name: str) -> None:
+    schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
+    assert validate(schema, parse(document(name))) == []
+
+
+@pytest.fixture
+def small_pages(tmp_path: Path) -> Api:
+    return make_api(tmp_path, ApiLimits(page_default=2, page_cap=5))
+
+
+def sync_client(api: Api, token: str = "viewer") -> StratmapClient:
+    return StratmapClient("http://test/graphql", api.tokens[token], transport=httpx.ASGITransport(app=api.app))
+
+
+def test_typed_results_and_pagination(small_pages: Api) -> None:
+    with sync_client(small_pages) as client:
+        a = client.alignment()
+        assert (round(a.score, 6), a.work, a.traced_work) == (round(8 / 11, 6), 11.0, 8.0)
+        gaps = client.gaps()
+        assert [(g.break_point.id, g.reason, g.middle_management) for g in gaps] == [
+            ("O2", "DANGLING_PARENT", True), ("I3", "UNLINKED", False)]
+        assert [s.id for s in gaps[0].stranded] == ["I2"] and gaps[0].break_point.kind == "Objective"
+        nodes = client.nodes()  # 13 nodes through pages of 2: the client follows them all
+        assert len(nodes) == 13 and {n.id for n in nodes} >= {"V", "I6"}
+        assert [n.id for n in client.orphans(kind="INITIATIVE")] == ["I3"]
+        assert [n.id for n in client.unsupported()] == ["O3"]
+        assert [f.unit.id for f in client.unit_focus(min_goals=2)] == ["ops"]
+        (los,) = client.line_of_sight(node_id="I2")
+        assert not los.traced and los.breaks[0].gap.break_point.id == "O2"
+        assert client.history() == []
+
+
+def test_async_client(small_pages: Api) -> None:
+    async def go() -> list[str]:
+        async with AsyncStratmapClient("http://test/graphql", small_pages.tokens["viewer"],
+                                       transport=httpx.ASGITransport(app=small_pages.app)) as client:
+            return [los.node.id for los in await client.line_of_sight(unit_id="web")]
+
+    assert asyncio.run(go()) == ["I1", "I2", "I3"]
+
+
+def test_errors_become_one_exception_with_the_server_message(small_pages: Api) -> None:
+    with sync_client(small_pages) as client:
+        with pytest.raises(StratmapError, match="no node 'NOPE'"):
+            client.line_of_sight(node_id="NOPE")
+    bad = StratmapClient("http://test/graphql", "smt_wrong", transport=httpx.ASGITransport(app=small_pages.app))
+    with pytest.raises(StratmapError, match="unknown or revoked token") as caught:
+        bad.alignment()
+    assert caught.value.status == 401
+    bad.close()
+    with StratmapClient("http://127.0.0.1:9/graphql", "x", timeout=2) as nowhere:
+        with pytest.raises(StratmapError, match="cannot reach"):
+            nowhere.alignment()
+
+
+def test_report_formats(api: Api) -> None:
+    api.data('mutation { recordHistory(label: "before") { __typename } }')
+    api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
+    with sync_client(api) as client:
+        data = collect(client, "test")
+    assert data.trend() is not None and data.trend() > 0  # fixing O2 raised the score since the record
+    md = render(data, "md")
+    mermaid = md[md.index("```mermaid"):]
+    assert "## Disconnected objectives: alignment gaps (1)" in md and "Trend: +" in md
+    assert 'g0["Initiative I3: Side project<br/>UNLINKED"]:::gap' in mermaid and "O2" not in mermaid  # fixed
+    rows = list(csv.DictReader(io.StringIO(render(data, "csv"))))
+    assert {r["finding"] for r in rows} >= {"alignment_gap", "orphaned_initiative", "unsupported_strategy"}
+    payload = json.loads(render(data, "json"))
+    assert {"alignment", "gaps", "orphanedInitiatives", "unsupported", "overlaps", "pulledUnits", "history"} <= set(payload)
+
+
+def test_csv_cells_are_neutralised_for_spreadsheets(api: Api) -> None:
+    api.data('mutation { upsertNodes(nodes: [{id: "EVIL", kind: INITIATIVE, title: "=HYPERLINK(\\"http://x\\")"},'
+             '{id: "EVIL2", kind: INITIATIVE, title: "+1", unit: "@web"}]) { __typename } }')
+    with sync_client(api) as client:
+        rows = list(csv.reader(io.StringIO(render(collect(client, "test"), "csv"))))
+    cells = [c for r in rows for c in r]
+    assert "'=HYPERLINK(\"http://x\")" in cells and "'+1" in cells
+    assert not any(c[:1] in "=+-@" for c in cells if c)
