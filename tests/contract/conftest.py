@@ -6,25 +6,54 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from neo4j import Driver
 
 from service.store.base import GraphStore
+from service.store.neo4j import Neo4jStore
 from service.store.sqlite import SQLiteStore
+from tests.contract.backends import DATABASE, ArcadeDB, real_neo4j
 
 StoreFactory = Callable[[], GraphStore]
+BACKEND_NAMES = ["sqlite", "arcadedb-bolt"] + (["neo4j"] if real_neo4j() is not None else [])
 
 
-def _sqlite(tmp_path: Path) -> StoreFactory:
-    return lambda: SQLiteStore(tmp_path / "contract.db")
+@pytest.fixture(scope="session")
+def arcadedb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArcadeDB]:
+    server = ArcadeDB(tmp_path_factory.mktemp("arcadedb"))
+    server.start()
+    yield server
+    server.stop()
 
 
-BACKENDS: dict[str, Callable[[Path], StoreFactory]] = {"sqlite": _sqlite}
+@pytest.fixture(scope="session")
+def arcadedb_driver(arcadedb: ArcadeDB) -> Iterator[Driver]:
+    driver = arcadedb.driver()
+    yield driver
+    driver.close()
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+def _wipe(driver: Driver, database: str | None) -> None:
+    with driver.session(database=database) as session:
+        session.run("MATCH (n) DETACH DELETE n").consume()
+
+
+@pytest.fixture(params=BACKEND_NAMES)
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Opens (another connection to) one fresh store of the backend under test."""
     opened: list[GraphStore] = []
-    factory = BACKENDS[request.param](tmp_path)
+    if request.param == "sqlite":
+        factory: StoreFactory = lambda: SQLiteStore(tmp_path / "contract.db")  # noqa: E731
+    elif request.param == "arcadedb-bolt":
+        driver = request.getfixturevalue("arcadedb_driver")
+        _wipe(driver, DATABASE)
+        factory = lambda: Neo4jStore(driver, database=DATABASE)  # noqa: E731
+    else:
+        found = real_neo4j()
+        assert found is not None
+        real, database = found
+        request.addfinalizer(real.close)
+        _wipe(real, database)
+        factory = lambda: Neo4jStore(real, database=database)  # noqa: E731
 
     def make() -> GraphStore:
         store = factory()

@@ -111,8 +111,15 @@ def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     assert len(store.read_graph("a").nodes) == len(NODES)
 
 
-def test_two_writers_both_land(open_store: StoreFactory) -> None:
+@pytest.mark.parametrize("tenant_exists", [True, False], ids=["existing-tenant", "new-tenant"])
+def test_two_writers_both_land(open_store: StoreFactory, tenant_exists: bool, request: pytest.FixtureRequest) -> None:
+    if not tenant_exists and "arcadedb" in request.node.callspec.id:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "ArcadeDB differs from Neo4j 5: two transactions MERGE-ing the same new key under a uniqueness "
+            "constraint fail with ConstraintValidationFailed, where Neo4j serialises them on the constraint's lock")))
     first, second = open_store(), open_store()
+    if tenant_exists:
+        first.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
     errors: list[BaseException] = []
 
     def write(store, prefix: str) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +135,8 @@ def test_two_writers_both_land(open_store: StoreFactory) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert len(first.read_graph("t").nodes) == 40 and first.version("t") == 40
+    extra = 1 if tenant_exists else 0
+    assert len(first.read_graph("t").nodes) == 40 + extra and first.version("t") == 40 + extra
 
 
 def test_history_is_kept_in_order(open_store: StoreFactory) -> None:

@@ -1,0 +1,308 @@
+"""The production store on Neo4j 5, through the official driver.
+
+The driver is passed in (one per process), never created here. A write is one managed
+transaction (`execute_write`), which the driver may retry: the work re-reads what it compares
+against, so running it twice writes the same thing. Every statement is a named, parameterised
+query of service/store/cypher.py, sent in `UNWIND $rows` batches.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any, TypeVar
+
+from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph_schema import Node, Person, Unit, Value
+from service.gcpause import gc_paused
+from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
+from service.store.cypher import NODE_RELS, ORG_LINKS, Q
+from service.store.records import CO_OWNS, node_to_rows, rows_to_node
+
+BATCH = 1000
+PAGE = 20_000
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int = BATCH) -> list[Sequence[T]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    query = Q[name]
+    assert set(params) == set(query.params), (name, sorted(params), query.params)
+    return tx.run(query.text, **params).data()
+
+
+def _node_row(props: dict[str, Any]) -> NodeRow:
+    return NodeRow(*(props.get(f) for f in NodeRow._fields))
+
+
+def _links(node_id: str, links: list[list[Any]], co: list[list[Any]]) -> set[LinkRow]:
+    out = {LinkRow(node_id, rel, dst, float(w if w is not None else 1.0), int(o or 0)) for rel, dst, w, o in links}
+    out |= {LinkRow(node_id, CO_OWNS, person, 1.0, int(o or 0)) for person, o in co}
+    return out
+
+
+class Neo4jStore:
+    def __init__(self, driver: Driver, *, database: str | None = None, ensure_schema: bool = True) -> None:
+        self.driver = driver
+        self.database = database
+        if ensure_schema:
+            self._write(lambda tx: [_run(tx, name) for name in Q if name.startswith("schema_")])
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _describe(self, exc: Exception) -> StoreError:
+        where = getattr(self.driver, "_pool", None)
+        address = getattr(getattr(where, "address", None), "host", None) or "the configured server"
+        if isinstance(exc, AuthError):
+            return StoreError(f"Neo4j refused the credentials ({exc.message}); check STRATMAP_NEO4J_USER/_PASSWORD")
+        if isinstance(exc, (ServiceUnavailable, SessionExpired)):
+            return StoreError(f"cannot reach Neo4j at {address} ({exc}); nothing was written")
+        return StoreError(f"Neo4j error {getattr(exc, 'code', '')}: {exc}")
+
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
+            raise self._describe(exc) from exc
+
+    def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_read(work)
+        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
+            raise self._describe(exc) from exc
+
+    # -- writes -------------------------------------------------------------------------
+    def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
+        # Held as a list: a managed transaction may run again, and a generator runs only once.
+        nodes = list(changes.nodes)
+
+        def work(tx: ManagedTransaction) -> ApplyResult:
+            result = ApplyResult(dry_run=dry_run)
+            version = _run(tx, "ensure_tenant", tenant=tenant)[0]["version"]
+            # Every node and org record first, every link after: a link then finds its target
+            # when the change set brings it, and only a truly missing one gets a placeholder.
+            org_links = self._apply_org(tx, tenant, changes, result)
+            pending = [self._apply_nodes(tx, tenant, batch, result) for batch in _chunks(nodes)]
+            for changed, links in pending:
+                self._link_nodes(tx, tenant, changed, links)
+            self._link_org(tx, tenant, org_links)
+            removed: list[str] = []
+            if changes.delete_ids:
+                removed += self._delete(tx, tenant, list(changes.delete_ids))
+            if changes.prune_source is not None:
+                removed += self._delete(tx, tenant, [r["id"] for r in _run(
+                    tx, "prune_candidates", tenant=tenant, source=changes.prune_source, seen=[n.id for n in nodes])])
+            result.removed = sorted(removed)
+            if removed or result.updated:  # only then can a placeholder have lost its last referrer
+                _run(tx, "drop_placeholders", tenant=tenant)
+            if result.changed:
+                version = _run(tx, "bump_version", tenant=tenant)[0]["version"]
+            result.version = int(version)
+            return result
+
+        if not dry_run:
+            return self._write(work)
+        try:  # a dry run is the same work in a transaction that is rolled back
+            with self.driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    return work(tx)  # type: ignore[arg-type]
+                finally:
+                    tx.rollback()
+        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
+            raise self._describe(exc) from exc
+
+    def _delete(self, tx: ManagedTransaction, tenant: str, ids: list[str]) -> list[str]:
+        removed: list[str] = []
+        for batch in _chunks(ids):
+            rows = _run(tx, "delete_nodes", tenant=tenant, ids=list(batch))
+            removed += [r["id"] for r in rows]
+            incoming: dict[str, list[dict[str, Any]]] = {}
+            for r in rows:
+                for link in r["incoming"]:
+                    if link["src"] not in batch:  # links of nodes deleted along with it go with them
+                        incoming.setdefault(link["rel"], []).append(link)
+            for rel, links in incoming.items():  # what named a deleted node now names a placeholder
+                _run(tx, f"link_{rel}", tenant=tenant, links=links if rel != "COMMITS_TO"
+                     else [{"src": x["src"], "dst": x["dst"]} for x in links])
+        return removed
+
+    def _apply_nodes(self, tx: ManagedTransaction, tenant: str, batch: Sequence[Node],
+                     result: ApplyResult) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+        existing: dict[str, tuple[NodeRow, set[LinkRow]]] = {}
+        placeholders: set[str] = set()
+        for r in _run(tx, "existing_nodes", tenant=tenant, ids=[n.id for n in batch]):
+            if r["placeholder"]:
+                placeholders.add(r["props"]["id"])
+            else:
+                existing[r["props"]["id"]] = (_node_row(r["props"]), _links(r["props"]["id"], r["links"], r["co"]))
+        by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        links: dict[str, list[dict[str, Any]]] = {}
+        changed: list[str] = []
+        for node in batch:
+            row, node_links = node_to_rows(node)
+            before = existing.get(node.id)
+            if before is not None and before == (row, set(node_links)):
+                result.unchanged += 1
+                continue
+            (result.updated if before is not None else result.created).append(node.id)
+            changed.append(node.id)
+            props = {k: v for k, v in row._asdict().items() if v is not None}
+            if before is not None:
+                op = "update" if before[0].kind == row.kind else "relabel"
+            else:
+                op = "update" if node.id in placeholders else "create"
+            by_kind.setdefault((op, node.kind.value), []).append({"id": node.id, "props": {**props, "tenant": tenant}})
+            for link in node_links:
+                links.setdefault(link.rel, []).append(
+                    {"src": link.src, "dst": link.dst, "weight": link.weight, "ord": link.ord, "co": True})
+            if node.owner:
+                links.setdefault("OWNER", []).append({"src": node.id, "dst": node.owner, "weight": 1.0, "ord": -1,
+                                                      "co": False})
+            if node.unit:
+                links.setdefault("UNIT", []).append({"src": node.id, "dst": node.unit})
+        for (op, kind), rows in sorted(by_kind.items()):
+            if op == "create":
+                _run(tx, f"create_{kind}", rows=rows)
+            else:
+                _run(tx, f"{op}_{kind}", tenant=tenant, rows=rows)
+        return changed, links
+
+    def _link_nodes(self, tx: ManagedTransaction, tenant: str, changed: list[str],
+                    links: dict[str, list[dict[str, Any]]]) -> None:
+        if not changed:
+            return
+        _run(tx, "drop_links", tenant=tenant, ids=changed)
+        for rel in (*NODE_RELS, "EXPRESSES"):
+            if links.get(rel):
+                _run(tx, f"link_{rel}", tenant=tenant, links=links[rel])
+        owners = links.get(CO_OWNS, []) + links.get("OWNER", [])
+        if owners:
+            _run(tx, "link_person_owners", tenant=tenant, links=owners)
+        if links.get("UNIT"):
+            _run(tx, "link_unit_owners", tenant=tenant, links=links["UNIT"])
+
+    def _apply_org(self, tx: ManagedTransaction, tenant: str, changes: ChangeSet,
+                   result: ApplyResult) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]:
+        specs: list[tuple[str, str, Sequence[Any], Callable[[Any], dict[str, Any]]]] = [
+            ("units", "upsert_units", changes.units, lambda u: {"id": u.id, "name": u.name, "parent": u.parent}),
+            ("people", "upsert_people", changes.people,
+             lambda p: {"id": p.id, "name": p.name, "email": p.email, "unit": p.unit, "reports_to": p.reports_to,
+                        "leads": list(p.leads), "commits_to": list(p.commits_to)}),
+            ("values", "upsert_values", changes.values,
+             lambda v: {"id": v.id, "name": v.name, "description": v.description}),
+        ]
+        org_links: dict[str, list[dict[str, str]]] = {}
+        relinked: dict[str, list[str]] = {"units": [], "people": []}
+        for kind, query, items, to_props in specs:
+            if not items:
+                continue
+            stored = {r["props"]["id"]: {k: v for k, v in r["props"].items() if k != "tenant"}
+                      for r in _run(tx, f"existing_{kind}", tenant=tenant)}
+            rows = []
+            for item in items:
+                props = {k: v for k, v in to_props(item).items() if v is not None and v != []}
+                if stored.get(item.id) == props:
+                    continue
+                rows.append({"id": item.id, "props": {**props, "tenant": tenant}})
+                if kind == "units" and isinstance(item, Unit):
+                    relinked["units"].append(item.id)
+                    if item.parent:
+                        org_links.setdefault("PART_OF", []).append({"src": item.id, "dst": item.parent})
+                if kind == "people" and isinstance(item, Person):
+                    relinked["people"].append(item.id)
+                    if item.unit:
+                        org_links.setdefault("MEMBER_OF", []).append({"src": item.id, "dst": item.unit})
+                    if item.reports_to:
+                        org_links.setdefault("REPORTS_TO", []).append({"src": item.id, "dst": item.reports_to})
+                    org_links.setdefault("LEADS", []).extend({"src": item.id, "dst": u} for u in item.leads)
+                    org_links.setdefault("COMMITS_TO", []).extend({"src": item.id, "dst": b} for b in item.commits_to)
+            if rows:
+                result.org_changed += len(rows)
+                _run(tx, query, tenant=tenant, rows=rows)
+        return relinked, org_links
+
+    def _link_org(self, tx: ManagedTransaction, tenant: str,
+                  pending: tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]) -> None:
+        relinked, org_links = pending
+        if relinked["units"]:
+            _run(tx, "drop_unit_links", tenant=tenant, ids=relinked["units"])
+        if relinked["people"]:
+            _run(tx, "drop_person_links", tenant=tenant, ids=relinked["people"])
+        if relinked["units"] or relinked["people"]:
+            for rel, _, _ in ORG_LINKS:
+                if org_links.get(rel):
+                    _run(tx, f"link_{rel}", tenant=tenant, links=org_links[rel])
+
+    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int:
+        def work(tx: ManagedTransaction) -> int:
+            _run(tx, "ensure_tenant", tenant=tenant)
+            return int(_run(tx, "record_history", tenant=tenant, label=label, score=score,
+                            at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            payload=json.dumps(payload, sort_keys=True))[0]["seq"])
+
+        return self._write(work)
+
+    # -- reads --------------------------------------------------------------------------
+    def version(self, tenant: str) -> int:
+        rows = self._read(lambda tx: _run(tx, "version", tenant=tenant))
+        return int(rows[0]["version"]) if rows else 0
+
+    def tenants(self) -> list[str]:
+        return [r["id"] for r in self._read(lambda tx: _run(tx, "tenants"))]
+
+    def read_graph(self, tenant: str) -> GraphRows:
+        def work(tx: ManagedTransaction) -> GraphRows:
+            version_rows = _run(tx, "version", tenant=tenant)
+            nodes: list[NodeRow] = []
+            links: list[LinkRow] = []
+            after = ""
+            with gc_paused():
+                while True:  # keyset pages: the server never builds the whole answer at once
+                    page = _run(tx, "nodes_page", tenant=tenant, after=after, page=PAGE)
+                    for r in page:
+                        row = _node_row(r["props"])
+                        nodes.append(row)
+                        links.extend(_links(row.id, r["links"], r["co"]))
+                    if len(page) < PAGE:
+                        break
+                    after = nodes[-1].id
+            units = [Unit(id=p["id"], name=p["name"], parent=p.get("parent"))
+                     for p in (r["props"] for r in _run(tx, "existing_units", tenant=tenant))]
+            people = [Person(id=p["id"], name=p["name"], email=p.get("email"), unit=p.get("unit"),
+                             reports_to=p.get("reports_to"), leads=tuple(p.get("leads") or ()),
+                             commits_to=tuple(p.get("commits_to") or ()))
+                      for p in (r["props"] for r in _run(tx, "existing_people", tenant=tenant))]
+            values = [Value(id=p["id"], name=p["name"], description=p.get("description"))
+                      for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))]
+            version = int(version_rows[0]["version"]) if version_rows else 0
+            return GraphRows(version, nodes, links, sorted(units, key=lambda u: u.id),
+                             sorted(people, key=lambda p: p.id), sorted(values, key=lambda v: v.id))
+
+        return self._read(work)
+
+    def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
+        def work(tx: ManagedTransaction) -> list[Node]:
+            found: dict[str, Node] = {}
+            for batch in _chunks(list(ids)):
+                for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
+                    row = _node_row(r["props"])
+                    found[row.id] = rows_to_node(row, list(_links(row.id, r["links"], r["co"])))
+            return [found[i] for i in ids if i in found]
+
+        return self._read(work)
+
+    def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
+        rows = self._read(lambda tx: _run(tx, "history", tenant=tenant, last=last if last is not None else 1_000_000_000))
+        return [{"seq": h["seq"], "at": h["at"], "label": h.get("label"), "version": h["version"],
+                 "score": h.get("score"), **json.loads(h["payload"])} for h in (r["h"] for r in reversed(rows))]
+
+    def close(self) -> None:
+        """The driver belongs to whoever created it (bootstrap); closing it is theirs."""
