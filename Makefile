@@ -7,9 +7,17 @@ STAMP := $(VENV)/.installed
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser demo test bench schema clean
+.PHONY: setup browser demo test test-neo4j bench schema clean
 
-setup: $(STAMP) $(WEB_STAMP) browser
+LINT := tests/contract/cypher_lint
+LINT_STAMP := $(LINT)/node_modules/.installed
+
+setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) browser
+
+# Neo4j's own Cypher linter (npm), run by the tests over every statement of the Neo4j store.
+$(LINT_STAMP): $(LINT)/package.json $(LINT)/package-lock.json
+	npm ci --prefix $(LINT) --no-audit --no-fund --loglevel=error
+	touch $(LINT_STAMP)
 
 # The HTML report is tested in a real browser: Debian's chromium, installed here, never by hand.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -40,10 +48,19 @@ test: setup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/store.py
+
+# The contract suite against a real Neo4j: the docker-compose one on a machine with Docker.
+NEO4J_PASSWORD ?= stratmap-dev-password
+test-neo4j: setup
+	NEO4J_PASSWORD=$(NEO4J_PASSWORD) docker compose up -d --wait neo4j
+	STRATMAP_NEO4J_URI=bolt://127.0.0.1:7687 STRATMAP_NEO4J_USER=neo4j STRATMAP_NEO4J_PASSWORD=$(NEO4J_PASSWORD) \
+	  STRATMAP_CONTRACT_ONLY=neo4j $(BIN)/python -m pytest tests/contract/test_store_contract.py
 
 schema: $(STAMP)
 	$(BIN)/python -m graph_schema
 	$(BIN)/python -m service.api.export_schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) $(WEB)/node_modules stratmap.db stratmap.db-wal stratmap.db-shm
+	rm -rf $(VENV) $(WEB)/node_modules $(LINT)/node_modules stratmap.db stratmap.db-wal stratmap.db-shm

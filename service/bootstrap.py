@@ -17,8 +17,31 @@ if TYPE_CHECKING:
 def open_store(settings: Settings | None = None, *, db: Path | str | None = None) -> GraphStore:
     settings = settings or Settings()
     if settings.store == "neo4j":
-        raise StoreError("the Neo4j store is not available in this build yet; unset STRATMAP_STORE")
+        return open_neo4j(settings)
     return SQLiteStore(db if db is not None else settings.db)
+
+
+def open_neo4j(settings: Settings) -> GraphStore:
+    """One driver per process, created here and handed to the store, which closes it."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    from service.store.neo4j import Neo4jStore
+
+    if not settings.neo4j_uri:
+        raise StoreError("STRATMAP_STORE=neo4j needs STRATMAP_NEO4J_URI (e.g. neo4j://localhost:7687)")
+    driver = GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user,
+                                                            settings.neo4j_password.get_secret_value()))
+    try:
+        driver.verify_connectivity()
+    except AuthError as exc:
+        driver.close()
+        raise StoreError(f"Neo4j at {settings.neo4j_uri} refused the credentials of user "
+                         f"'{settings.neo4j_user}': check STRATMAP_NEO4J_USER and STRATMAP_NEO4J_PASSWORD") from exc
+    except (ServiceUnavailable, OSError, ValueError) as exc:
+        driver.close()
+        raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}") from exc
+    return Neo4jStore(driver, database=settings.neo4j_database, owns_driver=True)
 
 
 def default_tenant(store: GraphStore, tenant: str | None) -> str:

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = None
 
     # API
     auth: bool = True

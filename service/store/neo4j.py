@@ -48,9 +48,12 @@ def _links(node_id: str, links: list[list[Any]], co: list[list[Any]]) -> set[Lin
 
 
 class Neo4jStore:
-    def __init__(self, driver: Driver, *, database: str | None = None, ensure_schema: bool = True) -> None:
+    def __init__(self, driver: Driver, *, database: str | None = None, ensure_schema: bool = True,
+                 owns_driver: bool = False, batch_size: int = BATCH) -> None:
         self.driver = driver
+        self.batch_size = batch_size
         self.database = database
+        self.owns_driver = owns_driver
         if ensure_schema:
             self._write(lambda tx: [_run(tx, name) for name in Q if name.startswith("schema_")])
 
@@ -89,7 +92,7 @@ class Neo4jStore:
             # Every node and org record first, every link after: a link then finds its target
             # when the change set brings it, and only a truly missing one gets a placeholder.
             org_links = self._apply_org(tx, tenant, changes, result)
-            pending = [self._apply_nodes(tx, tenant, batch, result) for batch in _chunks(nodes)]
+            pending = [self._apply_nodes(tx, tenant, batch, result) for batch in _chunks(nodes, self.batch_size)]
             for changed, links in pending:
                 self._link_nodes(tx, tenant, changed, links)
             self._link_org(tx, tenant, org_links)
@@ -305,4 +308,6 @@ class Neo4jStore:
                  "score": h.get("score"), **json.loads(h["payload"])} for h in (r["h"] for r in reversed(rows))]
 
     def close(self) -> None:
-        """The driver belongs to whoever created it (bootstrap); closing it is theirs."""
+        """Closes the driver only when it was handed over (bootstrap does); else it is the caller's."""
+        if self.owns_driver:
+            self.driver.close()

@@ -28,8 +28,9 @@ def _batches(items: Any, size: int = BATCH) -> Iterator[list[Any]]:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, batch_size: int = BATCH) -> None:
         self.path = str(path)
+        self.batch_size = batch_size
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one transaction.
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -68,7 +69,7 @@ class SQLiteStore:
             if prune:
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS seen(id TEXT PRIMARY KEY)")
                 db.execute("DELETE FROM temp.seen")
-            for batch in _batches(changes.nodes):
+            for batch in _batches(changes.nodes, self.batch_size):
                 self._apply_nodes(tenant, batch, result)
                 if prune:
                     db.executemany("INSERT OR IGNORE INTO temp.seen VALUES (?)", [(n.id,) for n in batch])

@@ -1,6 +1,7 @@
 """The contract every GraphStore backend must pass. Backends are added to BACKENDS."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from tests.contract.backends import DATABASE, ArcadeDB, real_neo4j
 
 StoreFactory = Callable[[], GraphStore]
 BACKEND_NAMES = ["sqlite", "arcadedb-bolt"] + (["neo4j"] if real_neo4j() is not None else [])
+if os.environ.get("STRATMAP_CONTRACT_ONLY"):  # `make test-neo4j` runs the suite on one backend
+    BACKEND_NAMES = [b for b in BACKEND_NAMES if b == os.environ["STRATMAP_CONTRACT_ONLY"]]
 
 
 @pytest.fixture(scope="session")
