@@ -25,7 +25,7 @@ from service.store.neo4j import Neo4jStore  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 from tests.contract.backends import DATABASE, ArcadeDB, real_neo4j  # noqa: E402
 
-BATCHES = (500, 2000, 10_000)
+BATCHES = (1000, 5000)
 
 
 def measure(name: str, make: Callable[[int], GraphStore], n: int) -> None:

@@ -25,7 +25,7 @@ OUT_RELS = "|".join((*NODE_RELS, Rel.EXPRESSES.value))
 # A node's stored links, as the store compares and reads them: outgoing typed links, and the
 # co-owners (incoming OWNS from a person marked co).
 _LINKS = (f"[(n)-[r:{OUT_RELS}]->(t) | [type(r), t.id, r.weight, r.ord]] AS links, "
-          "[(p:Person)-[o:OWNS]->(n) WHERE o.co = true | [p.id, o.ord]] AS co")
+          "[(n)<-[o:OWNS]-(p:Person) WHERE o.co = true | [p.id, o.ord]] AS co")
 
 Q: dict[str, Query] = {}
 
