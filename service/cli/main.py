@@ -167,14 +167,7 @@ def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, 
             raise BadInput(f"no unit '{unit_id}' in tenant '{name}'")
         targets = engine.unit_initiatives(unit_id)
     items = [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
-    if as_json:
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
-        return
-    if unit_id is not None:
-        broken = sum(1 for i in items if not i["traced"])
-        out.print(f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight")
-    for item in items:
-        out.print(line_of_sight_tree(item))
+    _print_line_of_sight(items, unit_id, as_json)
 
 
 def _remote_line_of_sight(url: str, token: str | None, node_id: str | None, unit_id: str | None,
@@ -192,6 +185,10 @@ def _remote_line_of_sight(url: str, token: str | None, node_id: str | None, unit
                            "chain": [_flat(s) for s in b["chain"]]} for b in item["breaks"]]
         item["paths"] = [{"strength": p["strength"], "steps": [_flat(s) for s in p["steps"]]} for p in item["paths"]]
         item["node"] = _flat(item["node"])
+    _print_line_of_sight(items, unit_id, as_json)
+
+
+def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return

@@ -67,19 +67,18 @@ class Neo4jStore:
             return StoreError(f"cannot reach Neo4j at {address} ({exc}); nothing was written")
         return StoreError(f"Neo4j error {getattr(exc, 'code', '')}: {exc}")
 
-    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+    def _managed(self, work: Callable[[ManagedTransaction], T], *, write: bool) -> T:
         try:
             with self.driver.session(database=self.database) as session:
-                return session.execute_write(work)
+                return session.execute_write(work) if write else session.execute_read(work)
         except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
             raise self._describe(exc) from exc
 
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        return self._managed(work, write=True)
+
     def _read(self, work: Callable[[ManagedTransaction], T]) -> T:
-        try:
-            with self.driver.session(database=self.database) as session:
-                return session.execute_read(work)
-        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
-            raise self._describe(exc) from exc
+        return self._managed(work, write=False)
 
     # -- writes -------------------------------------------------------------------------
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
