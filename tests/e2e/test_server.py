@@ -67,3 +67,27 @@ def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path) -> N
     denied = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "csv", "--token", "smt_nope"],
                             capture_output=True, text=True, timeout=120)
     assert denied.returncode == 2 and "unknown or revoked token" in denied.stderr
+
+
+def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
+    """GraphiQL at /graphql renders from assets the service serves itself: no CDN request at all."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    page_url = server.url
+    origin = page_url.rsplit("/graphql", 1)[0]
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(origin) else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_url)
+        page.wait_for_selector(".graphiql-container", timeout=20_000)
+        title = page.title()
+        browser.close()
+    assert title == "stratmap GraphQL" and outside == [] and errors == []

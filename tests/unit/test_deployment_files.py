@@ -8,7 +8,7 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "compose-spec.json"
+SPEC = ROOT / "tests" / "data" / "compose-spec.json"  # Apache-2.0, see tests/data/README.md
 
 
 def test_compose_file_is_valid_against_the_compose_spec() -> None:
