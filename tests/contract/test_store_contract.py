@@ -189,3 +189,24 @@ def test_the_example_organisation_analyses_the_same_on_every_backend(open_store:
     assert analysis_json(Engine(store.read_graph("northwind"))) == analysis_json(Engine(reference.read_graph("northwind")))
     again = load(store, importers.parse(example))[1]
     assert again.created == again.updated == [] and not again.org_changed
+
+
+class _Exploding(list):  # type: ignore[type-arg]
+    """A delete list that fails when the store reaches it: after every node batch was written."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise RuntimeError("failure inside the transaction, after the writes")
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def test_a_failure_after_the_writes_rolls_the_whole_transaction_back(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES[:3]))
+    before = dump(store, "t")
+    changed = [n.model_copy(update={"title": "changed"}) for n in NODES[:3]]
+    fresh = [node(f"N{i}", "Initiative", "G1") for i in range(1500)]
+    with pytest.raises(Exception, match="failure inside the transaction"):
+        store.apply("t", ChangeSet(nodes=changed + fresh, units=ORG["units"], delete_ids=_Exploding(["V"])))
+    assert dump(store, "t") == before
