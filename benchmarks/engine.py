@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.orggen import org_nodes  # noqa: E402
 from service.engine.engine import Engine  # noqa: E402
 from service.engine.graph import VISION, CompactGraph  # noqa: E402
-from service.engine.overlap import tokens  # noqa: E402
 from service.store.base import ChangeSet  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -97,7 +96,6 @@ def run(n: int) -> dict[str, float]:
     for name in STRUCTURAL:
         getattr(probe, name)
     engine_bytes = tracemalloc.get_traced_memory()[0]
-    tokens.cache_clear()  # count the token cache from empty, as a cold start pays it
     probe.overlaps
     text_bytes = tracemalloc.get_traced_memory()[0] - engine_bytes
     tracemalloc.stop()
@@ -125,8 +123,8 @@ def run(n: int) -> dict[str, float]:
           f"title similarity {t_text:.3f} s)")
     print("    " + ", ".join(f"{k.strip('_')} {v * 1000:.0f} ms" for k, v in parts.items()))
     print(f"  line of sight      p50 {p50:6.1f} us   p99 {p99:6.1f} us   ({len(sample)} initiatives)")
-    print(f"  memory             engine {engine_bytes / n:6.0f} B/node (+{text_bytes / n:.0f} B/node for title "
-          f"similarity's token cache)   peak RSS {rss_mb:,.0f} MB")
+    print(f"  memory             engine {engine_bytes / n:6.0f} B/node (+{text_bytes / n:.0f} B/node held by the "
+          f"title-similarity result)   peak RSS {rss_mb:,.0f} MB")
     print(f"  gaps+orphans       ours {ours_gaps * 1000:8.1f} ms   networkx {t_nx * 1000:9.1f} ms   "
           f"-> {t_nx / ours_gaps:5.1f}x faster")
     print(f"  floor (one BFS)    {t_floor * 1000:8.1f} ms   -> ours/floor {ours_gaps / t_floor:5.1f}x, "
@@ -147,7 +145,11 @@ def main() -> None:
                            f"{'met' if r['structural'] < GOALS['analysis_1m_s'] else 'MISSED'} ({r['structural']:.2f} s)")
             verdict.append(f"full analysis incl. title similarity < 1 s: "
                            f"{'met' if r['structural'] + r['text'] < 1 else 'MISSED'} ({r['structural'] + r['text']:.2f} s)")
-        verdict.append(f">= 20x networkx: {'met' if r['nx_ratio'] >= GOALS['vs_networkx'] else 'MISSED'} ({r['nx_ratio']:.1f}x)")
+        if r["n"] >= 1_000_000:  # the goal is stated for the 1M graph; smaller ones show the ratio only
+            verdict.append(f">= 20x networkx: {'met' if r['nx_ratio'] >= GOALS['vs_networkx'] else 'MISSED'} "
+                           f"({r['nx_ratio']:.1f}x)")
+        else:
+            verdict.append(f"networkx ratio {r['nx_ratio']:.1f}x")
         verdict.append(f"LoS p99 < 50 us: {'met' if r['p99'] < GOALS['los_p99_us'] else 'MISSED'} ({r['p99']:.1f} us)")
         verdict.append(f"< 300 B/node: {'met' if r['bytes'] < GOALS['bytes_per_node'] else 'MISSED'} ({r['bytes']:.0f})")
         print(f"  {r['n']:>9,}: " + "; ".join(verdict))
