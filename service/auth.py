@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -40,13 +41,15 @@ def _hash(token: str) -> str:
 class TokenStore:
     """Tokens live in the embedded SQLite file (table api_token, migration 2)."""
 
+    CACHE_SECONDS = 30.0  # how long a running server may honour a token revoked since
+
     def __init__(self, path: str | Path) -> None:
         from service.store.sqlite import SQLiteStore  # runs the migrations that create the table
 
         SQLiteStore(path).close()
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 10000")
-        self._cache: dict[str, Principal | None] = {}
+        self._cache: dict[str, tuple[Principal, float]] = {}
 
     def create(self, tenant: str, role: Role, label: str | None = None) -> str:
         token = PREFIX + secrets.token_urlsafe(32)
@@ -58,13 +61,29 @@ class TokenStore:
 
     def verify(self, token: str) -> Principal | None:
         digest = _hash(token)
-        if digest in self._cache:  # requests must not cost a database read each
-            return self._cache[digest]
+        cached = self._cache.get(digest)
+        if cached is not None and time.monotonic() - cached[1] < self.CACHE_SECONDS:
+            return cached[0]  # requests must not cost a database read each
         row = self._db.execute("SELECT tenant, role FROM api_token WHERE hash = ?", (digest,)).fetchone()
-        principal = Principal(row[0], Role(row[1])) if row else None
-        if principal is not None:
-            self._cache[digest] = principal
+        if row is None:
+            self._cache.pop(digest, None)
+            return None
+        principal = Principal(row[0], Role(row[1]))
+        self._cache[digest] = (principal, time.monotonic())
         return principal
+
+    def list(self) -> list[dict[str, str | None]]:
+        """Every token's hash prefix (its public name), tenant, role, label and creation time."""
+        rows = self._db.execute("SELECT hash, tenant, role, label, created_at FROM api_token ORDER BY created_at")
+        return [{"id": h[:12], "tenant": t, "role": r, "label": lb, "created": c} for h, t, r, lb, c in rows]
+
+    def revoke(self, token_id: str) -> int:
+        """Delete the tokens whose hash starts with token_id (12 characters from `list`)."""
+        if len(token_id) < 8:
+            raise ValueError("give at least 8 characters of the token id")
+        cur = self._db.execute("DELETE FROM api_token WHERE hash LIKE ? || '%'", (token_id,))
+        self._cache.clear()
+        return cur.rowcount
 
     def close(self) -> None:
         self._db.close()

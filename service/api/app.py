@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +37,10 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
         # Only POST carries a query and the gate has authenticated it; a GET only fetches the IDE
         # page, so its context gets a principal of no tenant that can read nothing.
         principal = request.scope["state"].get("principal", NOBODY)
+        if principal is not NOBODY:
+            # A rebuild after a write takes seconds on a large graph: do it in a worker thread so
+            # the event loop keeps answering other requests (health checks, other tenants).
+            await run_in_threadpool(self.cache.get, principal.tenant)
         return Context(principal=principal, cache=self.cache, store=self.store,
                        limits=self.limits, request_id=request.scope["state"]["request_id"])
 

@@ -64,3 +64,32 @@ def create(tenant: str, role: str, label: str | None, db: Path | None) -> None:
     store = TokenStore(db if db is not None else Settings().db)
     click.echo(store.create(tenant, Role(role), label))
     store.close()
+
+
+@token.command("list")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def list_tokens(db: Path | None) -> None:
+    """List tokens (never the secret: only the first characters of its hash)."""
+    store = TokenStore(db if db is not None else Settings().db)
+    for t in store.list():
+        click.echo(f"{t['id']}  {t['tenant']:<16} {t['role']:<7} {t['created']}  {t['label'] or ''}")
+    store.close()
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def revoke(token_id: str, db: Path | None) -> None:
+    """Revoke the token with this id (from `token list`); a running server stops accepting it
+    within 30 seconds."""
+    store = TokenStore(db if db is not None else Settings().db)
+    try:
+        count = store.revoke(token_id)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        store.close()
+    if count == 0:
+        click.echo(f"no token with id {token_id}", err=True)
+        sys.exit(2)
+    click.echo(f"revoked {count} token(s)")

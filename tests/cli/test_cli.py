@@ -109,3 +109,22 @@ def test_help_everywhere() -> None:
     for cmd in ([], ["import"], ["analyze"], ["line-of-sight"], ["demo"]):
         code, out = run(*cmd, "--help")
         assert code == 0 and "Usage" in out
+
+
+def test_tokens_create_list_revoke(tmp_path: Path) -> None:
+    from service.auth import TokenStore
+
+    db = tmp_path / "tokens.db"
+    code, token = run("token", "create", "--tenant", "acme", "--role", "viewer", "--label", "ci", "--db", db)
+    token = token.strip()
+    assert code == 0 and token.startswith("smt_")
+    store = TokenStore(db)
+    assert store.verify(token) is not None and store.verify("smt_other") is None
+    code, listing = run("token", "list", "--db", db)
+    assert code == 0 and "acme" in listing and "viewer" in listing and token not in listing
+    token_id = listing.split()[0]
+    assert run("token", "revoke", token_id, "--db", db) == (0, "revoked 1 token(s)\n")
+    store.CACHE_SECONDS = 0  # a fresh server would not have it cached at all
+    assert store.verify(token) is None
+    assert run("token", "revoke", token_id, "--db", db)[0] == 2
+    store.close()
