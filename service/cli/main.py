@@ -104,8 +104,17 @@ def import_cmd(file: Path, fmt: str | None, dry_run: bool, prune: bool, source: 
 
 
 def _engine(db: Path | None, tenant: str | None, period: str | None) -> tuple[str, Engine]:
+    settings = Settings()
+    path = db if db is not None else settings.db
+    if settings.store == "sqlite" and not Path(path).exists():
+        # reading must not create an empty database where a typo'd path was meant
+        raise BadInput(f"no database at {path}: import a file first (stratmap import FILE --db {path})")
     store = _store(db)
     name = default_tenant(store, tenant)
+    known = store.tenants()
+    if tenant is not None and tenant not in known:
+        store.close()
+        raise BadInput(f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'})")
     try:
         return name, Engine(store.read_graph(name), period)
     finally:

@@ -128,3 +128,12 @@ def test_tokens_create_list_revoke(tmp_path: Path) -> None:
     assert store.verify(token) is None
     assert run("token", "revoke", token_id, "--db", db)[0] == 2
     store.close()
+
+
+def test_reading_commands_refuse_a_missing_database_or_tenant(tmp_path: Path, db: Path, example: dict) -> None:
+    missing = tmp_path / "typo.db"
+    code, out = run("analyze", "--db", missing)
+    assert code == 2 and "no database at" in out and not missing.exists()
+    assert run("line-of-sight", "I-PART-03", "--db", missing)[0] == 2
+    code, out = run("analyze", "--db", db, "--tenant", "nope")
+    assert code == 2 and "no organisation 'nope'" in out and "northwind" in out
