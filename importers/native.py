@@ -1,11 +1,17 @@
 """The native document (YAML or JSON) of DESIGN section 5.
 
-A document is parsed whole (YAML has no cheap streaming form); problems are reported with the
-document path (nodes[3].kind) and the line it is on.
+YAML is read as a stream of parser events: each entry of `nodes` is composed, validated and
+dropped in turn, so memory grows with the number of ids, not with the file. The file is read
+twice, like the CSV: once to find every problem, once (inside the store's transaction) to apply.
+JSON is parsed whole (the standard library has no streaming parser); its entries then go
+through the same per-entry validation. Problems name the document path (nodes[3].kind), the
+node's id and the line.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +19,11 @@ import yaml
 from pydantic import ValidationError
 
 from graph_schema import Node
-from graph_schema.document import ImportDocument
+from graph_schema.document import ImportDocument, NodeEntry
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import ParsedImport, clean_message, pydantic_field
+
+HEADER_KEYS = ("organisation", "units", "people", "values")
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -26,7 +34,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _line_of(tree: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The 1-based line of the deepest part of `loc` found in the composed YAML tree."""
+    """The 1-based line of the deepest part of `loc` found in a composed YAML tree."""
     node, line = tree, None
     for part in loc:
         if node is None:
@@ -43,78 +51,172 @@ def _line_of(tree: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
-def _load(path: Path, fmt: str) -> tuple[Any, yaml.Node | None]:
+@dataclass
+class _Entry:
+    """One part of the document: a header key with its value, or one entry of `nodes`."""
+
+    key: str
+    value: Any
+    tree: yaml.Node | None  # for line numbers
+    index: int = -1  # position in `nodes`
+
+
+def _yaml_error(file: str, exc: yaml.YAMLError) -> ImportFailed:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and cmark is not None:  # where the unclosed thing began is what the user must fix
+        problem += f" ({context} that starts at line {cmark.line + 1})"
+    return ImportFailed([ImportIssue(file, f"malformed YAML: {problem}", row=mark.line + 1 if mark else None)])
+
+
+def _not_a_mapping(file: str) -> ImportFailed:
+    return ImportFailed([ImportIssue(
+        file, "expected a mapping with 'organisation', 'units', 'people', 'values', 'nodes'", row=1)])
+
+
+def _walk_yaml(path: Path) -> Iterator[_Entry]:
+    file = str(path)
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            loader = yaml.SafeLoader(fh)
+            try:
+                loader.get_event()  # stream start
+                if loader.check_event(yaml.StreamEndEvent):
+                    raise ImportFailed([ImportIssue(file, "the file is empty: expected a document with 'nodes'", row=1)])
+                loader.get_event()  # document start
+                if not loader.check_event(yaml.MappingStartEvent):
+                    raise _not_a_mapping(file)
+                loader.get_event()
+                while not loader.check_event(yaml.MappingEndEvent):
+                    key = loader.construct_document(loader.compose_node(None, None))  # type: ignore[arg-type]
+                    if key == "nodes" and loader.check_event(yaml.SequenceStartEvent):
+                        loader.get_event()
+                        index = 0
+                        while not loader.check_event(yaml.SequenceEndEvent):
+                            tree = loader.compose_node(None, None)  # type: ignore[arg-type]
+                            yield _Entry("nodes", loader.construct_document(tree), tree, index)
+                            index += 1
+                        loader.get_event()
+                    else:
+                        tree = loader.compose_node(None, None)  # type: ignore[arg-type]
+                        yield _Entry(str(key), loader.construct_document(tree), tree)
+            finally:
+                loader.dispose()
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1 if exc.start < 50_000_000 else None
+        raise ImportFailed([ImportIssue(
+            file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(file, exc) from None
+
+
+def _walk_json(path: Path) -> Iterator[_Entry]:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ImportFailed([ImportIssue(file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
+        raise ImportFailed([ImportIssue(
+            file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
     if not text.strip():
         raise ImportFailed([ImportIssue(file, "the file is empty: expected a document with 'nodes'", row=1)])
     try:
-        if fmt == "json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed([ImportIssue(file, f"malformed JSON: {exc.msg} (column {exc.colno})", row=exc.lineno)]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and cmark is not None:  # where the unclosed thing began is what the user must fix
-            problem += f" ({context} that starts at line {cmark.line + 1})"
-        raise ImportFailed([ImportIssue(file, f"malformed YAML: {problem}", row=mark.line + 1 if mark else None)]) from None
+    if not isinstance(data, dict):
+        raise _not_a_mapping(file)
     try:
-        tree = yaml.compose(text)  # only for line numbers in messages; JSON is YAML here too
+        tree = yaml.compose(text)  # JSON is YAML too: only for line numbers in messages
     except yaml.YAMLError:
         tree = None
-    return data, tree
+
+    def sub(key: str) -> yaml.Node | None:
+        return next((v for k, v in tree.value if getattr(k, "value", None) == key), None) \
+            if isinstance(tree, yaml.MappingNode) else None
+
+    for key, value in data.items():
+        if key == "nodes" and isinstance(value, list):
+            nodes_tree = sub("nodes")
+            for i, entry in enumerate(value):
+                item = nodes_tree.value[i] if isinstance(nodes_tree, yaml.SequenceNode) else None
+                yield _Entry("nodes", entry, item, i)
+        else:
+            yield _Entry(key, value, sub(key))
+
+
+def _node(file: str, entry: _Entry, source: str) -> tuple[Node | None, list[ImportIssue]]:
+    data = entry.value
+    if isinstance(data, dict) and "source" not in data:
+        data = {**data, "source": source}
+    try:
+        return Node.model_validate(NodeEntry.model_validate(data).model_dump()), []
+    except ValidationError as exc:
+        named = f" (id '{data['id']}')" if isinstance(data, dict) and data.get("id") is not None else ""
+        issues = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            msg = clean_message(err["msg"])
+            issues.append(ImportIssue(file, msg, row=_line_of(entry.tree, loc), path=_path(("nodes", entry.index, *loc))
+                                      + named, field=pydantic_field(loc, msg)))
+        return None, issues
 
 
 def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = None) -> ParsedImport:
     path = Path(path)
     file = str(path)
     src = source or path.name
-    data, tree = _load(path, fmt)
-    if not isinstance(data, dict):
-        raise ImportFailed([ImportIssue(file, "expected a mapping with 'organisation', 'units', 'people', 'values', 'nodes'", row=1)])
-    if isinstance(data.get("nodes"), list):
-        for entry in data["nodes"]:
-            if isinstance(entry, dict) and "source" not in entry:
-                entry["source"] = src
+    walk = _walk_json if fmt == "json" else _walk_yaml
+    header: dict[str, Any] = {}
+    header_trees: dict[str, yaml.Node | None] = {}
     issues: list[ImportIssue] = []
+    first: dict[str, int] = {}
+    for entry in walk(path):  # pass 1: every problem, keeping only the ids
+        if entry.key != "nodes":
+            header[entry.key], header_trees[entry.key] = entry.value, entry.tree
+            continue
+        node, found = _node(file, entry, src)
+        issues += found
+        raw_id = entry.value.get("id") if isinstance(entry.value, dict) else None
+        if raw_id is not None and str(raw_id).strip() in first:
+            issues.append(ImportIssue(file, f"duplicate id '{raw_id}' (first at nodes[{first[str(raw_id).strip()]}])",
+                                      row=_line_of(entry.tree, ("id",)), path=f"nodes[{entry.index}].id", field="id"))
+        elif raw_id is not None:
+            first[str(raw_id).strip()] = entry.index
+    if "nodes" in header:  # present but not a list
+        issues.append(ImportIssue(file, "'nodes' must be a list", row=_line_of(header_trees["nodes"], ()), path="nodes"))
+        del header["nodes"]
     try:
-        doc = ImportDocument.model_validate(data)
+        doc = ImportDocument.model_validate(header)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            where = _path(loc)
-            # name the node by its id too: "nodes[12]" alone is hard to find in a long file
-            if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
-                entry = data["nodes"][loc[1]]
-                if isinstance(entry, dict) and entry.get("id") is not None:
-                    where = f"{where} (id '{entry['id']}')"
-            issues.append(ImportIssue(file, clean_message(err["msg"]), row=_line_of(tree, loc), path=where,
-                                      field=pydantic_field(loc[2:] if loc and loc[0] == "nodes" else loc[1:])))
-        raise ImportFailed(issues) from None
-    first: dict[str, int] = {}
-    for kind, items in (("nodes", doc.nodes), ("units", doc.units), ("people", doc.people), ("values", doc.values)):
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items):
-            if item.id in seen:
-                issues.append(ImportIssue(file, f"duplicate id '{item.id}' (first at {kind}[{seen[item.id]}])",
-                                          row=_line_of(tree, (kind, i, "id")), path=f"{kind}[{i}].id", field="id"))
-            else:
-                seen[item.id] = i
-        if kind == "nodes":
-            first = seen
+            issues.append(ImportIssue(file, clean_message(err["msg"]), row=_line_of(header_trees.get(str(loc[0])), loc[1:]),
+                                      path=_path(loc), field=pydantic_field(loc[1:])))
+        doc = None
+    if doc is not None:
+        for kind, items in (("units", doc.units), ("people", doc.people), ("values", doc.values)):
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.id in seen:
+                    issues.append(ImportIssue(file, f"duplicate id '{item.id}' (first at {kind}[{seen[item.id]}])",
+                                              row=_line_of(header_trees.get(kind), (i, "id")), path=f"{kind}[{i}].id",
+                                              field="id"))
+                seen.setdefault(item.id, i)
     if issues:
         raise ImportFailed(issues)
-    nodes = [Node.model_validate(n.model_dump()) for n in doc.nodes]
+    assert doc is not None
+
+    def nodes() -> Iterator[Node]:  # pass 2, inside the store's transaction
+        for entry in walk(path):
+            if entry.key == "nodes":
+                node, found = _node(file, entry, src)
+                if node is None:  # the file changed between the passes
+                    raise ImportFailed(found)
+                yield node
+
     return ParsedImport(
         file=file, source=src, organisation=doc.organisation.id if doc.organisation else None,
-        node_count=len(first), nodes=lambda: iter(nodes), units=list(doc.units), people=list(doc.people),
-        values=list(doc.values),
+        node_count=len(first), nodes=nodes, units=list(doc.units), people=list(doc.people), values=list(doc.values),
     )

@@ -73,3 +73,24 @@ def test_a_large_csv_streams(store: SQLiteStore, tmp_path: Path) -> None:
     assert len(result.created) == 5000
     # holding every row would take at least the file size; a batch at a time is a fraction of it
     assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_large_yaml_document_streams(store: SQLiteStore, tmp_path: Path) -> None:
+    """The native YAML is read as parser events, one `nodes` entry at a time."""
+    path = tmp_path / "big.yaml"
+    filler = "x" * 4000
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("organisation: {id: big}\nnodes:\n")
+        for i in range(6000):
+            fh.write(f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
+                     f"    description: {filler}\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        _, result = load(store, importers.parse(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(result.created) == 6000
+    # holding the document would take well over its size; a store batch at a time is a fraction
+    assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
