@@ -19,7 +19,8 @@ class NodeEntry(Node):
     @classmethod
     def _bare_ids(cls, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
-            return [{"id": v} if isinstance(v, str) else v for v in value]
+            # a bare id may be a number in YAML (parents: [1042]); it is an id all the same
+            return [{"id": v} if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v for v in value]
         return value
 
 

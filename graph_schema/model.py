@@ -12,7 +12,9 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 
 class Frozen(BaseModel):
     # Ids such as 1042 arrive as numbers from YAML and spreadsheets: they are ids all the same.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+    # NaN and infinities are refused: they break every sum and never compare equal on re-import.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True,
+                              allow_inf_nan=False)
 
 
 class ParentRef(Frozen):
@@ -30,8 +32,9 @@ class Node(Frozen):
     kind: NodeKind
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     status: Status = Status.ACTIVE
-    period: str | None = None
-    description: str | None = None
+    period: Annotated[str, StringConstraints(max_length=50)] | None = None
+    # bounded, so a document cannot make one string cost a hundred times its size in the store
+    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
     effort: float | None = Field(default=None, ge=0.0)
     owner: Id | None = None
     unit: Id | None = None
@@ -40,12 +43,12 @@ class Node(Frozen):
     start: float | None = None
     target: float | None = None
     current: float | None = None
-    measure_unit: str | None = None
+    measure_unit: Annotated[str, StringConstraints(max_length=50)] | None = None
     parents: tuple[ParentRef, ...] = ()
     depends_on: tuple[Id, ...] = ()
     conflicts_with: tuple[Id, ...] = ()
     expresses: tuple[Id, ...] = ()
-    source: str | None = None
+    source: Annotated[str, StringConstraints(max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _kind_specific_fields(self) -> "Node":
@@ -62,11 +65,12 @@ class Node(Frozen):
             raise ValueError(f"field 'depends_on' applies only to Initiative, not {self.kind.value}")
         if self.expresses and self.kind != NodeKind.BEHAVIOUR:
             raise ValueError(f"field 'expresses' applies only to Behaviour, not {self.kind.value}")
-        seen: set[str] = set()
-        for ref in self.parents:
-            if ref.id in seen:
-                raise ValueError(f"field 'parents' names '{ref.id}' twice")
-            seen.add(ref.id)
+        for name, ids in (("parents", [p.id for p in self.parents]), ("depends_on", self.depends_on),
+                          ("conflicts_with", self.conflicts_with), ("expresses", self.expresses),
+                          ("co_owners", self.co_owners)):
+            twice = sorted({i for i in ids if ids.count(i) > 1})
+            if twice:
+                raise ValueError(f"field '{name}' names {', '.join(repr(i) for i in twice)} twice")
         return self
 
     @property

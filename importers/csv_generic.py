@@ -88,6 +88,16 @@ def _validate(file: str, row_no: int, data: dict[str, Any]) -> tuple[Node | None
         return None, issues
 
 
+def _first_undecodable_line(path: Path) -> int:
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
 class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -129,9 +139,11 @@ class _Reader:
                         continue
                     yield row_no, dict(zip(names, cells)), None
         except UnicodeDecodeError as exc:
-            yield row_no + 1, None, ImportIssue(
-                self.file, f"not valid UTF-8 ({exc.reason} at byte {exc.start} of a read block); save the file as UTF-8",
-                row=row_no + 1)
+            # the decoder works ahead of the CSV reader, so find the line itself: a newline byte is
+            # never inside a UTF-8 sequence, so lines can be decoded one by one
+            line = _first_undecodable_line(self.path)
+            yield line, None, ImportIssue(
+                self.file, f"not valid UTF-8 on line {line} ({exc.reason}); save the file as UTF-8", row=line)
         except csv.Error as exc:
             yield row_no + 1, None, ImportIssue(self.file, f"malformed CSV: {exc}", row=row_no + 1)
 

@@ -12,7 +12,13 @@ Progress = Callable[[Iterable[Node], int], Iterator[Node]]
 
 def tenant_for(parsed: ParsedImport, tenant: str | None) -> str:
     """--tenant, else the document's organisation id, else 'default' (DESIGN section 5)."""
-    return tenant or parsed.organisation or "default"
+    # an explicit tenant always wins, even a falsy one: a document must never pick the tenant
+    # a caller was bound to (an API token's tenant is passed here)
+    if tenant is not None:
+        if not tenant.strip():
+            raise ValueError("the tenant name is empty")
+        return tenant
+    return parsed.organisation or "default"
 
 
 def load(

@@ -109,6 +109,8 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
             file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(file, exc) from None
+    except RecursionError:
+        raise ImportFailed([ImportIssue(file, "nested too deeply to be a stratmap document")]) from None
 
 
 def _walk_json(path: Path) -> Iterator[_Entry]:
@@ -125,11 +127,13 @@ def _walk_json(path: Path) -> Iterator[_Entry]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed([ImportIssue(file, f"malformed JSON: {exc.msg} (column {exc.colno})", row=exc.lineno)]) from None
+    except RecursionError:
+        raise ImportFailed([ImportIssue(file, "nested too deeply to be a stratmap document")]) from None
     if not isinstance(data, dict):
         raise _not_a_mapping(file)
     try:
         tree = yaml.compose(text)  # JSON is YAML too: only for line numbers in messages
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         tree = None
 
     def sub(key: str) -> yaml.Node | None:

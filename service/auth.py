@@ -52,6 +52,8 @@ class TokenStore:
         self._cache: dict[str, tuple[Principal, float]] = {}
 
     def create(self, tenant: str, role: Role, label: str | None = None) -> str:
+        if not tenant or tenant != tenant.strip():
+            raise ValueError("a token needs a tenant name without leading or trailing spaces")
         token = PREFIX + secrets.token_urlsafe(32)
         self._db.execute(
             "INSERT INTO api_token(hash, tenant, role, label, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -79,9 +81,9 @@ class TokenStore:
 
     def revoke(self, token_id: str) -> int:
         """Delete the tokens whose hash starts with token_id (12 characters from `list`)."""
-        if len(token_id) < 8:
-            raise ValueError("give at least 8 characters of the token id")
-        cur = self._db.execute("DELETE FROM api_token WHERE hash LIKE ? || '%'", (token_id,))
+        if len(token_id) < 8 or any(c not in "0123456789abcdef" for c in token_id):
+            raise ValueError("give at least 8 hexadecimal characters of the token id, as `token list` shows it")
+        cur = self._db.execute("DELETE FROM api_token WHERE substr(hash, 1, ?) = ?", (len(token_id), token_id))
         self._cache.clear()
         return cur.rowcount
 

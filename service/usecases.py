@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import importers
-from graph_schema import Node, ParentRef, Status
+from pydantic import ValidationError
+
+from graph_schema import Node, Status
 from importers.load import load
 from service.store.base import ApplyResult, ChangeSet, GraphStore
 
@@ -24,9 +26,11 @@ def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dr
                    prune: bool = False, source: str | None = None) -> ApplyResult:
     """Import a document given as text (the API's path); same rules as importing a file."""
     suffix = {"yaml": ".yaml", "json": ".json", "csv": ".csv"}[fmt]
-    name = source or f"api-import{suffix}"
+    name = source if source is not None else f"api-import{suffix}"
+    if not name.strip() or len(name) > 200 or any(ord(c) < 32 for c in name):
+        raise UseCaseError("source", "must be a name of 1 to 200 printable characters")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(name).name
+        path = Path(tmp) / f"upload{suffix}"  # the caller's name is only a label, never a path
         path.write_text(content, encoding="utf-8")
         try:
             parsed = importers.parse(path, fmt, source=name)
@@ -53,12 +57,23 @@ def _one(store: GraphStore, tenant: str, node_id: str, field: str) -> Node:
     return found[0]
 
 
+def _revalidate(node: Node, field: str, **update: object) -> Node:
+    """A changed copy of a node, checked by the model like any imported node."""
+    try:
+        return Node.model_validate({**node.model_dump(), **update})
+    except ValidationError as exc:
+        raise UseCaseError(field, "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+
+
 def link(store: GraphStore, tenant: str, child_id: str, parent_id: str, weight: float = 1.0) -> ApplyResult:
     if not 0.0 <= weight <= 1.0:
         raise UseCaseError("weight", "must be between 0 and 1")
+    parent_id = parent_id.strip()
+    if not parent_id:
+        raise UseCaseError("parentId", "must not be empty")
     child = _one(store, tenant, child_id, "childId")
-    parents = [p for p in child.parents if p.id != parent_id] + [ParentRef(id=parent_id, weight=weight)]
-    return store.apply(tenant, ChangeSet(nodes=[child.model_copy(update={"parents": tuple(parents)})]))
+    parents = [p.model_dump() for p in child.parents if p.id != parent_id] + [{"id": parent_id, "weight": weight}]
+    return store.apply(tenant, ChangeSet(nodes=[_revalidate(child, "parentId", parents=parents)]))
 
 
 def unlink(store: GraphStore, tenant: str, child_id: str, parent_id: str) -> ApplyResult:

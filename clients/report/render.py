@@ -41,21 +41,32 @@ def html(d: ReportData) -> str:
         d=d, m=strategy_map, pct=pct, num=num, trend=d.trend(), count_labels=COUNT_LABELS, sparkline=_sparkline(d))
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+_CONTROL = {i: " " for i in range(32)}
+_MD_SPECIAL = set("\\`*_[]()|!~")
 
 
-def _mermaid(text: str) -> str:
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", " ")
+def _md(text: object) -> str:
+    """Any text from the graph, made inert in Markdown: no markup, no HTML, no table or line breaks."""
+    flat = str(text).translate(_CONTROL)
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in flat)
+
+
+def _mermaid(text: object) -> str:
+    """Text inside a quoted Mermaid label: entities for everything that could end or mark it up."""
+    flat = str(text).translate(_CONTROL).replace("#", "#35;")
+    for char, entity in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;")):
+        flat = flat.replace(char, entity)
+    return flat
 
 
 def markdown(d: ReportData, top: int = 10) -> str:
     a = d.alignment
     out = [f"# Alignment report{f' for {_md(d.unit)}' if d.unit else ''}", "",
-           f"From {_md(d.source)}, version {a.version}, generated {d.generated_at}.", "",
+           f"From {_md(d.source)}, version {a.version}, generated {_md(d.generated_at)}.", "",
            f"**Alignment: {pct(a.score)}** of active work ({num(a.traced_work)} of {num(a.work)}) traces to the vision."]
     if (trend := d.trend()) is not None:
-        out.append(f"Trend: {trend:+.1f} points since {d.history[0].at} ({len(d.history)} records).")
+        out.append(f"Trend: {trend:+.1f} points since {_md(d.history[0].at)} ({len(d.history)} records).")
     out += ["", "| " + " | ".join(label for label, _ in COUNT_LABELS) + " |",
             "|" + "---|" * len(COUNT_LABELS), "| " + " | ".join(str(a.counts[k]) for _, k in COUNT_LABELS) + " |", "",
             f"## Disconnected objectives: alignment gaps ({len(d.gaps)})", "",
@@ -63,9 +74,9 @@ def markdown(d: ReportData, top: int = 10) -> str:
     if d.gaps:
         out += ["| # | break point | reason | owner | unit | stranded work | stranded behind it |", "|---|---|---|---|---|---|---|"]
         for i, g in enumerate(d.gaps, start=1):
-            stranded = ", ".join(f"{_md(s.title)} ({s.id})" for s in g.stranded) or "nothing below"
-            out.append(f"| {i} | {'**MM** ' if g.middle_management else ''}{_md(g.break_point.title)} (`{g.break_point.id}`) "
-                       f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} | {g.unit.id if g.unit else '—'} "
+            stranded = ", ".join(f"{_md(s.title)} ({_md(s.id)})" for s in g.stranded) or "nothing below"
+            out.append(f"| {i} | {'**MM** ' if g.middle_management else ''}{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
+                       f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} | {_md(g.unit.id) if g.unit else '—'} "
                        f"| {num(g.stranded_work)} | {stranded} |")
         out += ["", "```mermaid", "graph BT"]
         for i, g in enumerate(d.gaps[:top]):
@@ -79,12 +90,12 @@ def markdown(d: ReportData, top: int = 10) -> str:
                 "  classDef stranded fill:#fff,stroke:#c62828,stroke-dasharray:3 3", "```"]
     out += ["", f"## Orphaned initiatives ({len(d.orphaned_initiatives)})", ""]
     for unit, items in d.orphans_by_unit():
-        out.append(f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} (`{n.id}`)" for n in items))
+        out.append(f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in items))
     out += ["", f"## Strategy that nothing executes ({len(d.unsupported)})", ""]
-    out += [f"- {n.kind}: {_md(n.title)} (`{n.id}`)" for n in d.unsupported]
+    out += [f"- {n.kind}: {_md(n.title)} ({_md(n.id)})" for n in d.unsupported]
     out += ["", f"## Ownership overlaps ({len(d.overlaps)})", ""]
-    out += [f"- {o.type}: " + ", ".join(f"{_md(n.title)} (`{n.id}`)" for n in o.nodes) + f" — units {', '.join(u.id for u in o.units)}"
-            for o in d.overlaps]
+    out += [f"- {o.type}: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in o.nodes)
+            + f" — units {', '.join(_md(u.id) for u in o.units)}" for o in d.overlaps]
     out += ["", f"## Units pulled in several directions ({len(d.pulled_units)})", ""]
     out += [f"- **{_md(f.unit.name or f.unit.id)}**: focus {f.focus:.2f}; " +
             ", ".join(f"{_md(g.goal.title or g.goal.id)} {g.share * 100:.0f}%" for g in f.goals)

@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -15,6 +16,10 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+try:  # the exception strawberry turns into an HTTP error response; it moved between releases
+    from cross_web import HTTPException
+except ImportError:  # pragma: no cover - older strawberry
+    from strawberry.http.exceptions import HTTPException  # type: ignore[attr-defined,no-redef]
 
 from service.api.context import Context
 from service.api.graphiql import ASSETS, PAGE
@@ -46,6 +51,14 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         return HTMLResponse(PAGE)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # strawberry assumes the JSON body is an object (or a batch list); a bare string, number
+        # or null made it fail with a 500. Refuse it as the client error it is.
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "the request body must be a JSON object with a 'query'")
+        return parsed
 
 
 def _error(status: int, message: str, request_id: str) -> JSONResponse:
@@ -95,6 +108,12 @@ class Gate:
         if not scope["path"].startswith("/graphql") or scope["method"] != "POST":
             return None  # health, static assets and the GraphiQL page itself carry no data
         if self.tokens is None:
+            # With auth off, a page on another site could reach a loopback server by DNS rebinding:
+            # only requests addressed to a loopback name get through.
+            host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
+            if host not in ("localhost", "127.0.0.1", "::1"):
+                return _error(403, f"auth is off: only requests to localhost are served (Host: {host or '-'})",
+                              request_id)
             scope["state"]["principal"] = Principal(self.open_tenant or "default", Role.ADMIN)
             return None
         auth = headers.get("authorization", "")

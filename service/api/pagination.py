@@ -43,9 +43,10 @@ def _cursor(offset: int) -> str:
 def _offset(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "o":
+        offset = int(value)
+        if kind != "o" or offset < 0:
             raise ValueError
-        return int(value)
+        return offset
     except (ValueError, UnicodeDecodeError):
         raise PageError(f"after: '{cursor}' is not a cursor this server issued") from None
 

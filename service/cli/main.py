@@ -41,8 +41,15 @@ def db_option(f: Any) -> Any:
                         help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).")(f)
 
 
+def _tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (not value.strip() or value != value.strip()):
+        raise click.BadParameter("must be a non-empty name without surrounding spaces")
+    return value
+
+
 def tenant_option(f: Any) -> Any:
-    return click.option("--tenant", default=None, help="Organisation to use (default: the only one stored, else 'default').")(f)
+    return click.option("--tenant", default=None, callback=_tenant,
+                        help="Organisation to use (default: the only one stored, else 'default').")(f)
 
 
 def _store(db: Path | None) -> GraphStore:

@@ -62,8 +62,12 @@ def token() -> None:
 def create(tenant: str, role: str, label: str | None, db: Path | None) -> None:
     """Create a token and print it once: only its hash is stored."""
     store = TokenStore(db if db is not None else Settings().db)
-    click.echo(store.create(tenant, Role(role), label))
-    store.close()
+    try:
+        click.echo(store.create(tenant, Role(role), label))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tenant") from None
+    finally:
+        store.close()
 
 
 @token.command("list")

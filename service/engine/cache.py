@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,13 +23,15 @@ class _Entry:
 
 
 class EngineCache:
-    def __init__(self, store: GraphStore, *, check_interval: float = 2.0,
+    def __init__(self, store: GraphStore, *, check_interval: float = 2.0, max_engines: int = 8,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
+        # periods are chosen by clients: keep the most recently used engines, not one per period ever asked
+        self.max_engines = max_engines
         self.check_interval = check_interval
         self.clock = clock
         self.builds = 0  # engines built: lets tests and /healthz see rebuilds
-        self._entries: dict[tuple[str, str | None], _Entry] = {}
+        self._entries: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, tenant: str, period: str | None = None) -> Engine:
@@ -37,7 +40,9 @@ class EngineCache:
         entry = self._entries.get(key)
         if entry is not None and now - entry.checked_at < self.check_interval:
             return entry.engine
-        with self._lock:  # one rebuild per version, however many requests arrive together
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)  # one rebuild per version, however many requests arrive together
             entry = self._entries.get(key)
             if entry is not None and now - entry.checked_at < self.check_interval:
                 return entry.engine
@@ -48,6 +53,9 @@ class EngineCache:
             engine.analyse_all()
             self.builds += 1
             self._entries[key] = _Entry(engine, now)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_engines:
+                self._entries.popitem(last=False)
             return engine
 
     def invalidate(self, tenant: str) -> None:

@@ -122,6 +122,7 @@ class Neo4jStore:
             raise self._describe(exc) from exc
 
     def _delete(self, tx: ManagedTransaction, tenant: str, ids: list[str]) -> list[str]:
+        ids = list(dict.fromkeys(ids))  # an id asked twice is removed (and reported) once
         removed: list[str] = []
         for batch in _chunks(ids):
             rows = _run(tx, "delete_nodes", tenant=tenant, ids=list(batch))
@@ -295,6 +296,8 @@ class Neo4jStore:
             found: dict[str, Node] = {}
             for batch in _chunks(list(ids)):
                 for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
+                    if r["placeholder"]:  # a named but missing node does not exist for callers
+                        continue
                     row = _node_row(r["props"])
                     found[row.id] = rows_to_node(row, list(_links(row.id, r["links"], r["co"])))
             return [found[i] for i in ids if i in found]

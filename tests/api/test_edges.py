@@ -70,6 +70,10 @@ def test_limits_hold_with_clear_errors(tmp_path: Path) -> None:
     (json.dumps({"query": "query($k: NodeKind) { nodes(kind: $k) { totalCount } }", "variables": {"k": "PLANET"}}), 200),
     (json.dumps({"query": "mutation { link(childId: 1) { __typename } }"}), 200),
     (json.dumps({"variables": {}}), 400),
+    ('"just a string"', 400),
+    ("null", 400),
+    ("5", 400),
+    (json.dumps({"query": '{ nodes(after: "bzotMw==") { totalCount } }'}), 200),  # cursor o:-3
 ])
 def test_malformed_requests_are_4xx_or_graphql_errors_never_500(api: Api, body: str, status: int) -> None:
     before = dump(api.store, "acme")
@@ -125,3 +129,30 @@ def test_healthz_and_graphiql_page(api: Api) -> None:
     assert health.json()["status"] == "ok"
     assert page.status_code == 200 and "/static/graphiql.js" in page.text and "unpkg" not in page.text
     assert asset.status_code == 200 and len(asset.content) > 100_000  # served locally, from npm at setup
+
+
+def test_engines_for_client_chosen_periods_are_bounded(api: Api) -> None:
+    cache = api.app.app.state.cache
+    query = "{ " + " ".join(f'p{i}: alignment(period: "P{i}") {{ score }}' for i in range(15)) + " }"
+    api.data(query)
+    assert len(cache._entries) <= cache.max_engines
+
+
+def test_no_auth_mode_serves_only_requests_addressed_to_localhost(tmp_path: Path) -> None:
+    import asyncio
+
+    import httpx
+
+    from service.api.app import create_app
+    from service.store.sqlite import SQLiteStore
+
+    app = create_app(SQLiteStore(tmp_path / "open.db"), tokens=None, open_tenant="acme")
+
+    async def go(host: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{host}") as c:
+            return await c.post("/graphql", json={"query": "{ alignment { score } }"})
+
+    assert asyncio.run(go("127.0.0.1:8000")).status_code == 200
+    assert asyncio.run(go("localhost")).status_code == 200
+    rebound = asyncio.run(go("evil.example:8000"))
+    assert rebound.status_code == 403 and "only requests to localhost" in rebound.json()["errors"][0]["message"]

@@ -93,3 +93,44 @@ def test_history(api: Api) -> None:
     h = api.data("{ history { label score counts } }", token="viewer")["history"]
     assert [x["label"] for x in h] == ["baseline", "fixed O2"]
     assert h[0]["score"] < h[1]["score"] and h[1]["counts"]["gaps"] == 1
+
+
+def test_bad_link_and_source_arguments_are_input_errors(api: Api) -> None:
+    before = dump(api.store, "acme")
+    for args, field in (('childId: "I1", parentId: "  "', "parentId"),
+                        (f'childId: "I1", parentId: "{"x" * 300}"', "parentId"),
+                        ('childId: "I2", parentId: " O2 "', None)):  # O2 is I2's parent already: no change
+        r = api.data(f"mutation {{ link({args}) {{ {RESULT} }} }}")["link"]
+        if field is None:
+            assert r["unchanged"] == 1, r
+        else:
+            assert r["issues"][0]["field"] == field, r
+    for source in ("/", "..", "a\\u0000b", ""):
+        r = api.data(f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, source: "{source}") '
+                     f"{{ {RESULT} }} }}")["importDocument"]
+        if source in ("/", ".."):  # harmless labels: only the label, never a path
+            assert "issues" not in r and (r["created"] or r["updated"]) == ["Z"], r
+        else:
+            assert r["issues"][0]["field"] == "source", r
+    api.data('mutation { deleteNodes(ids: ["Z"]) { __typename } }', token="admin")
+    assert dump(api.store, "acme")["nodes"] == before["nodes"]
+
+
+def test_empty_tenant_tokens_cannot_exist(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    import importers
+    from importers.load import load
+    from service.auth import Role, TokenStore
+
+    tokens = TokenStore(tmp_path / "t.db")
+    with pytest.raises(ValueError, match="tenant"):
+        tokens.create("", Role.ADMIN)
+    with pytest.raises(ValueError, match="hexadecimal"):
+        tokens.revoke("%%%%%%%%")
+    doc = tmp_path / "d.yaml"
+    doc.write_text("organisation: {id: victim}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="empty"):
+        load(api_store := __import__("service.store.sqlite", fromlist=["SQLiteStore"]).SQLiteStore(tmp_path / "s.db"),
+             importers.parse(doc), tenant="")
+    assert api_store.tenants() == []

@@ -104,3 +104,20 @@ def test_csv_cells_are_neutralised_for_spreadsheets(api: Api) -> None:
     cells = [c for r in rows for c in r]
     assert "'=HYPERLINK(\"http://x\")" in cells and "'+1" in cells
     assert not any(c[:1] in "=+-@" for c in cells if c)
+
+
+def test_markdown_report_keeps_hostile_text_inert(api: Api) -> None:
+    from markdown_it import MarkdownIt
+
+    api.data('mutation { upsertNodes(nodes: ['
+             '{id: "X|<img src=x onerror=alert(1)>", kind: INITIATIVE, title: "line\\rbreak `code` ![i](http://x) **b**",'
+             ' unit: "u|<b>unit</b>"}]) { __typename } }')
+    with sync_client(api) as client:
+        md = render(collect(client, "test"), "md")
+    html_out = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<img" not in html_out and "<b>unit" not in html_out and "<code>" not in html_out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html_out  # shown, as text
+    gap_rows = [line for line in md.splitlines() if line.startswith("| ") and "UNLINKED" in line]
+    assert len(gap_rows) == 2 and all(line.count(" | ") == 6 for line in gap_rows)  # no cell was split
+    mermaid = md[md.index("```mermaid"):md.index("```", md.index("```mermaid") + 3)]
+    assert "<img" not in mermaid and "`" not in mermaid.removeprefix("```mermaid")

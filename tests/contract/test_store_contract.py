@@ -210,3 +210,11 @@ def test_a_failure_after_the_writes_rolls_the_whole_transaction_back(open_store:
     with pytest.raises(Exception, match="failure inside the transaction"):
         store.apply("t", ChangeSet(nodes=changed + fresh, units=ORG["units"], delete_ids=_Exploding(["V"])))
     assert dump(store, "t") == before
+
+
+def test_get_never_returns_a_missing_parent_and_deletes_count_once(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("I1", "Initiative", "GHOST")]))
+    assert store.get("t", ["GHOST", "V"]) == store.get("t", ["V"]) and len(store.get("t", ["V"])) == 1
+    assert store.apply("t", ChangeSet(delete_ids=["V", "V"])).removed == ["V"]
+    assert store.get("t", ["V"]) == []

@@ -113,3 +113,42 @@ def test_malformed_json(tmp_path: Path) -> None:
     with pytest.raises(importers.ImportFailed) as caught:
         importers.parse(path)
     assert caught.value.issues[0].row == 2 and "malformed JSON" in caught.value.issues[0].message
+
+
+def test_wrong_encoding_far_down_names_the_exact_line(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    good = "".join(f"X{i},Goal,title {i},,,,,,,\n" for i in range(5000))
+    path.write_bytes((HEADER + good).encode() + "Y1,Goal,Caf\u00e9,,,,,,,\n".encode("latin-1"))
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    (issue,) = caught.value.issues
+    assert issue.row == 5002 and "line 5002" in issue.message
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("deep.json", "[" * 100_000 + "]" * 100_000),
+    ("deep.yaml", "nodes:\n  - " + "[" * 5_000 + "]" * 5_000 + "\n"),
+])
+def test_absurd_nesting_is_a_clear_error(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    assert caught.value.issues and caught.value.issues[0].file == str(path)
+
+
+@pytest.mark.parametrize("cells", ["X1,Initiative,t,,,,,,,inf", "X1,Initiative,t,,,,,,,nan"])
+def test_non_finite_numbers_are_refused(tmp_path: Path, cells: str) -> None:
+    path = tmp_path / "inf.csv"
+    path.write_text(HEADER + cells + "\n", encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    assert [(i.row, i.field) for i in caught.value.issues] == [(2, "effort")]
+
+
+def test_repeated_link_targets_are_refused_not_crashed(tmp_path: Path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("id,kind,title,depends_on,co_owners\nX1,Initiative,t,A;A,p;q;p\n", encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    assert [(i.row, i.field) for i in caught.value.issues] == [(2, "depends_on")] and "'A' twice" in str(caught.value)
