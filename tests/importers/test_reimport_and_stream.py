@@ -5,11 +5,22 @@ from pathlib import Path
 
 import importers
 from importers.load import load
+from service.store.base import ApplyResult
 from service.store.sqlite import SQLiteStore
 from tests.contract.conftest import dump
 from tests.importers.conftest import GOOD
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _load_measuring_peak(store: SQLiteStore, path: Path) -> tuple[ApplyResult, int]:
+    """Parse and apply a file; the peak of Python allocations while doing it."""
+    tracemalloc.start()
+    try:
+        _, result = load(store, importers.parse(path))
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def test_reimport_is_a_no_op(store: SQLiteStore, tmp_path: Path) -> None:
@@ -63,13 +74,7 @@ def test_a_large_csv_streams(store: SQLiteStore, tmp_path: Path) -> None:
         for i in range(5000):
             fh.write(f"I{i},Initiative,Work item {i},G{i % 7},{filler}\n")
     size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        parsed = importers.parse(path)
-        _, result = load(store, parsed)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _load_measuring_peak(store, path)
     assert len(result.created) == 5000
     # holding every row would take at least the file size; a batch at a time is a fraction of it
     assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
@@ -85,12 +90,7 @@ def test_a_large_yaml_document_streams(store: SQLiteStore, tmp_path: Path) -> No
             fh.write(f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
                      f"    description: {filler}\n")
     size = path.stat().st_size
-    tracemalloc.start()
-    try:
-        _, result = load(store, importers.parse(path))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _load_measuring_peak(store, path)
     assert len(result.created) == 6000
     # holding the document would take well over its size; a store batch at a time is a fraction
     assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
