@@ -75,11 +75,48 @@ def _not_a_mapping(file: str) -> ImportFailed:
         file, "expected a mapping with 'organisation', 'units', 'people', 'values', 'nodes'", row=1)])
 
 
+# libyaml's parser (the C one shipped in PyYAML's wheels) is many times faster than the pure-Python
+# one; it has no public composer, so nodes are composed here from its events.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
+    """The next node of the event stream, with implicit tags resolved as PyYAML's composer does."""
+    event = loader.get_event()
+    if isinstance(event, yaml.AliasEvent):
+        if event.anchor not in anchors:
+            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        return anchors[event.anchor]
+    node: yaml.Node
+    if isinstance(event, yaml.ScalarEvent):
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+    elif isinstance(event, yaml.SequenceStartEvent):
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.SequenceNode, None, event.implicit)
+        node = yaml.SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        while not loader.check_event(yaml.SequenceEndEvent):
+            node.value.append(_compose(loader, anchors))
+        node.end_mark = loader.get_event().end_mark
+    elif isinstance(event, yaml.MappingStartEvent):
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.MappingNode, None, event.implicit)
+        node = yaml.MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        while not loader.check_event(yaml.MappingEndEvent):
+            key = _compose(loader, anchors)
+            node.value.append((key, _compose(loader, anchors)))
+        node.end_mark = loader.get_event().end_mark
+    else:
+        raise yaml.composer.ComposerError(None, None, f"unexpected {type(event).__name__}", event.start_mark)
+    if getattr(event, "anchor", None):
+        anchors[event.anchor] = node
+    return node
+
+
 def _walk_yaml(path: Path) -> Iterator[_Entry]:
     file = str(path)
     try:
         with path.open("r", encoding="utf-8-sig") as fh:
-            loader = yaml.SafeLoader(fh)
+            loader = _Loader(fh)
+            anchors: dict[str, yaml.Node] = {}
             try:
                 loader.get_event()  # stream start
                 if loader.check_event(yaml.StreamEndEvent):
@@ -89,17 +126,17 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                     raise _not_a_mapping(file)
                 loader.get_event()
                 while not loader.check_event(yaml.MappingEndEvent):
-                    key = loader.construct_document(loader.compose_node(None, None))  # type: ignore[arg-type]
+                    key = loader.construct_document(_compose(loader, anchors))
                     if key == "nodes" and loader.check_event(yaml.SequenceStartEvent):
                         loader.get_event()
                         index = 0
                         while not loader.check_event(yaml.SequenceEndEvent):
-                            tree = loader.compose_node(None, None)  # type: ignore[arg-type]
+                            tree = _compose(loader, anchors)
                             yield _Entry("nodes", loader.construct_document(tree), tree, index)
                             index += 1
                         loader.get_event()
                     else:
-                        tree = loader.compose_node(None, None)  # type: ignore[arg-type]
+                        tree = _compose(loader, anchors)
                         yield _Entry(str(key), loader.construct_document(tree), tree)
             finally:
                 loader.dispose()
