@@ -137,3 +137,22 @@ def test_reading_commands_refuse_a_missing_database_or_tenant(tmp_path: Path, db
     assert run("line-of-sight", "I-PART-03", "--db", missing)[0] == 2
     code, out = run("analyze", "--db", db, "--tenant", "nope")
     assert code == 2 and "no organisation 'nope'" in out and "northwind" in out
+
+
+def test_progress_bar_on_a_terminal_for_large_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from service.cli import main as cli_main
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_main, "err", Console(file=screen, force_terminal=True, width=100))
+    big = tmp_path / "big.csv"
+    big.write_text("id,kind,title\n" + "".join(f"I{i},Initiative,t{i}\n" for i in range(3000)), encoding="utf-8")
+    code, _ = run("import", big, "--db", tmp_path / "p.db")
+    assert code == 0 and "importing" in screen.getvalue() and "3000/3000" in screen.getvalue()
+    screen.truncate(0)
+    small = tmp_path / "small.csv"
+    small.write_text("id,kind,title\nA,Goal,a\n", encoding="utf-8")
+    assert run("import", small, "--db", tmp_path / "p.db")[0] == 0 and "importing" not in screen.getvalue()

@@ -218,3 +218,16 @@ def test_get_never_returns_a_missing_parent_and_deletes_count_once(open_store: S
     assert store.get("t", ["GHOST", "V"]) == store.get("t", ["V"]) and len(store.get("t", ["V"])) == 1
     assert store.apply("t", ChangeSet(delete_ids=["V", "V"])).removed == ["V"]
     assert store.get("t", ["V"]) == []
+
+
+def test_snapshot_spanning_several_pages_is_whole_and_in_order(open_store: StoreFactory,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.store.neo4j as neo4j_store
+
+    monkeypatch.setattr(neo4j_store, "PAGE", 7)  # the Neo4j store reads in keyset pages of this size
+    store = open_store()
+    nodes = [node(f"N{i:03d}", "Initiative", f"N{i - 1:03d}" if i else "ROOT") for i in range(30)]
+    store.apply("t", ChangeSet(nodes=nodes))
+    g = store.read_graph("t")
+    assert [r.id for r in g.nodes] == sorted(n.id for n in nodes)
+    assert len(g.links) == 30
