@@ -118,8 +118,15 @@ class AsyncStratmapClient:
         return await self._all(MapNode, "nodes", "nodes", unitId=unit_id)
 
     async def line_of_sight(self, node_id: str | None = None, unit_id: str | None = None) -> list[LineOfSight]:
-        data = await self.execute(document("line_of_sight"), {"nodeId": node_id, "unitId": unit_id})
-        return [LineOfSight.model_validate(x) for x in data["lineOfSight"]]
+        """A node's line of sight, or every active initiative's of a unit (read slice by slice)."""
+        found: list[LineOfSight] = []
+        while True:
+            data = await self.execute(document("line_of_sight"),
+                                      {"nodeId": node_id, "unitId": unit_id, "skip": len(found)})
+            page = [LineOfSight.model_validate(x) for x in data["lineOfSight"]]
+            found += page
+            if node_id is not None or not page:
+                return found
 
     async def history(self, last: int | None = None) -> list[HistoryRecord]:
         data = await self.execute(document("history"), {"last": last})

@@ -89,7 +89,10 @@ class Query:
     @strawberry.field(description="Every path up to the vision (shortest first), or where it breaks. "
                                   "Give nodeId, or unitId for each active initiative of that unit and those below.")
     def line_of_sight(self, info: Info, node_id: strawberry.ID | None = None,
-                      unit_id: strawberry.ID | None = None) -> list[LineOfSight]:
+                      unit_id: strawberry.ID | None = None, skip: int = 0,
+                      first: int | None = None) -> list[LineOfSight]:
+        """For a unit the list grows with its work, so it comes in slices: `first` (at most the page
+        cap, which is also the default) initiatives after skipping `skip`, in id order."""
         if (node_id is None) == (unit_id is None):
             raise ClientError("give exactly one of nodeId or unitId")
         e = _ctx(info).engine()
@@ -100,7 +103,12 @@ class Query:
                 raise ClientError(f"nodeId: no node '{node_id}'") from None
         _in_units(e, unit_id)
         assert unit_id is not None
-        return [LineOfSight.from_domain(e, e.line_of_sight_at(i)) for i in e.unit_initiatives(unit_id)]
+        cap = _ctx(info).limits.page_cap
+        size = cap if first is None else first
+        if not 0 <= size <= cap or skip < 0:
+            raise ClientError(f"first: between 0 and {cap}; skip: not negative")
+        return [LineOfSight.from_domain(e, e.line_of_sight_at(i))
+                for i in e.unit_initiatives(unit_id)[skip:skip + size]]
 
     @strawberry.field(description="Nodes that support nothing at all (UNLINKED gaps).")
     def orphans(self, info: Info, kind: NodeKind | None = None, unit_id: strawberry.ID | None = None,

@@ -151,3 +151,22 @@ def test_pagination(api: Api) -> None:
     assert seen == sorted(n.id for n in __import__("tests.api.conftest", fromlist=["NODES"]).NODES)
     bad = api.q('{ nodes(after: "garbage!") { totalCount } }', token="viewer")
     assert "is not a cursor" in bad["errors"][0]["message"]
+
+
+def test_unit_line_of_sight_comes_in_slices(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from service.api.limits import ApiLimits
+    from tests.api.conftest import make_api
+
+    small = make_api(tmp_path, ApiLimits(page_cap=2))
+    q = 'query($s: Int!) { lineOfSight(unitId: "web", skip: $s) { node { id } } }'
+    assert [x["node"]["id"] for x in small.data(q, {"s": 0})["lineOfSight"]] == ["I1", "I2"]
+    assert [x["node"]["id"] for x in small.data(q, {"s": 2})["lineOfSight"]] == ["I3"]
+    too_many = small.q('{ lineOfSight(unitId: "web", first: 3) { traced } }')
+    assert "first: between 0 and 2" in too_many["errors"][0]["message"]
+    import httpx
+
+    from clients import StratmapClient
+
+    with StratmapClient("http://t/graphql", small.tokens["viewer"], transport=httpx.ASGITransport(app=small.app)) as c:
+        assert [los.node.id for los in c.line_of_sight(unit_id="web")] == ["I1", "I2", "I3"]
+    small.store.close()
