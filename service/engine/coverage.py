@@ -8,6 +8,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
+from service.engine.arrays import unique_inverse
 from service.engine.graph import GOAL, INITIATIVE, KEY_RESULT, OBJECTIVE, CompactGraph
 from service.engine.results import UnitFocus
 
@@ -69,7 +70,7 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     # a work item reaching k goals counts 1/k for each of them
     share = g.work[init] / reach.goal_count[init]
     key = g.unit_code[init].astype(np.int64) * n_goals + reach.goal_of[has_unit]
-    keys, inverse = np.unique(key, return_inverse=True)
+    keys, inverse = unique_inverse(key)
     mass = np.bincount(inverse, weights=share)
     k_unit, k_goal = keys // n_goals, keys % n_goals
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
