@@ -38,10 +38,12 @@ class ArcadeDB:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
     def start(self, timeout: float = 90.0) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, str(HERE / "arcadedb_server.py"), str(self.root), str(self.bolt_port),
              str(self.http_port), PASSWORD, DATABASE],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=self.root)  # ArcadeDB writes its log/ folder into the working directory
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
         lines: list[str] = []
