@@ -76,7 +76,6 @@ class CompactGraph:
     unit_parent: dict[str, str | None] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)
     person_unit: dict[str, str | None] = field(default_factory=dict)
-    person_names: dict[str, str] = field(default_factory=dict)
     version: int = 0
     period: str | None = None
 
@@ -173,7 +172,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
         dangling=dangling, support_links=support_links, depends_on=depends, conflicts_with=conflicts,
         co_owners=co_owners, expresses=expresses, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
-        person_unit={p.id: p.unit for p in rows.people}, person_names={p.id: p.name for p in rows.people},
+        person_unit={p.id: p.unit for p in rows.people},
         version=rows.version, period=period,
     )
     live = e_valid & active[e_child] & active[e_parent]

@@ -40,16 +40,6 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _keys(words: frozenset[str]) -> list[frozenset[str]]:
-    drop = min(len(words) // 4, _MAX_DROP)
-    if not drop:  # up to three tokens: only an identical set is similar enough
-        return [words]
-    keys = [words]
-    for k in range(1, drop + 1):
-        keys.extend(words.difference(gone) for gone in combinations(words, k))
-    return keys
-
-
 _SEP = "\x07"  # ASCII, not whitespace, not punctuation: survives lower/translate/split as its own token
 _NON_WORD = re.compile(r"[^\w\x07]|_")
 _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)

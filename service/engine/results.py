@@ -47,12 +47,6 @@ class UnitFocus:
 
 
 @dataclass(slots=True)
-class Step:
-    node: int
-    weight: float  # weight of the link from the previous step to this one (1 for the first)
-
-
-@dataclass(slots=True)
 class Path:
     steps: list[int]
     strength: float
