@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.orggen import org_nodes  # noqa: E402
+from benchmarks.orggen import GENERATION, org_nodes  # noqa: E402
 from service.engine.engine import Engine  # noqa: E402
 from service.engine.graph import VISION, CompactGraph  # noqa: E402
 from service.store.base import ChangeSet  # noqa: E402
@@ -36,7 +36,7 @@ STRUCTURAL = ("gaps", "orphans", "unsupported", "load_bearing", "unit_focus", "b
 
 def store_for(n: int) -> SQLiteStore:
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"org-{n}.db"
+    path = CACHE / f"org-g{GENERATION}-{n}.db"
     fresh = not path.exists()
     store = SQLiteStore(path)
     if fresh or store.version("bench") == 0:

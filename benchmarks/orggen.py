@@ -2,7 +2,10 @@
 
 Shape of a real org at scale: one vision, ~20 goals, company -> department -> team objectives,
 key results, and initiatives (some nested, ~10% with two parents), plus the faults the engine
-looks for: ~5% orphans, dangling and inactive parents, and a few cycles.
+looks for: ~5% orphans, dangling and inactive parents, and a few cycles. Initiative titles are
+3 to 8 words drawn from a skewed 5,000-word vocabulary (stop words included), and about 1% of
+initiatives repeat a sibling's title with a word added, so the title-similarity pass does the
+work a real org gives it (numbered one-word titles would let it skip nearly everything).
 """
 from __future__ import annotations
 
@@ -11,6 +14,25 @@ from collections.abc import Iterator
 import numpy as np
 
 from graph_schema import Node, ParentRef
+
+
+GENERATION = 2  # bump when the output changes: benchmark caches are keyed on it
+_VOCAB = 5000
+_STOP_WORDS = ("the", "of", "to", "and", "for")
+
+
+def _initiative_titles(count: int, seed: int) -> Iterator[str]:
+    """Titles drawn with their own generator, so the graph's shape does not depend on them."""
+    rng = np.random.default_rng(seed)
+    weight = 1.0 / (np.arange(_VOCAB) + 20.0)  # a few words are common, most are rare
+    vocab = [f"w{k}" for k in range(_VOCAB)] + list(_STOP_WORDS)
+    weight = np.concatenate([weight / weight.sum() * 0.85, np.full(len(_STOP_WORDS), 0.15 / len(_STOP_WORDS))])
+    for lo in range(0, count, 100_000):
+        m = min(100_000, count - lo)
+        picks = rng.choice(len(vocab), size=(m, 8), p=weight).tolist()
+        lengths = rng.integers(3, 9, size=m).tolist()
+        for row, length in zip(picks, lengths):
+            yield " ".join(vocab[w] for w in row[:length]).capitalize()
 
 
 def org_nodes(n: int, seed: int = 7) -> Iterator[Node]:
@@ -42,7 +64,10 @@ def org_nodes(n: int, seed: int = 7) -> Iterator[Node]:
     for k in range(krs):
         yield Node(id=f"K{k}", kind="KeyResult", title=f"Key result {k}", unit=f"U{int(rng.integers(units))}",
                    parents=(ParentRef(id=f"O{int(rng.integers(objectives))}"),), start=0, target=100, current=40)
+    titles = _initiative_titles(initiatives, seed + 1)
+    last_child: dict[str, str] = {}  # key result -> the title of its latest initiative
     for i in range(initiatives):
+        title = next(titles)
         roll = rng.random()
         if roll < 0.05:
             parents = ()  # orphan
@@ -55,6 +80,11 @@ def org_nodes(n: int, seed: int = 7) -> Iterator[Node]:
             parents = (ParentRef(id=f"K{a}", weight=0.5),) + ((ParentRef(id=f"K{b}", weight=0.5),) if a != b else ())
         else:
             parents = (ParentRef(id=f"K{int(rng.integers(krs))}"),)
-        yield Node(id=f"I{i}", kind="Initiative", title=f"Initiative {i}", unit=f"U{int(rng.integers(units))}",
+        if len(parents) == 1 and parents[0].id.startswith("K"):
+            sibling = last_child.get(parents[0].id)
+            if sibling is not None and i % 97 == 0:  # a near-duplicate of the sibling's title
+                title = f"{sibling} again"
+            last_child[parents[0].id] = title
+        yield Node(id=f"I{i}", kind="Initiative", title=title, unit=f"U{int(rng.integers(units))}",
                    effort=float(rng.integers(1, 20)), parents=parents,
                    status="done" if rng.random() < 0.03 else "active")

@@ -1,7 +1,8 @@
 """The embedded store's schema, as an ordered list of migrations keyed on PRAGMA user_version.
 
 Migration i (1-based) brings a database from user_version i-1 to i. Never edit a shipped
-migration: append a new one, so an older stratmap.db opens after an upgrade.
+migration: append a new one, so an older stratmap.db opens after an upgrade. A migration may call
+the SQL functions the store registers on its connection (`stratmap_fingerprint`).
 """
 from __future__ import annotations
 
@@ -91,5 +92,12 @@ MIGRATIONS: tuple[str, ...] = (
         label      TEXT,
         created_at TEXT NOT NULL
     );
+    """,
+    # 3: each title's word fingerprints (graph_schema.titles), written with the title so an
+    # analysis never re-splits text. stratmap_fingerprint is registered by the store before it
+    # migrates; it fills the rows written before this migration.
+    """
+    ALTER TABLE node ADD COLUMN fingerprint BLOB;
+    UPDATE node SET fingerprint = stratmap_fingerprint(title);
     """,
 )

@@ -2,7 +2,9 @@
 
 NumPy 2's np.unique takes a hash-based path that measured 50x slower than sorting on the
 million-entry integer arrays the engine groups (0.72 s against 0.013 s here); these helpers sort
-and compare neighbours instead. Same answers, ascending order.
+and compare neighbours instead. Same answers, ascending order. They never ask for a stable sort:
+equal values are interchangeable here, and NumPy's default sort of 64-bit integers is a SIMD
+quicksort about 12x faster than its stable one (2M values: 0.016 s against 0.196 s).
 """
 from __future__ import annotations
 
@@ -18,20 +20,21 @@ def _starts(sorted_values: np.ndarray) -> np.ndarray:
 
 
 def unique(values: np.ndarray) -> np.ndarray:
-    s = np.sort(values, kind="stable")
+    s = np.sort(values)
     return s[_starts(s)]
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    s = np.sort(values, kind="stable")
+    s = np.sort(values)
     first = np.flatnonzero(_starts(s))
     return s[first], np.diff(np.append(first, len(s)))
 
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     s = values[order]
     flags = _starts(s)
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(flags) - 1
     return s[flags], inverse
+

@@ -76,14 +76,15 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
     p = mass / total[k_unit]
     entropy = np.bincount(k_unit, weights=np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0), minlength=n_units)
-    starts = np.searchsorted(k_unit, np.arange(n_units + 1))
+    starts = np.searchsorted(k_unit, np.arange(n_units + 1)).tolist()
+    goal_id = reach.goals[k_goal]
+    order = np.lexsort((goal_id, -p, k_unit))  # per unit: largest share first, ties by goal
+    goal_list, share_list = goal_id[order].tolist(), p[order].tolist()
     out: list[UnitFocus] = []
     for u in np.flatnonzero(unit_work > 0).tolist():
         focus = 1.0 if active_goals < 2 else max(0.0, 1.0 - float(entropy[u]) / math.log(active_goals))
         lo, hi = starts[u], starts[u + 1]
-        goals = sorted(((int(reach.goals[k_goal[j]]), float(p[j])) for j in range(lo, hi)),
-                       key=lambda t: (-t[1], t[0]))
-        out.append(UnitFocus(g.unit_ids[u], focus, float(unit_work[u]), goals))
+        out.append(UnitFocus(g.unit_ids[u], focus, float(unit_work[u]), list(zip(goal_list[lo:hi], share_list[lo:hi]))))
     out.sort(key=lambda f: (f.focus if f.focus is not None else 2.0, f.unit))
     return out
 

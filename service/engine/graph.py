@@ -10,6 +10,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from graph_schema import LEVEL, NodeKind, Rel, Scope, Status, scope_for_unit_depth
+from graph_schema.titles import fingerprint
 from service.store.base import GraphRows, NodeRow
 from service.store.records import CO_OWNS
 
@@ -61,6 +62,9 @@ class CompactGraph:
     # parent ids that name no node, per child index
     dangling: dict[int, list[str]]
     support_links: np.ndarray  # int32: SUPPORTS links per node, dangling ones included
+    # title fingerprints (graph_schema.titles): node i's are words[word_ptr[i]:word_ptr[i + 1]]
+    word_ptr: np.ndarray  # int64, n + 1
+    words: np.ndarray  # uint32
     # live edges: valid, both ends active (the only ones any analysis follows)
     up_ptr: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
     up_idx: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
@@ -94,10 +98,21 @@ def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
     return depth
 
 
+def _fingerprints(nodes: list[NodeRow], stored: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The stored fingerprints as one flat array; any a store lacks are computed here."""
+    blobs = [b if b is not None else fingerprint(r.title) for r, b in zip(nodes, stored)]
+    ptr = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4, out=ptr[1:])
+    return ptr, np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32, copy=False)
+
+
 def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
-    nodes = rows.nodes
+    nodes, stored = rows.nodes, rows.fingerprints
+    if len(stored) != len(nodes):
+        raise ValueError(f"{len(stored)} fingerprints for {len(nodes)} nodes")
     if any(a.id > b.id for a, b in zip(nodes, nodes[1:])):
-        nodes = sorted(nodes, key=lambda r: r.id)
+        order = sorted(range(len(nodes)), key=lambda i: nodes[i].id)
+        nodes, stored = [nodes[i] for i in order], [stored[i] for i in order]
     n = len(nodes)
     ids = [r.id for r in nodes]
     index = {node_id: i for i, node_id in enumerate(ids)}
@@ -165,12 +180,13 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     unit_ids = sorted(set(unit_parent) | {u for u in units if u is not None})
     unit_index = {u: i for i, u in enumerate(unit_ids)}
     unit_code = np.fromiter((-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n)
+    word_ptr, words = _fingerprints(nodes, stored)
     g = CompactGraph(
         n=n, ids=ids, index=index, kind=kind, active=active,
         titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=units, rows=nodes, unit_code=unit_code,
         unit_ids=unit_ids,
         scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
-        dangling=dangling, support_links=support_links, depends_on=depends, conflicts_with=conflicts,
+        dangling=dangling, support_links=support_links, word_ptr=word_ptr, words=words, depends_on=depends, conflicts_with=conflicts,
         co_owners=co_owners, expresses=expresses, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
         person_unit={p.id: p.unit for p in rows.people},
         version=rows.version, period=period,

@@ -1,128 +1,140 @@
 """Ownership overlaps: shared ownership across units, and near-duplicate sibling work.
 
-Near-identical titles are found without comparing every pair of siblings: if two token sets
-have Jaccard >= 0.8, each loses at most a quarter of its tokens to reach their intersection, so
-every such pair shares a key "(parent, kind, token set minus up to that many tokens)". The keys
+Near-identical titles are found without comparing every pair of siblings: if two word sets
+have Jaccard >= 0.8, each loses at most a quarter of its words to reach their intersection, so
+every such pair shares a key "(parent, kind, word set minus up to that many words)". The keys
 per node depend only on its title's length, so the pass stays linear in the number of nodes.
+The keys come from the fingerprints the store keeps beside each title (graph_schema.titles):
+this pass groups integers, and reads the words of a title only to decide a candidate pair.
 """
 from __future__ import annotations
 
-import re
-import string
 from itertools import combinations
 
 import numpy as np
 
+from graph_schema.titles import THRESHOLD, jaccard, words
 from service.engine.arrays import unique, unique_counts
 from service.engine.graph import CompactGraph
 from service.engine.results import Overlap
 
-THRESHOLD = 0.8
-_MAX_DROP = 3  # titles longer than 15 tokens only get keys with up to 3 tokens dropped
-_STOP = frozenset(
-    "a an and are as at be by for from in into is it of on or our the to with we this that will our per via".split()
-)
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-_ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
-
-
-def tokens(title: str) -> frozenset[str]:
-    low = title.lower()
-    words = low.translate(_ASCII_PUNCT).split() if low.isascii() else _WORD.findall(low)
-    return frozenset(words) - _STOP
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a and not b:
-        return 1.0
-    return len(a & b) / len(a | b)
-
-
-_SEP = "\x07"  # ASCII, not whitespace, not punctuation: survives lower/translate/split as its own token
-_NON_WORD = re.compile(r"[^\w\x07]|_")
+_MAX_DROP = 3  # titles longer than 15 words only get keys with up to 3 words dropped
 _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-def _flat_tokens(titles: list[str]) -> list[str]:
-    """Every title's words in one list, titles separated by _SEP: one pass of C string methods."""
-    joined = f" {_SEP} ".join(titles)
-    if joined.count(_SEP) != len(titles) - 1:  # a title held the separator itself
-        joined = f" {_SEP} ".join(t.replace(_SEP, " ") for t in titles)
-    low = joined.lower()
-    low = low.translate(_ASCII_PUNCT) if low.isascii() else _NON_WORD.sub(" ", low)
-    return low.split()
+def _mix(words32: np.ndarray) -> np.ndarray:
+    """A well-spread 64-bit value per 32-bit word fingerprint (the splitmix64 finaliser)."""
+    z = words32.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z += _M1
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
 
 
-def _similar_siblings(titles: list[str], parents: np.ndarray,
-                      kinds: np.ndarray) -> list[tuple[int, int, float]]:
-    """(i, j, jaccard) for entries with the same parent and kind and token Jaccard >= 0.8.
+def _patterns(length: int) -> list[np.ndarray]:
+    """For a title of `length` words, the word positions each of its drop keys leaves out."""
+    return [np.array(list(combinations(range(length), k)), dtype=np.int64)
+            for k in range(1, min(length // 4, _MAX_DROP) + 1)]
 
-    Token sets become sums of random 64-bit numbers per token (a set hash), so the keys of the
-    deletion neighbourhood are integer arithmetic in numpy; only candidates sharing a key reach
-    Python, where the exact Jaccard decides (a hash collision can only add a candidate).
+
+def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key, entry) for every word set, whole and with up to a quarter of its words dropped.
+
+    Titles are taken one length at a time, so each length's drop patterns are one small index
+    table applied to a (titles x words) matrix. Everything is written into two preallocated
+    arrays: at a million titles the time goes to touching memory, so no step copies more.
     """
-    n = len(titles)
-    if n < 2:
-        return []
-    flat = _flat_tokens(titles)
-    vocab = dict.fromkeys(flat)
-    index = dict(zip(vocab, range(len(vocab))))
-    codes = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-    is_sep = codes == index.get(_SEP, -1)
-    title = np.cumsum(is_sep)
-    stop = np.array([index[w] for w in _STOP if w in index], dtype=np.int64)
-    keep = ~is_sep & ~np.isin(codes, stop)
-    size_v = np.int64(len(vocab))
-    pair = unique(title[keep] * size_v + codes[keep])  # one entry per (title, distinct token)
-    tt, tk = pair // size_v, pair % size_v
-    size = np.bincount(tt, minlength=n)
-    starts = np.zeros(n + 1, dtype=np.int64)
+    m = len(h)
+    lengths = unique(size[size >= 4]).tolist()
+    per_length = {n: _patterns(n) for n in lengths}
+    counts = {n: int((size == n).sum()) for n in lengths}
+    total = m + sum(counts[n] * sum(len(p) for p in per_length[n]) for n in lengths)
+    keys = np.empty(total, dtype=np.uint64)
+    entry = np.empty(total, dtype=np.int64)
+    keys[:m] = h
+    entry[:m] = np.arange(m)
+    at = m
+    for n in lengths:
+        t = np.flatnonzero(size == n)
+        words = value[starts[t][:, None] + np.arange(n)]  # (titles, n)
+        for gone in per_length[n]:
+            block = h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64)  # (titles, patterns)
+            keys[at:at + block.size] = block.ravel()
+            entry[at:at + block.size] = np.repeat(t, len(gone))
+            at += block.size
+    return keys, entry
+
+
+def _candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
+                kinds: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of entries (i < j) sharing a key: the only pairs that can reach the threshold.
+
+    A word set's hash is the sum of its words' 64-bit values, so a key with words dropped is a
+    subtraction. Each key, salted with the entry's parent and kind, keeps its top bits and
+    carries its entry number in the low ones, so a single value sort (NumPy's SIMD sort, far
+    cheaper than an argsort) both groups equal keys and says whose they are. Losing the low
+    bits of a hash, or any hash collision, can only add a candidate, never hide one.
+    """
+    m = len(nodes)
+    lo = g.word_ptr[nodes]
+    size = g.word_ptr[nodes + 1] - lo
+    starts = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(size, out=starts[1:])
-    rand = np.random.default_rng(0x5EED).integers(0, 2**63, size=len(vocab), dtype=np.int64).astype(np.uint64) * 2 + 1
-    h = np.zeros(n, dtype=np.uint64)
+    where = np.repeat(lo - starts[:-1], size)  # the stored position of each entry's words
+    where += np.arange(starts[-1])
+    value = _mix(g.words[where])
+    del where
+    h = np.zeros(m, dtype=np.uint64)
     nonempty = size > 0
     if nonempty.any():
-        h[nonempty] = np.add.reduceat(rand[tk], starts[:-1][nonempty])
-    pos_parts = [np.arange(n)]
-    key_parts = [h]
-    one = size[tt] >= 4  # titles that may lose one token: one key per token dropped
-    pos_parts.append(tt[one])
-    key_parts.append(h[tt[one]] - rand[tk[one]])
-    extra_pos: list[int] = []
-    extra_key: list[int] = []
-    for t in np.flatnonzero(size >= 8).tolist():  # long titles lose two or three: rare, so Python
-        toks = tk[starts[t]:starts[t + 1]].tolist()
-        base = int(h[t])
-        for k in range(2, min(len(toks) // 4, _MAX_DROP) + 1):
-            for gone in combinations(toks, k):
-                extra_pos.append(t)
-                extra_key.append((base - sum(int(rand[x]) for x in gone)) % 2**64)
-    pos_parts.append(np.array(extra_pos, dtype=np.int64))
-    key_parts.append(np.array(extra_key, dtype=np.uint64))
-    pos = np.concatenate(pos_parts)
+        h[nonempty] = np.add.reduceat(value, starts[:-1][nonempty])
+    keys, entry = _keys(h, value, starts, size)
+    del value
+    bits = np.uint64(max(int(m - 1).bit_length(), 1))
+    salt = parents.astype(np.uint64) * _M2 + kinds.astype(np.uint64)
     with np.errstate(over="ignore"):
-        bucket = (np.concatenate(key_parts) * _M1 + parents[pos].astype(np.uint64) * _M2
-                  + kinds[pos].astype(np.uint64))
-    order = np.argsort(bucket, kind="stable")
-    bucket, pos = bucket[order], pos[order]
-    same = np.flatnonzero(bucket[1:] == bucket[:-1])
-    if not len(same):
+        keys *= _M1
+        keys += salt[entry]
+    keys >>= bits
+    keys <<= bits
+    keys |= entry.astype(np.uint64)
+    del entry
+    keys.sort()  # a value sort is several times cheaper than ordering every entry
+    top = keys >> bits
+    same = top[1:] == top[:-1]
+    if not same.any():
         return []
-    runs = unique(np.concatenate([same, same + 1]))
-    found: dict[tuple[int, int], float] = {}
-    cut = np.flatnonzero(np.diff(bucket[runs]) != 0) + 1
-    for run in np.split(runs, cut):
-        members = sorted(set(pos[run].tolist()))
-        for i, j in combinations(members, 2):
-            if (i, j) in found or parents[i] != parents[j] or kinds[i] != kinds[j]:
-                continue
-            a, b = frozenset(tk[starts[i]:starts[i + 1]].tolist()), frozenset(tk[starts[j]:starts[j + 1]].tolist())
-            sim = jaccard(a, b)  # type: ignore[arg-type]
-            if sim >= THRESHOLD:
-                found[(i, j)] = sim
-    return [(i, j, sim) for (i, j), sim in found.items()]
+    in_run = np.zeros(len(keys), dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    runs = keys[in_run]
+    cut = np.flatnonzero(np.diff(top[in_run]) != 0) + 1
+    members = (runs & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
+    pairs: set[tuple[int, int]] = set()
+    for run in np.split(members, cut):
+        pairs.update(combinations(sorted(set(run.tolist())), 2))
+    return sorted(pairs)
+
+
+def _similar_siblings(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
+                      kinds: np.ndarray) -> list[tuple[int, int, float]]:
+    """(i, j, jaccard) for entries with the same parent and kind and word Jaccard >= 0.8."""
+    found: list[tuple[int, int, float]] = []
+    seen: dict[int, frozenset[str]] = {}
+    for i, j in _candidates(g, nodes, parents, kinds):
+        if parents[i] != parents[j] or kinds[i] != kinds[j]:
+            continue  # a bucket collision
+        a, b = int(nodes[i]), int(nodes[j])
+        wa = seen[a] if a in seen else seen.setdefault(a, words(g.titles[a]))
+        wb = seen[b] if b in seen else seen.setdefault(b, words(g.titles[b]))
+        sim = jaccard(wa, wb)
+        if sim >= THRESHOLD:
+            found.append((i, j, sim))
+    return found
 
 
 def overlaps(g: CompactGraph) -> list[Overlap]:
@@ -142,13 +154,15 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
     group = ep.astype(np.int64) * 8 + g.kind[ec]
     distinct = unique(group * (len(g.unit_ids) + 1) + g.unit_code[ec])  # one entry per (group, unit)
     groups, units_in = unique_counts(distinct // (len(g.unit_ids) + 1))
-    mixed = np.isin(group, groups[units_in >= 2])
-    cs = ec[mixed]
+    flag = np.zeros(g.n * 8, dtype=bool)  # groups are dense integers: a flag table beats a search
+    flag[groups[units_in >= 2]] = True
+    mixed = flag[group]
+    cs, ps = ec[mixed], ep[mixed]
     pairs: dict[tuple[int, int], tuple[int, float]] = {}
-    for i, j, sim in _similar_siblings([g.titles[c] for c in cs.tolist()], ep[mixed], g.kind[cs]):
+    for i, j, sim in _similar_siblings(g, cs, ps, g.kind[cs]):
         a, b = sorted((int(cs[i]), int(cs[j])))
         if a != b and g.unit[a] != g.unit[b] and (a, b) not in pairs:
-            pairs[(a, b)] = (int(ep[mixed][i]), sim)
+            pairs[(a, b)] = (int(ps[i]), sim)
     for (a, b), (parent, sim) in pairs.items():
         x, y = sorted((a, b))
         found.append(Overlap("DUPLICATE_TITLE", [x, y], sorted({g.unit[x], g.unit[y]}), parent, round(sim, 3)))  # type: ignore[arg-type]

@@ -48,6 +48,9 @@ class GraphRows:
     units: list[Unit]
     people: list[Person]
     values: list[Value]
+    # per node, in the order of `nodes`: the stored title fingerprint (graph_schema.titles),
+    # or None where the store holds none (a node written before stores kept them)
+    fingerprints: list[bytes | None]
 
 
 @dataclass

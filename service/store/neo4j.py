@@ -17,6 +17,7 @@ from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph_schema import Node, Person, Unit, Value
+from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
 from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
@@ -39,6 +40,12 @@ def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any
 
 def _node_row(props: dict[str, Any]) -> NodeRow:
     return NodeRow(*(props.get(f) for f in NodeRow._fields))
+
+
+def _fingerprint(stored: Any) -> bytes | None:
+    """Bolt brings a byte array back as bytes (bytearray from some servers); anything else,
+    a node written before fingerprints were kept included, is recomputed by the engine."""
+    return bytes(stored) if isinstance(stored, (bytes, bytearray)) else None
 
 
 def _links(node_id: str, links: list[list[Any]], co: list[list[Any]]) -> set[LinkRow]:
@@ -158,6 +165,7 @@ class Neo4jStore:
             (result.updated if before is not None else result.created).append(node.id)
             changed.append(node.id)
             props = {k: v for k, v in row._asdict().items() if v is not None}
+            props["fingerprint"] = fingerprint(row.title)
             if before is not None:
                 op = "update" if before[0].kind == row.kind else "relabel"
             else:
@@ -265,6 +273,7 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> GraphRows:
             version_rows = _run(tx, "version", tenant=tenant)
             nodes: list[NodeRow] = []
+            fingerprints: list[bytes | None] = []
             links: list[LinkRow] = []
             after = ""
             with gc_paused():
@@ -273,6 +282,7 @@ class Neo4jStore:
                     for r in page:
                         row = _node_row(r["props"])
                         nodes.append(row)
+                        fingerprints.append(_fingerprint(r["props"].get("fingerprint")))
                         links.extend(_links(row.id, r["links"], r["co"]))
                     if len(page) < PAGE:
                         break
@@ -287,7 +297,7 @@ class Neo4jStore:
                       for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))]
             version = int(version_rows[0]["version"]) if version_rows else 0
             return GraphRows(version, nodes, links, sorted(units, key=lambda u: u.id),
-                             sorted(people, key=lambda p: p.id), sorted(values, key=lambda v: v.id))
+                             sorted(people, key=lambda p: p.id), sorted(values, key=lambda v: v.id), fingerprints)
 
         return self._read(work)
 

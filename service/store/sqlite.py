@@ -11,6 +11,7 @@ from typing import Any
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.sqlite_ddl import MIGRATIONS
+from graph_schema.titles import fingerprint
 from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
 from service.gcpause import gc_paused
 from service.store.records import node_to_rows, rows_to_node
@@ -40,6 +41,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.create_function("stratmap_fingerprint", 1, fingerprint, deterministic=True)
         self._migrate()
 
     # -- schema -------------------------------------------------------------------------
@@ -119,9 +121,9 @@ class SQLiteStore:
                 continue
             (result.updated if before is not None else result.created).append(node.id)
             db.execute(
-                f"INSERT INTO node(tenant, {_NODE_COLS}) VALUES (?, {_NODE_SLOTS})"
-                f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE}",
-                (tenant, *row),
+                f"INSERT INTO node(tenant, {_NODE_COLS}, fingerprint) VALUES (?, {_NODE_SLOTS}, ?)"
+                f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE}, fingerprint = excluded.fingerprint",
+                (tenant, *row, fingerprint(row.title)),
             )
             db.execute("DELETE FROM link WHERE tenant = ? AND src = ?", (tenant, node.id))
             db.executemany(
@@ -184,7 +186,11 @@ class SQLiteStore:
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
         try:
             with gc_paused():
-                nodes = list(map(NodeRow._make, db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ?", (tenant,))))
+                # Both in primary-key order (no sort: the key is (tenant, id)), so they line up.
+                nodes = list(map(NodeRow._make, db.execute(
+                    f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? ORDER BY id", (tenant,))))
+                fingerprints = [r[0] for r in db.execute(
+                    "SELECT fingerprint FROM node WHERE tenant = ? ORDER BY id", (tenant,))]
                 links = list(map(LinkRow._make, db.execute(
                     "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?", (tenant,))))
             row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
@@ -206,7 +212,7 @@ class SQLiteStore:
             ]
         finally:
             db.execute("COMMIT")
-        return GraphRows(int(row[0]) if row else 0, nodes, links, units, people, values)
+        return GraphRows(int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints)
 
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         found: list[Node] = []

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from graph_schema import Node, Person, Unit, Value
+from graph_schema.titles import fingerprint
 from service.store.base import ChangeSet
 from tests.conftest import node
 from tests.contract.conftest import StoreFactory, dump
@@ -231,3 +232,15 @@ def test_snapshot_spanning_several_pages_is_whole_and_in_order(open_store: Store
     g = store.read_graph("t")
     assert [r.id for r in g.nodes] == sorted(n.id for n in nodes)
     assert len(g.links) == 30
+
+
+def test_each_title_fingerprint_is_stored_with_it_and_follows_a_retitle(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    g = store.read_graph("t")
+    assert g.fingerprints == [fingerprint(r.title) for r in g.nodes]
+    assert all(isinstance(f, bytes) for f in g.fingerprints)  # stored, not left for the engine to compute
+    store.apply("t", ChangeSet(nodes=[node("K2", "KeyResult", "G1", title="Ship the self-service portal")]))
+    again = store.read_graph("t")
+    after = dict(zip((r.id for r in again.nodes), again.fingerprints))
+    assert after["K2"] == fingerprint("ship self service portal") != fingerprint("KeyResult K2")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from graph_schema.sqlite_ddl import MIGRATIONS
+from graph_schema.titles import fingerprint
 from service.store.base import ChangeSet, StoreError
 from service.store.sqlite import SQLiteStore
 from tests.conftest import node
@@ -40,3 +41,17 @@ def test_a_newer_file_is_refused_clearly(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer stratmap"):
         SQLiteStore(path)
+
+
+def test_migration_3_fingerprints_the_titles_written_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path)
+    db.executescript("".join(MIGRATIONS[:2]) + "PRAGMA user_version = 2;")
+    db.execute("INSERT INTO tenant VALUES ('t', 1)")
+    db.execute("INSERT INTO node(tenant, id, kind, title, status) VALUES ('t', 'G1', 'Goal', 'Grow the café, twice!', 'active')")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.read_graph("t").fingerprints == [fingerprint("grow café twice")]
+    store.close()

@@ -1,0 +1,54 @@
+"""Title words: what "near-identical titles" compares (DESIGN section 2, ownership overlaps).
+
+A title becomes a set of words: lower case, punctuation and stop words removed. Stores also
+keep each title's word set as 32-bit fingerprints (`fingerprint`), computed once when the title
+is written, so an analysis groups integers instead of splitting a million titles again. The
+fingerprints only ever propose candidates: every reported pair is decided on the real words.
+"""
+from __future__ import annotations
+
+import re
+import string
+import sys
+import zlib
+from array import array
+
+THRESHOLD = 0.8  # token Jaccard at or above which two titles count as near-identical
+
+# Bump when `words` or `fingerprint` changes meaning: stores recompute what they hold
+# (SQLite by a migration), and fingerprints of another format are never compared.
+FINGERPRINT_FORMAT = 1
+
+_STOP = frozenset(
+    "a an and are as at be by for from in into is it of on or our the to with we this that will per via".split()
+)
+_ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def words(title: str) -> frozenset[str]:
+    low = title.lower()
+    found = low.translate(_ASCII_PUNCT).split() if low.isascii() else _WORD.findall(low)
+    return frozenset(found) - _STOP
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def fingerprint(title: str) -> bytes:
+    """The title's distinct words as sorted little-endian uint32 CRC-32s.
+
+    CRC-32 is stable across processes and Python versions (unlike `hash`), which is what a
+    stored value needs; its collisions merge two words, which can only add a candidate.
+    """
+    hashes = array("I", sorted({zlib.crc32(w.encode()) for w in words(title)}))
+    if sys.byteorder == "big":  # pragma: no cover - the stored format is little-endian everywhere
+        hashes.byteswap()
+    return hashes.tobytes()
+
+
+if array("I").itemsize != 4:  # pragma: no cover - true of every platform CPython supports
+    raise ImportError("array('I') must be 32-bit for title fingerprints")
