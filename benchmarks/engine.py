@@ -23,15 +23,13 @@ from scipy.sparse.csgraph import breadth_first_order
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.orggen import GENERATION, org_nodes  # noqa: E402
-from service.engine.engine import Engine  # noqa: E402
+from service.engine.engine import STRUCTURAL, Engine  # noqa: E402
 from service.engine.graph import VISION, CompactGraph  # noqa: E402
 from service.store.base import ChangeSet  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 GOALS = {"analysis_1m_s": 1.0, "vs_networkx": 20.0, "los_p99_us": 50.0, "bytes_per_node": 300.0}
-STRUCTURAL = ("gaps", "orphans", "unsupported", "load_bearing", "unit_focus", "by_goal", "_scores", "unowned",
-              "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight")
 
 
 def store_for(n: int) -> SQLiteStore:
@@ -82,6 +80,10 @@ def run(n: int) -> dict[str, float]:
     gc.collect()
     rows, t_read = timed(lambda: store.read_graph("bench"))
     engine, t_build = timed(lambda: Engine(rows))
+    # The product's path first, on a fresh engine: every analysis, as the server runs it.
+    _, t_full = timed(engine.analyse_all)
+    # Then each analysis alone, one after another, on a second engine: where the time goes.
+    engine = Engine(rows)
     structural = 0.0
     parts: dict[str, float] = {}
     for name in STRUCTURAL:
@@ -119,7 +121,8 @@ def run(n: int) -> dict[str, float]:
     assert nx_gaps == len(engine.gaps), (nx_gaps, len(engine.gaps))  # same answer, or the race is void
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  snapshot load      read {t_read:7.3f} s   build {t_build:7.3f} s")
-    print(f"  full analysis      {structural + t_text:7.3f} s   (structural {structural:.3f} s, "
+    print(f"  full analysis      {t_full:7.3f} s   (analyse_all: the title pass on a second thread)")
+    print(f"    one at a time    {structural + t_text:7.3f} s   (structural {structural:.3f} s, "
           f"title similarity {t_text:.3f} s)")
     print("    " + ", ".join(f"{k.strip('_')} {v * 1000:.0f} ms" for k, v in parts.items()))
     print(f"  line of sight      p50 {p50:6.1f} us   p99 {p99:6.1f} us   ({len(sample)} initiatives)")
@@ -130,7 +133,7 @@ def run(n: int) -> dict[str, float]:
     print(f"  floor (one BFS)    {t_floor * 1000:8.1f} ms   -> ours/floor {ours_gaps / t_floor:5.1f}x, "
           f"full structural/floor {structural / t_floor:5.1f}x")
     store.close()
-    return {"n": n, "structural": structural, "text": t_text, "nx_ratio": t_nx / ours_gaps, "p99": p99,
+    return {"n": n, "full": t_full, "structural": structural, "text": t_text, "nx_ratio": t_nx / ours_gaps, "p99": p99,
             "bytes": engine_bytes / n}
 
 
@@ -141,10 +144,9 @@ def main() -> None:
     for r in results:
         verdict = []
         if r["n"] >= 1_000_000:
-            verdict.append(f"structural analysis < {GOALS['analysis_1m_s']} s: "
-                           f"{'met' if r['structural'] < GOALS['analysis_1m_s'] else 'MISSED'} ({r['structural']:.2f} s)")
-            verdict.append(f"full analysis incl. title similarity < 1 s: "
-                           f"{'met' if r['structural'] + r['text'] < 1 else 'MISSED'} ({r['structural'] + r['text']:.2f} s)")
+            verdict.append(f"full analysis < {GOALS['analysis_1m_s']} s: "
+                           f"{'met' if r['full'] < GOALS['analysis_1m_s'] else 'MISSED'} ({r['full']:.2f} s; "
+                           f"{r['structural'] + r['text']:.2f} s one at a time)")
         if r["n"] >= 1_000_000:  # the goal is stated for the 1M graph; smaller ones show the ratio only
             verdict.append(f">= 20x networkx: {'met' if r['nx_ratio'] >= GOALS['vs_networkx'] else 'MISSED'} "
                            f"({r['nx_ratio']:.1f}x)")

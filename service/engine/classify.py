@@ -91,10 +91,11 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     reasons = (GapReason.UNLINKED, GapReason.DANGLING_PARENT, GapReason.INACTIVE_PARENT, GapReason.LEVEL_INVERSION)
     no_ids: list[str] = []
     no_nodes: list[int] = []
-    for i, r in zip(single.tolist(), reason[single].tolist()):
+    own = np.where(g.kind == INITIATIVE, g.work, 0.0)  # the work a gap's own members carry
+    for i, r, w in zip(single.tolist(), reason[single].tolist(), own[single].tolist()):
         dangling = sorted(g.dangling[i]) if r == 1 or i in g.dangling else no_ids
         inactive = sorted(inactive_parent[i]) if i in inactive_parent else no_nodes
-        gaps.append(Gap(i, reasons[r], [i], dangling, inactive, middle(i)))
+        gaps.append(Gap(i, reasons[r], [i], dangling, inactive, middle(i), [], w))
 
     # Cycles without a way out: one gap naming all members, the smallest id as break point.
     members_of = np.flatnonzero(untraced & cyclic[label])
@@ -104,29 +105,27 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
         members = sorted(group.tolist())
         dangling = sorted({d for m in members for d in g.dangling.get(m, ())})
         inactive = sorted({q for m in members for q in inactive_parent.get(m, ())})
-        gaps.append(Gap(members[0], GapReason.CYCLE, members, dangling, inactive, middle(members[0])))
-    _strand(g, untraced, gaps)
+        gaps.append(Gap(members[0], GapReason.CYCLE, members, dangling, inactive, middle(members[0]), [],
+                        float(own[members].sum())))
+    _strand(g, untraced, gaps, own)
     gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), gap.break_point))
     return gaps
 
 
-def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
+def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap], own_work: np.ndarray) -> None:
     """Stranded set of each gap: untraced nodes below its members, members excluded.
 
     A node below two gaps counts for both, so this is one bounded walk per gap that has any
-    untraced child at all: the total is the size of what is reported.
+    untraced child at all: the total is the size of what is reported. Most gaps (orphaned
+    leaves) have none, and are skipped without a walk.
     """
-    work = g.work
-    initiative = g.kind == INITIATIVE
-    # memoryviews give Python ints at list speed without copying a million-entry array
-    own = memoryview(np.where(initiative, work, 0.0))
     c, p = g.live_child, g.live_parent
     feeds = np.zeros(g.n, dtype=bool)  # has at least one untraced child
     feeds[p[untraced[c]]] = True
-    feeds_mv = memoryview(feeds)
+    # memoryviews give Python ints at list speed without copying a million-entry array
+    own, feeds_mv = memoryview(own_work), memoryview(feeds)
     ptr, idx, unt = memoryview(g.down_ptr), memoryview(g.down_idx), memoryview(untraced)
     for gap in gaps:
-        gap.stranded_work = float(sum(own[m] for m in gap.members))
         if not any(feeds_mv[m] for m in gap.members):
             continue
         seen = set(gap.members)

@@ -38,7 +38,10 @@ def goal_reach(g: CompactGraph, traced: np.ndarray) -> GoalReach:
     """For every active goal, the traced initiatives below it: one bounded walk per goal."""
     n = g.n
     goals = np.flatnonzero(traced & (g.kind == GOAL))
-    down = csr_matrix((np.ones(len(g.live_parent), dtype=np.int8), (g.live_parent, g.live_child)), shape=(n, n))
+    # float64 data and canonical form up front: scipy's traversals convert and check the matrix
+    # on every call otherwise, once per goal
+    down = csr_matrix((np.ones(len(g.live_parent)), g.down_idx, g.down_ptr), shape=(n, n))
+    down.sum_duplicates()
     is_init = traced & (g.kind == INITIATIVE)
     pos_parts: list[np.ndarray] = []
     init_parts: list[np.ndarray] = []
@@ -70,8 +73,13 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     # a work item reaching k goals counts 1/k for each of them
     share = g.work[init] / reach.goal_count[init]
     key = g.unit_code[init].astype(np.int64) * n_goals + reach.goal_of[has_unit]
-    keys, inverse = unique_inverse(key)
-    mass = np.bincount(inverse, weights=share)
+    if n_units * n_goals <= 4 * len(key) + 4096:  # the usual case: a dense table is cheaper than sorting
+        present = np.bincount(key, minlength=n_units * n_goals)
+        keys = np.flatnonzero(present)
+        mass = np.bincount(key, weights=share, minlength=n_units * n_goals)[keys]
+    else:
+        keys, inverse = unique_inverse(key)
+        mass = np.bincount(inverse, weights=share)
     k_unit, k_goal = keys // n_goals, keys % n_goals
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
     p = mass / total[k_unit]
