@@ -38,3 +38,16 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse[order] = np.cumsum(flags) - 1
     return s[flags], inverse
 
+
+
+def group_sums(keys: np.ndarray, weights: np.ndarray, key_space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (ascending, all in [0, key_space)) and the sum of weights per key.
+
+    When the key space is small next to the keys, a dense table (two bincounts) replaces the
+    sort; a key present only with zero weight is still listed.
+    """
+    if key_space <= 4 * len(keys) + 4096:
+        present = np.flatnonzero(np.bincount(keys, minlength=key_space))
+        return present, np.bincount(keys, weights=weights, minlength=key_space)[present]
+    distinct, inverse = unique_inverse(keys)
+    return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from service.engine.arrays import unique_inverse
+from service.engine.arrays import group_sums
 from service.engine.graph import GOAL, INITIATIVE, KEY_RESULT, OBJECTIVE, CompactGraph
 from service.engine.results import UnitFocus
 
@@ -73,13 +73,7 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     # a work item reaching k goals counts 1/k for each of them
     share = g.work[init] / reach.goal_count[init]
     key = g.unit_code[init].astype(np.int64) * n_goals + reach.goal_of[has_unit]
-    if n_units * n_goals <= 4 * len(key) + 4096:  # the usual case: a dense table is cheaper than sorting
-        present = np.bincount(key, minlength=n_units * n_goals)
-        keys = np.flatnonzero(present)
-        mass = np.bincount(key, weights=share, minlength=n_units * n_goals)[keys]
-    else:
-        keys, inverse = unique_inverse(key)
-        mass = np.bincount(inverse, weights=share)
+    keys, mass = group_sums(key, share, n_units * n_goals)
     k_unit, k_goal = keys // n_goals, keys % n_goals
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
     p = mass / total[k_unit]

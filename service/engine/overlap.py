@@ -18,6 +18,7 @@ from service.engine.arrays import unique, unique_counts
 from service.engine.graph import CompactGraph
 from service.engine.results import Overlap
 
+CHUNK = 1 << 17  # entries per slice of the key search (see _chunked_candidates)
 _MAX_DROP = 3  # titles longer than 15 words only get keys with up to 3 words dropped
 _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -120,12 +121,30 @@ def _candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
     return sorted(pairs)
 
 
+def _chunked_candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
+                        kinds: np.ndarray) -> list[tuple[int, int]]:
+    """_candidates over slices of about CHUNK entries, split by parent so no group is cut.
+
+    The key arrays of a million titles take hundreds of megabytes; slices of them are freed
+    and reused while the memory is still the process's. Fresh pages cost far more than the
+    extra passes: on this machine's VM, first touches made the title pass about 2x slower.
+    """
+    chunks = max(1, len(nodes) // CHUNK)
+    if chunks == 1:
+        return _candidates(g, nodes, parents, kinds)
+    pairs: list[tuple[int, int]] = []
+    for c in range(chunks):
+        sel = np.flatnonzero(parents % chunks == c)
+        pairs.extend((int(sel[i]), int(sel[j])) for i, j in _candidates(g, nodes[sel], parents[sel], kinds[sel]))
+    return pairs
+
+
 def _similar_siblings(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
                       kinds: np.ndarray) -> list[tuple[int, int, float]]:
     """(i, j, jaccard) for entries with the same parent and kind and word Jaccard >= 0.8."""
     found: list[tuple[int, int, float]] = []
     seen: dict[int, frozenset[str]] = {}
-    for i, j in _candidates(g, nodes, parents, kinds):
+    for i, j in _chunked_candidates(g, nodes, parents, kinds):
         if parents[i] != parents[j] or kinds[i] != kinds[j]:
             continue  # a bucket collision
         a, b = int(nodes[i]), int(nodes[j])

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph_schema.titles import THRESHOLD, fingerprint, jaccard, words
+from service.engine import overlap
 from service.engine.engine import Engine
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
@@ -36,6 +37,12 @@ def test_duplicate_titles_match_pairwise_comparison(rows: list) -> None:
     # everywhere (every title the same fingerprint) must not change a single answer.
     assert _duplicates(Engine(replace(snap, fingerprints=[None] * len(snap.nodes)))) == got
     assert _duplicates(Engine(replace(snap, fingerprints=[fingerprint("same")] * len(snap.nodes)))) == got
+    # Large inputs are searched in slices split by parent: slicing must not change the answer.
+    chunk, overlap.CHUNK = overlap.CHUNK, 2
+    try:
+        assert _duplicates(Engine(snap)) == got
+    finally:
+        overlap.CHUNK = chunk
     expected = set()
     for (i, a), (j, b) in combinations(enumerate(rows), 2):
         same_group = a[2] == b[2] and a[3] == b[3]
