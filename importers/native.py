@@ -1,15 +1,13 @@
 """The native document (YAML or JSON) of DESIGN section 5.
 
-YAML is read as a stream of parser events: each entry of `nodes` is composed, validated and
-dropped in turn, so memory grows with the number of ids, not with the file. The file is read
-twice, like the CSV: once to find every problem, once (inside the store's transaction) to apply.
-JSON is parsed whole (the standard library has no streaming parser); its entries then go
-through the same per-entry validation. Problems name the document path (nodes[3].kind), the
+YAML is read as a stream of parser events, JSON value by value (importers.json_stream): each
+entry of `nodes` is read, validated and dropped in turn, so memory grows with the number of
+ids, not with the file. The file is read twice, like the CSV: once to find every problem, once
+(inside the store's transaction) to apply. Problems name the document path (nodes[3].kind), the
 node's id and the line.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pydantic import ValidationError
 
 from graph_schema import Node
 from graph_schema.document import ImportDocument, NodeEntry
+from importers import json_stream
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import ParsedImport, clean_message, pydantic_field
 
@@ -59,6 +58,15 @@ class _Entry:
     value: Any
     tree: yaml.Node | None  # for line numbers
     index: int = -1  # position in `nodes`
+    line_offset: int = 0  # added to the tree's lines (a JSON value's tree is of its own text)
+    first_line: int | None = None  # where the value starts, when the tree cannot say more
+
+
+def _row(entry: _Entry | None, loc: tuple[int | str, ...]) -> int | None:
+    if entry is None:
+        return None
+    line = _line_of(entry.tree, loc)
+    return line + entry.line_offset if line is not None else entry.first_line
 
 
 def _yaml_error(file: str, exc: yaml.YAMLError) -> ImportFailed:
@@ -132,12 +140,13 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                         index = 0
                         while not loader.check_event(yaml.SequenceEndEvent):
                             tree = _compose(loader, anchors)
-                            yield _Entry("nodes", loader.construct_document(tree), tree, index)
+                            yield _Entry("nodes", loader.construct_document(tree), tree, index,
+                                         first_line=tree.start_mark.line + 1)
                             index += 1
                         loader.get_event()
                     else:
                         tree = _compose(loader, anchors)
-                        yield _Entry(str(key), loader.construct_document(tree), tree)
+                        yield _Entry(str(key), loader.construct_document(tree), tree, first_line=tree.start_mark.line + 1)
             finally:
                 loader.dispose()
     except UnicodeDecodeError as exc:
@@ -153,38 +162,31 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
 def _walk_json(path: Path) -> Iterator[_Entry]:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        for v in json_stream.walk(path):
+            try:  # JSON is YAML too, near enough for line numbers inside one value
+                tree: yaml.Node | None = yaml.compose(v.text, Loader=_Loader)
+            except (yaml.YAMLError, RecursionError):  # e.g. escaped surrogate pairs: the value's line will do
+                tree = None
+            yield _Entry(v.key, v.value, tree, v.index, line_offset=v.line - 1, first_line=v.line)
+    except json_stream.NotAnObject:
+        raise _not_a_mapping(file) from None
+    except json_stream.JsonSyntaxError as exc:
+        message = "the file is empty: expected a document with 'nodes'" if exc.message == "the file is empty" \
+            else f"malformed JSON: {exc.message} (column {exc.column})"
+        raise ImportFailed([ImportIssue(file, message, row=exc.line)]) from None
+    except json_stream.JsonEncodingError as exc:
         raise ImportFailed([ImportIssue(
-            file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
-    if not text.strip():
-        raise ImportFailed([ImportIssue(file, "the file is empty: expected a document with 'nodes'", row=1)])
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed([ImportIssue(file, f"malformed JSON: {exc.msg} (column {exc.colno})", row=exc.lineno)]) from None
-    except RecursionError:
-        raise ImportFailed([ImportIssue(file, "nested too deeply to be a stratmap document")]) from None
-    if not isinstance(data, dict):
-        raise _not_a_mapping(file)
-    try:
-        tree = yaml.compose(text)  # JSON is YAML too: only for line numbers in messages
-    except (yaml.YAMLError, RecursionError):
-        tree = None
+            file, f"not valid UTF-8 ({exc.reason} at byte {exc.byte}); save the file as UTF-8",
+            row=_line_at_byte(path, exc.byte))]) from None
 
-    def sub(key: str) -> yaml.Node | None:
-        return next((v for k, v in tree.value if getattr(k, "value", None) == key), None) \
-            if isinstance(tree, yaml.MappingNode) else None
 
-    for key, value in data.items():
-        if key == "nodes" and isinstance(value, list):
-            nodes_tree = sub("nodes")
-            for i, entry in enumerate(value):
-                item = nodes_tree.value[i] if isinstance(nodes_tree, yaml.SequenceNode) else None
-                yield _Entry("nodes", entry, item, i)
-        else:
-            yield _Entry(key, value, sub(key))
+def _line_at_byte(path: Path, byte: int) -> int:
+    lines, seen = 1, 0
+    with path.open("rb") as fh:
+        while seen < byte and (block := fh.read(min(1 << 20, byte - seen))):
+            lines += block.count(b"\n")
+            seen += len(block)
+    return lines
 
 
 def _node(file: str, entry: _Entry, source: str) -> tuple[Node | None, list[ImportIssue]]:
@@ -199,7 +201,7 @@ def _node(file: str, entry: _Entry, source: str) -> tuple[Node | None, list[Impo
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = clean_message(err["msg"])
-            issues.append(ImportIssue(file, msg, row=_line_of(entry.tree, loc), path=_path(("nodes", entry.index, *loc))
+            issues.append(ImportIssue(file, msg, row=_row(entry, loc), path=_path(("nodes", entry.index, *loc))
                                       + named, field=pydantic_field(loc, msg)))
         return None, issues
 
@@ -210,30 +212,30 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
     src = source or path.name
     walk = _walk_json if fmt == "json" else _walk_yaml
     header: dict[str, Any] = {}
-    header_trees: dict[str, yaml.Node | None] = {}
+    header_entries: dict[str, _Entry] = {}
     issues: list[ImportIssue] = []
     first: dict[str, int] = {}
     for entry in walk(path):  # pass 1: every problem, keeping only the ids
         if entry.key != "nodes":
-            header[entry.key], header_trees[entry.key] = entry.value, entry.tree
+            header[entry.key], header_entries[entry.key] = entry.value, entry
             continue
         node, found = _node(file, entry, src)
         issues += found
         raw_id = entry.value.get("id") if isinstance(entry.value, dict) else None
         if raw_id is not None and str(raw_id).strip() in first:
             issues.append(ImportIssue(file, f"duplicate id '{raw_id}' (first at nodes[{first[str(raw_id).strip()]}])",
-                                      row=_line_of(entry.tree, ("id",)), path=f"nodes[{entry.index}].id", field="id"))
+                                      row=_row(entry, ("id",)), path=f"nodes[{entry.index}].id", field="id"))
         elif raw_id is not None:
             first[str(raw_id).strip()] = entry.index
     if "nodes" in header:  # present but not a list
-        issues.append(ImportIssue(file, "'nodes' must be a list", row=_line_of(header_trees["nodes"], ()), path="nodes"))
+        issues.append(ImportIssue(file, "'nodes' must be a list", row=_row(header_entries["nodes"], ()), path="nodes"))
         del header["nodes"]
     try:
         doc = ImportDocument.model_validate(header)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            issues.append(ImportIssue(file, clean_message(err["msg"]), row=_line_of(header_trees.get(str(loc[0])), loc[1:]),
+            issues.append(ImportIssue(file, clean_message(err["msg"]), row=_row(header_entries.get(str(loc[0])), loc[1:]),
                                       path=_path(loc), field=pydantic_field(loc[1:])))
         doc = None
     if doc is not None:
@@ -242,7 +244,7 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
             for i, item in enumerate(items):
                 if item.id in seen:
                     issues.append(ImportIssue(file, f"duplicate id '{item.id}' (first at {kind}[{seen[item.id]}])",
-                                              row=_line_of(header_trees.get(kind), (i, "id")), path=f"{kind}[{i}].id",
+                                              row=_row(header_entries.get(kind), (i, "id")), path=f"{kind}[{i}].id",
                                               field="id"))
                 seen.setdefault(item.id, i)
     if issues:

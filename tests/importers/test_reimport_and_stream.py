@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -93,4 +94,19 @@ def test_a_large_yaml_document_streams(store: SQLiteStore, tmp_path: Path) -> No
     result, peak = _load_measuring_peak(store, path)
     assert len(result.created) == 6000
     # holding the document would take well over its size; a store batch at a time is a fraction
+    assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_a_large_json_document_streams(store: SQLiteStore, tmp_path: Path) -> None:
+    """The native JSON is read value by value, one `nodes` entry at a time."""
+    path = tmp_path / "big.json"
+    filler = "x" * 4000
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{"organisation": {"id": "big"},\n "nodes": [\n')
+        fh.write(",\n".join(json.dumps({"id": f"I{i}", "kind": "Initiative", "title": f"Work item {i}",
+                                        "parents": [f"G{i % 7}"], "description": filler}) for i in range(6000)))
+        fh.write("\n]}\n")
+    size = path.stat().st_size
+    result, peak = _load_measuring_peak(store, path)
+    assert len(result.created) == 6000
     assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"

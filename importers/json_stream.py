@@ -1,0 +1,156 @@
+"""A native JSON document read as a stream: its top-level keys, and `nodes` one entry at a time.
+
+The standard library only parses whole texts, but `JSONDecoder.raw_decode` parses one value at
+a position. The reader walks the top-level object itself (braces, keys, commas) and hands each
+value to raw_decode over a buffer refilled from the file, so memory holds one entry, never the
+file. Every value comes back with its text and first line, for messages that name lines.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+CHUNK = 1 << 20  # characters read at a time
+_WS = " \t\n\r"
+_DECODER = json.JSONDecoder()
+# A value that raw_decode rejects, or ends, this close to the end of the buffer may be cut short.
+_NEAR_END = 32
+
+
+class JsonSyntaxError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"{message} (line {line}, column {column})")
+        self.message, self.line, self.column = message, line, column
+
+
+class NotAnObject(JsonSyntaxError):
+    """The document is valid JSON so far, but not an object at the top."""
+
+
+class JsonEncodingError(ValueError):
+    def __init__(self, reason: str, byte: int) -> None:
+        super().__init__(f"{reason} at byte {byte}")
+        self.reason, self.byte = reason, byte
+
+
+@dataclass(frozen=True)
+class JsonValue:
+    key: str  # the top-level key it sits under
+    value: Any
+    text: str  # its JSON text, for finding lines inside it
+    line: int  # 1-based line where it starts
+    index: int = -1  # position in `nodes`, for its entries
+
+
+class _Reader:
+    def __init__(self, fh: BinaryIO, chunk: int) -> None:
+        self.fh, self.chunk = fh, chunk
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.lines_before = 0  # newlines in the text already dropped from the buffer
+        self.bytes_read = 0
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        raw = self.fh.read(self.chunk)
+        held = len(self.decoder.getstate()[0])  # bytes of a character cut by the previous read
+        start = self.bytes_read - held
+        self.bytes_read += len(raw)
+        try:
+            text = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            raise JsonEncodingError(exc.reason, start + exc.start) from None
+        if self.pos > self.chunk:  # drop what has been consumed, keeping the line count
+            self.lines_before += self.buf.count("\n", 0, self.pos)
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
+        self.buf += text
+        self.eof = not raw
+        return True
+
+    def line_col(self, pos: int) -> tuple[int, int]:
+        line = self.lines_before + self.buf.count("\n", 0, pos) + 1
+        return line, pos - (self.buf.rfind("\n", 0, pos) + 1) + 1
+
+    def fail(self, message: str, pos: int | None = None) -> JsonSyntaxError:
+        return JsonSyntaxError(message, *self.line_col(self.pos if pos is None else pos))
+
+    def peek(self) -> str:
+        """The next character that is not white space ('' at the end of the file)."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _WS:
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos] if self.pos < len(self.buf) else ""
+
+    def expect(self, chars: str, what: str) -> str:
+        c = self.peek()
+        if c == "" or c not in chars:
+            raise self.fail(f"expected {what}" + (f", found {c!r}" if c else ", found the end of the file"))
+        self.pos += 1
+        return c
+
+    def value(self) -> tuple[Any, str, int]:
+        """The next JSON value, its text and its first line."""
+        self.peek()
+        while True:
+            start = self.pos
+            try:
+                value, end = _DECODER.raw_decode(self.buf, start)
+            except json.JSONDecodeError as exc:
+                cut_short = exc.pos >= len(self.buf) - _NEAR_END or exc.msg.startswith("Unterminated string")
+                if cut_short and self.more():
+                    continue
+                raise self.fail(exc.msg, exc.pos) from None
+            except RecursionError:
+                raise self.fail("nested too deeply to be a stratmap document", start) from None
+            # a number may go on in the next chunk ("1" of "12", or "0" of "0.5" cut after the dot)
+            if end > len(self.buf) - _NEAR_END and self.more():
+                continue
+            self.pos = end
+            return value, self.buf[start:end], self.line_col(start)[0]
+
+
+def walk(path: Path, chunk: int = CHUNK) -> Iterator[JsonValue]:
+    """The top-level values of a JSON object document; the entries of a `nodes` list one by one."""
+    with path.open("rb") as fh:
+        r = _Reader(fh, chunk)
+        if r.peek() == "":
+            raise JsonSyntaxError("the file is empty", 1, 1)
+        if r.peek() != "{":
+            raise NotAnObject(f"expected a JSON object, found {r.peek()!r}", *r.line_col(r.pos))
+        r.pos += 1
+        if r.peek() == "}":
+            r.pos += 1
+        else:
+            while True:
+                if r.peek() != '"':
+                    raise r.fail("expected a key in double quotes")
+                key, _, _ = r.value()
+                r.expect(":", "':' after a key")
+                if key == "nodes" and r.peek() == "[":
+                    r.pos += 1
+                    index = 0
+                    if r.peek() == "]":
+                        r.pos += 1
+                    else:
+                        while True:
+                            value, text, line = r.value()
+                            yield JsonValue("nodes", value, text, line, index)
+                            index += 1
+                            if r.expect(",]", "',' or ']' between entries of 'nodes'") == "]":
+                                break
+                else:
+                    value, text, line = r.value()
+                    yield JsonValue(key, value, text, line)
+                if r.expect(",}", "',' or '}' after a value") == "}":
+                    break
+        if r.peek() != "":
+            raise r.fail("extra data after the document")
