@@ -19,8 +19,15 @@ from service.engine.graph import CompactGraph
 from service.engine.results import Overlap
 
 CHUNK = 1 << 17  # entries per slice of the key search (see _chunked_candidates)
-_MAX_DROP = 3  # titles longer than 15 words only get keys with up to 3 words dropped
+# Titles of up to 15 words get deletion keys (at most floor(15 / 4) = 3 words dropped); titles of
+# 13 words or more get prefix keys. A title that can match one of 16+ words has 13 or more
+# (16 * 0.8 = 12.8), so every pair meets on one kind of key, and no title gets more than 575.
+_DELETE_UP_TO = 15
+_PREFIX_FROM = 13
+_PREFIX_SALT = np.uint64(0x6A09E667F3BCC908)  # keeps prefix keys apart from set hashes
 _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+if THRESHOLD != 0.8:  # pragma: no cover - the integer bounds below are worked out for 0.8
+    raise ImportError("overlap's key bounds assume a Jaccard threshold of 0.8")
 
 
 def _mix(words32: np.ndarray) -> np.ndarray:
@@ -36,14 +43,25 @@ def _mix(words32: np.ndarray) -> np.ndarray:
     return z
 
 
-def _patterns(length: int) -> list[np.ndarray]:
-    """For a title of `length` words, the word positions each of its drop keys leaves out."""
-    return [np.array(list(combinations(range(length), k)), dtype=np.int64)
-            for k in range(1, min(length // 4, _MAX_DROP) + 1)]
+def _drops(length: int) -> list[np.ndarray]:
+    """For a title of `length` words, the word positions each of its deletion keys leaves out.
+
+    Jaccard >= 0.8 means each side keeps at least 4/5 of the union, so each loses at most a
+    quarter of its own words to reach the intersection.
+    """
+    if length > _DELETE_UP_TO:
+        return []
+    return [np.array(list(combinations(range(length), k)), dtype=np.int64) for k in range(1, length // 4 + 1)]
+
+
+def _prefix(length: int) -> int:
+    """Prefix filtering: two word sets with Jaccard >= 0.8, both in one global order (the
+    fingerprints are stored sorted), share a word among the first n - ceil(0.8 n) + 1 of each."""
+    return length - (4 * length + 4) // 5 + 1 if length >= _PREFIX_FROM else 0
 
 
 def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(key, entry) for every word set, whole and with up to a quarter of its words dropped.
+    """(key, entry) for every word set: whole, with words dropped, and its prefix words.
 
     Titles are taken one length at a time, so each length's drop patterns are one small index
     table applied to a (titles x words) matrix. Everything is written into two preallocated
@@ -51,9 +69,9 @@ def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
     """
     m = len(h)
     lengths = unique(size[size >= 4]).tolist()
-    per_length = {n: _patterns(n) for n in lengths}
+    drops = {n: _drops(n) for n in lengths}
     counts = {n: int((size == n).sum()) for n in lengths}
-    total = m + sum(counts[n] * sum(len(p) for p in per_length[n]) for n in lengths)
+    total = m + sum(counts[n] * (sum(len(p) for p in drops[n]) + _prefix(n)) for n in lengths)
     keys = np.empty(total, dtype=np.uint64)
     entry = np.empty(total, dtype=np.int64)
     keys[:m] = h
@@ -62,10 +80,12 @@ def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
     for n in lengths:
         t = np.flatnonzero(size == n)
         words = value[starts[t][:, None] + np.arange(n)]  # (titles, n)
-        for gone in per_length[n]:
-            block = h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64)  # (titles, patterns)
+        blocks = [(h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone)) for gone in drops[n]]
+        if _prefix(n):
+            blocks.append((words[:, :_prefix(n)] ^ _PREFIX_SALT, _prefix(n)))
+        for block, per_title in blocks:  # (titles, keys per title)
             keys[at:at + block.size] = block.ravel()
-            entry[at:at + block.size] = np.repeat(t, len(gone))
+            entry[at:at + block.size] = np.repeat(t, per_title)
             at += block.size
     return keys, entry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import combinations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graph_schema.titles import THRESHOLD, fingerprint, jaccard, words
@@ -23,10 +23,44 @@ def _duplicates(e: Engine) -> set[tuple[str, ...]]:
     return {tuple(e.graph.ids[i] for i in o.nodes) for o in e.overlaps if o.type == "DUPLICATE_TITLE"}
 
 
+def _rows(titles: st.SearchStrategy[str]) -> st.SearchStrategy[list]:
+    return st.lists(st.tuples(titles, st.sampled_from(["a", "b", "c", None]), st.sampled_from(["P1", "P2"]),
+                              st.sampled_from(["Initiative", "Objective"])), min_size=2, max_size=14)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(title, st.sampled_from(["a", "b", "c", None]), st.sampled_from(["P1", "P2"]),
-                          st.sampled_from(["Initiative", "Objective"])), min_size=2, max_size=14))
+@given(_rows(title))
 def test_duplicate_titles_match_pairwise_comparison(rows: list) -> None:
+    _check_against_pairwise(rows)
+
+
+# Long titles (up to 40 distinct words) near one shared base, so pairs land on both sides of the
+# threshold: these go through the prefix keys, and 13-15 words through both kinds of key.
+LONG_WORDS = [f"word{k}" for k in range(60)]
+base_title = st.lists(st.sampled_from(LONG_WORDS), min_size=10, max_size=40, unique=True)
+
+
+def _variants(base: list[str]) -> st.SearchStrategy[str]:
+    """The base with up to 5 of its words dropped and up to 4 words added."""
+    return st.tuples(st.sets(st.integers(0, len(base) - 1), max_size=5),
+                     st.lists(st.sampled_from(LONG_WORDS), max_size=4)).map(
+        lambda change: " ".join([w for k, w in enumerate(base) if k not in change[0]] + change[1]))
+
+
+def _first(n: int) -> str:
+    return " ".join(LONG_WORDS[:n])
+
+
+@settings(max_examples=150, deadline=None)
+@given(base_title.flatmap(lambda base: _rows(_variants(base))))
+# the boundaries between the two kinds of key, at Jaccard 12/15 = 0.8 and 13/16 = 0.8125
+@example([(_first(12), "a", "P1", "Initiative"), (_first(15), "b", "P1", "Initiative")])
+@example([(_first(13), "a", "P1", "Initiative"), (_first(16), "b", "P1", "Initiative")])
+def test_long_titles_match_pairwise_comparison(rows: list) -> None:
+    _check_against_pairwise(rows)
+
+
+def _check_against_pairwise(rows: list) -> None:
     nodes = [node("V", "Vision"), node("P1", "Goal", "V"), node("P2", "Goal", "V")]
     nodes += [node(f"N{i:02d}", kind, parent, title=t, unit=u) for i, (t, u, parent, kind) in enumerate(rows)]
     store = SQLiteStore(":memory:")
