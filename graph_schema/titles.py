@@ -15,10 +15,6 @@ from array import array
 
 THRESHOLD = 0.8  # token Jaccard at or above which two titles count as near-identical
 
-# Bump when `words` or `fingerprint` changes meaning: stores recompute what they hold
-# (SQLite by a migration), and fingerprints of another format are never compared.
-FINGERPRINT_FORMAT = 1
-
 _STOP = frozenset(
     "a an and are as at be by for from in into is it of on or our the to with we this that will per via".split()
 )
@@ -39,12 +35,15 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def fingerprint(title: str) -> bytes:
-    """The title's distinct words as sorted little-endian uint32 CRC-32s.
+    """The CRC-32 of each of the title's distinct words, sorted, as little-endian uint32s.
 
     CRC-32 is stable across processes and Python versions (unlike `hash`), which is what a
-    stored value needs; its collisions merge two words, which can only add a candidate.
+    stored value needs. Two words of one title with the same CRC both stay (the list is not
+    deduplicated), so a title always has one fingerprint per word and a collision can only
+    add a candidate pair, never hide one. Changing this function changes stored data: it
+    needs a new SQLite migration that recomputes the column.
     """
-    hashes = array("I", sorted({zlib.crc32(w.encode()) for w in words(title)}))
+    hashes = array("I", sorted(zlib.crc32(w.encode()) for w in words(title)))
     if sys.byteorder == "big":  # pragma: no cover - the stored format is little-endian everywhere
         hashes.byteswap()
     return hashes.tobytes()

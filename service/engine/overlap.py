@@ -2,8 +2,9 @@
 
 Near-identical titles are found without comparing every pair of siblings: if two word sets
 have Jaccard >= 0.8, each loses at most a quarter of its words to reach their intersection, so
-every such pair shares a key "(parent, kind, word set minus up to that many words)". The keys
-per node depend only on its title's length, so the pass stays linear in the number of nodes.
+every such pair shares a key "(parent, kind, word set minus up to that many words)"; long
+titles use prefix-filtering keys instead (see _PREFIX_FROM). The keys per node depend only on
+its title's length and are bounded, so the pass stays linear in the number of nodes.
 The keys come from the fingerprints the store keeps beside each title (graph_schema.titles):
 this pass groups integers, and reads the words of a title only to decide a candidate pair.
 """
@@ -200,7 +201,9 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
     pairs: dict[tuple[int, int], tuple[int, float]] = {}
     for i, j, sim in _similar_siblings(g, cs, ps, g.kind[cs]):
         a, b = sorted((int(cs[i]), int(cs[j])))
-        if a != b and g.unit[a] != g.unit[b] and (a, b) not in pairs:
+        # two nodes under several shared parents are one overlap, reported under the first parent
+        # by id: the order candidates arrive in depends on how the search was sliced
+        if a != b and g.unit[a] != g.unit[b] and ((a, b) not in pairs or ps[i] < pairs[(a, b)][0]):
             pairs[(a, b)] = (int(ps[i]), sim)
     for (a, b), (parent, sim) in pairs.items():
         x, y = sorted((a, b))

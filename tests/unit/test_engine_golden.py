@@ -6,6 +6,8 @@ import math
 import pytest
 
 from graph_schema import Person, Unit
+from graph_schema.titles import fingerprint
+from service.engine import overlap
 from service.engine.engine import Engine
 from service.engine.report import analysis_json
 from tests.conftest import EngineFactory, node
@@ -225,3 +227,26 @@ def test_deep_chain_does_not_overflow(make_engine: EngineFactory) -> None:
     data = analysis_json(e)
     assert data["gaps"][0]["breakPoint"] == "X0" and data["gaps"][0]["strandedNodes"] == 999
     assert len(e.line_of_sight(f"I{depth - 1}").paths[0].steps) == depth + 2
+
+
+def test_words_with_the_same_crc32_do_not_hide_a_near_duplicate(make_engine: EngineFactory) -> None:
+    # crc32("jbrgfbwjk") == crc32("hvqrfc") and crc32("dgxpflsd") == crc32("ldklqun")
+    assert fingerprint("jbrgfbwjk") == fingerprint("hvqrfc") and fingerprint("dgxpflsd") == fingerprint("ldklqun")
+    e = make_engine([*SPINE, node("O1", "Objective", "G1"),
+                     node("I1", "Initiative", "O1", unit="u0", title="jbrgfbwjk hvqrfc dgxpflsd ldklqun extra"),
+                     node("I2", "Initiative", "O1", unit="u1", title="jbrgfbwjk hvqrfc dgxpflsd ldklqun")])  # J = 4/5
+    assert [(o["type"], o["nodes"]) for o in analysis_json(e)["ownershipOverlaps"]] == [("DUPLICATE_TITLE", ["I1", "I2"])]
+
+
+@pytest.mark.parametrize("chunk", [overlap.CHUNK, 2])
+@pytest.mark.parametrize("others", range(4))
+def test_a_pair_under_two_shared_parents_is_reported_once_under_the_first(make_engine: EngineFactory,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          chunk: int, others: int) -> None:
+    monkeypatch.setattr(overlap, "CHUNK", chunk)  # 2: the search runs in slices, as on a large graph
+    e = make_engine([node("V", "Vision"), node("P", "Goal", "V"), node("Q", "Goal", "V"),
+                     node("A", "Initiative", "P", "Q", title="launch the new portal", unit="u1"),
+                     node("B", "Initiative", "P", "Q", title="launch new portal", unit="u2"),
+                     *(node(f"X{k}", "Initiative", "P", title=f"x{k}", unit="u3") for k in range(others))])
+    found = [(o["type"], o["nodes"], o["parent"]) for o in analysis_json(e)["ownershipOverlaps"]]
+    assert found == [("DUPLICATE_TITLE", ["A", "B"], "P")]

@@ -20,7 +20,9 @@ title = st.lists(st.sampled_from(WORDS), min_size=0, max_size=12).map(" ".join).
 
 
 def _duplicates(e: Engine) -> set[tuple[str, ...]]:
-    return {tuple(e.graph.ids[i] for i in o.nodes) for o in e.overlaps if o.type == "DUPLICATE_TITLE"}
+    """Each reported pair with the parent it is reported under."""
+    return {(*(e.graph.ids[i] for i in o.nodes), e.graph.ids[o.parent]) for o in e.overlaps  # type: ignore[index]
+            if o.type == "DUPLICATE_TITLE"}
 
 
 def _rows(titles: st.SearchStrategy[str]) -> st.SearchStrategy[list]:
@@ -81,5 +83,5 @@ def _check_against_pairwise(rows: list) -> None:
     for (i, a), (j, b) in combinations(enumerate(rows), 2):
         same_group = a[2] == b[2] and a[3] == b[3]
         if same_group and a[1] and b[1] and a[1] != b[1] and jaccard(words(a[0]), words(b[0])) >= THRESHOLD:
-            expected.add((f"N{i:02d}", f"N{j:02d}"))
+            expected.add((f"N{i:02d}", f"N{j:02d}", a[2]))
     assert got == expected
