@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-CHUNK = 1 << 20  # characters read at a time
+CHUNK = 1 << 20  # bytes read at a time
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()
 # A value that raw_decode rejects, or ends, this close to the end of the buffer may be cut short.
@@ -28,7 +28,7 @@ class JsonSyntaxError(ValueError):
 
 
 class NotAnObject(JsonSyntaxError):
-    """The document is valid JSON so far, but not an object at the top."""
+    """The document starts with a JSON value that is not an object."""
 
 
 class JsonEncodingError(ValueError):
@@ -49,17 +49,21 @@ class JsonValue:
 class _Reader:
     def __init__(self, fh: BinaryIO, chunk: int) -> None:
         self.fh, self.chunk = fh, chunk
-        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        # plain UTF-8, the BOM dropped by hand: utf-8-sig reports error offsets without it
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.buf = ""
         self.pos = 0
         self.eof = False
-        self.lines_before = 0  # newlines in the text already dropped from the buffer
+        self.dropped = 0  # characters already dropped from the front of the buffer
+        self.lines_before = 0  # newlines among them
+        self.last_newline = -1  # absolute character offset of the last of them
         self.bytes_read = 0
 
-    def more(self) -> bool:
+    def more(self, at_least: int = 0) -> bool:
+        """Append the next chunk (or at least `at_least` more bytes); False at the end of the file."""
         if self.eof:
             return False
-        raw = self.fh.read(self.chunk)
+        raw = self.fh.read(max(self.chunk, at_least))
         held = len(self.decoder.getstate()[0])  # bytes of a character cut by the previous read
         start = self.bytes_read - held
         self.bytes_read += len(raw)
@@ -67,17 +71,25 @@ class _Reader:
             text = self.decoder.decode(raw, final=not raw)
         except UnicodeDecodeError as exc:
             raise JsonEncodingError(exc.reason, start + exc.start) from None
-        if self.pos > self.chunk:  # drop what has been consumed, keeping the line count
-            self.lines_before += self.buf.count("\n", 0, self.pos)
+        if start == 0 and text.startswith("\ufeff"):
+            text = text[1:]
+        if self.pos > self.chunk:  # drop what has been consumed, keeping line and column counts
+            newline = self.buf.rfind("\n", 0, self.pos)
+            if newline >= 0:
+                self.lines_before += self.buf.count("\n", 0, self.pos)
+                self.last_newline = self.dropped + newline
             self.buf = self.buf[self.pos:]
+            self.dropped += self.pos
             self.pos = 0
         self.buf += text
         self.eof = not raw
         return True
 
     def line_col(self, pos: int) -> tuple[int, int]:
+        """1-based line and column of buffer position `pos`, counted as json.loads counts them."""
         line = self.lines_before + self.buf.count("\n", 0, pos) + 1
-        return line, pos - (self.buf.rfind("\n", 0, pos) + 1) + 1
+        newline = self.buf.rfind("\n", 0, pos)
+        return line, (pos - newline if newline >= 0 else self.dropped + pos - self.last_newline)
 
     def fail(self, message: str, pos: int | None = None) -> JsonSyntaxError:
         return JsonSyntaxError(message, *self.line_col(self.pos if pos is None else pos))
@@ -102,17 +114,22 @@ class _Reader:
         self.peek()
         while True:
             start = self.pos
+            # A value cut short is parsed again from its start once more text is in: asking for
+            # as much again as it already spans keeps a large value linear, not quadratic.
+            grow = len(self.buf) - start
             try:
                 value, end = _DECODER.raw_decode(self.buf, start)
             except json.JSONDecodeError as exc:
                 cut_short = exc.pos >= len(self.buf) - _NEAR_END or exc.msg.startswith("Unterminated string")
-                if cut_short and self.more():
+                if cut_short and self.more(grow):
                     continue
                 raise self.fail(exc.msg, exc.pos) from None
             except RecursionError:
                 raise self.fail("nested too deeply to be a stratmap document", start) from None
+            except ValueError as exc:  # e.g. an integer beyond Python's 4300-digit conversion limit
+                raise self.fail(str(exc).split(";")[0], start) from None
             # a number may go on in the next chunk ("1" of "12", or "0" of "0.5" cut after the dot)
-            if end > len(self.buf) - _NEAR_END and self.more():
+            if end > len(self.buf) - _NEAR_END and self.more(grow):
                 continue
             self.pos = end
             return value, self.buf[start:end], self.line_col(start)[0]
@@ -125,15 +142,23 @@ def walk(path: Path, chunk: int = CHUNK) -> Iterator[JsonValue]:
         if r.peek() == "":
             raise JsonSyntaxError("the file is empty", 1, 1)
         if r.peek() != "{":
-            raise NotAnObject(f"expected a JSON object, found {r.peek()!r}", *r.line_col(r.pos))
+            at = r.line_col(r.pos)
+            if r.peek() != "[":  # a scalar, or not JSON at all: json's own message says which
+                r.value()
+            raise NotAnObject("the document is not a JSON object", *at)
         r.pos += 1
+        seen: dict[str, int] = {}
         if r.peek() == "}":
             r.pos += 1
         else:
             while True:
                 if r.peek() != '"':
                     raise r.fail("expected a key in double quotes")
-                key, _, _ = r.value()
+                key, key_text, line = r.value()
+                if key in seen:  # json.loads would silently keep the last one
+                    raise r.fail(f"the key {key!r} appears twice at the top level (first on line {seen[key]})",
+                                 r.pos - len(key_text))
+                seen[key] = line
                 r.expect(":", "':' after a key")
                 if key == "nodes" and r.peek() == "[":
                     r.pos += 1

@@ -133,8 +133,15 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                 if not loader.check_event(yaml.MappingStartEvent):
                     raise _not_a_mapping(file)
                 loader.get_event()
+                seen: dict[str, int] = {}
                 while not loader.check_event(yaml.MappingEndEvent):
-                    key = loader.construct_document(_compose(loader, anchors))
+                    key_tree = _compose(loader, anchors)
+                    key = loader.construct_document(key_tree)
+                    line = key_tree.start_mark.line + 1
+                    if str(key) in seen:  # a YAML loader would silently keep the last one
+                        raise ImportFailed([ImportIssue(file, f"the key '{key}' appears twice at the top level "
+                                                              f"(first on line {seen[str(key)]})", row=line)])
+                    seen[str(key)] = line
                     if key == "nodes" and loader.check_event(yaml.SequenceStartEvent):
                         loader.get_event()
                         index = 0
@@ -163,8 +170,10 @@ def _walk_json(path: Path) -> Iterator[_Entry]:
     file = str(path)
     try:
         for v in json_stream.walk(path):
-            try:  # JSON is YAML too, near enough for line numbers inside one value
-                tree: yaml.Node | None = yaml.compose(v.text, Loader=_Loader)
+            try:  # JSON is YAML too, near enough for line numbers inside one value; YAML also
+                # breaks lines at a lone CR, json.loads does not (and JSON strings hold no raw CR)
+                text = v.text.replace("\r\n", "\n").replace("\r", " ")
+                tree: yaml.Node | None = yaml.compose(text, Loader=_Loader)
             except (yaml.YAMLError, RecursionError):  # e.g. escaped surrogate pairs: the value's line will do
                 tree = None
             yield _Entry(v.key, v.value, tree, v.index, line_offset=v.line - 1, first_line=v.line)
@@ -216,7 +225,7 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
     issues: list[ImportIssue] = []
     first: dict[str, int] = {}
     for entry in walk(path):  # pass 1: every problem, keeping only the ids
-        if entry.key != "nodes":
+        if entry.key != "nodes" or entry.index < 0:  # a header value, or a `nodes` that is no list
             header[entry.key], header_entries[entry.key] = entry.value, entry
             continue
         node, found = _node(file, entry, src)
@@ -253,7 +262,7 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
 
     def nodes() -> Iterator[Node]:  # pass 2, inside the store's transaction
         for entry in walk(path):
-            if entry.key == "nodes":
+            if entry.key == "nodes" and entry.index >= 0:
                 node, found = _node(file, entry, src)
                 if node is None:  # the file changed between the passes
                     raise ImportFailed(found)

@@ -78,3 +78,65 @@ def test_a_field_error_names_the_line_inside_a_one_line_entry_list(tmp_path: Pat
         importers.parse(path)
     (issue,) = caught.value.issues
     assert (issue.row, issue.path, issue.field) == (4, "nodes[1].kind (id 'B')", "kind")
+
+
+def test_columns_stay_right_on_a_long_line_read_in_many_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "one-line.json"
+    text = json.dumps({"nodes": [{"id": f"I{i}", "kind": "Goal", "title": "t"} for i in range(200)]})
+    text = text[:-3] + ",,]}"  # an error near the end of one long line
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    with pytest.raises(json_stream.JsonSyntaxError) as got:
+        list(json_stream.walk(path, chunk=64))  # the buffer is dropped and refilled many times
+    assert (got.value.line, got.value.column) == (expected.value.lineno, expected.value.colno)
+
+
+@pytest.mark.parametrize(("name", "text", "row", "message"), [
+    ("dup.json", '{"nodes": [],\n "nodes": [{"id": "B", "kind": "Vision", "title": "t"}]}', 2,
+     "the key 'nodes' appears twice at the top level (first on line 1)"),
+    ("dup.yaml", "nodes: []\nnodes:\n  - {id: B, kind: Vision, title: t}\n", 2,
+     "the key 'nodes' appears twice at the top level (first on line 1)"),
+    ("one.json", '{"nodes": {"id": "A", "kind": "Vision", "title": "t"}}', 1, "'nodes' must be a list"),
+    ("one.yaml", "nodes: {id: A, kind: Vision, title: t}\n", 1, "'nodes' must be a list"),
+    ("scalar.json", "5", 1, "expected a mapping"),
+    ("yaml.json", "nodes: []", 1, "malformed JSON: Expecting value (column 1)"),
+    ("bigint.json", '{"nodes": [{"id": "A", "kind": "Goal", "title": "t", "effort": ' + "9" * 5000 + "}]}", 1,
+     "malformed JSON: Exceeds the limit (4300 digits)"),
+])
+def test_document_shape_errors_are_named_not_guessed(tmp_path: Path, name: str, text: str, row: int,
+                                                     message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    (issue,) = caught.value.issues
+    assert issue.row == row and message in issue.message
+
+
+def test_bad_utf8_after_a_bom_names_the_exact_byte(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"nodes": [\n\n' + b"\xff" + b"]}")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    (issue,) = caught.value.issues
+    assert issue.row == 3 and "at byte 16" in issue.message
+
+
+def test_a_large_value_is_not_parsed_again_for_every_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value cut short is parsed again once more text is in; the text asked for doubles, so a
+    value of n bytes costs O(log n) attempts, not n / chunk (which made 31 MB take 3.5 s)."""
+    path = tmp_path / "people.json"
+    people = [{"id": f"p{i}", "name": f"Person {i}"} for i in range(10_000)]
+    path.write_text(json.dumps({"people": people, "nodes": []}), encoding="utf-8")
+    attempts = 0
+    decode = json_stream._DECODER.raw_decode
+
+    def counted(text: str, pos: int) -> tuple:
+        nonlocal attempts
+        attempts += 1
+        return decode(text, pos)
+
+    monkeypatch.setattr(json_stream._DECODER, "raw_decode", counted)
+    values = list(json_stream.walk(path, chunk=64))  # about 6,000 chunks of the people list
+    assert values[0].value == people and attempts < 40
