@@ -106,7 +106,7 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
         dangling = sorted({d for m in members for d in g.dangling.get(m, ())})
         inactive = sorted({q for m in members for q in inactive_parent.get(m, ())})
         gaps.append(Gap(members[0], GapReason.CYCLE, members, dangling, inactive, middle(members[0]), [],
-                        float(own[members].sum())))
+                        float(sum(own[members].tolist()))))
     _strand(g, untraced, gaps, own)
     gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), gap.break_point))
     return gaps
