@@ -69,17 +69,15 @@ def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
     arrays: at a million titles the time goes to touching memory, so no step copies more.
     """
     m = len(h)
-    lengths = unique(size[size >= 4]).tolist()
-    drops = {n: _drops(n) for n in lengths}
-    counts = {n: int((size == n).sum()) for n in lengths}
-    total = m + sum(counts[n] * (sum(len(p) for p in drops[n]) + _prefix(n)) for n in lengths)
+    titles = {n: np.flatnonzero(size == n) for n in unique(size[size >= 4]).tolist()}
+    drops = {n: _drops(n) for n in titles}
+    total = m + sum(len(t) * (sum(len(p) for p in drops[n]) + _prefix(n)) for n, t in titles.items())
     keys = np.empty(total, dtype=np.uint64)
     entry = np.empty(total, dtype=np.int64)
     keys[:m] = h
     entry[:m] = np.arange(m)
     at = m
-    for n in lengths:
-        t = np.flatnonzero(size == n)
+    for n, t in titles.items():
         words = value[starts[t][:, None] + np.arange(n)]  # (titles, n)
         blocks = [(h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone)) for gone in drops[n]]
         if _prefix(n):

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
+
+import pytest
 
 import importers
 from importers.load import load
@@ -66,47 +70,39 @@ def test_example_yaml_and_csv_hold_the_same_nodes(tmp_path: Path) -> None:
     assert len(yaml_nodes) >= 150 and yaml_nodes == csv_nodes
 
 
-def test_a_large_csv_streams(store: SQLiteStore, tmp_path: Path) -> None:
+FILLER = "x" * 4000
+
+
+def _write_csv(fh: TextIO, count: int) -> None:
+    fh.write("id,kind,title,parents,description\n")
+    for i in range(count):
+        fh.write(f"I{i},Initiative,Work item {i},G{i % 7},{FILLER}\n")
+
+
+def _write_yaml(fh: TextIO, count: int) -> None:  # read as parser events
+    fh.write("organisation: {id: big}\nnodes:\n")
+    for i in range(count):
+        fh.write(f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
+                 f"    description: {FILLER}\n")
+
+
+def _write_json(fh: TextIO, count: int) -> None:  # read value by value
+    fh.write('{"organisation": {"id": "big"},\n "nodes": [\n')
+    fh.write(",\n".join(json.dumps({"id": f"I{i}", "kind": "Initiative", "title": f"Work item {i}",
+                                    "parents": [f"G{i % 7}"], "description": FILLER}) for i in range(count)))
+    fh.write("\n]}\n")
+
+
+@pytest.mark.parametrize(("name", "write", "count"), [
+    ("big.csv", _write_csv, 5000), ("big.yaml", _write_yaml, 6000), ("big.json", _write_json, 6000)])
+def test_a_large_file_streams(store: SQLiteStore, tmp_path: Path, name: str,
+                              write: Callable[[TextIO, int], None], count: int) -> None:
     """Memory grows with the ids, not with the file: long descriptions are never all held."""
-    path = tmp_path / "big.csv"
-    filler = "x" * 4000
+    path = tmp_path / name
     with path.open("w", encoding="utf-8") as fh:
-        fh.write("id,kind,title,parents,description\n")
-        for i in range(5000):
-            fh.write(f"I{i},Initiative,Work item {i},G{i % 7},{filler}\n")
+        write(fh, count)
     size = path.stat().st_size
     result, peak = _load_measuring_peak(store, path)
-    assert len(result.created) == 5000
-    # holding every row would take at least the file size; a batch at a time is a fraction of it
-    assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
-
-
-def test_a_large_yaml_document_streams(store: SQLiteStore, tmp_path: Path) -> None:
-    """The native YAML is read as parser events, one `nodes` entry at a time."""
-    path = tmp_path / "big.yaml"
-    filler = "x" * 4000
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write("organisation: {id: big}\nnodes:\n")
-        for i in range(6000):
-            fh.write(f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
-                     f"    description: {filler}\n")
-    size = path.stat().st_size
-    result, peak = _load_measuring_peak(store, path)
-    assert len(result.created) == 6000
-    # holding the document would take well over its size; a store batch at a time is a fraction
-    assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
-
-
-def test_a_large_json_document_streams(store: SQLiteStore, tmp_path: Path) -> None:
-    """The native JSON is read value by value, one `nodes` entry at a time."""
-    path = tmp_path / "big.json"
-    filler = "x" * 4000
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write('{"organisation": {"id": "big"},\n "nodes": [\n')
-        fh.write(",\n".join(json.dumps({"id": f"I{i}", "kind": "Initiative", "title": f"Work item {i}",
-                                        "parents": [f"G{i % 7}"], "description": filler}) for i in range(6000)))
-        fh.write("\n]}\n")
-    size = path.stat().st_size
-    result, peak = _load_measuring_peak(store, path)
-    assert len(result.created) == 6000
+    assert len(result.created) == count
+    # holding every entry would take at least the file size; a store batch at a time is a fraction
     assert peak < size / 2, f"peak {peak} bytes for a {size}-byte file"
