@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+import importers
+from importers.load import load
 from service.store.sqlite import SQLiteStore
+from tests.contract.conftest import dump
 
 
 @pytest.fixture
@@ -23,3 +26,11 @@ GOOD = HEADER + (
     "I1,Initiative,Partner programme,O1=0.5;G1=0.5,ann,sales,,,2026-Q4,3\n"
     "I2,Initiative,Orphan side project,,bob,web,,,2026-Q4,\n"
 )
+
+
+def seed(store: SQLiteStore, tmp_path: Path) -> dict:
+    """Import GOOD and return the logical dump a rejected import must leave unchanged."""
+    path = tmp_path / "seed.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    load(store, importers.parse(path))
+    return dump(store, "default")

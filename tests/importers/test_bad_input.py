@@ -9,14 +9,7 @@ import importers
 from importers.load import load
 from service.store.sqlite import SQLiteStore
 from tests.contract.conftest import dump
-from tests.importers.conftest import GOOD, HEADER
-
-
-def _seed(store: SQLiteStore, tmp_path: Path) -> dict:
-    path = tmp_path / "seed.csv"
-    path.write_text(GOOD, encoding="utf-8")
-    load(store, importers.parse(path))
-    return dump(store, "default")
+from tests.importers.conftest import HEADER, seed
 
 
 CSV_CASES = [
@@ -39,7 +32,7 @@ CSV_CASES = [
 
 @pytest.mark.parametrize(("case", "text", "expected"), CSV_CASES, ids=[c[0] for c in CSV_CASES])
 def test_bad_csv(store: SQLiteStore, tmp_path: Path, case: str, text: str, expected: list) -> None:
-    before = _seed(store, tmp_path)
+    before = seed(store, tmp_path)
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
@@ -61,7 +54,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
 
 
 def test_wrong_encoding_names_the_row(store: SQLiteStore, tmp_path: Path) -> None:
-    before = _seed(store, tmp_path)
+    before = seed(store, tmp_path)
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + "X1,Goal,Caf\u00e9 expansion,,,,,,,\n").encode("latin-1"))
     with pytest.raises(importers.ImportFailed) as caught:
@@ -87,7 +80,7 @@ YAML_CASES = [
 @pytest.mark.parametrize(("case", "text", "row", "field", "message"), YAML_CASES, ids=[c[0] for c in YAML_CASES])
 def test_bad_yaml(store: SQLiteStore, tmp_path: Path, case: str, text: str, row: int, field: str | None,
                   message: str) -> None:
-    before = _seed(store, tmp_path)
+    before = seed(store, tmp_path)
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:

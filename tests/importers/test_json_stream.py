@@ -10,6 +10,10 @@ from hypothesis import strategies as st
 
 import importers
 from importers import json_stream
+from importers.load import load
+from service.store.sqlite import SQLiteStore
+from tests.contract.conftest import dump
+from tests.importers.conftest import seed
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
@@ -104,14 +108,16 @@ def test_columns_stay_right_on_a_long_line_read_in_many_chunks(tmp_path: Path) -
     ("bigint.json", '{"nodes": [{"id": "A", "kind": "Goal", "title": "t", "effort": ' + "9" * 5000 + "}]}", 1,
      "malformed JSON: Exceeds the limit (4300 digits)"),
 ])
-def test_document_shape_errors_are_named_not_guessed(tmp_path: Path, name: str, text: str, row: int,
-                                                     message: str) -> None:
+def test_document_shape_errors_are_named_not_guessed(store: SQLiteStore, tmp_path: Path, name: str, text: str,
+                                                     row: int, message: str) -> None:
+    before = seed(store, tmp_path)
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        importers.parse(path)
+        load(store, importers.parse(path))
     (issue,) = caught.value.issues
-    assert issue.row == row and message in issue.message
+    assert issue.row == row and message in issue.message and issue.file == str(path)
+    assert dump(store, "default") == before  # nothing written
 
 
 def test_bad_utf8_after_a_bom_names_the_exact_byte(tmp_path: Path) -> None:
