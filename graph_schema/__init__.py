@@ -1,5 +1,6 @@
 """stratmap's domain model. Imports nothing else of the project."""
 from graph_schema.kinds import (
+    CASCADE_EXCEPTIONS,
     LEVEL,
     STRATEGY_KINDS,
     NodeKind,
@@ -8,10 +9,12 @@ from graph_schema.kinds import (
     Status,
     is_valid_support,
     scope_for_unit_depth,
+    valid_support_table,
 )
 from graph_schema.model import Node, Organisation, ParentRef, Person, Unit, Value
 
 __all__ = [
+    "CASCADE_EXCEPTIONS",
     "LEVEL",
     "STRATEGY_KINDS",
     "Node",
@@ -26,4 +29,5 @@ __all__ = [
     "Value",
     "is_valid_support",
     "scope_for_unit_depth",
+    "valid_support_table",
 ]

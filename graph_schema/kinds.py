@@ -22,8 +22,16 @@ LEVEL: dict[NodeKind, int] = {
     NodeKind.INITIATIVE: 4,
 }
 
-# Objectives nest (company -> department -> team) and so does work (epic -> project).
-SAME_LEVEL_NESTING: frozenset[NodeKind] = frozenset({NodeKind.OBJECTIVE, NodeKind.INITIATIVE})
+# Links allowed although they do not climb the level numbers: objectives nest (company ->
+# department -> team), so do metric trees and work (epic -> project); and a leader's key result
+# becomes the next level's objective, the commonest real cascade (GitLab's sales organisation,
+# Ally.io and Viva Goals all do it).
+CASCADE_EXCEPTIONS: frozenset[tuple[NodeKind, NodeKind]] = frozenset({
+    (NodeKind.OBJECTIVE, NodeKind.OBJECTIVE),
+    (NodeKind.KEY_RESULT, NodeKind.KEY_RESULT),
+    (NodeKind.INITIATIVE, NodeKind.INITIATIVE),
+    (NodeKind.OBJECTIVE, NodeKind.KEY_RESULT),
+})
 
 # Kinds whose analyses speak of "strategy" (unsupported strategy, per-goal shares).
 STRATEGY_KINDS: frozenset[NodeKind] = frozenset({NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT})
@@ -57,13 +65,19 @@ class Rel(str, Enum):
 
 
 def is_valid_support(child: NodeKind, parent: NodeKind) -> bool:
-    """A SUPPORTS edge is valid when it climbs the levels, or nests objectives or initiatives.
+    """A SUPPORTS edge child -> parent is valid when the child's level is deeper than the
+    parent's, or the pair is one of the cascade exceptions; every other pair is an inversion.
 
     Skipping levels is allowed: tools such as Asana and Linear link work straight to goals.
     """
-    if child == parent:
-        return child in SAME_LEVEL_NESTING
-    return LEVEL[child] > LEVEL[parent]
+    return LEVEL[child] > LEVEL[parent] or (child, parent) in CASCADE_EXCEPTIONS
+
+
+def valid_support_table() -> tuple[tuple[bool, ...], ...]:
+    """`table[c][p]` = is_valid_support for the kinds in declaration order: the one rule, as the
+    matrix the engine indexes with its kind codes."""
+    kinds = tuple(NodeKind)
+    return tuple(tuple(is_valid_support(c, p) for p in kinds) for c in kinds)
 
 
 def scope_for_unit_depth(depth: int) -> Scope:

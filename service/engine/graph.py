@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from graph_schema import LEVEL, NodeKind, Rel, Scope, Status, scope_for_unit_depth
+from graph_schema import NodeKind, Rel, Scope, Status, scope_for_unit_depth, valid_support_table
 from graph_schema.titles import fingerprint
 from service.store.base import GraphRows, NodeRow
 from service.store.records import CO_OWNS
 
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
 KIND_CODE: dict[str, int] = {k.value: i for i, k in enumerate(KINDS)}
-LEVEL_BY_CODE = np.array([LEVEL[k] for k in KINDS], dtype=np.int8)
+# VALID_SUPPORT[child code, parent code]: graph_schema's one rule, indexed by kind code
+VALID_SUPPORT = np.array(valid_support_table(), dtype=bool)
 VISION = KIND_CODE[NodeKind.VISION.value]
 GOAL = KIND_CODE[NodeKind.GOAL.value]
 OBJECTIVE = KIND_CODE[NodeKind.OBJECTIVE.value]
 KEY_RESULT = KIND_CODE[NodeKind.KEY_RESULT.value]
 INITIATIVE = KIND_CODE[NodeKind.INITIATIVE.value]
-NESTING_CODES = np.array([OBJECTIVE, INITIATIVE], dtype=np.int8)
 
 
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,8 +173,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     e_child = np.array(sup_c, dtype=np.int32)
     e_parent = np.array(sup_p, dtype=np.int32)
     e_weight = np.array(sup_w, dtype=np.float64)
-    ck, pk = kind[e_child], kind[e_parent]
-    e_valid = (LEVEL_BY_CODE[ck] > LEVEL_BY_CODE[pk]) | ((ck == pk) & np.isin(ck, NESTING_CODES))
+    e_valid = VALID_SUPPORT[kind[e_child], kind[e_parent]]
 
     units = [r.unit for r in nodes]
     unit_ids = sorted(set(unit_parent) | {u for u in units if u is not None})

@@ -3,14 +3,15 @@
 Every function here follows the written definition as literally as possible, with no care for
 speed (fixpoint iteration, per-node searches, remove-and-recompute): it exists only so that the
 property test can check the real engine against something obviously correct. It shares nothing
-with `service.engine` except the domain model and `is_valid_support`.
+with `service.engine` except the domain model; even the level rule is written out again here,
+from DESIGN section 1's words, so a mistake in `graph_schema`'s table shows up as a mismatch.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from graph_schema import Node, NodeKind, Status, is_valid_support
+from graph_schema import Node, NodeKind, Status
 
 __all__ = [
     "BruteGap",
@@ -24,6 +25,15 @@ __all__ = [
 
 GAP_REASONS = ("UNLINKED", "DANGLING_PARENT", "INACTIVE_PARENT", "LEVEL_INVERSION", "CYCLE")
 STRATEGY = (NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT)
+_LEVEL = {"Vision": 0, "Goal": 1, "Objective": 2, "KeyResult": 3, "Behaviour": 3, "Initiative": 4}
+_ALSO_ALLOWED = {("Objective", "Objective"), ("KeyResult", "KeyResult"), ("Initiative", "Initiative"),
+                 ("Objective", "KeyResult")}
+
+
+def valid_kinds(child: NodeKind, parent: NodeKind) -> bool:
+    """DESIGN section 1: child level > parent level, plus the four pairs it names."""
+    c, p = child.value, parent.value
+    return _LEVEL[c] > _LEVEL[p] or (c, p) in _ALSO_ALLOWED
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ def _valid_active_edge(by_id: dict[str, Node], child: Node, parent_id: str) -> b
         parent is not None
         and _active(child)
         and _active(parent)
-        and is_valid_support(child.kind, parent.kind)
+        and valid_kinds(child.kind, parent.kind)
     )
 
 
@@ -127,7 +137,7 @@ def _single_reason(by_id: dict[str, Node], n: Node) -> str:
         return "INACTIVE_PARENT"
     # Every parent exists and is active; none of those edges leads to an exit or a traced
     # node, so they must all be invalid.
-    assert all(not is_valid_support(n.kind, by_id[p.id].kind) for p in n.parents), n
+    assert all(not valid_kinds(n.kind, by_id[p.id].kind) for p in n.parents), n
     return "LEVEL_INVERSION"
 
 

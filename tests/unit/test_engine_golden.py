@@ -97,6 +97,27 @@ def test_level_inversions_are_not_followed_and_are_reported(make_engine: EngineF
     assert data["invalidLinks"] == [{"child": "G2", "parent": "O1", "childKind": "Goal", "parentKind": "Objective"}]
 
 
+def test_objectives_cascade_under_key_results_and_key_results_nest(make_engine: EngineFactory) -> None:
+    e = make_engine([*SPINE, node("O1", "Objective", "G1"), node("KR1", "KeyResult", "O1"),
+                     node("O2", "Objective", "KR1"), node("KR2", "KeyResult", "O2"), node("KR3", "KeyResult", "KR2"),
+                     node("I1", "Initiative", "KR3")])
+    assert {"O2", "KR2", "KR3", "I1"} <= traced_ids(e)
+    data = analysis_json(e)
+    assert data["gaps"] == [] and data["invalidLinks"] == []
+
+
+def test_objective_under_a_done_key_result_is_an_inactive_parent_gap(make_engine: EngineFactory) -> None:
+    e = make_engine([*SPINE, node("O1", "Objective", "G1"), node("KR1", "KeyResult", "O1", status="done"),
+                     node("O2", "Objective", "KR1"), node("I1", "Initiative", "O2", effort=4)])
+    assert gaps(e) == {"O2": ("INACTIVE_PARENT", ["O2"])}
+    assert analysis_json(e)["gaps"][0]["stranded"] == ["I1"]
+
+
+def test_objective_and_key_result_in_a_loop_with_no_way_up_are_a_cycle(make_engine: EngineFactory) -> None:
+    e = make_engine([*SPINE, node("O1", "Objective", "KR1"), node("KR1", "KeyResult", "O1")])
+    assert gaps(e) == {"KR1": ("CYCLE", ["KR1", "O1"])}
+
+
 def test_gaps_ranked_by_stranded_work_and_middle_management_flag(make_engine: EngineFactory) -> None:
     units = [Unit(id="co", name="Co"), Unit(id="eng", name="Eng", parent="co"), Unit(id="web", name="Web", parent="eng")]
     e = make_engine([

@@ -130,6 +130,32 @@ def test_reasons_in_order_and_level_inversion() -> None:
     check_engine(nodes)
 
 
+def test_objectives_under_key_results_and_key_result_trees() -> None:
+    # GitLab's cascade: a leader's key result becomes the next level's objective.
+    nodes = [
+        node("V", K.VISION),
+        node("G", K.GOAL, "V"),
+        node("O1", K.OBJECTIVE, "G"),
+        node("KR1", K.KEY_RESULT, "O1"),
+        node("O2", K.OBJECTIVE, "KR1"),  # valid: traced through the key result
+        node("KR2", K.KEY_RESULT, "O2"),
+        node("KR3", K.KEY_RESULT, "KR2"),  # a metric tree
+        node("I", K.INITIATIVE, "KR3", effort=2),
+        node("Ox", K.OBJECTIVE, "KRx"),  # O -> KR -> O with no exit: one cycle gap
+        node("KRx", K.KEY_RESULT, "Ox"),
+        node("Ix", K.INITIATIVE, "KRx"),
+        node("B", K.BEHAVIOUR, "O1"),
+        node("KRb", K.KEY_RESULT, "B"),  # a key result under a behaviour: still an inversion
+    ]
+    assert bf.traced_ids(nodes) == {"V", "G", "O1", "KR1", "O2", "KR2", "KR3", "I", "B"}
+    assert gap_view(bf.gaps(nodes)) == {
+        "KRb": ("LEVEL_INVERSION", ("KRb",), frozenset(), 0.0),
+        "KRx": ("CYCLE", ("KRx", "Ox"), frozenset({"Ix"}), 1.0),
+    }
+    assert bf.score(nodes) == 2 / 3
+    check_engine(nodes)
+
+
 def test_diamond_load_bearing_unsupported_and_no_work() -> None:
     nodes = [
         node("V", K.VISION),
@@ -175,7 +201,9 @@ def test_vision_with_parents_and_traced_cycles() -> None:
 
 KINDS = [K.VISION, K.GOAL, K.GOAL, K.OBJECTIVE, K.OBJECTIVE, K.OBJECTIVE, K.KEY_RESULT,
          K.BEHAVIOUR, K.INITIATIVE, K.INITIATIVE, K.INITIATIVE, K.INITIATIVE]
-NESTING_KINDS = [K.VISION, K.GOAL, K.OBJECTIVE, K.OBJECTIVE, K.OBJECTIVE,
+# objectives, key results and initiatives nest, and objectives hang under key results: this
+# palette makes cycles (O <-> O, KR <-> KR, O -> KR -> O) common
+NESTING_KINDS = [K.VISION, K.GOAL, K.OBJECTIVE, K.OBJECTIVE, K.OBJECTIVE, K.KEY_RESULT, K.KEY_RESULT,
                  K.INITIATIVE, K.INITIATIVE, K.INITIATIVE]
 STATUSES = [ACTIVE] * 6 + [DONE, ARCHIVED]
 EFFORTS = st.one_of(st.none(), st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]))
@@ -200,9 +228,11 @@ def graphs(draw: st.DrawFn) -> list[Node]:
         mine = draw(st.lists(st.sampled_from(fitting), max_size=2, unique=True)) if fitting else []
         anywhere = draw(st.lists(st.sampled_from(ids + MISSING), max_size=2, unique=True))
         parents[nid] = mine + [p for p in anywhere if p not in mine]
-    # A few two-way links between nodes of one kind: cycles, traced or not, with or without exits.
+    # A few two-way links between nodes of one kind, or an objective and a key result: cycles,
+    # traced or not, with or without exits.
     for a, b in draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=2)):
-        if kinds[ids.index(a)] == kinds[ids.index(b)]:
+        ka, kb = kinds[ids.index(a)], kinds[ids.index(b)]
+        if ka == kb or (is_valid_support(ka, kb) and is_valid_support(kb, ka)):
             for x, y in ((a, b), (b, a)):
                 if y not in parents[x]:
                     parents[x].append(y)
