@@ -1,26 +1,62 @@
 """Importers: each parses and validates a file into records and never touches a database."""
+from __future__ import annotations
+
+from collections.abc import Sequence
 from pathlib import Path
 
-from importers.csv_generic import parse_csv
+from importers.bundle import join
 from importers.errors import ImportFailed, ImportIssue
+from importers.layouts import LAYOUTS, ReadOptions, closest, layout_named
 from importers.native import parse_document
 from importers.records import ParsedImport
+from importers.table import open_table
 
-FORMATS = ("yaml", "json", "csv")
+DOCUMENT_FORMATS = ("yaml", "json")
+FORMATS = ("auto", *DOCUMENT_FORMATS, *(layout.name for layout in LAYOUTS))
 
 
 def detect_format(path: str | Path) -> str:
+    """The document format a file name says; '' for a table (its header decides) or unknown."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    return {"yml": "yaml", "yaml": "yaml", "json": "json", "csv": "csv"}.get(suffix, "")
+    return {"yml": "yaml", "yaml": "yaml", "json": "json"}.get(suffix, "")
 
 
-def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None) -> ParsedImport:
-    fmt = fmt or detect_format(path)
-    if fmt == "csv":
-        return parse_csv(path, source=source)
-    if fmt in ("yaml", "json"):
+def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None,
+          options: ReadOptions | None = None) -> ParsedImport:
+    """One file, in the format given or (None or 'auto') the one its name and header say."""
+    options = options or ReadOptions()
+    fmt = None if fmt == "auto" else fmt
+    path = Path(path)
+    if fmt is None:
+        fmt = detect_format(path) or None
+    if fmt in DOCUMENT_FORMATS:
         return parse_document(path, fmt, source=source)
-    raise ImportFailed([ImportIssue(str(path), f"cannot tell the format from the name; pass --format ({', '.join(FORMATS)})")])
+    if fmt is not None and layout_named(fmt) is None:
+        raise ImportFailed([ImportIssue(str(path), f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")])
+    table = open_table(path, encoding=options.encoding, delimiter=options.delimiter)
+    layout = layout_named(fmt) if fmt is not None else next((lo for lo in LAYOUTS if lo.matches(table.keys)), None)
+    if layout is None:
+        best, missing = closest(table.keys)
+        raise ImportFailed([ImportIssue(
+            str(path), f"the header matches no format this importer knows ({', '.join(FORMATS[1:])}); closest: "
+                       f"'{best.name}' ({best.describes}), which also needs: {', '.join(missing)}", row=1)])
+    return layout.parse(table, source or path.name, options)
 
 
-__all__ = ["FORMATS", "ImportFailed", "ImportIssue", "ParsedImport", "detect_format", "parse"]
+def parse_files(paths: Sequence[str | Path], fmt: str | None = None, *, source: str | None = None,
+                options: ReadOptions | None = None) -> ParsedImport:
+    """Several files (goals, units, people, links) joined into one import, all or nothing."""
+    parts: list[ParsedImport] = []
+    issues: list[ImportIssue] = []
+    for path in paths:
+        try:
+            parts.append(parse(path, fmt, source=source, options=options))
+        except ImportFailed as exc:
+            issues += exc.issues
+    if issues:
+        raise ImportFailed(issues)
+    return join(parts)
+
+
+__all__ = ["FORMATS", "ImportFailed", "ImportIssue", "ParsedImport", "ReadOptions", "detect_format", "parse",
+           "parse_files"]

@@ -271,4 +271,5 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
     return ParsedImport(
         file=file, source=src, organisation=doc.organisation.id if doc.organisation else None,
         node_count=len(first), nodes=nodes, units=list(doc.units), people=list(doc.people), values=list(doc.values),
+        layout=fmt,
     )

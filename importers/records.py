@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 from graph_schema import Node, Person, Unit, Value
 
 
+@dataclass(frozen=True)
+class LinkRecord:
+    """One row of a links file: `child` supports `parent` with `weight`."""
+
+    child: str
+    parent: str
+    weight: float
+    row: int
+
+
 @dataclass
 class ParsedImport:
     file: str
@@ -20,6 +30,14 @@ class ParsedImport:
     units: list[Unit] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
+    # a units file's leaders: person id -> the units they lead, and the row naming them first
+    leads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    leader_rows: dict[str, int] = field(default_factory=dict)
+    links: list[LinkRecord] = field(default_factory=list)  # a links file's child -> parent rows
+    layout: str = ""
+    parts: list[ParsedImport] = field(default_factory=list)  # the files a joined import was made of  # the format it was read as, e.g. "csv", "outline"
+    # what --dry-run shows of how the file was read: encoding, delimiter, columns -> fields
+    details: dict[str, str] = field(default_factory=dict)
 
 
 def pydantic_field(loc: tuple[int | str, ...], msg: str = "") -> str | None:

@@ -78,18 +78,30 @@ def cli() -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default=None, help="Default: from the file name.")
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the file no longer has.")
-@click.option("--source", default=None, help="Source name recorded on each node (default: the file name).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default="auto", show_default=True,
+              help="auto: from the file name and its header.")
+@click.option("--encoding", default=None, help="Default: a BOM, else UTF-8, else Windows-1252.")
+@click.option("--delimiter", default=None, help="Default: sniffed (comma, semicolon or tab).")
+@click.option("--levels", default=None, help="Kinds by depth for outlines without a Type column, "
+                                             "e.g. vision,goal,objective,keyresult,initiative.")
+@click.option("--dry-run", is_flag=True, help="Show how the files are read and what would change; write nothing.")
+@click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the files no longer have.")
+@click.option("--source", default=None, help="Source name recorded on each node (default: each file's name).")
 @tenant_option
 @db_option
-def import_cmd(file: Path, fmt: str | None, dry_run: bool, prune: bool, source: str | None, tenant: str | None,
-               db: Path | None) -> None:
-    """Import FILE (native YAML/JSON document or generic CSV): all or nothing, idempotent."""
+def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimiter: str | None, levels: str | None,
+               dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
+    """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
+    all or nothing, idempotent."""
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+    options = importers.ReadOptions(encoding=encoding, delimiter=delimiter,
+                                    levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
     try:
-        parsed = importers.parse(file, fmt, source=source)
+        parsed = importers.parse_files(files, fmt, source=source, options=options)
+        if prune and not parsed.source:
+            raise BadInput("--prune with several files needs --source NAME: the source whose nodes they replace")
         store = _store(db)
         name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune, progress=_progress)
     except importers.ImportFailed as exc:
@@ -99,7 +111,12 @@ def import_cmd(file: Path, fmt: str | None, dry_run: bool, prune: bool, source: 
         sys.exit(2)
     verb = "would be" if dry_run else "were"
     s = result.summary()
-    out.print(f"{'DRY RUN: ' if dry_run else ''}{file} -> tenant '{name}': "
+    if dry_run:
+        for part in parsed.parts:
+            how = ", ".join(f"{k} {v}" for k, v in part.details.items())
+            out.print(f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""), highlight=False,
+                      soft_wrap=True)
+    out.print(f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
               f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, {s['removed']} removed "
               f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
               soft_wrap=True)

@@ -156,3 +156,26 @@ def test_progress_bar_on_a_terminal_for_large_files(tmp_path: Path, monkeypatch:
     small = tmp_path / "small.csv"
     small.write_text("id,kind,title\nA,Goal,a\n", encoding="utf-8")
     assert run("import", small, "--db", tmp_path / "p.db")[0] == 0 and "importing" not in screen.getvalue()
+
+
+GITLAB = Path(__file__).resolve().parents[1] / "data" / "gitlab-fy20-q4"
+
+
+def test_import_several_files_in_one_run_then_a_department_line_of_sight(db: Path) -> None:
+    code, out = run("import", GITLAB / "gitlab_outline.csv", GITLAB / "gitlab_units.csv", "--dry-run", "--db", db)
+    assert code == 0, out
+    assert "gitlab_outline.csv: read as outline (encoding UTF-8, delimiter comma)" in out
+    assert "gitlab_units.csv: read as units" in out and "407 created" in out
+    assert not db.exists() or "DRY RUN" in out
+    code, out = run("import", GITLAB / "gitlab_outline.csv", GITLAB / "gitlab_units.csv", "--tenant", "gitlab",
+                    "--db", db)
+    assert code == 0 and "407 created" in out and "54 units/people/values changed" in out, out
+    code, out = run("line-of-sight", "--unit", "field-operations", "--json", "--db", db)
+    assert code == 0, out
+    items = json.loads(out)
+    assert len(items) >= 5 and all(item["traced"] for item in items)
+
+
+def test_prune_over_several_files_needs_a_source(db: Path) -> None:
+    code, out = run("import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--prune", "--db", db)
+    assert code == 2 and "--prune with several files needs --source" in out

@@ -54,13 +54,15 @@ def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
 
 
 def test_wrong_encoding_names_the_row(store: SQLiteStore, tmp_path: Path) -> None:
+    # neither UTF-8 nor Windows-1252 (0x81 is undefined there): the line is named
     before = seed(store, tmp_path)
-    path = tmp_path / "latin1.csv"
-    path.write_bytes((HEADER + "X1,Goal,Caf\u00e9 expansion,,,,,,,\n").encode("latin-1"))
+    path = tmp_path / "binary.csv"
+    path.write_bytes(HEADER.encode() + b"X1,Goal,fine,,,,,,,\n" + b"X2,Goal,Caf\xe9 \x81,,,,,,,\n")
     with pytest.raises(importers.ImportFailed) as caught:
         load(store, importers.parse(path))
     (issue,) = caught.value.issues
-    assert "not valid UTF-8" in issue.message and issue.row is not None
+    assert "cannot be read as Windows-1252 on line 3" in issue.message and issue.row == 3
+    assert "--encoding" in issue.message
     assert dump(store, "default") == before
 
 
@@ -108,10 +110,20 @@ def test_malformed_json(tmp_path: Path) -> None:
     assert caught.value.issues[0].row == 2 and "malformed JSON" in caught.value.issues[0].message
 
 
+def test_a_windows_1252_byte_far_down_decides_the_encoding_of_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    good = "".join(f"X{i},Goal,title \u2013 {i},,,,,,,\n" for i in range(5000))  # an en dash
+    path.write_bytes((HEADER + good).encode("cp1252") + "Y1,Goal,Caf\u00e9,,,,,,,\n".encode("cp1252"))
+    parsed = importers.parse(path)
+    assert parsed.details["encoding"] == "Windows-1252"
+    titles = {n.id: n.title for n in parsed.nodes()}
+    assert titles["X0"] == "title \u2013 0" and titles["Y1"] == "Caf\u00e9"
+
+
 def test_wrong_encoding_far_down_names_the_exact_line(tmp_path: Path) -> None:
     path = tmp_path / "late.csv"
     good = "".join(f"X{i},Goal,title {i},,,,,,,\n" for i in range(5000))
-    path.write_bytes((HEADER + good).encode() + "Y1,Goal,Caf\u00e9,,,,,,,\n".encode("latin-1"))
+    path.write_bytes((HEADER + good).encode() + b"Y1,Goal,Caf\x8f,,,,,,,\n")  # undefined in both
     with pytest.raises(importers.ImportFailed) as caught:
         importers.parse(path)
     (issue,) = caught.value.issues

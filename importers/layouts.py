@@ -1,0 +1,61 @@
+"""The table layouts the importer knows, each recognised by its header (`--format auto`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from importers.csv_generic import parse_csv
+from importers.links_csv import is_links, parse_links
+from importers.org_csv import is_people, is_units, parse_people, parse_units
+from importers.outline import is_outline, parse_outline
+from importers.records import ParsedImport
+from importers.table import Table
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file where it cannot tell by itself (the CLI's flags)."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    levels: tuple[str, ...] = ()  # kinds by depth, for trees without a Type column
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    describes: str
+    signature: tuple[str, ...]  # header keys (table.header_key) it is known by, for "closest"
+    matches: Callable[[tuple[str, ...]], bool]
+    parse: Callable[[Table, str, ReadOptions], ParsedImport]
+
+
+def _generic(keys: tuple[str, ...]) -> bool:
+    # an id with a kind or a title is meant as the generic CSV: its parser names what is missing
+    return "id" in keys and bool({"kind", "title"} & set(keys))
+
+
+# the most specific first: a generic CSV with a stray 'child' column is still a generic CSV
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("csv", "stratmap's generic CSV, one row a node", ("id", "kind", "title", "parents"), _generic,
+           lambda t, s, o: parse_csv(t.path, source=s, table=t)),
+    Layout("outline", "a level-column outline: Main, L1, L2, ...", ("main", "l1", "l2", "type", "id"), is_outline,
+           lambda t, s, o: parse_outline(t, s, o.levels)),
+    Layout("units", "units companion: id,name,parent,leader", ("id", "name", "parent", "leader"), is_units,
+           lambda t, s, o: parse_units(t, s)),
+    Layout("people", "people companion: id,name,email,unit,reports_to", ("id", "name", "email", "unit", "reportsto"),
+           is_people, lambda t, s, o: parse_people(t, s)),
+    Layout("links", "links: child,parent[,weight]", ("child", "parent", "weight"), is_links,
+           lambda t, s, o: parse_links(t, s)),
+)
+
+
+def layout_named(name: str) -> Layout | None:
+    return next((lo for lo in LAYOUTS if lo.name == name), None)
+
+
+def closest(keys: tuple[str, ...]) -> tuple[Layout, list[str]]:
+    """The layout whose known columns the header shares most of, and the ones it lacks."""
+    have = set(keys)
+    best = max(LAYOUTS, key=lambda lo: len(have & set(lo.signature)) / len(lo.signature))
+    return best, [k for k in best.signature if k not in have]
