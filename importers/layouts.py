@@ -10,6 +10,7 @@ from importers.org_csv import is_people, is_units, parse_people, parse_units
 from importers.outline import is_outline, parse_outline
 from importers.records import ParsedImport
 from importers.table import Table
+from importers.tool_csv import TOOLS, parse_tool
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ LAYOUTS: tuple[Layout, ...] = (
            lambda t, s, o: parse_csv(t.path, source=s, table=t)),
     Layout("outline", "a level-column outline: Main, L1, L2, ...", ("main", "l1", "l2", "type", "id"), is_outline,
            lambda t, s, o: parse_outline(t, s, o.levels)),
+    *(Layout(spec.name, spec.describes, spec.signature, spec.matches,
+             (lambda sp: lambda t, s, o: parse_tool(t, s, sp, o.levels))(spec)) for spec in TOOLS),
     Layout("units", "units companion: id,name,parent,leader", ("id", "name", "parent", "leader"), is_units,
            lambda t, s, o: parse_units(t, s)),
     Layout("people", "people companion: id,name,email,unit,reports_to", ("id", "name", "email", "unit", "reportsto"),
