@@ -26,6 +26,9 @@ def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dr
                    prune: bool = False, source: str | None = None) -> ApplyResult:
     """Import a document given as text (the API's path); same rules as importing a file."""
     suffix = {"yaml": ".yaml", "json": ".json", "csv": ".csv"}[fmt]
+    if prune and source is None:
+        # pruning by a default name would remove whatever an earlier upload of another name left
+        raise UseCaseError("source", "prune needs the source name whose nodes this content replaces")
     name = source if source is not None else f"api-import{suffix}"
     if not name.strip() or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise UseCaseError("source", "must be a name of 1 to 200 printable characters")

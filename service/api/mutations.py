@@ -46,6 +46,8 @@ class ApplySuccess:
     created: list[str]
     updated: list[str]
     unchanged: int
+    moved: list[str] = strawberry.field(description="Nodes whose source alone changed (a renamed file): "
+                                                     "written, but not counted as updated.")
     removed: list[str]
     org_changed: int
     version: int
@@ -53,7 +55,7 @@ class ApplySuccess:
 
     @classmethod
     def from_result(cls, r: ApplyResult) -> "ApplySuccess":
-        return cls(created=r.created, updated=r.updated, unchanged=r.unchanged, removed=r.removed,
+        return cls(created=r.created, updated=r.updated, unchanged=r.unchanged, moved=r.moved, removed=r.removed,
                    org_changed=r.org_changed, version=r.version, dry_run=r.dry_run)
 
 

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import importers
 from graph_schema import Node
-from importers.load import load
+from importers.load import TenantChoiceError, load
 from service.bootstrap import default_tenant, open_store
 from service.engine.engine import Engine, UnknownNode
 from service.engine.report import analysis_json, line_of_sight_json
@@ -100,10 +100,14 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
                                     levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
     try:
         parsed = importers.parse_files(files, fmt, source=source, options=options)
-        if prune and not parsed.source:
-            raise BadInput("--prune with several files needs --source NAME: the source whose nodes they replace")
+        if prune and source is None:
+            # a file's name is no identity: pruning by it would remove nothing after a rename, or
+            # the wrong nodes after a reuse of the name
+            raise BadInput("--prune needs --source NAME: the source whose nodes these files replace")
         store = _store(db)
         name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune, progress=_progress)
+    except TenantChoiceError as exc:
+        raise BadInput(str(exc)) from exc
     except importers.ImportFailed as exc:
         err.print(f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):", highlight=False)
         for issue in exc.issues:
@@ -117,14 +121,21 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
             out.print(f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""), highlight=False,
                       soft_wrap=True)
     out.print(f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
-              f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, {s['removed']} removed "
+              f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
+              + (f"{s['moved']} only renamed their source, " if s["moved"] else "")
+              + f"{s['removed']} removed "
               f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
               soft_wrap=True)
     if dry_run:
-        for label, ids in (("created", result.created), ("updated", result.updated), ("removed", result.removed)):
+        for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
                 shown = ", ".join(ids[:20]) + (f" ... (+{len(ids) - 20})" if len(ids) > 20 else "")
                 out.print(f"  {label}: {shown}", highlight=False)
+        for node_id in result.updated[:50]:
+            out.print(f"  updated {node_id}: {'; '.join(result.diffs.get(node_id, []))}", highlight=False,
+                      markup=False, soft_wrap=True)
+        if len(result.updated) > 50:
+            out.print(f"  ... and {len(result.updated) - 50} more updated", highlight=False)
 
 
 def _engine(db: Path | None, tenant: str | None, period: str | None) -> tuple[str, Engine]:

@@ -74,20 +74,24 @@ class ApplyResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    moved: list[str] = field(default_factory=list)  # only their source changed (a renamed file)
     removed: list[str] = field(default_factory=list)
+    # node id -> what changes, field by field; kept on dry runs only (a real import may be large)
+    diffs: dict[str, list[str]] = field(default_factory=dict)
     org_changed: int = 0
     version: int = 0
     dry_run: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed or self.org_changed)
+        return bool(self.created or self.updated or self.moved or self.removed or self.org_changed)
 
     def summary(self) -> dict[str, Any]:
         return {
             "created": len(self.created),
             "updated": len(self.updated),
             "unchanged": self.unchanged,
+            "moved": len(self.moved),
             "removed": len(self.removed),
             "orgChanged": self.org_changed,
             "version": self.version,

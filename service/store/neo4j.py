@@ -21,7 +21,7 @@ from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
 from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
-from service.store.records import CO_OWNS, node_to_rows, rows_to_node
+from service.store.records import CO_OWNS, classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 1000
 PAGE = 20_000
@@ -159,10 +159,13 @@ class Neo4jStore:
         for node in batch:
             row, node_links = node_to_rows(node)
             before = existing.get(node.id)
-            if before is not None and before == (row, set(node_links)):
+            change = classify(before, row, node_links)
+            if change == "unchanged":
                 result.unchanged += 1
                 continue
-            (result.updated if before is not None else result.created).append(node.id)
+            getattr(result, change).append(node.id)
+            if result.dry_run and change == "updated":
+                result.diffs[node.id] = describe_change(before, row, node_links)
             changed.append(node.id)
             props = {k: v for k, v in row._asdict().items() if v is not None}
             props["fingerprint"] = fingerprint(row.title)

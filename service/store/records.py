@@ -35,3 +35,45 @@ def rows_to_node(row: NodeRow, links: list[LinkRow]) -> Node:
     for rel, attr in _LIST_LINKS:
         data[attr] = tuple(l.dst for l in by_rel.get(rel, []))
     return Node.model_validate(data)
+
+
+def classify(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]) -> str:
+    """'created', 'unchanged', 'moved' (only the source differs) or 'updated'.
+
+    A file saved under a new name is the same content: reporting every node "updated" would
+    bury the real edits, so a change of source alone is reported apart (and still written).
+    """
+    if before is None:
+        return "created"
+    old_row, old_links = before
+    if old_links != set(links):
+        return "updated"
+    if old_row == row:
+        return "unchanged"
+    return "moved" if old_row._replace(source=row.source) == row else "updated"
+
+
+def _fmt(value: object) -> str:
+    return "none" if value is None else repr(value)
+
+
+def describe_change(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]) -> list[str]:
+    """What a write changes, field by field: ["title: 'A' -> 'B'", "parents: +O-DIG -O-DGI"]."""
+    if before is None:
+        return []
+    old_row, old_links = before
+    out = [f"{name}: {_fmt(a)} -> {_fmt(b)}" for name, a, b in zip(NodeRow._fields, old_row, row)
+           if a != b and name != "id"]
+    names = {Rel.SUPPORTS.value: "parents", **dict(_LIST_LINKS)}
+    old_by: dict[str, dict[str, float]] = {}
+    new_by: dict[str, dict[str, float]] = {}
+    for bucket, items in ((old_by, old_links), (new_by, links)):
+        for link in items:
+            bucket.setdefault(link.rel, {})[link.dst] = link.weight
+    for rel in sorted(set(old_by) | set(new_by)):
+        old, new = old_by.get(rel, {}), new_by.get(rel, {})
+        parts = [f"+{d}" for d in new if d not in old] + [f"-{d}" for d in old if d not in new]
+        parts += [f"{d} weight {old[d]:g} -> {new[d]:g}" for d in new if d in old and old[d] != new[d]]
+        if parts:
+            out.append(f"{names.get(rel, rel)}: {' '.join(parts)}")
+    return out

@@ -14,7 +14,7 @@ from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
 from service.gcpause import gc_paused
-from service.store.records import node_to_rows, rows_to_node
+from service.store.records import classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
 _NODE_COLS = ", ".join(NodeRow._fields)
@@ -115,11 +115,15 @@ class SQLiteStore:
             old_links.setdefault(r[0], set()).add(LinkRow(*r))
         for node in batch:
             row, links = node_to_rows(node)
-            before = existing.get(node.id)
-            if before == row and old_links.get(node.id, set()) == set(links):
+            had = existing.get(node.id)
+            before = None if had is None else (had, old_links.get(node.id, set()))
+            change = classify(before, row, links)
+            if change == "unchanged":
                 result.unchanged += 1
                 continue
-            (result.updated if before is not None else result.created).append(node.id)
+            getattr(result, change).append(node.id)
+            if result.dry_run and change == "updated":
+                result.diffs[node.id] = describe_change(before, row, links)
             db.execute(
                 f"INSERT INTO node(tenant, {_NODE_COLS}, fingerprint) VALUES (?, {_NODE_SLOTS}, ?)"
                 f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE}, fingerprint = excluded.fingerprint",

@@ -178,4 +178,43 @@ def test_import_several_files_in_one_run_then_a_department_line_of_sight(db: Pat
 
 def test_prune_over_several_files_needs_a_source(db: Path) -> None:
     code, out = run("import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--prune", "--db", db)
-    assert code == 2 and "--prune with several files needs --source" in out
+    assert code == 2 and "--prune needs --source NAME" in out
+
+
+def test_a_renamed_file_reports_no_update_and_a_dry_run_says_what_changes(db: Path, tmp_path: Path) -> None:
+    nov = tmp_path / "okrs-2026-11.csv"
+    nov.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nO1,Objective,Win,G1\n",
+                   encoding="utf-8")
+    assert run("import", nov, "--db", db)[0] == 0
+    dec = tmp_path / "okrs-2026-12.csv"
+    dec.write_text(nov.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out = run("import", dec, "--db", db)
+    assert code == 0 and "0 created, 0 updated, 0 unchanged, 3 only renamed their source" in out, out
+    dec.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nG2,Goal,Keep,V\n"
+                   "O1,Objective,Win more,G2\n", encoding="utf-8")
+    code, out = run("import", dec, "--dry-run", "--db", db)
+    assert code == 0 and "updated O1: title: 'Win' -> 'Win more'; parents: +G2 -G1" in out, out
+
+
+def test_prune_by_an_explicit_source(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "okrs.csv"
+    path.write_text("id,kind,title\nV,Vision,v\nG1,Goal,g\nG2,Goal,h\n", encoding="utf-8")
+    assert run("import", path, "--source", "okrs", "--db", db)[0] == 0
+    code, out = run("import", path, "--prune", "--db", db)
+    assert code == 2 and "--prune needs --source NAME" in out
+    path.write_text("id,kind,title\nV,Vision,v\nG1,Goal,g\n", encoding="utf-8")
+    code, out = run("import", path, "--source", "okrs", "--prune", "--db", db)
+    assert code == 0 and "1 removed" in out, out
+
+
+def test_a_csv_goes_to_the_only_stored_organisation_and_a_stranger_is_refused(db: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "acme.yaml"
+    doc.write_text("organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    assert run("import", doc, "--db", db)[0] == 0
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_text("id,kind,title\nG1,Goal,g\n", encoding="utf-8")
+    code, out = run("import", csv_file, "--db", db)
+    assert code == 0 and "tenant 'acme'" in out, out
+    doc.write_text("organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    code, out = run("import", doc, "--db", db)
+    assert code == 2 and "names organisation 'globex'" in out and "it holds: acme" in out, out

@@ -101,6 +101,31 @@ def test_prune_removes_exactly_the_nodes_the_source_dropped(open_store: StoreFac
     assert {r.id for r in store.read_graph("t").nodes} == {"V", "G1", "B1", "I1", "I2"}
 
 
+def test_a_change_of_source_alone_is_reported_apart_and_still_written(open_store: StoreFactory) -> None:
+    store = open_store()
+    tag = lambda ns, src: [n.model_copy(update={"source": src}) for n in ns]  # noqa: E731
+    store.apply("t", ChangeSet(nodes=tag(NODES, "okrs-2026-11.csv")))
+    renamed = tag(NODES, "okrs-2026-12.csv")
+    renamed[1] = renamed[1].model_copy(update={"title": "A new title"})
+    result = store.apply("t", ChangeSet(nodes=renamed))
+    assert result.updated == [NODES[1].id] and sorted(result.moved) == sorted(n.id for n in NODES if n is not NODES[1])
+    assert result.unchanged == 0 and result.version == 2
+    assert {n.source for n in store.get("t", [n.id for n in NODES])} == {"okrs-2026-12.csv"}
+    again = store.apply("t", ChangeSet(nodes=renamed))
+    assert not again.changed and again.unchanged == len(NODES) and again.version == 2
+
+
+def test_a_dry_run_says_what_changes_field_by_field(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("G1", "Goal", "V"), node("G2", "Goal", "V"),
+                                      node("O1", "Objective", "G1", title="Grow")]))
+    edited = node("O1", "Objective", ("G2", 0.5), title="Grow faster", status="done")
+    result = store.apply("t", ChangeSet(nodes=[edited]), dry_run=True)
+    assert result.diffs == {"O1": ["title: 'Grow' -> 'Grow faster'", "status: 'active' -> 'done'",
+                                   "parents: +G2 -G1"]}
+    assert store.get("t", ["O1"])[0].title == "Grow"
+
+
 def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("a", ChangeSet(nodes=NODES))

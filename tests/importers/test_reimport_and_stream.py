@@ -9,7 +9,7 @@ from typing import TextIO
 import pytest
 
 import importers
-from importers.load import load
+from importers.load import TenantChoiceError, load
 from service.store.base import ApplyResult
 from service.store.sqlite import SQLiteStore
 from tests.contract.conftest import dump
@@ -54,14 +54,24 @@ def test_prune_removes_exactly_what_the_file_dropped(store: SQLiteStore, tmp_pat
     assert {r.id for r in store.read_graph("default").nodes} == {"V", "G1", "X1"}
 
 
-def test_tenant_comes_from_flag_then_document_then_default(store: SQLiteStore, tmp_path: Path) -> None:
+def test_tenant_comes_from_flag_then_document_then_the_only_stored_then_default(tmp_path: Path) -> None:
     doc = tmp_path / "d.yaml"
     doc.write_text("organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
-    assert load(store, importers.parse(doc))[0] == "acme"
-    assert load(store, importers.parse(doc), tenant="other")[0] == "other"
     csv = tmp_path / "d.csv"
     csv.write_text("id,kind,title\nV,Vision,v\n", encoding="utf-8")
-    assert load(store, importers.parse(csv))[0] == "default"
+    empty = SQLiteStore(tmp_path / "empty.db")
+    assert load(empty, importers.parse(csv))[0] == "default"  # nothing stored: 'default'
+    one = SQLiteStore(tmp_path / "one.db")
+    assert load(one, importers.parse(doc))[0] == "acme"  # the document's organisation
+    assert load(one, importers.parse(csv))[0] == "acme"  # the store's only one, not 'default'
+    assert load(one, importers.parse(doc), tenant="other")[0] == "other"  # --tenant wins
+    # two organisations stored: a file naming none, or naming a third, must not guess
+    with pytest.raises(TenantChoiceError, match=r"holds several \(acme, other\)"):
+        load(one, importers.parse(csv))
+    doc.write_text("organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    with pytest.raises(TenantChoiceError, match=r"names organisation 'globex'.*it holds: acme, other"):
+        load(one, importers.parse(doc))
+    assert one.tenants() == ["acme", "other"]
 
 
 def test_example_yaml_and_csv_hold_the_same_nodes(tmp_path: Path) -> None:
