@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import importers
@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from graph_schema import Node, Status
 from importers.load import load
+from service.engine.suggest import IdIndex
 from service.store.base import ApplyResult, ChangeSet, GraphStore
 
 
@@ -97,3 +98,32 @@ def delete_nodes(store: GraphStore, tenant: str, ids: Sequence[str]) -> ApplyRes
     if missing:
         raise UseCaseError("ids", f"no such node(s): {', '.join(missing)}")
     return store.apply(tenant, ChangeSet(delete_ids=list(ids)))
+
+
+class ParentCollector:
+    """Watches the nodes of an import go by: their ids and every parent they name (O(ids))."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.parents: set[str] = set()
+
+    def watch(self, nodes: Iterable[Node]) -> Iterator[Node]:
+        for node in nodes:
+            self.ids.add(node.id)
+            self.parents.update(p.id for p in node.parents)
+            yield node
+
+
+def dangling_parents(store: GraphStore, tenant: str, seen: ParentCollector,
+                     limit: int = 20) -> tuple[int, list[tuple[str, list[str]]]]:
+    """Parent ids the import named that no node has (after it), with up to 3 suggested ids each:
+    (how many, the first `limit` of them in id order)."""
+    unknown = seen.parents - seen.ids
+    if unknown:
+        unknown -= {n.id for n in store.get(tenant, sorted(unknown))}
+    if not unknown:
+        return 0, []
+    ids = sorted(set(store.node_ids(tenant)) | seen.ids)
+    index = IdIndex(ids)
+    missing = sorted(unknown)
+    return len(missing), [(m, [ids[i] for i in index.suggest(m)]) for m in missing[:limit]]

@@ -39,6 +39,11 @@ class Gap:
     def members(self) -> list[StrategyNode]:
         return [node_type(self._engine, m) for m in self._gap.members]
 
+    @strawberry.field(description="Existing nodes whose id is close to a missing parent id (at most two edits, "
+                                  "a third of the id's length): the typo most likely made, closest first, at most 3.")
+    def suggested_parents(self) -> list[StrategyNode]:
+        return [node_type(self._engine, i) for i in self._engine.suggested_parents(self._gap)]
+
     @strawberry.field
     def inactive_parents(self) -> list[StrategyNode]:
         return [node_type(self._engine, m) for m in self._gap.inactive_parents]

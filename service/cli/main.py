@@ -23,6 +23,7 @@ from service.auth import Role, TokenStore
 from service.cli.report import report
 from service.cli.serve import serve, token
 from clients import StratmapClient, StratmapError
+from service import usecases
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
 
@@ -105,7 +106,9 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
             # the wrong nodes after a reuse of the name
             raise BadInput("--prune needs --source NAME: the source whose nodes these files replace")
         store = _store(db)
-        name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune, progress=_progress)
+        seen = usecases.ParentCollector()
+        name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune,
+                            progress=lambda nodes, total: _progress(seen.watch(nodes), total))
     except TenantChoiceError as exc:
         raise BadInput(str(exc)) from exc
     except importers.ImportFailed as exc:
@@ -126,6 +129,15 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
               + f"{s['removed']} removed "
               f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
               soft_wrap=True)
+    count, missing = usecases.dangling_parents(store, name, seen)
+    if count:
+        out.print(f"  {count} parent id(s) name no node (kept as dangling references; they resolve when the "
+                  "parent is imported):", highlight=False)
+        for ref, maybe in missing:
+            hint = f" (did you mean {', '.join(maybe)}?)" if maybe else ""
+            out.print(f"    {ref}{hint}", highlight=False, markup=False)
+        if count > len(missing):
+            out.print(f"    ... and {count - len(missing)} more (stratmap analyze lists them all)", highlight=False)
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:

@@ -51,6 +51,10 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
         if o["kind"] == "Initiative":
             by_unit.setdefault(o["unit"] or "(no unit)", []).append(o["id"])
     listing("Orphaned initiatives by unit", [f"{u}: {', '.join(ids)}" for u, ids in sorted(by_unit.items())])
+    listing("Missing parents (names no node has)", [
+        f"{gap['breakPoint']} names {', '.join(gap['danglingRefs'])}"
+        + (f"; did you mean {', '.join(gap['suggestedParents'])}?" if gap.get("suggestedParents") else "")
+        for gap in data["gaps"] if gap["danglingRefs"]])
     listing("Unsupported strategy (nothing executes it)", [f"{n['id']} {n['kind']} {n['title']}" for n in data["unsupported"]])
     listing("Ownership overlaps", [f"{o['type']}: {', '.join(o['nodes'])} (units {', '.join(o['units'])})"
                                    for o in data["ownershipOverlaps"]])
@@ -81,7 +85,8 @@ def line_of_sight_tree(item: dict[str, Any]) -> Tree:
         tree.add("[dim]... more paths not shown[/dim]")
     for brk in item["breaks"]:
         chain = " -> ".join(f"{s['kind']} {s['id']}" for s in brk["chain"][1:]) or "(here)"
-        why = {"DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}",
+        maybe = f" (did you mean {', '.join(brk['suggestedParents'])}?)" if brk.get("suggestedParents") else ""
+        why = {"DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}{maybe}",
                "INACTIVE_PARENT": f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived",
                "UNLINKED": "supports nothing", "LEVEL_INVERSION": "links only against the level rules",
                "CYCLE": "a cycle with no way out"}.get(brk["reason"], "")

@@ -20,6 +20,7 @@ from service.engine import classify, coverage, dominators, overlap
 from service.engine.graph import INITIATIVE, KEY_RESULT, KINDS, CompactGraph, build_graph
 from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
 from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
+from service.engine.suggest import IdIndex
 from service.gcpause import gc_paused
 from service.store.base import GraphRows
 
@@ -76,6 +77,29 @@ class Engine:
     @analysis
     def gaps(self) -> list[Gap]:
         return classify.classify(self.graph, self.traced)
+
+    @cached_property
+    def _id_index(self) -> IdIndex:
+        # built on the first question only: many organisations never dangle a parent
+        with gc_paused():
+            return IdIndex(self.graph.ids)
+
+    def suggest_ids(self, missing: str, limit: int = 3) -> list[int]:
+        """Existing nodes whose id is a likely typo of `missing` (service.engine.suggest)."""
+        return self._id_index.suggest(missing, limit)
+
+    def suggested_parents(self, gap: Gap, limit: int = 3) -> list[int]:
+        """For each parent id the gap's members name but no node has: the closest existing ids,
+        in the order the references come, never a member itself."""
+        if not gap.dangling_refs:
+            return []
+        members = set(gap.members)
+        out: list[int] = []
+        for ref in gap.dangling_refs:
+            for i in self.suggest_ids(ref, limit + len(members)):
+                if i not in members and i not in out:
+                    out.append(i)
+        return out[:limit]
 
     @analysis
     def orphans(self) -> list[int]:

@@ -96,6 +96,8 @@ _q("drop_placeholders", """
     MATCH (m:StrategyNode {tenant: $tenant}) WHERE m.missing = true AND NOT EXISTS { (m)<--() }
     DELETE m""", "tenant")
 # the org
+_q("node_ids", "MATCH (n:StrategyNode {tenant: $tenant}) WHERE n.missing IS NULL RETURN n.id AS id ORDER BY id",
+   "tenant")
 _q("existing_units", "MATCH (u:Unit {tenant: $tenant}) WHERE u.missing IS NULL RETURN u {.*} AS props", "tenant")
 _q("existing_people", "MATCH (p:Person {tenant: $tenant}) WHERE p.missing IS NULL RETURN p {.*} AS props", "tenant")
 _q("existing_values", "MATCH (v:Value {tenant: $tenant}) WHERE v.missing IS NULL RETURN v {.*} AS props", "tenant")

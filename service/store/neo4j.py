@@ -317,6 +317,9 @@ class Neo4jStore:
 
         return self._read(work)
 
+    def node_ids(self, tenant: str) -> list[str]:
+        return [r["id"] for r in self._read(lambda tx: _run(tx, "node_ids", tenant=tenant))]
+
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
         rows = self._read(lambda tx: _run(tx, "history", tenant=tenant, last=last if last is not None else 1_000_000_000))
         return [{"seq": h["seq"], "at": h["at"], "label": h.get("label"), "version": h["version"],

@@ -218,6 +218,9 @@ class SQLiteStore:
             db.execute("COMMIT")
         return GraphRows(int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints)
 
+    def node_ids(self, tenant: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM node WHERE tenant = ? ORDER BY id", (tenant,))]
+
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         found: list[Node] = []
         for batch in _batches(ids):

@@ -170,3 +170,16 @@ def test_unit_line_of_sight_comes_in_slices(tmp_path) -> None:  # type: ignore[n
     with StratmapClient("http://t/graphql", small.tokens["viewer"], transport=httpx.ASGITransport(app=small.app)) as c:
         assert [los.node.id for los in c.line_of_sight(unit_id="web")] == ["I1", "I2", "I3"]
     small.store.close()
+
+
+def test_a_gap_suggests_the_parent_its_missing_id_was_meant_to_name(api: Api) -> None:
+    r = api.data('mutation { upsertNodes(nodes: [{id: "I9", kind: INITIATIVE, title: "Typo", parents: [{id: "K1X"}]}])'
+                 " { __typename } }")
+    assert r["upsertNodes"]["__typename"] == "ApplySuccess"
+    gaps = api.data("{ alignmentGaps(first: 50) { edges { node { breakPoint { id } danglingRefs "
+                    "suggestedParents { id } } } } }", token="viewer")["alignmentGaps"]["edges"]
+    by_bp = {e["node"]["breakPoint"]["id"]: e["node"] for e in gaps}
+    # K1X is one edit from K1; G-OLD is more than a third of its length away from every id
+    assert by_bp["I9"]["danglingRefs"] == ["K1X"]
+    assert [s["id"] for s in by_bp["I9"]["suggestedParents"]] == ["K1"]
+    assert by_bp["O2"]["danglingRefs"] == ["G-OLD"] and by_bp["O2"]["suggestedParents"] == []

@@ -218,3 +218,20 @@ def test_a_csv_goes_to_the_only_stored_organisation_and_a_stranger_is_refused(db
     doc.write_text("organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
     code, out = run("import", doc, "--db", db)
     assert code == 2 and "names organisation 'globex'" in out and "it holds: acme" in out, out
+
+
+def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_of_sight(db: Path,
+                                                                                        tmp_path: Path) -> None:
+    path = tmp_path / "typos.csv"
+    path.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG-GROWTH,Goal,Grow,V\n"
+                    "O-DIG,Objective,Digital first,G-GROWHT\nI-1,Initiative,Portal,O-DGI\n", encoding="utf-8")
+    code, out = run("import", path, "--db", db)
+    assert code == 0 and "2 parent id(s) name no node" in out
+    assert "G-GROWHT (did you mean G-GROWTH?)" in out and "O-DGI (did you mean O-DIG?)" in out
+    code, out = run("analyze", "--db", db)
+    assert "O-DIG names G-GROWHT; did you mean G-GROWTH?" in out
+    data = json.loads(run("analyze", "--json", "--db", db)[1])
+    assert {g["breakPoint"]: g["suggestedParents"] for g in data["gaps"]} == {"O-DIG": ["G-GROWTH"],
+                                                                             "I-1": ["O-DIG"]}
+    code, out = run("line-of-sight", "I-1", "--db", db)
+    assert "names missing parent(s) O-DGI (did you mean O-DIG?)" in out

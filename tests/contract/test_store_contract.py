@@ -126,6 +126,14 @@ def test_a_dry_run_says_what_changes_field_by_field(open_store: StoreFactory) ->
     assert store.get("t", ["O1"])[0].title == "Grow"
 
 
+def test_node_ids_are_the_existing_nodes_in_id_order(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=[node("I1", "Initiative", "MISSING"), node("G1", "Goal"), node("V", "Vision")]))
+    store.apply("u", ChangeSet(nodes=[node("X", "Goal")]))
+    assert store.node_ids("t") == ["G1", "I1", "V"]  # the missing parent is no node
+    assert store.node_ids("nobody") == []
+
+
 def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("a", ChangeSet(nodes=NODES))

@@ -1,0 +1,185 @@
+"""Existing ids close to a dangling parent id: the typo a user most likely made.
+
+A suggestion is an id at Damerau-Levenshtein (optimal string alignment) distance at most
+k = min(2, len(query) // 3) from the query, closest first. Candidates come from an index, not a
+scan of every id: each id is cut into three segments (PassJoin's partition); an id within two
+insertions, deletions or substitutions of the query keeps at least one segment intact, so the
+query holds that segment as a substring, shifted by at most k. A transposition can break two
+segments at once, so the query's variants with one or two adjacent swaps undone are probed too
+(each such swap is one of the k edits). The index is three hashes an id in one sorted numpy array
+(about 36 MB at a million ids); a query probes a few thousand hashes and verifies what it finds.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+MAX_EDITS = 2
+PARTS = MAX_EDITS + 1  # pigeonhole: two edits touch at most two of three segments
+
+
+def max_edits(query: str) -> int:
+    return min(MAX_EDITS, len(query) // 3)
+
+
+def _segments(length: int) -> list[tuple[int, int]]:
+    """(start, size) of the three segments of an id of `length` (>= 3): sizes differ by at most one."""
+    base, extra = divmod(length, PARTS)
+    out, start = [], 0
+    for i in range(PARTS):
+        size = base + (1 if i >= PARTS - extra else 0)
+        out.append((start, size))
+        start += size
+    return out
+
+
+def _key(length: int, part: int, text: str) -> int:
+    return hash((length, part, text)) & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance of a and b, or limit + 1 once it must exceed limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    # the common prefix and suffix cost nothing: ids that share "KR-00" leave a few characters
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _swaps(text: str) -> list[str]:
+    """`text` with one pair of adjacent, different characters swapped, every way."""
+    return [text[:i] + text[i + 1] + text[i] + text[i + 2:] for i in range(len(text) - 1) if text[i] != text[i + 1]]
+
+
+class IdIndex:
+    """Built once over a list of ids (in O(total id length)); answers `suggest` without a scan."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = ids
+        keys: list[int] = []
+        owners: list[int] = []
+        short: list[int] = []  # ids of 1-2 characters: too short to cut in three
+        for i, text in enumerate(ids):
+            n = len(text)
+            if n < PARTS:
+                short.append(i)
+                continue
+            for part, (start, size) in enumerate(_segments(n)):
+                keys.append(_key(n, part, text[start:start + size]))
+                owners.append(i)
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self._keys = np.array(keys, dtype=np.int64)[order]
+        self._owners = np.array(owners, dtype=np.int32)[order]
+        self._short = np.array(short, dtype=np.int32)
+        # every id's characters as code points, end to end: candidates are compared in bulk
+        self._len = np.fromiter(map(len, ids), dtype=np.int32, count=len(ids))
+        self._start = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(self._len, out=self._start[1:])
+        self._codes = np.frombuffer("".join(ids).encode("utf-32-le"), dtype=np.uint32)
+
+    def _candidates(self, query: str, k: int) -> np.ndarray:
+        """Every id within distance k of `query` (and some others), from one batched lookup.
+
+        Probed: the query (k insertions, deletions or substitutions) and the query with one or
+        two adjacent swaps undone (k - 1 or k - 2 of them). Of an id's three segments at least
+        3 - e survive e such edits, so any e + 1 segments hold a survivor: per probe and length,
+        only the e + 1 segments whose postings are shortest are read. Ids that share a prefix
+        (KR-0001, KR-0002, ...) then cost only where their distinctive parts match."""
+        variants = [(query, k)]
+        for once in _swaps(query):
+            variants.append((once, k - 1))
+            if k >= 2:
+                variants.extend((twice, k - 2) for twice in _swaps(once))
+        keys: list[int] = []
+        groups: list[tuple[int, int, list[tuple[int, int]]]] = []  # (budget, probe group, key span per segment)
+        short: set[int] = set()
+        for text, e in variants:
+            q = len(text)
+            for n in range(max(1, q - e), q + e + 1):
+                if n < PARTS:
+                    short.add(n)
+                    continue
+                spans = []
+                for start, size in _segments(n):
+                    first = len(keys)
+                    part = len(spans)
+                    keys.extend(_key(n, part, text[at:at + size])
+                                for at in range(max(0, start - e), min(q - size, start + e) + 1))
+                    spans.append((first, len(keys)))
+                groups.append((e, len(groups), spans))
+        found: list[np.ndarray] = [self._short[np.isin(self._len[self._short], list(short))]] if short else []
+        if keys:
+            wanted = np.array(keys, dtype=np.int64)
+            lo = np.searchsorted(self._keys, wanted, side="left")
+            hi = np.searchsorted(self._keys, wanted, side="right")
+            size = (hi - lo).tolist()
+            lo_l, hi_l = lo.tolist(), hi.tolist()
+            for e, _, spans in groups:
+                cost = [(sum(size[a:b]), a, b) for a, b in spans]
+                for _, a, b in sorted(cost)[:e + 1]:
+                    found.extend(self._owners[lo_l[x]:hi_l[x]] for x in range(a, b) if size[x])
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+
+    def _distances(self, query: str, cand: np.ndarray, limit: int) -> np.ndarray:
+        """Optimal-string-alignment distance of `query` to each candidate, one DP for them all
+        (a row of the table is one numpy operation over every candidate)."""
+        lens = self._len[cand].astype(np.int64)
+        width = int(lens.max())
+        cols = np.arange(width)
+        pos = self._start[cand][:, None] + np.minimum(cols, np.maximum(lens - 1, 0)[:, None])
+        text = np.where(cols < lens[:, None], self._codes[pos], np.uint32(0xFFFFFFFF))  # padding matches nothing
+        qc = np.frombuffer(query.encode("utf-32-le"), dtype=np.uint32)
+        m = len(cand)
+        prev = np.broadcast_to(np.arange(width + 1), (m, width + 1)).copy()
+        prev2 = prev
+        for i in range(1, len(qc) + 1):
+            cur = np.empty_like(prev)
+            cur[:, 0] = i
+            sub = prev[:, :-1] + (text != qc[i - 1])
+            best = np.minimum(prev[:, 1:] + 1, sub)
+            if i > 1:
+                swap = (text[:, 1:] == qc[i - 2]) & (text[:, :-1] == qc[i - 1])
+                best[:, 1:] = np.where(swap, np.minimum(best[:, 1:], prev2[:, :-2] + 1), best[:, 1:])
+            for j in range(1, width + 1):  # the insertion term runs along the row
+                cur[:, j] = np.minimum(best[:, j - 1], cur[:, j - 1] + 1)
+            prev2, prev = prev, cur
+        return prev[np.arange(m), lens]
+
+    def suggest(self, query: str, limit: int = 3) -> list[int]:
+        """Indices of the closest ids, closest first (then in id order); never the query itself."""
+        k = max_edits(query)
+        hits: list[tuple[int, str, int]] = []
+        # one edit first: where `limit` ids are one edit away, the wider search cannot change the answer
+        for budget in sorted({min(1, k), k} - {0}):
+            cand = self._candidates(query, budget)
+            cand = cand[np.abs(self._len[cand] - len(query)) <= budget]
+            if len(cand) == 0:
+                continue
+            d = self._distances(query, cand, budget)
+            keep = cand[d <= budget]
+            hits = [(int(dist), self.ids[i], int(i)) for i, dist in zip(keep.tolist(), d[d <= budget].tolist())
+                    if self.ids[i] != query]
+            if len(hits) >= limit:
+                break
+        hits.sort()
+        return [i for _, _, i in hits[:limit]]
