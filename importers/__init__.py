@@ -6,9 +6,9 @@ from pathlib import Path
 
 from importers.bundle import join
 from importers.errors import ImportFailed, ImportIssue
-from importers.layouts import LAYOUTS, ReadOptions, closest, layout_named
+from importers.layouts import LAYOUTS, closest, layout_named
 from importers.native import parse_document
-from importers.records import ParsedImport
+from importers.records import ParsedImport, ReadOptions
 from importers.table import open_table
 
 DOCUMENT_FORMATS = ("yaml", "json")

@@ -117,5 +117,5 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
         node_count=sum(p.node_count for p in node_parts), nodes=nodes,
         units=[u for u in units if isinstance(u, Unit)], people=list(people.values()),
         values=[v for v in values if isinstance(v, Value)], layout="+".join(p.layout for p in parts),
-        parts=list(parts),
+        parts=list(parts), cuts=[c for p in parts for c in p.cuts],
     )

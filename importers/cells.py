@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date as _date
+from datetime import timedelta as _timedelta
 
 _GROUPED_POINT = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.5
 _GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234,5
@@ -45,3 +47,64 @@ def split_ids(cell: str, separators: str = ";\n") -> list[str]:
     for sep in separators:
         parts = [piece for part in parts for piece in part.split(sep)]
     return [p.strip() for p in parts if p.strip()]
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")  # a spreadsheet's day count since 1899-12-30
+
+
+def slashed_parts(cell: str) -> tuple[int, int] | None:
+    """(first, second) of a DD/MM/YYYY or MM/DD/YYYY date, else None."""
+    m = _SLASHED.match(cell.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def date_order_evidence(cells: list[tuple[int, int]]) -> str | None:
+    """'dmy' or 'mdy' where some slashed date settles it, '' where none does (ambiguous), None
+    where the column holds both kinds (a mistake)."""
+    dmy = any(a > 12 for a, _ in cells)
+    mdy = any(b > 12 for _, b in cells)
+    if dmy and mdy:
+        return None
+    return "dmy" if dmy else "mdy" if mdy else ""
+
+
+def date(cell: str, order: str | None = None) -> _date:
+    """ISO 8601, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY (by `order`), or a serial day number."""
+    text = cell.strip()
+    try:
+        if m := _ISO.match(text):
+            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m := _DOTTED.match(text):
+            return _date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if m := _SLASHED.match(text):
+            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if order is None:
+                raise CellError(f"'{text}' could be day/month or month/day: pass --date-order dmy|mdy")
+            return _date(y, b, a) if order == "dmy" else _date(y, a, b)
+        if _SERIAL.match(text):
+            return _date(1899, 12, 30) + _timedelta(days=int(float(text)))
+    except ValueError as exc:
+        raise CellError(f"'{text}' is not a date ({exc})") from None
+    raise CellError(f"'{text}' is not a date (expected YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY)")
+
+
+def period_of(start: _date | None, end: _date | None) -> str | None:
+    """The period a goal's dates describe: a quarter, a half or a year where they fit one, else
+    the span itself; with only one date, its quarter."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        d = start or end
+        assert d is not None
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    if start.year == end.year:
+        q1, q2 = (start.month - 1) // 3, (end.month - 1) // 3
+        if q1 == q2:
+            return f"{start.year}-Q{q1 + 1}"
+        if q1 // 2 == q2 // 2:
+            return f"{start.year}-H{q1 // 2 + 1}"
+        return str(start.year)
+    return f"{start.isoformat()}..{end.isoformat()}"

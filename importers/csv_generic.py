@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from graph_schema import Node, NodeKind, Scope, Status
 from importers.errors import ImportFailed, ImportIssue
 from importers.cells import CellError, number, split_ids
-from importers.records import ParsedImport, clean_message, pydantic_field
+from importers.records import ParsedImport, ReadOptions, clean_message, cut_long_text, pydantic_field
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
 COLUMNS: tuple[str, ...] = (
@@ -113,7 +113,9 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
         yield row_no, dict(zip(names, cells)), None
 
 
-def parse_csv(path: str | Path, *, source: str | None = None, table: Table | None = None) -> ParsedImport:
+def parse_csv(path: str | Path, *, source: str | None = None, table: Table | None = None,
+              options: ReadOptions | None = None) -> ParsedImport:
+    truncate = options is not None and options.truncate
     table = table or open_table(path)
     check_decodes(table)
     header = header_problems(table)
@@ -124,12 +126,14 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
     issues: list[ImportIssue] = []
     first_row: dict[str, int] = {}
     count = 0
+    cuts: list[str] = []
     for row_no, cells, problem in _rows(table):
         if problem is not None:
             issues.append(problem)
         else:
             assert cells is not None
             data, problems = _row_to_fields(cells, src, decimal_comma)
+            problems += cut_long_text(data, f"{table.file}, row {row_no}", cuts if truncate else None)
             issues.extend(ImportIssue(table.file, msg, row=row_no, field=f) for f, msg in problems)
             # duplicates are judged on the raw id, so a bad row still claims its id
             raw_id = (cells.get("id") or "").strip()
@@ -156,10 +160,11 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
             if problem is not None or cells is None:  # the file changed between the passes
                 raise ImportFailed([problem or ImportIssue(table.file, "file changed while importing", row=row_no)])
             data, problems = _row_to_fields(cells, src, decimal_comma)
+            problems += cut_long_text(data, "", [] if truncate else None)
             node, found = _validate(table.file, row_no, data) if not problems else (None, [])
             if node is None:
                 raise ImportFailed(found or [ImportIssue(table.file, "file changed while importing", row=row_no)])
             yield node
 
     return ParsedImport(file=table.file, source=src, organisation=None, node_count=count, nodes=nodes,
-                        layout="csv", details=describe(table))
+                        layout="csv", details=describe(table), cuts=cuts)

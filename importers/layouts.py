@@ -8,18 +8,9 @@ from importers.csv_generic import parse_csv
 from importers.links_csv import is_links, parse_links
 from importers.org_csv import is_people, is_units, parse_people, parse_units
 from importers.outline import is_outline, parse_outline
-from importers.records import ParsedImport
+from importers.records import ParsedImport, ReadOptions
 from importers.table import Table
 from importers.tool_csv import TOOLS, parse_tool
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a file where it cannot tell by itself (the CLI's flags)."""
-
-    encoding: str | None = None
-    delimiter: str | None = None
-    levels: tuple[str, ...] = ()  # kinds by depth, for trees without a Type column
 
 
 @dataclass(frozen=True)
@@ -39,11 +30,11 @@ def _generic(keys: tuple[str, ...]) -> bool:
 # the most specific first: a generic CSV with a stray 'child' column is still a generic CSV
 LAYOUTS: tuple[Layout, ...] = (
     Layout("csv", "stratmap's generic CSV, one row a node", ("id", "kind", "title", "parents"), _generic,
-           lambda t, s, o: parse_csv(t.path, source=s, table=t)),
+           lambda t, s, o: parse_csv(t.path, source=s, table=t, options=o)),
     Layout("outline", "a level-column outline: Main, L1, L2, ...", ("main", "l1", "l2", "type", "id"), is_outline,
-           lambda t, s, o: parse_outline(t, s, o.levels)),
+           lambda t, s, o: parse_outline(t, s, o)),
     *(Layout(spec.name, spec.describes, spec.signature, spec.matches,
-             (lambda sp: lambda t, s, o: parse_tool(t, s, sp, o.levels))(spec)) for spec in TOOLS),
+             (lambda sp: lambda t, s, o: parse_tool(t, s, sp, o))(spec)) for spec in TOOLS),
     Layout("units", "units companion: id,name,parent,leader", ("id", "name", "parent", "leader"), is_units,
            lambda t, s, o: parse_units(t, s)),
     Layout("people", "people companion: id,name,email,unit,reports_to", ("id", "name", "email", "unit", "reportsto"),

@@ -23,7 +23,7 @@ from importers.cells import CellError, fraction, number
 from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.ids import IdDeriver
-from importers.records import ParsedImport
+from importers.records import ParsedImport, ReadOptions, cut_long_text
 from importers.table import Table, check_decodes, describe
 from importers.vocab import kind_of, known_kinds, known_statuses, status_of
 
@@ -101,7 +101,9 @@ def _digest(data: dict[str, Any]) -> bytes:
     return hashlib.blake2b(repr([data.get(f) for f in fields]).encode(), digest_size=8).digest()
 
 
-def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> ParsedImport:
+def parse_outline(table: Table, source: str, options: ReadOptions | None = None) -> ParsedImport:
+    options = options or ReadOptions()
+    levels = options.levels
     check_decodes(table)
     file = table.file
     columns = sorted(((i, d) for i, k in enumerate(table.keys) if (d := _depth(k)) is not None), key=lambda c: c[1])
@@ -136,7 +138,7 @@ def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> Pa
     decimal_comma = table.delimiter == ";"
     derive = None if "id" in names.values() else lambda: IdDeriver("outline")
 
-    def fields(row: _Row, problems: list[tuple[str, str]]) -> dict[str, Any]:
+    def fields(row: _Row, problems: list[tuple[str, str]], cuts: list[str] | None = None) -> dict[str, Any]:
         c = row.cells
         data: dict[str, Any] = {"id": row.node_id, "title": row.title, "source": source}
         if "type" in c:
@@ -156,6 +158,10 @@ def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> Pa
         for key, name in (("owner", "owner"), ("unit", "unit"), ("period", "period"), ("notes", "description")):
             if key in c:
                 data[name] = c[key]
+        named = {"title": table.header[columns[min(row.depth, len(columns) - 1)][0]], "description": "Notes",
+                 "period": "Period", "owner": "Owner", "unit": "Unit"}
+        problems += [(named.get(f, f), msg) for f, msg in
+                     cut_long_text(data, f"{file}, row {row.number}", cuts if options.truncate else None)]
         if "progress" in c and data.get("kind") == NodeKind.KEY_RESULT:
             try:  # a bare share of the way: start 0, target 1
                 data.update(start=0.0, target=1.0, current=fraction(c["progress"], decimal_comma=decimal_comma))
@@ -182,9 +188,10 @@ def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> Pa
     repeats: dict[str, list[tuple[str, float | None, int]]] = {}
     sibling_sum: dict[str, float] = {}
     issues = walk.issues
+    cuts: list[str] = []
     for row in walk.rows():
         problems: list[tuple[str, str]] = []
-        data = fields(row, problems)
+        data = fields(row, problems, cuts)
         imp = importance(row, problems)
         if imp is not None and row.parent is not None:
             sibling_sum[row.parent] = sibling_sum.get(row.parent, 0.0) + imp
@@ -235,7 +242,7 @@ def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> Pa
                 continue
             done.add(row.node_id)
             problems: list[tuple[str, str]] = []
-            data = fields(row, problems)
+            data = fields(row, problems, [])
             imp = importance(row, problems)
             parents = [] if row.parent is None else [{"id": row.parent, "weight": weight(row.parent, imp)}]
             parents += [{"id": p, "weight": weight(p, i)} for p, i, _ in repeats.get(row.node_id, ())]
@@ -249,4 +256,4 @@ def parse_outline(table: Table, source: str, levels: tuple[str, ...] = ()) -> Pa
             raise ImportFailed(again.issues)
 
     return ParsedImport(file=file, source=source, organisation=None, node_count=count, nodes=nodes,
-                        layout="outline", details=describe(table))
+                        layout="outline", details=describe(table), cuts=cuts)

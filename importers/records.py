@@ -3,9 +3,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 
 from graph_schema import Node, Person, Unit, Value
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file where it cannot tell by itself (the CLI's flags)."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    levels: tuple[str, ...] = ()  # kinds by depth, for trees without a Type column
+    date_order: str | None = None  # 'dmy' or 'mdy', for slashed dates that never say
+    truncate: bool = False  # cut text longer than its field allows, and list every cut
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,8 @@ class ParsedImport:
     leader_rows: dict[str, int] = field(default_factory=dict)
     links: list[LinkRecord] = field(default_factory=list)  # a links file's child -> parent rows
     layout: str = ""
-    parts: list[ParsedImport] = field(default_factory=list)  # the files a joined import was made of  # the format it was read as, e.g. "csv", "outline"
+    parts: list[ParsedImport] = field(default_factory=list)  # the files a joined import was made of
+    cuts: list[str] = field(default_factory=list)  # what --truncate cut: file, row, field, lengths  # the format it was read as, e.g. "csv", "outline"
     # what --dry-run shows of how the file was read: encoding, delimiter, columns -> fields
     details: dict[str, str] = field(default_factory=dict)
 
@@ -51,3 +64,32 @@ def pydantic_field(loc: tuple[int | str, ...], msg: str = "") -> str | None:
 
 def clean_message(msg: str) -> str:
     return msg.removeprefix("Value error, ")
+
+
+def _text_limits() -> dict[str, int]:
+    """Each text field's longest allowed value, read off the domain model (one source of truth)."""
+    out: dict[str, int] = {}
+    for name, prop in Node.model_json_schema()["properties"].items():
+        for alt in (prop, *prop.get("anyOf", ())):
+            if "maxLength" in alt:
+                out[name] = int(alt["maxLength"])
+    return out
+
+
+TEXT_LIMITS = _text_limits()
+
+
+def cut_long_text(data: dict[str, Any], where: str, cuts: list[str] | None) -> list[tuple[str, str]]:
+    """Text longer than its field allows: cut it (and say so in `cuts`) under --truncate, else
+    return (field, problem) pairs. Ids are never cut: a cut id would silently name another node."""
+    problems = []
+    for name, limit in TEXT_LIMITS.items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            if cuts is None or name in ("id", "owner", "unit"):
+                problems.append((name, f"{len(value.strip())} characters, more than the {limit} a {name} may have"
+                                       + ("" if name in ("id", "owner", "unit") else " (--truncate cuts it)")))
+            else:
+                data[name] = value.strip()[:limit]
+                cuts.append(f"{where}, field '{name}': cut from {len(value.strip())} to {limit} characters")
+    return problems

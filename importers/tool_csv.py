@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_schema import NodeKind
-from importers.cells import CellError, fraction, number, split_ids
+from importers.cells import CellError, date, date_order_evidence, fraction, number, period_of, slashed_parts, split_ids
 from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.ids import derived_id, normalise
-from importers.records import ParsedImport
+from importers.records import ParsedImport, ReadOptions, cut_long_text
 from importers.table import Table, check_decodes, describe
 from importers.vocab import kind_of, known_kinds, known_statuses, status_of
 
@@ -67,7 +67,9 @@ def _rows(table: Table, spec: ToolSpec) -> Iterator[tuple[int, dict[str, str] | 
         yield number_, out, None
 
 
-def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...] = ()) -> ParsedImport:
+def parse_tool(table: Table, source: str, spec: ToolSpec, options: ReadOptions | None = None) -> ParsedImport:
+    options = options or ReadOptions()
+    levels = options.levels
     check_decodes(table)
     file = table.file
     header = [ImportIssue(file, f"unknown column '{h}' for the {spec.describes} layout", row=1, field=h)
@@ -87,6 +89,7 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
     issues: list[ImportIssue] = []
     by_row: dict[str, tuple[int, tuple[str, ...], str, str | None]] = {}  # row id -> (row, parent rows, title, owner)
     seen_goal: dict[str, int] = {}
+    slashed: dict[str, list[tuple[int, int]]] = {"startdate": [], "enddate": []}
     goal_row: dict[str, str] = {}  # goal id -> row id, for parents named by goal id
     goal_parents: dict[str, list[str]] = {}
     count = 0
@@ -95,6 +98,9 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
             issues.append(problem or ImportIssue(file, "unreadable row", row=row_no))
             continue
         count += 1
+        for role, found in slashed.items():
+            if role in cells and (parts := slashed_parts(cells[role])) is not None:
+                found.append(parts)
         if spec.delete_action and cells.get("action", "").lower() == spec.delete_action:
             issues.append(ImportIssue(file, f"Action '{cells['action']}' asks to delete a goal; stratmap imports "
                                             "never delete by row (use --prune, or remove the node)", row=row_no,
@@ -122,6 +128,22 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
             if p not in by_row:
                 issues.append(ImportIssue(file, f"parent row '{p}' is not a Row ID of the file", row=row_no,
                                           field=column.get("parentrows")))
+    orders: dict[str, str | None] = {}
+    for role, found in slashed.items():
+        if not found:
+            continue
+        evidence = date_order_evidence(found)
+        if evidence is None:
+            issues.append(ImportIssue(file, "mixes day/month and month/day dates (both 13/01 and 01/13 forms)",
+                                      row=1, field=column[role]))
+        elif options.date_order is not None:
+            orders[role] = options.date_order
+        elif evidence:
+            orders[role] = evidence
+        else:
+            issues.append(ImportIssue(file, f"its slashed dates (such as {found[0][0]:02d}/{found[0][1]:02d}/...) "
+                                            "could all be day/month or month/day: pass --date-order dmy|mdy",
+                                      row=1, field=column[role]))
     if issues:
         raise ImportFailed(issues)
 
@@ -157,7 +179,8 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
         rid = cells.get("rowid") or f"#row{row_no}"
         ids[rid] = node_id(rid, cells)
 
-    def fields(row_no: int, cells: dict[str, str], problems: list[tuple[str, str]]) -> dict[str, Any]:
+    def fields(row_no: int, cells: dict[str, str], problems: list[tuple[str, str]],
+               cuts: list[str] | None = None) -> dict[str, Any]:
         rid = cells.get("rowid") or f"#row{row_no}"
         data: dict[str, Any] = {"id": ids[rid], "source": source, "title": cells.get("title", "")}
         owners = split_ids(cells.get("owner", ""), spec.list_separators + ",")
@@ -169,6 +192,15 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
         for role, name in (("period", "period"), ("description", "description"), ("measure", "measure_unit")):
             if role in cells:
                 data[name] = cells[role]
+        dates = {}
+        for role in ("startdate", "enddate"):
+            if role in cells:
+                try:
+                    dates[role] = date(cells[role], orders.get(role))
+                except CellError as exc:
+                    problems.append((column[role], str(exc)))
+        if "period" not in cells and dates:
+            data["period"] = period_of(dates.get("startdate"), dates.get("enddate"))
         for role in NUMBER_ROLES:
             if role in cells:
                 try:
@@ -202,16 +234,21 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
                 data.update(start=0.0, target=1.0, current=fraction(cells["progress"], decimal_comma=decimal_comma))
             except CellError as exc:
                 problems.append((column["progress"], str(exc)))
+        field_column = {"title": "title", "description": "description", "period": "period",
+                        "measure_unit": "measure", "owner": "owner", "unit": "unit"}
+        problems += [(column.get(field_column.get(f, f), f), msg)
+                     for f, msg in cut_long_text(data, f"{file}, row {row_no}", cuts if options.truncate else None)]
         parents = [{"id": ids[p]} for p in by_row[rid][1]]
         parents += [{"id": f"{spec.namespace}:{g}"} for g in split_ids(cells.get("parentids", ""), ",;\n")]
         if parents:
             data["parents"] = parents
         return data
 
+    cuts: list[str] = []
     for row_no, cells, _ in _rows(table, spec):  # pass 1b: every field of every row
         assert cells is not None
         problems: list[tuple[str, str]] = []
-        data = fields(row_no, cells, problems)
+        data = fields(row_no, cells, problems, cuts)
         issues.extend(ImportIssue(file, msg, row=row_no, field=f) for f, msg in problems)
         if not problems:
             issues += _validate(file, row_no, data)[1]
@@ -227,13 +264,13 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, levels: tuple[str, ...
         for row_no, cells, _ in _rows(table, spec):
             assert cells is not None
             problems: list[tuple[str, str]] = []
-            node, found = _validate(file, row_no, fields(row_no, cells, problems))
+            node, found = _validate(file, row_no, fields(row_no, cells, problems, []))
             if node is None or problems:
                 raise ImportFailed(found or [ImportIssue(file, "file changed while importing", row=row_no)])
             yield node
 
     return ParsedImport(file=file, source=source, organisation=None, node_count=count, nodes=nodes,
-                        layout=spec.name, details=describe(table))
+                        layout=spec.name, details=describe(table), cuts=cuts)
 
 
 def _roles(**columns: str) -> dict[str, str]:
@@ -245,7 +282,7 @@ def _roles(**columns: str) -> dict[str, str]:
 ALLY = ToolSpec(
     "ally", "ally", "Ally.io / Viva Goals OKR import",
     roles=_roles(**{"Row ID": "rowid", "Title": "title", "Parent": "parentrows", "Entity": "unit",
-                    "Owner Email": "owner", "Time Period": "period", "Start Date": "drop", "End Date": "drop",
+                    "Owner Email": "owner", "Time Period": "period", "Start Date": "startdate", "End Date": "enddate",
                     "Description": "description", "Type": "type", "Metric Name": "drop", "Metric Type": "drop",
                     "Unit": "measure", "Start Value": "start", "Target Value": "target",
                     "Current Value": "current", "Progress": "progress", "Status": "status", "Tags": "drop"}),
@@ -257,8 +294,8 @@ PEOPLEBOX = ToolSpec(
     roles=_roles(**{"Row ID": "rowid", "Parent Row IDs (comma-separated)": "parentrows",
                     "Parent Goal IDs": "parentids", "Goal ID": "goalid", "Action": "action",
                     "Goal Title": "title", "Owner Emails": "owner", "Goal Cycle": "period",
-                    "Goal Type": "drop", "Scope": "drop", "Departments": "unit", "Start Date": "drop",
-                    "End Date": "drop", "Description": "description", "Starting Value": "start",
+                    "Goal Type": "drop", "Scope": "drop", "Departments": "unit", "Start Date": "startdate",
+                    "End Date": "enddate", "Description": "description", "Starting Value": "start",
                     "Target Value": "target", "Current Value": "current", "Progress Status": "status",
                     "Tags": "drop"}),
     required=frozenset({"goaltitle", "owneremails", "goalcycle"}), list_separators=",\n",
@@ -267,7 +304,7 @@ PEOPLEBOX = ToolSpec(
 )
 BETTERWORKS = ToolSpec(
     "betterworks", "betterworks", "Betterworks goals (no alignment)",
-    roles=_roles(name="title", type="drop", progress="progress", start_date="drop", end_date="drop",
+    roles=_roles(name="title", type="drop", progress="progress", start_date="startdate", end_date="enddate",
                  owner_email="owner", categories="drop", description="description"),
     required=frozenset({"name", "owneremail", "startdate", "enddate"}),
     signature=("name", "type", "progress", "startdate", "enddate", "owneremail"),

@@ -86,18 +86,22 @@ def cli() -> None:
 @click.option("--delimiter", default=None, help="Default: sniffed (comma, semicolon or tab).")
 @click.option("--levels", default=None, help="Kinds by depth for outlines without a Type column, "
                                              "e.g. vision,goal,objective,keyresult,initiative.")
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), default=None,
+              help="For slashed dates that never say (01/02/2026): day/month or month/day.")
+@click.option("--truncate", is_flag=True, help="Cut text longer than its field allows (listing every cut) "
+                                               "instead of refusing the file.")
 @click.option("--dry-run", is_flag=True, help="Show how the files are read and what would change; write nothing.")
 @click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the files no longer have.")
 @click.option("--source", default=None, help="Source name recorded on each node (default: each file's name).")
 @tenant_option
 @db_option
 def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimiter: str | None, levels: str | None,
-               dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
+               date_order: str | None, truncate: bool, dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
     """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
     all or nothing, idempotent."""
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
-    options = importers.ReadOptions(encoding=encoding, delimiter=delimiter,
+    options = importers.ReadOptions(encoding=encoding, delimiter=delimiter, date_order=date_order, truncate=truncate,
                                     levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
     try:
         parsed = importers.parse_files(files, fmt, source=source, options=options)
@@ -129,6 +133,8 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
               + f"{s['removed']} removed "
               f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
               soft_wrap=True)
+    for cut in parsed.cuts:
+        out.print(f"  cut: {cut}", highlight=False, markup=False, soft_wrap=True)
     count, missing = usecases.dangling_parents(store, name, seen)
     if count:
         out.print(f"  {count} parent id(s) name no node (kept as dangling references; they resolve when the "

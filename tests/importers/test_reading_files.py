@@ -65,3 +65,64 @@ def test_fractions_and_bad_numbers() -> None:
     for bad in ("lots", "1e999", "nan"):
         with pytest.raises(CellError):
             number(bad)
+
+
+BW = "name,type,progress,start_date,end_date,owner_email,categories,description\n"
+
+
+def _bw(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "bw.csv"
+    path.write_text(BW + rows, encoding="utf-8")
+    return path
+
+
+def test_dates_in_every_documented_form_give_the_period(tmp_path: Path) -> None:
+    path = _bw(tmp_path, "A,goal,10,2026-10-01,2026-12-31,a@x,,\nB,goal,10,01.01.2026,30.06.2026,b@x,,\n"
+                         "C,goal,10,46023,46387,c@x,,\nD,goal,10,2026-11-01,2027-01-31,d@x,,\n"
+                         "E,goal,10,,31/12/2026,e@x,,\n")  # 31/12 settles the column: day first
+    periods = {n.title: n.period for n in importers.parse(path).nodes()}
+    assert periods == {"A": "2026-Q4", "B": "2026-H1", "C": "2026", "D": "2026-11-01..2027-01-31", "E": "2026-Q4"}
+
+
+def test_ambiguous_slashed_dates_need_a_date_order(tmp_path: Path) -> None:
+    path = _bw(tmp_path, "A,goal,10,01/02/2026,03/04/2026,a@x,,\n")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    assert [(i.row, i.field) for i in caught.value.issues] == [(1, "start_date"), (1, "end_date")]
+    assert "pass --date-order dmy|mdy" in caught.value.issues[0].message
+    dmy = importers.parse(path, options=importers.ReadOptions(date_order="dmy"))
+    mdy = importers.parse(path, options=importers.ReadOptions(date_order="mdy"))
+    assert [n.period for n in dmy.nodes()] == ["2026-H1"]  # 1 Feb .. 3 Apr
+    assert [n.period for n in mdy.nodes()] == ["2026-Q1"]  # 2 Jan .. 4 Mar
+
+
+def test_a_column_mixing_both_orders_is_refused(tmp_path: Path) -> None:
+    path = _bw(tmp_path, "A,goal,10,13/01/2026,,a@x,,\nB,goal,10,01/13/2026,,b@x,,\n")
+    with pytest.raises(importers.ImportFailed, match="mixes day/month and month/day"):
+        importers.parse(path)
+
+
+def test_a_bad_date_names_row_and_column(tmp_path: Path) -> None:
+    path = _bw(tmp_path, "A,goal,10,2026-02-30,,a@x,,\n")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    (issue,) = caught.value.issues
+    assert (issue.row, issue.field) == (2, "start_date") and "is not a date" in issue.message
+
+
+@pytest.mark.parametrize("layout", ["csv", "outline", "ally"])
+def test_long_text_is_refused_or_cut_and_listed(tmp_path: Path, layout: str) -> None:
+    long = "x" * 600
+    text = {"csv": f"id,kind,title\nV,Vision,{long}\n",
+            "outline": f"Main,L1,Type\n{long},,Vision\n",
+            "ally": f"Row ID,Title,Parent,Owner Email,Type\n1,{long},,a@x,Vision\n"}[layout]
+    path = tmp_path / "long.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path)
+    (issue,) = caught.value.issues
+    assert issue.row == 2 and "600 characters, more than the 500 a title may have" in issue.message
+    assert issue.field in ("title", "Main", "Title")
+    cut = importers.parse(path, options=importers.ReadOptions(truncate=True))
+    assert [len(n.title) for n in cut.nodes()] == [500]
+    assert cut.cuts == [f"{path}, row 2, field 'title': cut from 600 to 500 characters"]
