@@ -4,7 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from importers.ally_org import is_teams, is_users, parse_teams, parse_users
 from importers.csv_generic import parse_csv
+from importers.culture_amp import is_culture_amp, parse_culture_amp
 from importers.links_csv import is_links, parse_links
 from importers.org_csv import is_people, is_units, parse_people, parse_units
 from importers.outline import is_outline, parse_outline
@@ -35,6 +37,12 @@ LAYOUTS: tuple[Layout, ...] = (
            lambda t, s, o: parse_outline(t, s, o)),
     *(Layout(spec.name, spec.describes, spec.signature, spec.matches,
              (lambda sp: lambda t, s, o: parse_tool(t, s, sp, o))(spec)) for spec in TOOLS),
+    Layout("cultureamp", "Culture Amp goals (key_result_N_title columns)", ("email", "name", "dueat", "status",
+           "completion", "keyresult1title"), is_culture_amp, lambda t, s, o: parse_culture_amp(t, s, o)),
+    Layout("ally-teams", "Ally.io teams: Team Name, Owner Email, Parent Team, Team Type",
+           ("teamname", "owneremail", "parentteam", "teamtype"), is_teams, lambda t, s, o: parse_teams(t, s)),
+    Layout("ally-users", "Ally.io users: User Name, User Email, Teams, Manager, Manager Email",
+           ("username", "useremail", "teams", "manager", "manageremail"), is_users, lambda t, s, o: parse_users(t, s)),
     Layout("units", "units companion: id,name,parent,leader", ("id", "name", "parent", "leader"), is_units,
            lambda t, s, o: parse_units(t, s)),
     Layout("people", "people companion: id,name,email,unit,reports_to", ("id", "name", "email", "unit", "reportsto"),

@@ -131,3 +131,48 @@ def test_re_import_is_a_no_op(store: SQLiteStore, name: str) -> None:
     before = dump(store, "default")
     _, again = load(store, importers.parse(IMPORTS / name))
     assert not again.changed and dump(store, "default") == before
+
+
+def test_culture_amp_goals_with_their_numbered_key_results(store: SQLiteStore) -> None:
+    parsed = importers.parse(IMPORTS / "cultureamp.csv")
+    assert parsed.layout == "cultureamp"
+    n = {x.title: x for x in parsed.nodes()}
+    goal, kr = n["Grow the reseller channel"], n["Sign 5 resellers"]
+    assert goal.kind.value == "Objective" and goal.owner == "ann@northwind.example" and goal.period == "2026-Q4"
+    assert kr.kind.value == "KeyResult" and [p.id for p in kr.parents] == [goal.id] and kr.progress == 0.6
+    assert n["Train 20 reseller staff"].progress == 0.25  # a completion written as a fraction
+    assert n["Cut onboarding time"].status.value == "done"  # "accomplished"
+    assert len(n) == 5  # the empty key_result_2 of the second goal is no node
+    load(store, parsed)
+    engine = Engine(store.read_graph("default"))
+    # no alignment in the template: the open goal is an UNLINKED gap with its key results behind
+    # it; the accomplished one is done, and so are its key results, which have no status of their own
+    assert [(g.reason.value, len(g.stranded)) for g in engine.gaps] == [("UNLINKED", 2)]
+    assert n["Onboarding under 10 days"].status.value == "done"
+
+
+def test_ally_teams_and_users_give_the_unit_tree_leaders_and_owners(store: SQLiteStore) -> None:
+    parsed = importers.parse_files([IMPORTS / "ally.csv", IMPORTS / "ally-teams.csv", IMPORTS / "ally-users.csv"])
+    load(store, parsed)
+    rows = store.read_graph("default")
+    assert {u.id: u.parent for u in rows.units} == {"Northwind": None, "Sales": "Northwind",
+                                                    "Customer Success": "Sales"}
+    people = {p.id: p for p in rows.people}
+    assert people["ceo@northwind.example"].leads == ("Northwind",)  # the user's email, lower-cased
+    assert people["bob@northwind.example"].leads == ("Customer Success",)
+    assert people["ann@northwind.example"].unit == "Sales"  # the first of her teams
+    assert people["ann@northwind.example"].reports_to == "vp.sales@northwind.example"
+    engine = Engine(rows)
+    assert {"Sales", "Customer Success"} <= engine.units_below("Sales")
+
+
+def test_a_team_owner_who_is_no_user_is_refused(store: SQLiteStore, tmp_path: Path) -> None:
+    before = seed(store, tmp_path)
+    teams = tmp_path / "teams.csv"
+    teams.write_text("Team Name,Owner Email,Parent Team,Team Type\nOps,nobody@x.example,,Department\n",
+                     encoding="utf-8")
+    with pytest.raises(importers.ImportFailed) as caught:
+        load(store, importers.parse_files([IMPORTS / "ally-users.csv", teams]))
+    (issue,) = caught.value.issues
+    assert (issue.row, issue.field) == (2, "leader") and "nobody@x.example" in issue.message
+    assert dump(store, "default") == before
