@@ -10,6 +10,7 @@ from importers.layouts import LAYOUTS, closest, layout_named
 from importers.native import parse_document
 from importers.records import ParsedImport, ReadOptions
 from importers.table import open_table
+from importers.work_json import api_response, parse_api_response
 
 DOCUMENT_FORMATS = ("yaml", "json")
 FORMATS = ("auto", *DOCUMENT_FORMATS, *(layout.name for layout in LAYOUTS))
@@ -29,6 +30,8 @@ def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None
     path = Path(path)
     if fmt is None:
         fmt = detect_format(path) or None
+    if fmt == "json" and (response := api_response(path)) is not None:
+        return parse_api_response(path, response, source or path.name)  # Asana's or Linear's API
     if fmt in DOCUMENT_FORMATS:
         return parse_document(path, fmt, source=source)
     if fmt is not None and layout_named(fmt) is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importers.ally_org import is_teams, is_users, parse_teams, parse_users
 from importers.csv_generic import parse_csv
 from importers.culture_amp import is_culture_amp, parse_culture_amp
+from importers.jira_csv import is_jira, parse_jira
 from importers.links_csv import is_links, parse_links
 from importers.org_csv import is_people, is_units, parse_people, parse_units
 from importers.outline import is_outline, parse_outline
@@ -37,6 +38,9 @@ LAYOUTS: tuple[Layout, ...] = (
            lambda t, s, o: parse_outline(t, s, o)),
     *(Layout(spec.name, spec.describes, spec.signature, spec.matches,
              (lambda sp: lambda t, s, o: parse_tool(t, s, sp, o))(spec)) for spec in TOOLS),
+    Layout("jira", "Jira's CSV export: Summary, Issue key, Issue id, Issue Type, Status, Parent, ...",
+           ("summary", "issuekey", "issueid", "issuetype", "status", "parent"), is_jira,
+           lambda t, s, o: parse_jira(t, s, o)),
     Layout("cultureamp", "Culture Amp goals (key_result_N_title columns)", ("email", "name", "dueat", "status",
            "completion", "keyresult1title"), is_culture_amp, lambda t, s, o: parse_culture_amp(t, s, o)),
     Layout("ally-teams", "Ally.io teams: Team Name, Owner Email, Parent Team, Team Type",

@@ -18,6 +18,8 @@ class ReadOptions:
     levels: tuple[str, ...] = ()  # kinds by depth, for trees without a Type column
     date_order: str | None = None  # 'dmy' or 'mdy', for slashed dates that never say
     truncate: bool = False  # cut text longer than its field allows, and list every cut
+    link_column: str | None = None  # work exports: the column holding the stratmap ids an item supports
+    link_label_prefix: str | None = None  # ... or the prefix of labels that name them (okr:O-DIG)
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,24 @@ def cli() -> None:
               help="For slashed dates that never say (01/02/2026): day/month or month/day.")
 @click.option("--truncate", is_flag=True, help="Cut text longer than its field allows (listing every cut) "
                                                "instead of refusing the file.")
+@click.option("--link-column", default=None, help="Work exports (Jira): the column holding the stratmap ids an "
+                                                    "item supports.")
+@click.option("--link-label-prefix", default=None, help="Work exports (Jira): labels starting with this prefix "
+                                                          "name the stratmap id an item supports (okr:O-DIG).")
 @click.option("--dry-run", is_flag=True, help="Show how the files are read and what would change; write nothing.")
 @click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the files no longer have.")
 @click.option("--source", default=None, help="Source name recorded on each node (default: each file's name).")
 @tenant_option
 @db_option
 def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimiter: str | None, levels: str | None,
-               date_order: str | None, truncate: bool, dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
+               date_order: str | None, truncate: bool, link_column: str | None, link_label_prefix: str | None,
+               dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
     """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
     all or nothing, idempotent."""
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
     options = importers.ReadOptions(encoding=encoding, delimiter=delimiter, date_order=date_order, truncate=truncate,
+                                    link_column=link_column, link_label_prefix=link_label_prefix,
                                     levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
     try:
         parsed = importers.parse_files(files, fmt, source=source, options=options)
