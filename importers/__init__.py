@@ -9,8 +9,9 @@ from importers.errors import ImportFailed, ImportIssue
 from importers.layouts import LAYOUTS, closest, layout_named
 from importers.native import parse_document
 from importers.records import ParsedImport, ReadOptions
-from importers.table import open_table
+from importers.table import open_table, renamed
 from importers.work_json import api_response, parse_api_response
+from importers.xlsx import open_workbook
 
 DOCUMENT_FORMATS = ("yaml", "json")
 FORMATS = ("auto", *DOCUMENT_FORMATS, *(layout.name for layout in LAYOUTS))
@@ -36,14 +37,42 @@ def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None
         return parse_document(path, fmt, source=source)
     if fmt is not None and layout_named(fmt) is None:
         raise ImportFailed([ImportIssue(str(path), f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")])
-    table = open_table(path, encoding=options.encoding, delimiter=options.delimiter)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = open_workbook(path, options.sheet)
+    else:
+        table = open_table(path, encoding=options.encoding, delimiter=options.delimiter)
+    if options.columns:
+        table = renamed(table, options.columns)
     layout = layout_named(fmt) if fmt is not None else next((lo for lo in LAYOUTS if lo.matches(table.keys)), None)
     if layout is None:
         best, missing = closest(table.keys)
         raise ImportFailed([ImportIssue(
             str(path), f"the header matches no format this importer knows ({', '.join(FORMATS[1:])}); closest: "
                        f"'{best.name}' ({best.describes}), which also needs: {', '.join(missing)}", row=1)])
-    return layout.parse(table, source or path.name, options)
+    parsed = layout.parse(table, source or path.name, options)
+    if options.columns:
+        mapped = {h: options.columns.get(h, h) for h in options.columns}
+        parsed.details["columns"] = ", ".join(f"{h} -> {v if v is not None else '(dropped)'}"
+                                              for h, v in mapped.items())
+    return parsed
+
+
+def read_column_map(path: str | Path) -> dict[str, str | None]:
+    """A --columns file: YAML mapping their header -> a stratmap column (or null to drop it),
+    at the top level or under `columns:`."""
+    import yaml
+
+    file = str(path)
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ImportFailed([ImportIssue(file, f"cannot read the column map: {exc}")]) from None
+    if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
+        doc = doc["columns"]
+    if not isinstance(doc, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str))
+                                            for k, v in doc.items()):
+        raise ImportFailed([ImportIssue(file, "a column map is a mapping of header -> column name (or null)")])
+    return {str(k): v for k, v in doc.items()}
 
 
 def parse_files(paths: Sequence[str | Path], fmt: str | None = None, *, source: str | None = None,
@@ -62,4 +91,4 @@ def parse_files(paths: Sequence[str | Path], fmt: str | None = None, *, source: 
 
 
 __all__ = ["FORMATS", "ImportFailed", "ImportIssue", "ParsedImport", "ReadOptions", "detect_format", "parse",
-           "parse_files"]
+           "parse_files", "read_column_map"]

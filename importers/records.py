@@ -20,6 +20,8 @@ class ReadOptions:
     truncate: bool = False  # cut text longer than its field allows, and list every cut
     link_column: str | None = None  # work exports: the column holding the stratmap ids an item supports
     link_label_prefix: str | None = None  # ... or the prefix of labels that name them (okr:O-DIG)
+    sheet: str | None = None  # a workbook's sheet (default: the first)
+    columns: dict[str, str | None] | None = None  # --columns: their header -> ours (None drops it)
 
 
 @dataclass(frozen=True)

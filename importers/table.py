@@ -8,6 +8,7 @@ records can be read any number of times, streamed: nothing but the header is hel
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import csv
 import re
 from collections.abc import Iterator
@@ -38,10 +39,12 @@ class Table:
     encoding_label: str  # what the summary says
     delimiter: str
     header: tuple[str, ...]  # as written, stripped
+    label: str | None = None  # what problems call the file, where it is not `path` (a workbook)
+    keep: tuple[int, ...] | None = None  # the columns read (--columns may drop some); None: all
 
     @property
     def file(self) -> str:
-        return str(self.path)
+        return self.label or str(self.path)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -54,6 +57,8 @@ class Table:
                 reader = csv.reader(fh, delimiter=self.delimiter)
                 next(reader, None)
                 for number, cells in enumerate(reader, start=2):
+                    if self.keep is not None:
+                        cells = [cells[i] if i < len(cells) else "" for i in self.keep]
                     if any(c.strip() for c in cells):
                         yield number, cells
         except csv.Error as exc:
@@ -100,18 +105,19 @@ def _delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
+def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+               label: str | None = None) -> Table:
     """Decide encoding, delimiter and header; a problem is an ImportFailed naming the file."""
     path = Path(path)
-    file = str(path)
+    file = label or str(path)
     if encoding is not None:
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
             raise ImportFailed([ImportIssue(file, f"unknown encoding '{encoding}'")]) from None
-        label = f"{encoding} (as asked)"
+        said = f"{encoding} (as asked)"
     else:
-        codec, label = _encoding(path)
+        codec, said = _encoding(path)
     try:
         with path.open("r", encoding=codec, newline="") as fh:
             sample = fh.read(SNIFF_BYTES)
@@ -131,7 +137,7 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
         raise ImportFailed([ImportIssue(file, f"the delimiter must be one character, not {delim!r}")])
     if not header or not any(h.strip() for h in header):
         raise ImportFailed([ImportIssue(file, "the file is empty: expected a header row", row=1)])
-    return Table(path, codec, label, delim, tuple(h.strip() for h in header))
+    return Table(path, codec, "xlsx" if label else said, delim, tuple(h.strip() for h in header), label)
 
 
 def check_decodes(table: Table) -> None:
@@ -148,5 +154,16 @@ def check_decodes(table: Table) -> None:
 
 
 def describe(table: Table) -> dict[str, str]:
+    if table.label is not None:
+        return {"read from": "an .xlsx sheet"}
     names = {",": "comma", ";": "semicolon", "\t": "tab"}
     return {"encoding": table.encoding_label, "delimiter": names.get(table.delimiter, repr(table.delimiter))}
+
+
+def renamed(table: Table, mapping: dict[str, str | None]) -> Table:
+    """The table with its headers renamed by a --columns map (matched like headers are); a header
+    mapped to nothing is dropped. Names the map does not mention stay as they are."""
+    by_key = {header_key(k): v for k, v in mapping.items()}
+    keep = [i for i, h in enumerate(table.header) if by_key.get(header_key(h), h) is not None]
+    header = tuple(str(by_key.get(header_key(table.header[i]), table.header[i])) for i in keep)
+    return dataclasses.replace(table, header=header, keep=tuple(keep))

@@ -270,7 +270,10 @@ def parse_tool(table: Table, source: str, spec: ToolSpec, options: ReadOptions |
             yield node
 
     return ParsedImport(file=file, source=source, organisation=None, node_count=count, nodes=nodes,
-                        layout=spec.name, details=describe(table), cuts=cuts)
+                        layout=spec.name, cuts=cuts, details={
+                            **describe(table), "columns": ", ".join(
+                                f"{h} -> {spec.roles[k] if spec.roles[k] != 'drop' else '(not imported)'}"
+                                for h, k in zip(table.header, table.keys))})
 
 
 def _roles(**columns: str) -> dict[str, str]:

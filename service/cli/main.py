@@ -1,6 +1,7 @@
 """The `stratmap` command line. Exit codes: 0 ok, 1 a --fail-under threshold failed, 2 bad input."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -84,8 +85,8 @@ def cli() -> None:
               help="auto: from the file name and its header.")
 @click.option("--encoding", default=None, help="Default: a BOM, else UTF-8, else Windows-1252.")
 @click.option("--delimiter", default=None, help="Default: sniffed (comma, semicolon or tab).")
-@click.option("--levels", default=None, help="Kinds by depth for outlines without a Type column, "
-                                             "e.g. vision,goal,objective,keyresult,initiative.")
+@click.option("--levels", default=None, help="Kinds by depth in the tree, where a layout has no Type column "
+                                             "(outlines, Peoplebox), e.g. vision,goal,objective,keyresult,initiative.")
 @click.option("--date-order", type=click.Choice(["dmy", "mdy"]), default=None,
               help="For slashed dates that never say (01/02/2026): day/month or month/day.")
 @click.option("--truncate", is_flag=True, help="Cut text longer than its field allows (listing every cut) "
@@ -94,6 +95,9 @@ def cli() -> None:
                                                     "item supports.")
 @click.option("--link-label-prefix", default=None, help="Work exports (Jira): labels starting with this prefix "
                                                           "name the stratmap id an item supports (okr:O-DIG).")
+@click.option("--sheet", default=None, help="The sheet of an .xlsx workbook (default: the first).")
+@click.option("--columns", "columns_map", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A YAML map of an export's headers to stratmap's (null drops a column).")
 @click.option("--dry-run", is_flag=True, help="Show how the files are read and what would change; write nothing.")
 @click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the files no longer have.")
 @click.option("--source", default=None, help="Source name recorded on each node (default: each file's name).")
@@ -101,15 +105,17 @@ def cli() -> None:
 @db_option
 def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimiter: str | None, levels: str | None,
                date_order: str | None, truncate: bool, link_column: str | None, link_label_prefix: str | None,
-               dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
+               sheet: str | None, columns_map: Path | None, dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
     """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
     all or nothing, idempotent."""
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
     options = importers.ReadOptions(encoding=encoding, delimiter=delimiter, date_order=date_order, truncate=truncate,
-                                    link_column=link_column, link_label_prefix=link_label_prefix,
+                                    link_column=link_column, link_label_prefix=link_label_prefix, sheet=sheet,
                                     levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
     try:
+        if columns_map is not None:
+            options = dataclasses.replace(options, columns=importers.read_column_map(columns_map))
         parsed = importers.parse_files(files, fmt, source=source, options=options)
         if prune and source is None:
             # a file's name is no identity: pruning by it would remove nothing after a rename, or

@@ -235,3 +235,27 @@ def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_o
                                                                              "I-1": ["O-DIG"]}
     code, out = run("line-of-sight", "I-1", "--db", db)
     assert "names missing parent(s) O-DGI (did you mean O-DIG?)" in out
+
+
+def test_a_column_map_and_a_workbook_sheet_from_the_command_line(db: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "OKRs"
+    sheet.append(["Objective ID", "Level", "Name", "Aligned To", "Internal Note"])
+    sheet.append(["V1", "Vision", "Be trusted", None, "x"])
+    sheet.append(["G1", "Goal", "Grow", "V1", "y"])
+    path = tmp_path / "okrs.xlsx"
+    book.save(path)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  Objective ID: id\n  level: kind\n  NAME: title\n  Aligned To: parents\n"
+                       "  Internal Note: null\n", encoding="utf-8")
+    code, out = run("import", path, "--sheet", "OKRs", "--columns", mapping, "--dry-run", "--db", db)
+    assert code == 0 and "read as csv (read from an .xlsx sheet, columns Objective ID -> id" in out, out
+    assert "Internal Note -> (dropped)" in out and "2 created" in out
+    code, out = run("import", path, "--sheet", "Nope", "--db", db)
+    assert code == 2 and "no sheet 'Nope' (sheets: OKRs)" in out
+    mapping.write_text("- not a mapping\n", encoding="utf-8")
+    code, out = run("import", path, "--columns", mapping, "--db", db)
+    assert code == 2 and "a column map is a mapping" in out

@@ -126,3 +126,38 @@ def test_long_text_is_refused_or_cut_and_listed(tmp_path: Path, layout: str) -> 
     cut = importers.parse(path, options=importers.ReadOptions(truncate=True))
     assert [len(n.title) for n in cut.nodes()] == [500]
     assert cut.cuts == [f"{path}, row 2, field 'title': cut from 600 to 500 characters"]
+
+
+def test_an_xlsx_workbook_reads_like_its_csv(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    notes = book.active
+    notes.title = "Read me"
+    notes.append(["This sheet explains the template."])
+    sheet = book.create_sheet("Goals")
+    sheet.append(["name", "type", "progress", "start_date", "end_date", "owner_email", "categories", "description"])
+    sheet.append(["Launch the portal", "goal", 45, dt.datetime(2026, 10, 1), dt.date(2026, 12, 31), "a@x", None,
+                  "multi\nline"])
+    sheet.append([None] * 8)  # an empty row
+    sheet.append(["Cut onboarding time", "goal", 0.2, 46023, 46387, "b@x", None, None])  # serial day numbers
+    path = tmp_path / "goals.xlsx"
+    book.save(path)
+    with pytest.raises(importers.ImportFailed, match="the header matches no format"):
+        importers.parse(path)  # the first sheet holds no table
+    parsed = importers.parse(path, options=importers.ReadOptions(sheet="Goals"))
+    assert parsed.layout == "betterworks" and parsed.details == {"read from": "an .xlsx sheet"}
+    nodes = {n.title: n for n in parsed.nodes()}
+    assert nodes["Launch the portal"].period == "2026-Q4" and nodes["Launch the portal"].description == "multi\nline"
+    assert nodes["Cut onboarding time"].period == "2026"
+    assert {n.source for n in nodes.values()} == {"goals.xlsx"}
+    sheet.cell(row=2, column=4, value="2026-02-30")
+    book.save(path)
+    with pytest.raises(importers.ImportFailed) as caught:
+        importers.parse(path, options=importers.ReadOptions(sheet="Goals"))
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.row, issue.field) == (f"{path} [Goals]", 2, "start_date")
+    with pytest.raises(importers.ImportFailed, match="no sheet 'Nope' \\(sheets: Read me, Goals\\)"):
+        importers.parse(path, options=importers.ReadOptions(sheet="Nope"))
