@@ -5,6 +5,7 @@ people from every file, leaders onto their people, owners given by email onto pe
 links file's rows onto their children. Every problem of the join is found before anything is
 written, like every other import problem.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -14,23 +15,29 @@ from importers.errors import ImportFailed, ImportIssue
 from importers.records import LinkRecord, ParsedImport
 
 
-def _unique(parts: Sequence[ParsedImport], kind: str) -> tuple[list[Unit | Person | Value], list[ImportIssue]]:
+def _unique(
+    parts: Sequence[ParsedImport], kind: str
+) -> tuple[list[Unit | Person | Value], list[ImportIssue]]:
     seen: dict[str, str] = {}
     items: list[Unit | Person | Value] = []
     issues = []
     for part in parts:
         for item in getattr(part, kind):
             if item.id in seen:
-                issues.append(ImportIssue(part.file, f"{kind} id '{item.id}' is also in {seen[item.id]}",
-                                          field="id"))
+                issues.append(
+                    ImportIssue(
+                        part.file, f"{kind} id '{item.id}' is also in {seen[item.id]}", field="id"
+                    )
+                )
                 continue
             seen[item.id] = part.file
             items.append(item)
     return items, issues
 
 
-def _scan(parts: Sequence[ParsedImport], links: dict[str, list[LinkRecord]],
-          link_file: dict[int, str]) -> list[ImportIssue]:
+def _scan(
+    parts: Sequence[ParsedImport], links: dict[str, list[LinkRecord]], link_file: dict[int, str]
+) -> list[ImportIssue]:
     """One read of every file's nodes: ids unique across files, every link's child present and
     not already linked to that parent. Memory: the id set."""
     where: dict[str, str] = {}
@@ -38,19 +45,35 @@ def _scan(parts: Sequence[ParsedImport], links: dict[str, list[LinkRecord]],
     for part in parts:
         for node in part.nodes():
             if node.id in where:
-                issues.append(ImportIssue(part.file, f"node id '{node.id}' is also in {where[node.id]}", field="id"))
+                issues.append(
+                    ImportIssue(
+                        part.file, f"node id '{node.id}' is also in {where[node.id]}", field="id"
+                    )
+                )
                 continue
             where[node.id] = part.file
             have = {p.id for p in node.parents}
             for link in links.get(node.id, ()):
                 if link.parent in have:
-                    issues.append(ImportIssue(link_file[id(link)], f"'{node.id}' already names '{link.parent}' "
-                                              f"as a parent in {part.file}", row=link.row, field="parent"))
+                    issues.append(
+                        ImportIssue(
+                            link_file[id(link)],
+                            f"'{node.id}' already names '{link.parent}' as a parent in {part.file}",
+                            row=link.row,
+                            field="parent",
+                        )
+                    )
     for child, rows in links.items():
         if child not in where:
             for link in rows:
-                issues.append(ImportIssue(link_file[id(link)], f"child '{child}' is in none of the files "
-                                          "imported with this one", row=link.row, field="child"))
+                issues.append(
+                    ImportIssue(
+                        link_file[id(link)],
+                        f"child '{child}' is in none of the files imported with this one",
+                        row=link.row,
+                        field="child",
+                    )
+                )
     return issues
 
 
@@ -69,16 +92,27 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
     for part in parts:
         for pid, led in part.leads.items():
             if pid not in people:
-                issues.append(ImportIssue(part.file, f"leader '{pid}' is not a person of a people file imported "
-                                          "with it", row=part.leader_rows.get(pid), field="leader"))
+                issues.append(
+                    ImportIssue(
+                        part.file,
+                        f"leader '{pid}' is not a person of a people file imported with it",
+                        row=part.leader_rows.get(pid),
+                        field="leader",
+                    )
+                )
                 continue
-            person = people[pid]
-            people[pid] = person.model_copy(update={"leads": (*person.leads, *(u for u in led
-                                                                                 if u not in person.leads))})
+            who = people[pid]
+            people[pid] = who.model_copy(
+                update={"leads": (*who.leads, *(u for u in led if u not in who.leads))}
+            )
     organisations = {p.organisation for p in parts if p.organisation}
     if len(organisations) > 1:
-        issues.append(ImportIssue(parts[0].file, "the files name different organisations: "
-                                  + ", ".join(sorted(organisations))))
+        issues.append(
+            ImportIssue(
+                parts[0].file,
+                "the files name different organisations: " + ", ".join(sorted(organisations)),
+            )
+        )
     links: dict[str, list[LinkRecord]] = {}
     link_file: dict[int, str] = {}
     for part in parts:
@@ -103,7 +137,10 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
                 update: dict[str, object] = {}
                 extra = links.get(node.id)
                 if extra:
-                    update["parents"] = (*node.parents, *(ParentRef(id=x.parent, weight=x.weight) for x in extra))
+                    update["parents"] = (
+                        *node.parents,
+                        *(ParentRef(id=x.parent, weight=x.weight) for x in extra),
+                    )
                 if by_email and node.owner is not None and person(node.owner) != node.owner:
                     update["owner"] = person(node.owner)
                 if by_email and any(person(c) != c for c in node.co_owners):
@@ -112,10 +149,15 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
 
     sources = {p.source for p in parts}
     return ParsedImport(
-        file=", ".join(p.file for p in parts), source=sources.pop() if len(sources) == 1 else "",
+        file=", ".join(p.file for p in parts),
+        source=sources.pop() if len(sources) == 1 else "",
         organisation=organisations.pop() if organisations else None,
-        node_count=sum(p.node_count for p in node_parts), nodes=nodes,
-        units=[u for u in units if isinstance(u, Unit)], people=list(people.values()),
-        values=[v for v in values if isinstance(v, Value)], layout="+".join(p.layout for p in parts),
-        parts=list(parts), cuts=[c for p in parts for c in p.cuts],
+        node_count=sum(p.node_count for p in node_parts),
+        nodes=nodes,
+        units=[u for u in units if isinstance(u, Unit)],
+        people=list(people.values()),
+        values=[v for v in values if isinstance(v, Value)],
+        layout="+".join(p.layout for p in parts),
+        parts=list(parts),
+        cuts=[c for p in parts for c in p.cuts],
     )

@@ -1,4 +1,5 @@
 """Cell values as spreadsheets write them: decimal commas, percentages, lists in one cell."""
+
 from __future__ import annotations
 
 import re
@@ -82,13 +83,17 @@ def date(cell: str, order: str | None = None) -> _date:
         if m := _SLASHED.match(text):
             a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
             if order is None:
-                raise CellError(f"'{text}' could be day/month or month/day: pass --date-order dmy|mdy")
+                raise CellError(
+                    f"'{text}' could be day/month or month/day: pass --date-order dmy|mdy"
+                )
             return _date(y, b, a) if order == "dmy" else _date(y, a, b)
         if _SERIAL.match(text):
             return _date(1899, 12, 30) + _timedelta(days=int(float(text)))
     except ValueError as exc:
         raise CellError(f"'{text}' is not a date ({exc})") from None
-    raise CellError(f"'{text}' is not a date (expected YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY)")
+    raise CellError(
+        f"'{text}' is not a date (expected YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or MM/DD/YYYY)"
+    )
 
 
 def period_of(start: _date | None, end: _date | None) -> str | None:

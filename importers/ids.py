@@ -5,6 +5,7 @@ owner: inserting or moving unrelated rows changes nothing, renaming a title (or 
 makes a new node and leaves the old one to `--prune`. Two rows with the same path and owner get
 `-2`, `-3`, ... in file order.
 """
+
 from __future__ import annotations
 
 import hashlib

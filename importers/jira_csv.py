@@ -8,6 +8,7 @@ stories and sub-tasks nest. Where the stratmap id an issue supports is held is n
 (labels such as `okr:O-DIG`). Every other column of the export (Jira writes dozens) is ignored.
 A parent outside the export stays a dangling reference `jira:#<Issue id>`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -45,8 +46,16 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
     if options.link_column is not None:
         wanted = header_key(options.link_column)
         if wanted not in first:
-            raise ImportFailed([ImportIssue(file, f"--link-column: no column '{options.link_column}' "
-                                                  f"(columns: {', '.join(table.header)})", row=1)])
+            raise ImportFailed(
+                [
+                    ImportIssue(
+                        file,
+                        f"--link-column: no column '{options.link_column}' "
+                        f"(columns: {', '.join(table.header)})",
+                        row=1,
+                    )
+                ]
+            )
         link_col = first[wanted]
     prefix = options.link_label_prefix
 
@@ -64,17 +73,29 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
             issues.append(ImportIssue(file, "no Issue key", row=number, field="Issue key"))
             continue
         if issue_key in seen:
-            issues.append(ImportIssue(file, f"Issue key '{issue_key}' repeats row {seen[issue_key]}", row=number,
-                                      field="Issue key"))
+            issues.append(
+                ImportIssue(
+                    file,
+                    f"Issue key '{issue_key}' repeats row {seen[issue_key]}",
+                    row=number,
+                    field="Issue key",
+                )
+            )
         seen[issue_key] = number
         if issue_id:
             key_of[issue_id] = issue_key
     if issues:
         raise ImportFailed(issues)
 
-    def fields(number: int, cells: list[str], cuts: list[str] | None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        data: dict[str, Any] = {"id": f"jira:{cell(cells, 'issuekey')}", "kind": NodeKind.INITIATIVE,
-                                "title": cell(cells, "summary"), "source": source}
+    def fields(
+        number: int, cells: list[str], cuts: list[str] | None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        data: dict[str, Any] = {
+            "id": f"jira:{cell(cells, 'issuekey')}",
+            "kind": NodeKind.INITIATIVE,
+            "title": cell(cells, "summary"),
+            "source": source,
+        }
         if cell(cells, "status"):
             data["status"] = _status(cell(cells, "status"))
         if cell(cells, "assignee"):
@@ -84,14 +105,20 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
         parents: list[dict[str, Any]] = []
         parent = cell(cells, "parent")
         if parent:
-            parents.append({"id": f"jira:{key_of[parent]}" if parent in key_of else f"jira:#{parent}"})
+            parents.append(
+                {"id": f"jira:{key_of[parent]}" if parent in key_of else f"jira:#{parent}"}
+            )
         strategy: list[str] = []
         if link_col is not None and link_col < len(cells):
             strategy += split_ids(cells[link_col], ",;\n ")
         if prefix:
             for i in labels:
                 if i < len(cells):
-                    strategy += [w[len(prefix):] for w in cells[i].split() if w.startswith(prefix) and w != prefix]
+                    strategy += [
+                        w[len(prefix) :]
+                        for w in cells[i].split()
+                        if w.startswith(prefix) and w != prefix
+                    ]
         parents += [{"id": s} for s in dict.fromkeys(strategy)]
         if parents:
             data["parents"] = parents
@@ -101,7 +128,10 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
     count = 0
     for number, cells in table.records():  # pass 1b: every field
         data, problems = fields(number, cells, cuts if options.truncate else None)
-        issues += [ImportIssue(file, msg, row=number, field={"title": "Summary"}.get(f, f)) for f, msg in problems]
+        issues += [
+            ImportIssue(file, msg, row=number, field={"title": "Summary"}.get(f, f))
+            for f, msg in problems
+        ]
         if not problems:
             issues += _validate(file, number, data)[1]
         count += 1
@@ -115,8 +145,18 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
             data, problems = fields(number, cells, [] if options.truncate else None)
             node, found = _validate(file, number, data)
             if node is None or problems:
-                raise ImportFailed(found or [ImportIssue(file, "file changed while importing", row=number)])
+                raise ImportFailed(
+                    found or [ImportIssue(file, "file changed while importing", row=number)]
+                )
             yield node
 
-    return ParsedImport(file=file, source=source, organisation=None, node_count=count, nodes=nodes,
-                        layout="jira", details=describe(table), cuts=cuts)
+    return ParsedImport(
+        file=file,
+        source=source,
+        organisation=None,
+        node_count=count,
+        nodes=nodes,
+        layout="jira",
+        details=describe(table),
+        cuts=cuts,
+    )

@@ -3,6 +3,7 @@
 How a user adds the alignment that a flat export lacks: imported in the same run as the goals
 (importers.bundle adds each link to its child), so the children must be in that run's files.
 """
+
 from __future__ import annotations
 
 from importers.cells import CellError, number
@@ -25,10 +26,15 @@ def parse_links(table: Table, source: str) -> ParsedImport:
     first: dict[tuple[str, str], int] = {}
     for row, cells in table.records():
         if len(cells) > len(names):
-            issues.append(ImportIssue(table.file, f"{len(cells)} cells but the header has {len(names)} columns",
-                                      row=row))
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"{len(cells)} cells but the header has {len(names)} columns",
+                    row=row,
+                )
+            )
             continue
-        cell = {n: c.strip() for n, c in zip(names, cells)}
+        cell = {n: c.strip() for n, c in zip(names, cells, strict=False)}
         child, parent = cell.get("child", ""), cell.get("parent", "")
         for name, value in (("child", child), ("parent", parent)):
             if not value:
@@ -41,14 +47,26 @@ def parse_links(table: Table, source: str) -> ParsedImport:
                 issues.append(ImportIssue(table.file, str(exc), row=row, field="weight"))
                 continue
             if not 0 <= weight <= 1:
-                issues.append(ImportIssue(table.file, f"weight {weight:g} is not between 0 and 1", row=row,
-                                          field="weight"))
+                issues.append(
+                    ImportIssue(
+                        table.file,
+                        f"weight {weight:g} is not between 0 and 1",
+                        row=row,
+                        field="weight",
+                    )
+                )
                 continue
         if not child or not parent:
             continue
         if (child, parent) in first:
-            issues.append(ImportIssue(table.file, f"link {child} -> {parent} repeats row {first[child, parent]}",
-                                      row=row, field="parent"))
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"link {child} -> {parent} repeats row {first[child, parent]}",
+                    row=row,
+                    field="parent",
+                )
+            )
             continue
         first[child, parent] = row
         links.append(LinkRecord(child, parent, weight, row))
@@ -56,5 +74,13 @@ def parse_links(table: Table, source: str) -> ParsedImport:
         issues.append(ImportIssue(table.file, "no data rows: nothing to import", row=2))
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(file=table.file, source=source, organisation=None, node_count=0, nodes=lambda: iter(()),
-                        links=links, layout="links", details=describe(table))
+    return ParsedImport(
+        file=table.file,
+        source=source,
+        organisation=None,
+        node_count=0,
+        nodes=lambda: iter(()),
+        links=links,
+        layout="links",
+        details=describe(table),
+    )

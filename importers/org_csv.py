@@ -5,6 +5,7 @@ people `id,name,email,unit,reports_to`  (all but id optional)
 
 Both are small next to the nodes, so they are read whole, in one pass.
 """
+
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -23,8 +24,11 @@ def is_units(keys: tuple[str, ...]) -> bool:
 
 
 def is_people(keys: tuple[str, ...]) -> bool:
-    return "id" in keys and set(keys) <= {"id", "name", "email", "unit", "reportsto"} and bool(
-        set(keys) & {"email", "unit", "reportsto"})
+    return (
+        "id" in keys
+        and set(keys) <= {"id", "name", "email", "unit", "reportsto"}
+        and bool(set(keys) & {"email", "unit", "reportsto"})
+    )
 
 
 def _cells(table: Table, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -33,15 +37,31 @@ def _cells(table: Table, columns: tuple[str, ...]) -> list[tuple[int, dict[str, 
     rows = []
     for number, cells in table.records():
         if len(cells) > len(names):
-            raise ImportFailed([ImportIssue(table.file, f"{len(cells)} cells but the header has {len(names)} "
-                                                        "columns", row=number)])
-        rows.append((number, {n: c.strip() for n, c in zip(names, cells) if c.strip()}))
+            raise ImportFailed(
+                [
+                    ImportIssue(
+                        table.file,
+                        f"{len(cells)} cells but the header has {len(names)} columns",
+                        row=number,
+                    )
+                ]
+            )
+        rows.append(
+            (number, {n: c.strip() for n, c in zip(names, cells, strict=False) if c.strip()})
+        )
     return rows
 
 
 def _issues(table: Table, number: int, exc: ValidationError) -> list[ImportIssue]:
-    return [ImportIssue(table.file, clean_message(e["msg"]), row=number,
-                        field=pydantic_field(e["loc"], e["msg"])) for e in exc.errors()]
+    return [
+        ImportIssue(
+            table.file,
+            clean_message(e["msg"]),
+            row=number,
+            field=pydantic_field(e["loc"], e["msg"]),
+        )
+        for e in exc.errors()
+    ]
 
 
 def _duplicates(table: Table, rows: list[tuple[int, dict[str, str]]]) -> list[ImportIssue]:
@@ -50,8 +70,14 @@ def _duplicates(table: Table, rows: list[tuple[int, dict[str, str]]]) -> list[Im
     for number, cells in rows:
         rid = cells.get("id", "")
         if rid in first:
-            issues.append(ImportIssue(table.file, f"duplicate id '{rid}' (first at row {first[rid]})",
-                                      row=number, field="id"))
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"duplicate id '{rid}' (first at row {first[rid]})",
+                    row=number,
+                    field="id",
+                )
+            )
         first.setdefault(rid, number)
     return issues
 
@@ -64,7 +90,9 @@ def parse_units(table: Table, source: str) -> ParsedImport:
     leads: dict[str, list[str]] = {}
     for number, cells in rows:
         try:
-            units.append(Unit(id=cells.get("id", ""), name=cells.get("name", ""), parent=cells.get("parent")))
+            units.append(
+                Unit(id=cells.get("id", ""), name=cells.get("name", ""), parent=cells.get("parent"))
+            )
         except ValidationError as exc:
             issues += _issues(table, number, exc)
             continue
@@ -74,15 +102,29 @@ def parse_units(table: Table, source: str) -> ParsedImport:
     for number, cells in rows:
         parent = cells.get("parent")
         if parent is not None and parent not in known:
-            issues.append(ImportIssue(table.file, f"parent unit '{parent}' is not in the file", row=number,
-                                      field="parent"))
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"parent unit '{parent}' is not in the file",
+                    row=number,
+                    field="parent",
+                )
+            )
     if issues:
         raise ImportFailed(issues)
     # leaders become LEADS of people named in a people file of the same run (importers.bundle)
-    return ParsedImport(file=table.file, source=source, organisation=None, node_count=0, nodes=lambda: iter(()),
-                        units=units, leads={p: tuple(ids) for p, ids in leads.items()},
-                        leader_rows={p: n for n, c in reversed(rows) if (p := c.get("leader"))},
-                        layout="units", details=describe(table))
+    return ParsedImport(
+        file=table.file,
+        source=source,
+        organisation=None,
+        node_count=0,
+        nodes=lambda: iter(()),
+        units=units,
+        leads={p: tuple(ids) for p, ids in leads.items()},
+        leader_rows={p: n for n, c in reversed(rows) if (p := c.get("leader"))},
+        layout="units",
+        details=describe(table),
+    )
 
 
 def parse_people(table: Table, source: str) -> ParsedImport:
@@ -93,12 +135,26 @@ def parse_people(table: Table, source: str) -> ParsedImport:
     for number, cells in rows:
         pid = cells.get("id", "")
         try:
-            people.append(Person(id=pid, name=cells.get("name") or cells.get("email") or pid,
-                                 email=cells.get("email"), unit=cells.get("unit"),
-                                 reports_to=cells.get("reports_to")))
+            people.append(
+                Person(
+                    id=pid,
+                    name=cells.get("name") or cells.get("email") or pid,
+                    email=cells.get("email"),
+                    unit=cells.get("unit"),
+                    reports_to=cells.get("reports_to"),
+                )
+            )
         except ValidationError as exc:
             issues += _issues(table, number, exc)
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(file=table.file, source=source, organisation=None, node_count=0, nodes=lambda: iter(()),
-                        people=people, layout="people", details=describe(table))
+    return ParsedImport(
+        file=table.file,
+        source=source,
+        organisation=None,
+        node_count=0,
+        nodes=lambda: iter(()),
+        people=people,
+        layout="people",
+        details=describe(table),
+    )

@@ -5,11 +5,12 @@ text"), or Windows-1252 (Excel on Windows, European locales), separated by `,`, 
 the decimal mark is a comma) or tabs. A `Table` is opened once to decide all of that, then its
 records can be read any number of times, streamed: nothing but the header is held.
 """
+
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import csv
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ _LABELS = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 
 def header_key(name: str) -> str:
-    """Headers are matched case- and space-insensitively: 'Owner Email' = 'owner_email' = 'OWNEREMAIL'."""
+    """Headers match case- and space-insensitively: 'Owner Email' = 'owner_email' = 'OWNEREMAIL'."""
     return re.sub(r"[\s_]+", "", name).lower()
 
 
@@ -105,8 +106,13 @@ def _delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
-               label: str | None = None) -> Table:
+def open_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    label: str | None = None,
+) -> Table:
     """Decide encoding, delimiter and header; a problem is an ImportFailed naming the file."""
     path = Path(path)
     file = label or str(path)
@@ -128,16 +134,27 @@ def open_table(path: str | Path, *, encoding: str | None = None, delimiter: str 
             header = [header[0].lstrip("\ufeff"), *header[1:]] if header else header
     except UnicodeDecodeError as exc:
         line = _undecodable_line(path, codec)
-        raise ImportFailed([ImportIssue(
-            file, f"cannot be read as {_LABELS.get(codec, codec)} on line {line} ({exc.reason}); "
-                  "pass --encoding", row=line)]) from None
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    file,
+                    f"cannot be read as {_LABELS.get(codec, codec)} on line {line} ({exc.reason}); "
+                    "pass --encoding",
+                    row=line,
+                )
+            ]
+        ) from None
     except csv.Error as exc:
         raise ImportFailed([ImportIssue(file, f"malformed CSV: {exc}", row=1)]) from None
     if len(delim) != 1:
-        raise ImportFailed([ImportIssue(file, f"the delimiter must be one character, not {delim!r}")])
+        raise ImportFailed(
+            [ImportIssue(file, f"the delimiter must be one character, not {delim!r}")]
+        )
     if not header or not any(h.strip() for h in header):
         raise ImportFailed([ImportIssue(file, "the file is empty: expected a header row", row=1)])
-    return Table(path, codec, "xlsx" if label else said, delim, tuple(h.strip() for h in header), label)
+    return Table(
+        path, codec, "xlsx" if label else said, delim, tuple(h.strip() for h in header), label
+    )
 
 
 def check_decodes(table: Table) -> None:
@@ -148,16 +165,26 @@ def check_decodes(table: Table) -> None:
                 pass
     except UnicodeDecodeError as exc:
         line = _undecodable_line(table.path, table.encoding)
-        raise ImportFailed([ImportIssue(
-            table.file, f"cannot be read as {table.encoding_label} on line {line} ({exc.reason}); "
-                        "pass --encoding", row=line)]) from None
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    table.file,
+                    f"cannot be read as {table.encoding_label} on line {line} ({exc.reason}); "
+                    "pass --encoding",
+                    row=line,
+                )
+            ]
+        ) from None
 
 
 def describe(table: Table) -> dict[str, str]:
     if table.label is not None:
         return {"read from": "an .xlsx sheet"}
     names = {",": "comma", ";": "semicolon", "\t": "tab"}
-    return {"encoding": table.encoding_label, "delimiter": names.get(table.delimiter, repr(table.delimiter))}
+    return {
+        "encoding": table.encoding_label,
+        "delimiter": names.get(table.delimiter, repr(table.delimiter)),
+    }
 
 
 def renamed(table: Table, mapping: dict[str, str | None]) -> Table:

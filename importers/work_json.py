@@ -10,6 +10,7 @@ Linear (the query in docs/importers.md): initiatives and their projects are work
 a project under each initiative that holds it, a sub-initiative under its parent. Ids
 `linear:<id>`. Import the goals with the relationships, or link the roots with a links file.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,15 +24,28 @@ from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import LinkRecord, ParsedImport
 
-ASANA_STATUS = {"green": Status.ACTIVE, "yellow": Status.ACTIVE, "red": Status.ACTIVE, "achieved": Status.DONE,
-                "partial": Status.DONE, "missed": Status.DONE, "dropped": Status.ARCHIVED}
-LINEAR_STATUS = {"planned": Status.ACTIVE, "active": Status.ACTIVE, "completed": Status.DONE,
-                 "backlog": Status.ACTIVE, "started": Status.ACTIVE, "paused": Status.ACTIVE,
-                 "canceled": Status.ARCHIVED}
+ASANA_STATUS = {
+    "green": Status.ACTIVE,
+    "yellow": Status.ACTIVE,
+    "red": Status.ACTIVE,
+    "achieved": Status.DONE,
+    "partial": Status.DONE,
+    "missed": Status.DONE,
+    "dropped": Status.ARCHIVED,
+}
+LINEAR_STATUS = {
+    "planned": Status.ACTIVE,
+    "active": Status.ACTIVE,
+    "completed": Status.DONE,
+    "backlog": Status.ACTIVE,
+    "started": Status.ACTIVE,
+    "paused": Status.ACTIVE,
+    "canceled": Status.ARCHIVED,
+}
 
 
 def api_response(path: Path) -> Any | None:
-    """The document if the file is an API response (`{"data": ...}`) of a kind read here, else None."""
+    """The document if the file is an API response (`{"data": ...}`), else None."""
     with path.open("rb") as fh:
         head = fh.read(4096).lstrip()
     if not head.startswith(b"{") or b'"data"' not in head:
@@ -40,7 +54,11 @@ def api_response(path: Path) -> Any | None:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    return doc if isinstance(doc, dict) and set(doc) <= {"data", "next_page", "errors", "extensions"} else None
+    return (
+        doc
+        if isinstance(doc, dict) and set(doc) <= {"data", "next_page", "errors", "extensions"}
+        else None
+    )
 
 
 def kind_of_response(doc: dict[str, Any]) -> str | None:
@@ -67,12 +85,18 @@ def _day(text: Any) -> _date | None:
         return None
 
 
-def _nodes(file: str, entries: list[tuple[str, dict[str, Any]]]) -> tuple[list[Node], list[ImportIssue]]:
+def _nodes(
+    file: str, entries: list[tuple[str, dict[str, Any]]]
+) -> tuple[list[Node], list[ImportIssue]]:
     nodes, issues = [], []
     for path, data in entries:
         node, found = _validate(file, None, data)  # type: ignore[arg-type]
-        issues += [ImportIssue(file, i.message, path=f"{path}.{i.field}" if i.field else path, field=i.field)
-                   for i in found]
+        issues += [
+            ImportIssue(
+                file, i.message, path=f"{path}.{i.field}" if i.field else path, field=i.field
+            )
+            for i in found
+        ]
         if node is not None:
             nodes.append(node)
     return nodes, issues
@@ -92,41 +116,70 @@ def parse_asana_goals(path: Path, doc: dict[str, Any], source: str) -> ParsedImp
             continue
         metric = goal.get("metric") or {}
         measured = metric.get("target_number_value") is not None
-        kind = (NodeKind.GOAL if goal.get("is_workspace_level") else
-                NodeKind.KEY_RESULT if measured else NodeKind.OBJECTIVE)
-        item: dict[str, Any] = {"id": f"asana:{gid}", "kind": kind, "title": goal.get("name") or f"goal {gid}",
-                                "source": source}
+        kind = (
+            NodeKind.GOAL
+            if goal.get("is_workspace_level")
+            else NodeKind.KEY_RESULT
+            if measured
+            else NodeKind.OBJECTIVE
+        )
+        item: dict[str, Any] = {
+            "id": f"asana:{gid}",
+            "kind": kind,
+            "title": goal.get("name") or f"goal {gid}",
+            "source": source,
+        }
         if goal.get("notes"):
             item["description"] = goal["notes"]
         status = goal.get("status")
         if status:
             if status not in ASANA_STATUS:
-                issues.append(_fail(file, f"{where}.status", f"unknown status '{status}' (expected one of: "
-                                                             f"{', '.join(ASANA_STATUS)})"))
+                issues.append(
+                    _fail(
+                        file,
+                        f"{where}.status",
+                        f"unknown status '{status}' (expected one of: {', '.join(ASANA_STATUS)})",
+                    )
+                )
                 continue
             item["status"] = ASANA_STATUS[status]
         owner = goal.get("owner") or {}
         if owner.get("gid"):
             pid = f"asana:{owner['gid']}"
             item["owner"] = pid
-            people.setdefault(pid, Person(id=pid, name=owner.get("name") or pid, email=owner.get("email")))
+            people.setdefault(
+                pid, Person(id=pid, name=owner.get("name") or pid, email=owner.get("email"))
+            )
         team = goal.get("team") or {}
         if team.get("name"):
             item["unit"] = team["name"]
         period = goal.get("time_period") or {}
-        item["period"] = period.get("display_name") or period_of(_day(goal.get("start_on")), _day(goal.get("due_on")))
+        item["period"] = period.get("display_name") or period_of(
+            _day(goal.get("start_on")), _day(goal.get("due_on"))
+        )
         if kind == NodeKind.KEY_RESULT:
-            item.update(start=metric.get("initial_number_value"), target=metric.get("target_number_value"),
-                        current=metric.get("current_number_value"),
-                        measure_unit={"currency": metric.get("currency_code"), "percentage": "%"}.get(
-                            metric.get("unit")))
+            item.update(
+                start=metric.get("initial_number_value"),
+                target=metric.get("target_number_value"),
+                current=metric.get("current_number_value"),
+                measure_unit={"currency": metric.get("currency_code"), "percentage": "%"}.get(
+                    str(metric.get("unit"))
+                ),
+            )
         entries.append((where, item))
     nodes, found = _nodes(file, entries)
     issues += found
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(file=file, source=source, organisation=None, node_count=len(nodes),
-                        nodes=lambda: iter(nodes), people=list(people.values()), layout="asana-goals")
+    return ParsedImport(
+        file=file,
+        source=source,
+        organisation=None,
+        node_count=len(nodes),
+        nodes=lambda: iter(nodes),
+        people=list(people.values()),
+        layout="asana-goals",
+    )
 
 
 def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
@@ -140,13 +193,21 @@ def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> P
         parent = (rel.get("supported_goal") or {}).get("gid")
         child = rel.get("supporting_resource") or {}
         if not parent or not child.get("gid"):
-            issues.append(_fail(file, where, "a relationship needs supported_goal and supporting_resource (ask for "
-                                             "them in opt_fields)"))
+            issues.append(
+                _fail(
+                    file,
+                    where,
+                    "a relationship needs supported_goal and supporting_resource (ask for "
+                    "them in opt_fields)",
+                )
+            )
             continue
         weight = rel.get("contribution_weight")
         weight = 1.0 if weight is None else float(weight)
         if not 0 <= weight <= 1:
-            issues.append(_fail(file, f"{where}.contribution_weight", f"{weight:g} is not between 0 and 1"))
+            issues.append(
+                _fail(file, f"{where}.contribution_weight", f"{weight:g} is not between 0 and 1")
+            )
             continue
         ref = {"id": f"asana:{parent}", "weight": weight}
         if rel.get("resource_subtype") == "subgoal" or child.get("resource_type") == "goal":
@@ -154,16 +215,31 @@ def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> P
         else:  # supporting work: a project, task or portfolio
             gid = str(child["gid"])
             title = child.get("name") or f"{child.get('resource_type', 'work')} {gid}"
-            node = work.setdefault(gid, {"id": f"asana:{gid}", "kind": NodeKind.INITIATIVE, "title": title,
-                                         "source": source, "parents": []})
+            node = work.setdefault(
+                gid,
+                {
+                    "id": f"asana:{gid}",
+                    "kind": NodeKind.INITIATIVE,
+                    "title": title,
+                    "source": source,
+                    "parents": [],
+                },
+            )
             if all(p["id"] != ref["id"] for p in node["parents"]):
                 node["parents"].append(ref)
     nodes, found = _nodes(file, [(f"supporting_resource {g}", w) for g, w in work.items()])
     issues += found
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(file=file, source=source, organisation=None, node_count=len(nodes),
-                        nodes=lambda: iter(nodes), links=links, layout="asana-relationships")
+    return ParsedImport(
+        file=file,
+        source=source,
+        organisation=None,
+        node_count=len(nodes),
+        nodes=lambda: iter(nodes),
+        links=links,
+        layout="asana-relationships",
+    )
 
 
 def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
@@ -189,8 +265,15 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
             issues.append(_fail(file, f"{where}.id", "an initiative without an id"))
             continue
         status = str(ini.get("status") or "").lower()
-        node = add(ini["id"], {"id": f"linear:{ini['id']}", "kind": NodeKind.INITIATIVE,
-                               "title": ini.get("name") or f"initiative {ini['id']}", "source": source})
+        node = add(
+            ini["id"],
+            {
+                "id": f"linear:{ini['id']}",
+                "kind": NodeKind.INITIATIVE,
+                "title": ini.get("name") or f"initiative {ini['id']}",
+                "source": source,
+            },
+        )
         if status:
             if status not in LINEAR_STATUS:
                 issues.append(_fail(file, f"{where}.status", f"unknown status '{ini['status']}'"))
@@ -204,17 +287,35 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
             parent_of(node, f"linear:{ini['parentInitiative']['id']}")
         for sub in (ini.get("subInitiatives") or {}).get("nodes") or []:
             if sub.get("id"):
-                child = add(sub["id"], {"id": f"linear:{sub['id']}", "kind": NodeKind.INITIATIVE,
-                                        "title": sub.get("name") or f"initiative {sub['id']}", "source": source})
+                child = add(
+                    sub["id"],
+                    {
+                        "id": f"linear:{sub['id']}",
+                        "kind": NodeKind.INITIATIVE,
+                        "title": sub.get("name") or f"initiative {sub['id']}",
+                        "source": source,
+                    },
+                )
                 parent_of(child, node["id"])
         for j, project in enumerate((ini.get("projects") or {}).get("nodes") or []):
             if not project.get("id"):
-                issues.append(_fail(file, f"{where}.projects.nodes[{j}].id", "a project without an id"))
+                issues.append(
+                    _fail(file, f"{where}.projects.nodes[{j}].id", "a project without an id")
+                )
                 continue
-            p = add(project["id"], {"id": f"linear:{project['id']}", "kind": NodeKind.INITIATIVE,
-                                    "title": project.get("name") or f"project {project['id']}", "source": source})
+            p = add(
+                project["id"],
+                {
+                    "id": f"linear:{project['id']}",
+                    "kind": NodeKind.INITIATIVE,
+                    "title": project.get("name") or f"project {project['id']}",
+                    "source": source,
+                },
+            )
             parent_of(p, node["id"])
-            state = str((project.get("status") or {}).get("type") or project.get("state") or "").lower()
+            state = str(
+                (project.get("status") or {}).get("type") or project.get("state") or ""
+            ).lower()
             if state in LINEAR_STATUS:
                 p["status"] = LINEAR_STATUS[state]
             if (project.get("lead") or {}).get("email"):
@@ -224,13 +325,24 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
                 p["unit"] = teams[0]["name"]
             p["period"] = period_of(None, _day(project.get("targetDate")))
     # a sub-initiative listed twice (under its parent and on its own) keeps its own fields
-    nodes, found = _nodes(file, [(f"linear:{k}", {k2: v for k2, v in items[k].items() if v is not None or k2 == "id"})
-                                 for k in order])
+    nodes, found = _nodes(
+        file,
+        [
+            (f"linear:{k}", {k2: v for k2, v in items[k].items() if v is not None or k2 == "id"})
+            for k in order
+        ],
+    )
     issues += found
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(file=file, source=source, organisation=None, node_count=len(nodes),
-                        nodes=lambda: iter(nodes), layout="linear")
+    return ParsedImport(
+        file=file,
+        source=source,
+        organisation=None,
+        node_count=len(nodes),
+        nodes=lambda: iter(nodes),
+        layout="linear",
+    )
 
 
 def parse_api_response(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
@@ -241,6 +353,13 @@ def parse_api_response(path: Path, doc: dict[str, Any], source: str) -> ParsedIm
         return parse_asana_goals(path, doc, source)
     if kind == "asana-relationships":
         return parse_asana_relationships(path, doc, source)
-    raise ImportFailed([ImportIssue(str(path), "an API response of no kind this importer reads (Asana GET /goals, "
-                                               "GET /goal_relationships, or Linear's initiatives query)", path="data")])
-
+    raise ImportFailed(
+        [
+            ImportIssue(
+                str(path),
+                "an API response of no kind this importer reads (Asana GET /goals, "
+                "GET /goal_relationships, or Linear's initiatives query)",
+                path="data",
+            )
+        ]
+    )

@@ -5,9 +5,11 @@ every layout then reads like any other table (twice, as all imports do), so a wo
 recognised, checked and imported exactly as its CSV export would be. Problems name the workbook
 and the sheet's row numbers, never the temporary file.
 """
+
 from __future__ import annotations
 
 import atexit
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -23,10 +25,8 @@ _TEMPS: list[str] = []
 @atexit.register
 def _clean() -> None:
     for name in _TEMPS:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(name)
-        except OSError:
-            pass
 
 
 def _text(value: object) -> str:
@@ -48,15 +48,23 @@ def open_workbook(path: Path, sheet: str | None = None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise ImportFailed([ImportIssue(str(path), f"not a readable .xlsx workbook ({exc})")]) from None
+        raise ImportFailed(
+            [ImportIssue(str(path), f"not a readable .xlsx workbook ({exc})")]
+        ) from None
     try:
         if sheet is None:
             ws = book.worksheets[0]
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
-            raise ImportFailed([ImportIssue(str(path), f"--sheet: no sheet '{sheet}' (sheets: "
-                                                       f"{', '.join(book.sheetnames)})")])
+            raise ImportFailed(
+                [
+                    ImportIssue(
+                        str(path),
+                        f"--sheet: no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)})",
+                    )
+                ]
+            )
         fd, name = tempfile.mkstemp(prefix="stratmap-", suffix=".csv")
         _TEMPS.append(name)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:

@@ -9,6 +9,7 @@ segments at once, so the query's variants with one or two adjacent swaps undone 
 (each such swap is one of the k edits). The index is three hashes an id in one sorted numpy array
 (about 36 MB at a million ids); a query probes a few thousand hashes and verifies what it finds.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ def max_edits(query: str) -> int:
 
 
 def _segments(length: int) -> list[tuple[int, int]]:
-    """(start, size) of the three segments of an id of `length` (>= 3): sizes differ by at most one."""
+    """(start, size) of the three segments of an id of `length` (>= 3), sizes within one."""
     base, extra = divmod(length, PARTS)
     out, start = [], 0
     for i in range(PARTS):
@@ -49,7 +50,7 @@ def distance(a: str, b: str, limit: int) -> int:
     end = 0
     while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
         end += 1
-    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -68,7 +69,11 @@ def distance(a: str, b: str, limit: int) -> int:
 
 def _swaps(text: str) -> list[str]:
     """`text` with one pair of adjacent, different characters swapped, every way."""
-    return [text[:i] + text[i + 1] + text[i] + text[i + 2:] for i in range(len(text) - 1) if text[i] != text[i + 1]]
+    return [
+        text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        for i in range(len(text) - 1)
+        if text[i] != text[i + 1]
+    ]
 
 
 class IdIndex:
@@ -85,7 +90,7 @@ class IdIndex:
                 short.append(i)
                 continue
             for part, (start, size) in enumerate(_segments(n)):
-                keys.append(_key(n, part, text[start:start + size]))
+                keys.append(_key(n, part, text[start : start + size]))
                 owners.append(i)
         order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
         self._keys = np.array(keys, dtype=np.int64)[order]
@@ -111,7 +116,9 @@ class IdIndex:
             if k >= 2:
                 variants.extend((twice, k - 2) for twice in _swaps(once))
         keys: list[int] = []
-        groups: list[tuple[int, int, list[tuple[int, int]]]] = []  # (budget, probe group, key span per segment)
+        groups: list[
+            tuple[int, int, list[tuple[int, int]]]
+        ] = []  # (budget, probe group, key span per segment)
         short: set[int] = set()
         for text, e in variants:
             q = len(text)
@@ -119,15 +126,19 @@ class IdIndex:
                 if n < PARTS:
                     short.add(n)
                     continue
-                spans = []
+                spans: list[tuple[int, int]] = []
                 for start, size in _segments(n):
                     first = len(keys)
                     part = len(spans)
-                    keys.extend(_key(n, part, text[at:at + size])
-                                for at in range(max(0, start - e), min(q - size, start + e) + 1))
+                    keys.extend(
+                        _key(n, part, text[at : at + size])
+                        for at in range(max(0, start - e), min(q - size, start + e) + 1)
+                    )
                     spans.append((first, len(keys)))
                 groups.append((e, len(groups), spans))
-        found: list[np.ndarray] = [self._short[np.isin(self._len[self._short], list(short))]] if short else []
+        found: list[np.ndarray] = (
+            [self._short[np.isin(self._len[self._short], list(short))]] if short else []
+        )
         if keys:
             wanted = np.array(keys, dtype=np.int64)
             lo = np.searchsorted(self._keys, wanted, side="left")
@@ -136,8 +147,8 @@ class IdIndex:
             lo_l, hi_l = lo.tolist(), hi.tolist()
             for e, _, spans in groups:
                 cost = [(sum(size[a:b]), a, b) for a, b in spans]
-                for _, a, b in sorted(cost)[:e + 1]:
-                    found.extend(self._owners[lo_l[x]:hi_l[x]] for x in range(a, b) if size[x])
+                for _, a, b in sorted(cost)[: e + 1]:
+                    found.extend(self._owners[lo_l[x] : hi_l[x]] for x in range(a, b) if size[x])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
 
     def _distances(self, query: str, cand: np.ndarray, limit: int) -> np.ndarray:
@@ -147,7 +158,9 @@ class IdIndex:
         width = int(lens.max())
         cols = np.arange(width)
         pos = self._start[cand][:, None] + np.minimum(cols, np.maximum(lens - 1, 0)[:, None])
-        text = np.where(cols < lens[:, None], self._codes[pos], np.uint32(0xFFFFFFFF))  # padding matches nothing
+        text = np.where(
+            cols < lens[:, None], self._codes[pos], np.uint32(0xFFFFFFFF)
+        )  # padding matches nothing
         qc = np.frombuffer(query.encode("utf-32-le"), dtype=np.uint32)
         m = len(cand)
         prev = np.broadcast_to(np.arange(width + 1), (m, width + 1)).copy()
@@ -159,17 +172,20 @@ class IdIndex:
             best = np.minimum(prev[:, 1:] + 1, sub)
             if i > 1:
                 swap = (text[:, 1:] == qc[i - 2]) & (text[:, :-1] == qc[i - 1])
-                best[:, 1:] = np.where(swap, np.minimum(best[:, 1:], prev2[:, :-2] + 1), best[:, 1:])
+                best[:, 1:] = np.where(
+                    swap, np.minimum(best[:, 1:], prev2[:, :-2] + 1), best[:, 1:]
+                )
             for j in range(1, width + 1):  # the insertion term runs along the row
                 cur[:, j] = np.minimum(best[:, j - 1], cur[:, j - 1] + 1)
             prev2, prev = prev, cur
-        return prev[np.arange(m), lens]
+        out: np.ndarray = prev[np.arange(m), lens]
+        return out
 
     def suggest(self, query: str, limit: int = 3) -> list[int]:
         """Indices of the closest ids, closest first (then in id order); never the query itself."""
         k = max_edits(query)
         hits: list[tuple[int, str, int]] = []
-        # one edit first: where `limit` ids are one edit away, the wider search cannot change the answer
+        # one edit first: if `limit` ids are one edit away, a wider search cannot change the answer
         for budget in sorted({min(1, k), k} - {0}):
             cand = self._candidates(query, budget)
             cand = cand[np.abs(self._len[cand] - len(query)) <= budget]
@@ -177,8 +193,11 @@ class IdIndex:
                 continue
             d = self._distances(query, cand, budget)
             keep = cand[d <= budget]
-            hits = [(int(dist), self.ids[i], int(i)) for i, dist in zip(keep.tolist(), d[d <= budget].tolist())
-                    if self.ids[i] != query]
+            hits = [
+                (int(dist), self.ids[i], int(i))
+                for i, dist in zip(keep.tolist(), d[d <= budget].tolist(), strict=False)
+                if self.ids[i] != query
+            ]
             if len(hits) >= limit:
                 break
         hits.sort()
