@@ -37,7 +37,9 @@ def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dr
         path = Path(tmp) / f"upload{suffix}"  # the caller's name is only a label, never a path
         path.write_text(content, encoding="utf-8")
         try:
-            parsed = importers.parse(path, fmt, source=name)
+            # CSV means any table layout the importer knows, recognised from its header (an Ally or
+            # Jira export as well as the generic CSV); JSON also takes Asana's and Linear's responses
+            parsed = importers.parse_files([path], None if fmt == "csv" else fmt, source=name)
         except importers.ImportFailed as exc:
             # report the caller's name for the content, not our temporary path
             raise importers.ImportFailed(

@@ -132,8 +132,10 @@ def _write(info: Info, role: Role, action: Callable[[Context], ApplyResult]) -> 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Import a native YAML/JSON document or a generic CSV: all or nothing. "
-                                     "prune needs the admin role.")
+    @strawberry.mutation(description="Import a native YAML/JSON document, or any table layout stratmap reads "
+                                     "(format CSV: the header decides; docs/importers.md), or an Asana or "
+                                     "Linear API response (format JSON): all or nothing. prune needs the admin "
+                                     "role and a source.")
     def import_document(self, info: Info, content: str, format: ImportFormat, dry_run: bool = False,
                         prune: bool = False, source: str | None = None) -> WriteResult:
         return _write(info, Role.ADMIN if prune else Role.EDITOR, lambda ctx: usecases.import_content(

@@ -136,3 +136,15 @@ def test_empty_tenant_tokens_cannot_exist(tmp_path) -> None:  # type: ignore[no-
         load(api_store := __import__("service.store.sqlite", fromlist=["SQLiteStore"]).SQLiteStore(tmp_path / "s.db"),
              importers.parse(doc), tenant="")
     assert api_store.tenants() == []
+
+
+def test_import_document_recognises_a_tool_export_from_its_header(api: Api) -> None:
+    ally = ("Row ID,Title,Parent,Owner Email,Type\\n1,Grow,,ceo@x.example,Goal\\n"
+            "2,Win mid-market,1,vp@x.example,Objective\\n")
+    r = api.data(f'mutation {{ importDocument(content: "{ally}", format: CSV, dryRun: true) {{ {RESULT} }} }}')
+    assert len(r["importDocument"]["created"]) == 2 and all(
+        i.startswith("ally:") for i in r["importDocument"]["created"]), r
+    bad = api.data('mutation { importDocument(content: "Row ID,Title,Parent,Owner Email\\n1,A,9,a@x", format: CSV) '
+                   f"{{ {RESULT} }} }}")["importDocument"]
+    assert bad["issues"][0]["row"] == 2 and bad["issues"][0]["field"] == "Parent", bad
+    assert bad["issues"][0]["file"] == "api-import.csv"
