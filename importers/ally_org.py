@@ -130,17 +130,14 @@ def parse_teams(table: Table, source: str) -> ParsedImport:
             )
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(
-        file=table.file,
-        source=source,
-        organisation=None,
-        node_count=0,
-        nodes=lambda: iter(()),
+    return ParsedImport.without_nodes(
+        table.file,
+        source,
+        "ally-teams",
+        describe(table),
         units=units,
         leads={p: tuple(u) for p, u in leads.items()},
         leader_rows=leader_rows,
-        layout="ally-teams",
-        details=describe(table),
     )
 
 
@@ -192,13 +189,6 @@ def parse_users(table: Table, source: str) -> ParsedImport:
             ]
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(
-        file=table.file,
-        source=source,
-        organisation=None,
-        node_count=0,
-        nodes=lambda: iter(()),
-        people=people,
-        layout="ally-users",
-        details=describe(table),
+    return ParsedImport.without_nodes(
+        table.file, source, "ally-users", describe(table), people=people
     )

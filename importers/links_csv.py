@@ -74,13 +74,4 @@ def parse_links(table: Table, source: str) -> ParsedImport:
         issues.append(ImportIssue(table.file, "no data rows: nothing to import", row=2))
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(
-        file=table.file,
-        source=source,
-        organisation=None,
-        node_count=0,
-        nodes=lambda: iter(()),
-        links=links,
-        layout="links",
-        details=describe(table),
-    )
+    return ParsedImport.without_nodes(table.file, source, "links", describe(table), links=links)

@@ -113,17 +113,14 @@ def parse_units(table: Table, source: str) -> ParsedImport:
     if issues:
         raise ImportFailed(issues)
     # leaders become LEADS of people named in a people file of the same run (importers.bundle)
-    return ParsedImport(
-        file=table.file,
-        source=source,
-        organisation=None,
-        node_count=0,
-        nodes=lambda: iter(()),
+    return ParsedImport.without_nodes(
+        table.file,
+        source,
+        "units",
+        describe(table),
         units=units,
         leads={p: tuple(ids) for p, ids in leads.items()},
         leader_rows={p: n for n, c in reversed(rows) if (p := c.get("leader"))},
-        layout="units",
-        details=describe(table),
     )
 
 
@@ -148,13 +145,4 @@ def parse_people(table: Table, source: str) -> ParsedImport:
             issues += _issues(table, number, exc)
     if issues:
         raise ImportFailed(issues)
-    return ParsedImport(
-        file=table.file,
-        source=source,
-        organisation=None,
-        node_count=0,
-        nodes=lambda: iter(()),
-        people=people,
-        layout="people",
-        details=describe(table),
-    )
+    return ParsedImport.without_nodes(table.file, source, "people", describe(table), people=people)

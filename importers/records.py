@@ -1,10 +1,11 @@
 """What every importer produces: validated records, with the nodes re-readable as a stream."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from graph_schema import Node, Person, Unit, Value
 
@@ -18,7 +19,9 @@ class ReadOptions:
     levels: tuple[str, ...] = ()  # kinds by depth, for trees without a Type column
     date_order: str | None = None  # 'dmy' or 'mdy', for slashed dates that never say
     truncate: bool = False  # cut text longer than its field allows, and list every cut
-    link_column: str | None = None  # work exports: the column holding the stratmap ids an item supports
+    link_column: str | None = (
+        None  # work exports: the column holding the stratmap ids an item supports
+    )
     link_label_prefix: str | None = None  # ... or the prefix of labels that name them (okr:O-DIG)
     sheet: str | None = None  # a workbook's sheet (default: the first)
     columns: dict[str, str | None] | None = None  # --columns: their header -> ours (None drops it)
@@ -50,15 +53,31 @@ class ParsedImport:
     leads: dict[str, tuple[str, ...]] = field(default_factory=dict)
     leader_rows: dict[str, int] = field(default_factory=dict)
     links: list[LinkRecord] = field(default_factory=list)  # a links file's child -> parent rows
-    layout: str = ""
+    layout: str = ""  # the format it was read as, e.g. "csv", "outline"
     parts: list[ParsedImport] = field(default_factory=list)  # the files a joined import was made of
-    cuts: list[str] = field(default_factory=list)  # what --truncate cut: file, row, field, lengths  # the format it was read as, e.g. "csv", "outline"
+    cuts: list[str] = field(default_factory=list)  # what --truncate cut: file, row, field, lengths
     # what --dry-run shows of how the file was read: encoding, delimiter, columns -> fields
     details: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def without_nodes(
+        cls, file: str, source: str, layout: str, details: dict[str, str], **records: Any
+    ) -> ParsedImport:
+        """What a units, people, teams or links file gives: records beside the nodes of its run."""
+        return cls(
+            file=file,
+            source=source,
+            organisation=None,
+            node_count=0,
+            nodes=lambda: iter(()),
+            layout=layout,
+            details=details,
+            **records,
+        )
+
 
 def pydantic_field(loc: tuple[int | str, ...], msg: str = "") -> str | None:
-    """The field a pydantic error is about: from its location, else named in a model rule's message."""
+    """The field a pydantic error is about: its location, else the one its message names."""
     names = [p for p in loc if isinstance(p, str)]
     if names:
         return names[0]
@@ -83,7 +102,9 @@ def _text_limits() -> dict[str, int]:
 TEXT_LIMITS = _text_limits()
 
 
-def cut_long_text(data: dict[str, Any], where: str, cuts: list[str] | None) -> list[tuple[str, str]]:
+def cut_long_text(
+    data: dict[str, Any], where: str, cuts: list[str] | None
+) -> list[tuple[str, str]]:
     """Text longer than its field allows: cut it (and say so in `cuts`) under --truncate, else
     return (field, problem) pairs. Ids are never cut: a cut id would silently name another node."""
     problems = []
@@ -91,9 +112,16 @@ def cut_long_text(data: dict[str, Any], where: str, cuts: list[str] | None) -> l
         value = data.get(name)
         if isinstance(value, str) and len(value.strip()) > limit:
             if cuts is None or name in ("id", "owner", "unit"):
-                problems.append((name, f"{len(value.strip())} characters, more than the {limit} a {name} may have"
-                                       + ("" if name in ("id", "owner", "unit") else " (--truncate cuts it)")))
+                problems.append(
+                    (
+                        name,
+                        f"{len(value.strip())} characters, more than the {limit} a {name} may have"
+                        + ("" if name in ("id", "owner", "unit") else " (--truncate cuts it)"),
+                    )
+                )
             else:
                 data[name] = value.strip()[:limit]
-                cuts.append(f"{where}, field '{name}': cut from {len(value.strip())} to {limit} characters")
+                cuts.append(
+                    f"{where}, field '{name}': cut from {len(value.strip())} to {limit} characters"
+                )
     return problems

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GATED = [
     "importers/ally_org.py", "importers/bundle.py", "importers/cells.py", "importers/culture_amp.py",
     "importers/ids.py", "importers/jira_csv.py", "importers/layouts.py", "importers/links_csv.py",
-    "importers/org_csv.py", "importers/outline.py", "importers/table.py", "importers/tool_csv.py",
+    "importers/org_csv.py", "importers/outline.py", "importers/records.py", "importers/table.py", "importers/tool_csv.py",
     "importers/vocab.py", "importers/work_json.py", "importers/xlsx.py", "service/engine/suggest.py",
 ]
 
