@@ -1,4 +1,5 @@
 """Importers: each parses and validates a file into records and never touches a database."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,8 +24,13 @@ def detect_format(path: str | Path) -> str:
     return {"yml": "yaml", "yaml": "yaml", "json": "json"}.get(suffix, "")
 
 
-def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None,
-          options: ReadOptions | None = None) -> ParsedImport:
+def parse(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    source: str | None = None,
+    options: ReadOptions | None = None,
+) -> ParsedImport:
     """One file, in the format given or (None or 'auto') the one its name and header say."""
     options = options or ReadOptions()
     fmt = None if fmt == "auto" else fmt
@@ -36,24 +42,59 @@ def parse(path: str | Path, fmt: str | None = None, *, source: str | None = None
     if fmt in DOCUMENT_FORMATS:
         return parse_document(path, fmt, source=source)
     if fmt is not None and layout_named(fmt) is None:
-        raise ImportFailed([ImportIssue(str(path), f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")])
+        raise ImportFailed(
+            [ImportIssue(str(path), f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")]
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = open_workbook(path, options.sheet)
     else:
         table = open_table(path, encoding=options.encoding, delimiter=options.delimiter)
     if options.columns:
         table = renamed(table, options.columns)
-    layout = layout_named(fmt) if fmt is not None else next((lo for lo in LAYOUTS if lo.matches(table.keys)), None)
+    layout = (
+        layout_named(fmt)
+        if fmt is not None
+        else next((lo for lo in LAYOUTS if lo.matches(table.keys)), None)
+    )
     if layout is None:
         best, missing = closest(table.keys)
-        raise ImportFailed([ImportIssue(
-            str(path), f"the header matches no format this importer knows ({', '.join(FORMATS[1:])}); closest: "
-                       f"'{best.name}' ({best.describes}), which also needs: {', '.join(missing)}", row=1)])
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    str(path),
+                    "the header matches no format this importer knows "
+                    f"({', '.join(FORMATS[1:])}); closest: '{best.name}' ({best.describes}), "
+                    f"which also needs: {', '.join(missing)}",
+                    row=1,
+                )
+            ]
+        )
+    if fmt is not None and layout.name not in ("csv", "outline") and not layout.matches(table.keys):
+        missing = [k for k in layout.signature if k not in table.keys]
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    str(path),
+                    f"--format {fmt}: the header is not a {layout.describes} header "
+                    f"(it lacks: {', '.join(missing) or 'its known columns only'})",
+                    row=1,
+                )
+            ]
+        )
+    # two columns of one name would silently lose one (Jira's repeated Labels columns are one list)
+    if layout.name not in ("csv", "outline", "jira") and len(set(table.keys)) < len(table.keys):
+        twice = next(
+            h for h, k in zip(table.header, table.keys, strict=True) if table.keys.count(k) > 1
+        )
+        raise ImportFailed(
+            [ImportIssue(str(path), f"column '{twice}' appears twice", row=1, field=twice)]
+        )
     parsed = layout.parse(table, source or path.name, options)
     if options.columns:
         mapped = {h: options.columns.get(h, h) for h in options.columns}
-        parsed.details["columns"] = ", ".join(f"{h} -> {v if v is not None else '(dropped)'}"
-                                              for h, v in mapped.items())
+        parsed.details["columns"] = ", ".join(
+            f"{h} -> {v if v is not None else '(dropped)'}" for h, v in mapped.items()
+        )
     return parsed
 
 
@@ -69,14 +110,22 @@ def read_column_map(path: str | Path) -> dict[str, str | None]:
         raise ImportFailed([ImportIssue(file, f"cannot read the column map: {exc}")]) from None
     if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
         doc = doc["columns"]
-    if not isinstance(doc, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str))
-                                            for k, v in doc.items()):
-        raise ImportFailed([ImportIssue(file, "a column map is a mapping of header -> column name (or null)")])
+    if not isinstance(doc, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in doc.items()
+    ):
+        raise ImportFailed(
+            [ImportIssue(file, "a column map is a mapping of header -> column name (or null)")]
+        )
     return {str(k): v for k, v in doc.items()}
 
 
-def parse_files(paths: Sequence[str | Path], fmt: str | None = None, *, source: str | None = None,
-                options: ReadOptions | None = None) -> ParsedImport:
+def parse_files(
+    paths: Sequence[str | Path],
+    fmt: str | None = None,
+    *,
+    source: str | None = None,
+    options: ReadOptions | None = None,
+) -> ParsedImport:
     """Several files (goals, units, people, links) joined into one import, all or nothing."""
     parts: list[ParsedImport] = []
     issues: list[ImportIssue] = []
@@ -90,5 +139,14 @@ def parse_files(paths: Sequence[str | Path], fmt: str | None = None, *, source: 
     return join(parts)
 
 
-__all__ = ["FORMATS", "ImportFailed", "ImportIssue", "ParsedImport", "ReadOptions", "detect_format", "parse",
-           "parse_files", "read_column_map"]
+__all__ = [
+    "FORMATS",
+    "ImportFailed",
+    "ImportIssue",
+    "ParsedImport",
+    "ReadOptions",
+    "detect_format",
+    "parse",
+    "parse_files",
+    "read_column_map",
+]

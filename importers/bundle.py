@@ -115,8 +115,21 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
         )
     links: dict[str, list[LinkRecord]] = {}
     link_file: dict[int, str] = {}
+    named: dict[tuple[str, str], str] = {}
     for part in parts:
         for link in part.links:
+            if (link.child, link.parent) in named:
+                issues.append(
+                    ImportIssue(
+                        part.file,
+                        f"link {link.child} -> {link.parent} is also in "
+                        f"{named[link.child, link.parent]}",
+                        row=link.row,
+                        field="parent",
+                    )
+                )
+                continue
+            named[link.child, link.parent] = part.file
             links.setdefault(link.child, []).append(link)
             link_file[id(link)] = part.file
     node_parts = [p for p in parts if p.node_count]

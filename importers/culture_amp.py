@@ -66,6 +66,19 @@ def parse_culture_amp(
         for number, cells in table.records():
             c = {k: v.strip() for k, v in zip(keys, cells, strict=False) if v.strip()}
             problems: list[tuple[str, str]] = []
+            if len(cells) > len(keys):
+                yield (
+                    number,
+                    [],
+                    [
+                        ImportIssue(
+                            file,
+                            f"{len(cells)} cells but the header has {len(keys)} columns",
+                            row=number,
+                        )
+                    ],
+                )
+                continue
             owner = c.get("email")
             title = c.get("name", "")
             goal: dict[str, Any] = {

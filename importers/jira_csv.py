@@ -82,7 +82,16 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
                 )
             )
         seen[issue_key] = number
-        if issue_id:
+        if issue_id in key_of:
+            issues.append(
+                ImportIssue(
+                    file,
+                    f"Issue id '{issue_id}' is also {key_of[issue_id]}'s",
+                    row=number,
+                    field="Issue id",
+                )
+            )
+        elif issue_id:
             key_of[issue_id] = issue_key
     if issues:
         raise ImportFailed(issues)

@@ -58,6 +58,13 @@ def parse_links(table: Table, source: str) -> ParsedImport:
                 continue
         if not child or not parent:
             continue
+        too_long = [n for n, v in (("child", child), ("parent", parent)) if len(v) > 200]
+        if too_long:
+            issues += [
+                ImportIssue(table.file, "an id may have at most 200 characters", row=row, field=n)
+                for n in too_long
+            ]
+            continue
         if (child, parent) in first:
             issues.append(
                 ImportIssue(

@@ -19,6 +19,9 @@ from pathlib import Path
 from importers.errors import ImportFailed, ImportIssue
 
 SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(
+    16 * 1024 * 1024
+)  # past the csv module's 128 KiB: --truncate decides on long text
 DELIMITERS = ",;\t"
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
@@ -42,6 +45,7 @@ class Table:
     header: tuple[str, ...]  # as written, stripped
     label: str | None = None  # what problems call the file, where it is not `path` (a workbook)
     keep: tuple[int, ...] | None = None  # the columns read (--columns may drop some); None: all
+    header_record: int = 1  # blank rows above the header (a title left out) are skipped
 
     @property
     def file(self) -> str:
@@ -56,8 +60,9 @@ class Table:
         try:
             with self.path.open("r", encoding=self.encoding, newline="") as fh:
                 reader = csv.reader(fh, delimiter=self.delimiter)
-                next(reader, None)
-                for number, cells in enumerate(reader, start=2):
+                for _ in range(self.header_record):
+                    next(reader, None)
+                for number, cells in enumerate(reader, start=self.header_record + 1):
                     if self.keep is not None:
                         cells = [cells[i] if i < len(cells) else "" for i in self.keep]
                     if any(c.strip() for c in cells):
@@ -72,6 +77,14 @@ def _encoding(path: Path) -> tuple[str, str]:
     for bom, codec, label in _BOMS:
         if head.startswith(bom):
             return codec, label
+    with path.open("rb") as fh:
+        sample = fh.read(4096)
+    # UTF-16 saved without a BOM: ASCII text with a NUL beside every character
+    if len(sample) >= 4 and sample.count(0) * 3 > len(sample):
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if odd > even:
+            return "utf-16-le", "UTF-16 LE (no BOM)"
+        return "utf-16-be", "UTF-16 BE (no BOM)"
     # strict UTF-8 over the whole file, chunk by chunk: a file that is UTF-8 for its first
     # megabyte and Windows-1252 further down must not be half-misread
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
@@ -124,21 +137,31 @@ def open_table(
         said = f"{encoding} (as asked)"
     else:
         codec, said = _encoding(path)
+    if delimiter is not None and len(delimiter) != 1:
+        raise ImportFailed(
+            [ImportIssue(file, f"the delimiter must be one character, not {delimiter!r}")]
+        )
     try:
         with path.open("r", encoding=codec, newline="") as fh:
             sample = fh.read(SNIFF_BYTES)
         delim = delimiter if delimiter is not None else _delimiter(sample)
+        header_record, header = 0, None
         with path.open("r", encoding=codec, newline="") as fh:
-            header = next(csv.reader(fh, delimiter=delim), None)
+            for cells in csv.reader(fh, delimiter=delim):
+                header_record += 1
+                if any(c.strip() for c in cells):
+                    header = cells
+                    break
         if codec != "utf-8-sig":  # a BOM read under an explicit --encoding
             header = [header[0].lstrip("\ufeff"), *header[1:]] if header else header
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 asked for a file without a BOM
         line = _undecodable_line(path, codec)
         raise ImportFailed(
             [
                 ImportIssue(
                     file,
-                    f"cannot be read as {_LABELS.get(codec, codec)} on line {line} ({exc.reason}); "
+                    f"cannot be read as {_LABELS.get(codec, codec)} on line {line} "
+                    f"({getattr(exc, 'reason', exc)}); "
                     "pass --encoding",
                     row=line,
                 )
@@ -153,7 +176,13 @@ def open_table(
     if not header or not any(h.strip() for h in header):
         raise ImportFailed([ImportIssue(file, "the file is empty: expected a header row", row=1)])
     return Table(
-        path, codec, "xlsx" if label else said, delim, tuple(h.strip() for h in header), label
+        path,
+        codec,
+        "xlsx" if label else said,
+        delim,
+        tuple(h.strip() for h in header),
+        label,
+        header_record=header_record,
     )
 
 

@@ -252,10 +252,14 @@ def parse_tool(
         )
 
     ids: dict[str, str] = {}
+    repeats: dict[str, int] = {}
     for row_no, cells, _ in _rows(table, spec):
         assert cells is not None
         rid = cells.get("rowid") or f"#row{row_no}"
-        ids[rid] = node_id(rid, cells)
+        base = node_id(rid, cells)
+        # two rows with the same title path and owner stay two nodes: -2, -3, ... in file order
+        repeats[base] = repeats.get(base, 0) + 1
+        ids[rid] = base if repeats[base] == 1 else f"{base}-{repeats[base]}"
 
     def fields(
         row_no: int,

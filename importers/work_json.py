@@ -47,7 +47,7 @@ LINEAR_STATUS = {
 def api_response(path: Path) -> Any | None:
     """The document if the file is an API response (`{"data": ...}`), else None."""
     with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
+        head = fh.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
     if not head.startswith(b"{") or b'"data"' not in head:
         return None
     try:
@@ -108,12 +108,20 @@ def parse_asana_goals(path: Path, doc: dict[str, Any], source: str) -> ParsedImp
     entries: list[tuple[str, dict[str, Any]]] = []
     people: dict[str, Person] = {}
     issues: list[ImportIssue] = []
+    seen_gids: dict[str, int] = {}
     for i, goal in enumerate(data):
+        if not isinstance(goal, dict):
+            issues.append(_fail(file, f"data[{i}]", "not an object"))
+            continue
         where = f"data[{i}]"
         gid = str(goal.get("gid") or "")
         if not gid:
             issues.append(_fail(file, f"{where}.gid", "a goal without a gid"))
             continue
+        if gid in seen_gids:
+            issues.append(_fail(file, f"{where}.gid", f"goal {gid} repeats data[{seen_gids[gid]}]"))
+            continue
+        seen_gids[gid] = i
         metric = goal.get("metric") or {}
         measured = metric.get("target_number_value") is not None
         kind = (
@@ -189,6 +197,9 @@ def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> P
     work: dict[str, dict[str, Any]] = {}  # supporting resource gid -> Initiative being built
     issues: list[ImportIssue] = []
     for i, rel in enumerate(data):
+        if not isinstance(rel, dict):
+            issues.append(_fail(file, f"data[{i}]", "not an object"))
+            continue
         where = f"data[{i}]"
         parent = (rel.get("supported_goal") or {}).get("gid")
         child = rel.get("supporting_resource") or {}
@@ -260,6 +271,9 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
             node["parents"].append({"id": parent})
 
     for i, ini in enumerate(initiatives):
+        if not isinstance(ini, dict):
+            issues.append(_fail(file, f"data.initiatives.nodes[{i}]", "not an object"))
+            continue
         where = f"data.initiatives.nodes[{i}]"
         if not ini.get("id"):
             issues.append(_fail(file, f"{where}.id", "an initiative without an id"))
@@ -346,6 +360,22 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
 
 
 def parse_api_response(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
+    try:
+        parsed = _parse_response(path, doc, source)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        # a value of another type than the vendor documents (an object where a string belongs, ...)
+        raise ImportFailed(
+            [ImportIssue(str(path), f"not the documented response shape: {exc}", path="data")]
+        ) from None
+    if not parsed.node_count and not parsed.links:
+        # an empty page would make --prune remove everything this source imported before
+        raise ImportFailed(
+            [ImportIssue(str(path), "the response holds nothing to import", path="data")]
+        )
+    return parsed
+
+
+def _parse_response(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
     kind = kind_of_response(doc)
     if kind == "linear":
         return parse_linear(path, doc, source)

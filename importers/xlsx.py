@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from importers.errors import ImportFailed, ImportIssue
@@ -47,7 +48,7 @@ def open_workbook(path: Path, sheet: str | None = None) -> Table:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ImportFailed(
             [ImportIssue(str(path), f"not a readable .xlsx workbook ({exc})")]
         ) from None
@@ -70,7 +71,10 @@ def open_workbook(path: Path, sheet: str | None = None) -> Table:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
             for row in ws.iter_rows(values_only=True):
-                writer.writerow([_text(v) for v in row])
+                cells = [_text(v) for v in row]
+                while cells and not cells[-1].strip():  # a formatted but empty column is no column
+                    cells.pop()
+                writer.writerow(cells)
     finally:
         book.close()
     label = f"{path}" if sheet is None else f"{path} [{sheet}]"

@@ -74,6 +74,11 @@ def describe_change(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, l
         old, new = old_by.get(rel, {}), new_by.get(rel, {})
         parts = [f"+{d}" for d in new if d not in old] + [f"-{d}" for d in old if d not in new]
         parts += [f"{d} weight {old[d]:g} -> {new[d]:g}" for d in new if d in old and old[d] != new[d]]
+        if not parts and rel == Rel.SUPPORTS.value:
+            old_order = [x.dst for x in sorted(old_links, key=lambda x: x.ord) if x.rel == rel]
+            new_order = [x.dst for x in sorted(links, key=lambda x: x.ord) if x.rel == rel]
+            if old_order != new_order:
+                parts = [f"reordered {' '.join(old_order)} -> {' '.join(new_order)}"]
         if parts:
             out.append(f"{names.get(rel, rel)}: {' '.join(parts)}")
     return out

@@ -3,6 +3,7 @@
 The code-health issue extends this list to the whole tree; until then, every module added since
 the gate's settings were fixed is held to them here, so none of it has to be rewritten later.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -11,15 +12,31 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GATED = [
-    "importers/ally_org.py", "importers/bundle.py", "importers/cells.py", "importers/culture_amp.py",
-    "importers/ids.py", "importers/jira_csv.py", "importers/layouts.py", "importers/links_csv.py",
-    "importers/org_csv.py", "importers/outline.py", "importers/records.py", "importers/table.py", "importers/tool_csv.py",
-    "importers/vocab.py", "importers/work_json.py", "importers/xlsx.py", "service/engine/suggest.py",
+    "importers/__init__.py",
+    "importers/ally_org.py",
+    "importers/bundle.py",
+    "importers/cells.py",
+    "importers/culture_amp.py",
+    "importers/ids.py",
+    "importers/jira_csv.py",
+    "importers/layouts.py",
+    "importers/links_csv.py",
+    "importers/org_csv.py",
+    "importers/outline.py",
+    "importers/records.py",
+    "importers/table.py",
+    "importers/tool_csv.py",
+    "importers/vocab.py",
+    "importers/work_json.py",
+    "importers/xlsx.py",
+    "service/engine/suggest.py",
 ]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_ruff_check_and_format() -> None:
