@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from importers.bundle import join
 from importers.errors import ImportFailed, ImportIssue
@@ -11,7 +12,7 @@ from importers.layouts import LAYOUTS, closest, layout_named
 from importers.native import parse_document
 from importers.records import ParsedImport, ReadOptions
 from importers.table import open_table, renamed
-from importers.work_json import api_response, parse_api_response
+from importers.work_json import api_response, kind_of_response, merge_pages, parse_api_response
 from importers.xlsx import open_workbook
 
 DOCUMENT_FORMATS = ("yaml", "json")
@@ -38,7 +39,9 @@ def parse(
     if fmt is None:
         fmt = detect_format(path) or None
     if fmt == "json" and (response := api_response(path)) is not None:
-        return parse_api_response(path, response, source or path.name)  # Asana's or Linear's API
+        return parse_api_response(
+            str(path), response, source or path.name
+        )  # Asana's or Linear's API
     if fmt in DOCUMENT_FORMATS:
         return parse_document(path, fmt, source=source)
     if fmt is not None and layout_named(fmt) is None:
@@ -129,9 +132,29 @@ def parse_files(
     """Several files (goals, units, people, links) joined into one import, all or nothing."""
     parts: list[ParsedImport] = []
     issues: list[ImportIssue] = []
-    for path in paths:
+    pages: dict[str, list[tuple[Path, dict[str, Any]]]] = {}  # API listings come a page a file
+    for path in map(Path, paths):
+        response = (
+            api_response(path)
+            if fmt in (None, "auto", "json") and detect_format(path) == "json"
+            else None
+        )
+        kind = kind_of_response(response) if response is not None else None
+        if response is not None and kind is not None:
+            pages.setdefault(kind, []).append((path, response))
+            continue
         try:
             parts.append(parse(path, fmt, source=source, options=options))
+        except ImportFailed as exc:
+            issues += exc.issues
+    for listing in pages.values():
+        label = " + ".join(str(p) for p, _ in listing)
+        try:
+            parts.append(
+                parse_api_response(
+                    label, merge_pages([d for _, d in listing]), source or listing[0][0].name
+                )
+            )
         except ImportFailed as exc:
             issues += exc.issues
     if issues:

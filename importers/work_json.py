@@ -102,8 +102,7 @@ def _nodes(
     return nodes, issues
 
 
-def parse_asana_goals(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
-    file = str(path)
+def parse_asana_goals(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     data = doc["data"] if isinstance(doc["data"], list) else [doc["data"]]
     entries: list[tuple[str, dict[str, Any]]] = []
     people: dict[str, Person] = {}
@@ -190,8 +189,7 @@ def parse_asana_goals(path: Path, doc: dict[str, Any], source: str) -> ParsedImp
     )
 
 
-def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
-    file = str(path)
+def parse_asana_relationships(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     data = doc["data"] if isinstance(doc["data"], list) else [doc["data"]]
     links: list[LinkRecord] = []
     work: dict[str, dict[str, Any]] = {}  # supporting resource gid -> Initiative being built
@@ -253,8 +251,7 @@ def parse_asana_relationships(path: Path, doc: dict[str, Any], source: str) -> P
     )
 
 
-def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
-    file = str(path)
+def parse_linear(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     initiatives = doc["data"]["initiatives"].get("nodes") or []
     items: dict[str, dict[str, Any]] = {}
     order: list[str] = []
@@ -359,37 +356,46 @@ def parse_linear(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
     )
 
 
-def parse_api_response(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
+def parse_api_response(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     try:
-        parsed = _parse_response(path, doc, source)
+        parsed = _parse_response(file, doc, source)
     except (AttributeError, TypeError, ValueError, KeyError) as exc:
         # a value of another type than the vendor documents (an object where a string belongs, ...)
         raise ImportFailed(
-            [ImportIssue(str(path), f"not the documented response shape: {exc}", path="data")]
+            [ImportIssue(file, f"not the documented response shape: {exc}", path="data")]
         ) from None
     if not parsed.node_count and not parsed.links:
         # an empty page would make --prune remove everything this source imported before
-        raise ImportFailed(
-            [ImportIssue(str(path), "the response holds nothing to import", path="data")]
-        )
+        raise ImportFailed([ImportIssue(file, "the response holds nothing to import", path="data")])
     return parsed
 
 
-def _parse_response(path: Path, doc: dict[str, Any], source: str) -> ParsedImport:
+def _parse_response(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     kind = kind_of_response(doc)
     if kind == "linear":
-        return parse_linear(path, doc, source)
+        return parse_linear(file, doc, source)
     if kind == "asana-goals":
-        return parse_asana_goals(path, doc, source)
+        return parse_asana_goals(file, doc, source)
     if kind == "asana-relationships":
-        return parse_asana_relationships(path, doc, source)
+        return parse_asana_relationships(file, doc, source)
     raise ImportFailed(
         [
             ImportIssue(
-                str(path),
+                file,
                 "an API response of no kind this importer reads (Asana GET /goals, "
                 "GET /goal_relationships, or Linear's initiatives query)",
                 path="data",
             )
         ]
     )
+
+
+def merge_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several pages of one API listing as one response: their items end to end (an item on two
+    pages, such as a project of two initiatives, is then one node with both parents)."""
+    first = docs[0]
+    if kind_of_response(first) == "linear":
+        nodes = [n for d in docs for n in (d["data"]["initiatives"].get("nodes") or [])]
+        return {"data": {"initiatives": {"nodes": nodes}}}
+    items = [i for d in docs for i in (d["data"] if isinstance(d["data"], list) else [d["data"]])]
+    return {"data": items}

@@ -107,3 +107,25 @@ def test_a_bad_api_response_names_the_path_and_writes_nothing(store: SQLiteStore
     (issue,) = caught.value.issues
     assert issue.path == "data[0].status" and "unknown status 'purple'" in issue.message
     assert dump(store, "default") == before
+
+
+def test_pages_of_one_listing_are_imported_together(tmp_path: Path) -> None:
+    import json
+
+    def page(nodes: list[dict]) -> dict:
+        return {"data": {"initiatives": {"nodes": nodes, "pageInfo": {"hasNextPage": False}}}}
+
+    shared = {"id": "pr", "name": "Shared project"}
+    one = tmp_path / "page1.json"
+    one.write_text(json.dumps(page([{"id": "a", "name": "A", "status": "Active",
+                                     "subInitiatives": {"nodes": [{"id": "c", "name": "C"}]},
+                                     "projects": {"nodes": [shared]}}])), encoding="utf-8")
+    two = tmp_path / "page2.json"
+    two.write_text(json.dumps(page([{"id": "c", "name": "C", "status": "Planned", "parentInitiative": {"id": "a"},
+                                     "projects": {"nodes": [shared]}}])), encoding="utf-8")
+    parsed = importers.parse_files([one, two])
+    n = {x.id: x for x in parsed.nodes()}
+    assert sorted(n) == ["linear:a", "linear:c", "linear:pr"]
+    assert [p.id for p in n["linear:c"].parents] == ["linear:a"]  # named on both pages: once
+    assert sorted(p.id for p in n["linear:pr"].parents) == ["linear:a", "linear:c"]
+    assert parsed.parts[0].file == f"{one} + {two}"
