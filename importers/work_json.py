@@ -257,9 +257,17 @@ def parse_linear(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
     order: list[str] = []
     issues: list[ImportIssue] = []
 
-    def add(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    def add(item: dict[str, Any], what: str) -> dict[str, Any]:
+        """The work node of a Linear initiative or project, made on first sight (an item may be
+        listed on several pages and under several initiatives)."""
+        key = item["id"]
         if key not in items:
-            items[key] = data
+            items[key] = {
+                "id": f"linear:{key}",
+                "kind": NodeKind.INITIATIVE,
+                "title": item.get("name") or f"{what} {key}",
+                "source": source,
+            }
             order.append(key)
         return items[key]
 
@@ -276,15 +284,7 @@ def parse_linear(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
             issues.append(_fail(file, f"{where}.id", "an initiative without an id"))
             continue
         status = str(ini.get("status") or "").lower()
-        node = add(
-            ini["id"],
-            {
-                "id": f"linear:{ini['id']}",
-                "kind": NodeKind.INITIATIVE,
-                "title": ini.get("name") or f"initiative {ini['id']}",
-                "source": source,
-            },
-        )
+        node = add(ini, "initiative")
         if status:
             if status not in LINEAR_STATUS:
                 issues.append(_fail(file, f"{where}.status", f"unknown status '{ini['status']}'"))
@@ -298,15 +298,7 @@ def parse_linear(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
             parent_of(node, f"linear:{ini['parentInitiative']['id']}")
         for sub in (ini.get("subInitiatives") or {}).get("nodes") or []:
             if sub.get("id"):
-                child = add(
-                    sub["id"],
-                    {
-                        "id": f"linear:{sub['id']}",
-                        "kind": NodeKind.INITIATIVE,
-                        "title": sub.get("name") or f"initiative {sub['id']}",
-                        "source": source,
-                    },
-                )
+                child = add(sub, "initiative")
                 parent_of(child, node["id"])
         for j, project in enumerate((ini.get("projects") or {}).get("nodes") or []):
             if not project.get("id"):
@@ -314,15 +306,7 @@ def parse_linear(file: str, doc: dict[str, Any], source: str) -> ParsedImport:
                     _fail(file, f"{where}.projects.nodes[{j}].id", "a project without an id")
                 )
                 continue
-            p = add(
-                project["id"],
-                {
-                    "id": f"linear:{project['id']}",
-                    "kind": NodeKind.INITIATIVE,
-                    "title": project.get("name") or f"project {project['id']}",
-                    "source": source,
-                },
-            )
+            p = add(project, "project")
             parent_of(p, node["id"])
             state = str(
                 (project.get("status") or {}).get("type") or project.get("state") or ""
