@@ -60,6 +60,7 @@ def _scan(
                             link_file[id(link)],
                             f"'{node.id}' already names '{link.parent}' as a parent in {part.file}",
                             row=link.row,
+                            path=link.path,
                             field="parent",
                         )
                     )
@@ -71,6 +72,7 @@ def _scan(
                         link_file[id(link)],
                         f"child '{child}' is in none of the files imported with this one",
                         row=link.row,
+                        path=link.path,
                         field="child",
                     )
                 )
@@ -125,6 +127,7 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
                         f"link {link.child} -> {link.parent} is also in "
                         f"{named[link.child, link.parent]}",
                         row=link.row,
+                        path=link.path,
                         field="parent",
                     )
                 )

@@ -29,12 +29,13 @@ class ReadOptions:
 
 @dataclass(frozen=True)
 class LinkRecord:
-    """One row of a links file: `child` supports `parent` with `weight`."""
+    """One row of a links file (or item of an API response): `child` supports `parent`."""
 
     child: str
     parent: str
     weight: float
-    row: int
+    row: int | None
+    path: str | None = None  # where in a JSON response, for an item that has no row
 
 
 @dataclass

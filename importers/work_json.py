@@ -220,7 +220,9 @@ def parse_asana_relationships(file: str, doc: dict[str, Any], source: str) -> Pa
             continue
         ref = {"id": f"asana:{parent}", "weight": weight}
         if rel.get("resource_subtype") == "subgoal" or child.get("resource_type") == "goal":
-            links.append(LinkRecord(f"asana:{child['gid']}", f"asana:{parent}", weight, i))
+            links.append(
+                LinkRecord(f"asana:{child['gid']}", f"asana:{parent}", weight, None, where)
+            )
         else:  # supporting work: a project, task or portfolio
             gid = str(child["gid"])
             title = child.get("name") or f"{child.get('resource_type', 'work')} {gid}"

@@ -42,6 +42,8 @@ def test_asana_relationships_without_their_goals_are_refused() -> None:
     with pytest.raises(importers.ImportFailed) as caught:
         importers.parse_files([IMPORTS / "asana-goal-relationships.json"])
     assert all("is in none of the files imported with this one" in i.message for i in caught.value.issues)
+    # an item of a JSON response is named by its path, not by a row it does not have
+    assert [(i.row, i.path) for i in caught.value.issues][0] == (None, "data[0]")
 
 
 def test_linear_initiatives_projects_and_sub_initiatives() -> None:
