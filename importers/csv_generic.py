@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from graph_schema import Node, NodeKind, Scope, Status
 from importers.errors import ImportFailed, ImportIssue
 from importers.cells import CellError, number, split_ids
-from importers.records import ParsedImport, ReadOptions, clean_message, cut_long_text, pydantic_field
+from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
 COLUMNS: tuple[str, ...] = (
@@ -75,18 +74,6 @@ def _row_to_fields(row: dict[str, str], source: str, decimal_comma: bool = False
     return data, problems
 
 
-def _validate(file: str, row_no: int, data: dict[str, Any]) -> tuple[Node | None, list[ImportIssue]]:
-    try:
-        return Node.model_validate(data), []
-    except ValidationError as exc:
-        issues = []
-        for err in exc.errors():
-            msg = clean_message(err["msg"])
-            field = pydantic_field(err["loc"], msg)
-            issues.append(ImportIssue(file, msg, row=row_no, field=field))
-        return None, issues
-
-
 def header_problems(table: Table) -> list[ImportIssue]:
     issues = []
     keys = table.keys
@@ -144,7 +131,7 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
             if raw_id:
                 first_row[raw_id] = row_no
             if not problems:
-                node, found = _validate(table.file, row_no, data)
+                node, found = validate_node(table.file, row_no, data)
                 issues.extend(found)
                 count += node is not None
         if len(issues) >= MAX_ISSUES:
@@ -161,10 +148,7 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
                 raise ImportFailed([problem or ImportIssue(table.file, "file changed while importing", row=row_no)])
             data, problems = _row_to_fields(cells, src, decimal_comma)
             problems += cut_long_text(data, "", [] if truncate else None)
-            node, found = _validate(table.file, row_no, data) if not problems else (None, [])
-            if node is None:
-                raise ImportFailed(found or [ImportIssue(table.file, "file changed while importing", row=row_no)])
-            yield node
+            yield node_again(table.file, row_no, data, changed=bool(problems))
 
     return ParsedImport(file=table.file, source=src, organisation=None, node_count=count, nodes=nodes,
                         layout="csv", details=describe(table), cuts=cuts)

@@ -15,10 +15,9 @@ from typing import Any
 
 from graph_schema import Node, NodeKind, Status
 from importers.cells import CellError, date, fraction
-from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.ids import IdDeriver
-from importers.records import ParsedImport, ReadOptions, cut_long_text
+from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe
 
 KNOWN = {
@@ -149,7 +148,7 @@ def parse_culture_amp(
         issues += found
         if not found:
             for data in nodes:
-                issues += _validate(file, number, data)[1]
+                issues += validate_node(file, number, data)[1]
         count += len(nodes)
     if not issues and not count:
         issues.append(ImportIssue(file, "no data rows: nothing to import", row=2))
@@ -159,10 +158,7 @@ def parse_culture_amp(
     def stream() -> Iterator[Node]:
         for number, nodes, found in rows([] if options.truncate else None):
             for data in nodes:
-                node, bad = _validate(file, number, data)
-                if node is None or found:
-                    raise ImportFailed(found or bad)
-                yield node
+                yield node_again(file, number, data, changed=bool(found))
 
     return ParsedImport(
         file=file,

@@ -16,9 +16,8 @@ from typing import Any
 
 from graph_schema import Node, NodeKind, Status
 from importers.cells import split_ids
-from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
-from importers.records import ParsedImport, ReadOptions, cut_long_text
+from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe, header_key
 
 REQUIRED = ("summary", "issuekey", "issueid", "issuetype")
@@ -142,7 +141,7 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
             for f, msg in problems
         ]
         if not problems:
-            issues += _validate(file, number, data)[1]
+            issues += validate_node(file, number, data)[1]
         count += 1
     if not issues and not count:
         issues.append(ImportIssue(file, "no data rows: nothing to import", row=2))
@@ -152,12 +151,7 @@ def parse_jira(table: Table, source: str, options: ReadOptions | None = None) ->
     def nodes() -> Iterator[Node]:
         for number, cells in table.records():
             data, problems = fields(number, cells, [] if options.truncate else None)
-            node, found = _validate(file, number, data)
-            if node is None or problems:
-                raise ImportFailed(
-                    found or [ImportIssue(file, "file changed while importing", row=number)]
-                )
-            yield node
+            yield node_again(file, number, data, changed=bool(problems))
 
     return ParsedImport(
         file=file,

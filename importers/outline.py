@@ -21,10 +21,9 @@ from typing import Any
 
 from graph_schema import Node, NodeKind
 from importers.cells import CellError, fraction, number
-from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.ids import IdDeriver
-from importers.records import ParsedImport, ReadOptions, cut_long_text
+from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe
 from importers.vocab import kind_of, known_kinds, known_statuses, status_of
 
@@ -323,7 +322,7 @@ def parse_outline(table: Table, source: str, options: ReadOptions | None = None)
         first[row.node_id] = (row.number, digest, row.parent)
         if row.parent is not None:
             data["parents"] = [{"id": row.parent}]
-        issues += _validate(file, row.number, data)[1]
+        issues += validate_node(file, row.number, data)[1]
         if len(issues) >= MAX_ISSUES:
             issues.append(ImportIssue(file, f"stopped after {MAX_ISSUES} problems"))
             break
@@ -360,12 +359,7 @@ def parse_outline(table: Table, source: str, options: ReadOptions | None = None)
             ]
             if parents:
                 data["parents"] = parents
-            node, found = _validate(file, row.number, data) if not problems else (None, [])
-            if node is None:  # the file changed between the passes
-                raise ImportFailed(
-                    found or [ImportIssue(file, "file changed while importing", row=row.number)]
-                )
-            yield node
+            yield node_again(file, row.number, data, changed=bool(problems))
         if again.issues:
             raise ImportFailed(again.issues)
 

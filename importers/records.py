@@ -7,7 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from graph_schema import Node, Person, Unit, Value
+from importers.errors import ImportFailed, ImportIssue
 
 
 @dataclass(frozen=True)
@@ -126,3 +129,26 @@ def cut_long_text(
                     f"{where}, field '{name}': cut from {len(value.strip())} to {limit} characters"
                 )
     return problems
+
+
+def validate_node(
+    file: str, row: int | None, data: dict[str, Any]
+) -> tuple[Node | None, list[ImportIssue]]:
+    """The node `data` describes, or every problem found, each naming file, row and field."""
+    try:
+        return Node.model_validate(data), []
+    except ValidationError as exc:
+        issues = []
+        for err in exc.errors():
+            msg = clean_message(err["msg"])
+            issues.append(ImportIssue(file, msg, row=row, field=pydantic_field(err["loc"], msg)))
+        return None, issues
+
+
+def node_again(file: str, row: int | None, data: dict[str, Any], changed: bool = False) -> Node:
+    """Pass 2 of an import (inside the store's transaction): the row was valid in pass 1, so a
+    problem now means the file changed between the passes; the import then fails whole."""
+    node, issues = validate_node(file, row, data)
+    if node is None or changed:
+        raise ImportFailed(issues or [ImportIssue(file, "file changed while importing", row=row)])
+    return node

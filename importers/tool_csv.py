@@ -29,10 +29,9 @@ from importers.cells import (
     slashed_parts,
     split_ids,
 )
-from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
 from importers.ids import derived_id, normalise
-from importers.records import ParsedImport, ReadOptions, cut_long_text
+from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe
 from importers.vocab import kind_of, known_kinds, known_statuses, status_of
 
@@ -371,7 +370,7 @@ def parse_tool(
         data = fields(row_no, cells, problems, cuts)
         issues.extend(ImportIssue(file, msg, row=row_no, field=f) for f, msg in problems)
         if not problems:
-            issues += _validate(file, row_no, data)[1]
+            issues += validate_node(file, row_no, data)[1]
         if len(issues) >= MAX_ISSUES:
             issues.append(ImportIssue(file, f"stopped after {MAX_ISSUES} problems"))
             break
@@ -384,12 +383,8 @@ def parse_tool(
         for row_no, cells, _ in _rows(table, spec):
             assert cells is not None
             problems: list[tuple[str, str]] = []
-            node, found = _validate(file, row_no, fields(row_no, cells, problems, []))
-            if node is None or problems:
-                raise ImportFailed(
-                    found or [ImportIssue(file, "file changed while importing", row=row_no)]
-                )
-            yield node
+            data = fields(row_no, cells, problems, [])
+            yield node_again(file, row_no, data, changed=bool(problems))
 
     return ParsedImport(
         file=file,

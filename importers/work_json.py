@@ -20,9 +20,8 @@ from typing import Any
 
 from graph_schema import Node, NodeKind, Person, Status
 from importers.cells import CellError, date, period_of
-from importers.csv_generic import _validate
 from importers.errors import ImportFailed, ImportIssue
-from importers.records import LinkRecord, ParsedImport
+from importers.records import LinkRecord, ParsedImport, validate_node
 
 ASANA_STATUS = {
     "green": Status.ACTIVE,
@@ -90,7 +89,7 @@ def _nodes(
 ) -> tuple[list[Node], list[ImportIssue]]:
     nodes, issues = [], []
     for path, data in entries:
-        node, found = _validate(file, None, data)  # type: ignore[arg-type]
+        node, found = validate_node(file, None, data)
         issues += [
             ImportIssue(
                 file, i.message, path=f"{path}.{i.field}" if i.field else path, field=i.field
