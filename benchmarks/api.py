@@ -6,6 +6,7 @@ calling the engine directly in-process (the floor), so the API overhead is a rat
 
 Uses the stores cached by benchmarks/engine.py (it generates them when missing).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,14 +60,19 @@ def run(n: int) -> dict[str, float]:
     store.close()
     engine = Engine(rows)
     engine.analyse_all()
-    initiative = next(i for i in range(engine.graph.n) if engine.graph.kind[i] == 5 and engine.traced[i])
+    initiative = next(
+        i for i in range(engine.graph.n) if engine.graph.kind[i] == 5 and engine.traced[i]
+    )
     node_id = engine.graph.ids[initiative]
     tokens = TokenStore(db)
     token = tokens.create("bench", Role.VIEWER, "benchmark")
     tokens.close()
     port = free_port()
-    server = subprocess.Popen([str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/graphql"
     try:
         deadline = time.monotonic() + 60
@@ -79,31 +85,67 @@ def run(n: int) -> dict[str, float]:
                     raise
                 time.sleep(0.2)
         t = time.perf_counter()
-        httpx.post(url, json={"query": "{ alignment { score } }"}, headers={"authorization": f"Bearer {token}"},
-                   timeout=600)
+        httpx.post(
+            url,
+            json={"query": "{ alignment { score } }"},
+            headers={"authorization": f"Bearer {token}"},
+            timeout=600,
+        )
         print(f"  server warm-up (snapshot + full analysis): {time.perf_counter() - t:.2f} s")
         cases = {
-            "lineOfSight": (f'{{ lineOfSight(nodeId: "{node_id}") {{ traced paths {{ strength steps {{ id kind }} }} }} }}',
-                            lambda: line_of_sight_json(engine, engine.line_of_sight(node_id))),
-            "alignmentGaps(first: 50)": ("{ alignmentGaps(first: 50) { totalCount edges { node { reason strandedWork "
-                                         "breakPoint { id title } } } } }",
-                                         lambda: [gap_json(engine, g, with_stranded=False) for g in engine.gaps[:50]]),
-            "alignment": ("{ alignment { score work tracedWork } }",
-                          lambda: (engine.score, engine._scores[0].work)),
+            "lineOfSight": (
+                f'{{ lineOfSight(nodeId: "{node_id}") {{ traced paths {{ strength steps {{ id kind }} }} }} }}',
+                lambda: line_of_sight_json(engine, engine.line_of_sight(node_id)),
+            ),
+            "alignmentGaps(first: 50)": (
+                "{ alignmentGaps(first: 50) { totalCount edges { node { reason strandedWork "
+                "breakPoint { id title } } } } }",
+                lambda: [gap_json(engine, g, with_stranded=False) for g in engine.gaps[:50]],
+            ),
+            "alignment": (
+                "{ alignment { score work tracedWork } }",
+                lambda: (engine.score, engine._scores[0].work),
+            ),
         }
         results: dict[str, float] = {}
         for name, (query, floor) in cases.items():
-            gen = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "loadgen.py"), url, token, query,
-                                  str(REQUESTS), "1"], capture_output=True, text=True, check=True)
+            gen = subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks" / "loadgen.py"),
+                    url,
+                    token,
+                    query,
+                    str(REQUESTS),
+                    "1",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             out = json.loads(gen.stdout)
             lat = out["latencies_us"]
             p50, p99 = pct(lat)
             f50, f99 = pct(direct(floor))
-            conc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "loadgen.py"), url, token, query,
-                                   str(REQUESTS), "4"], capture_output=True, text=True, check=True)
+            conc = subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks" / "loadgen.py"),
+                    url,
+                    token,
+                    query,
+                    str(REQUESTS),
+                    "4",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rps = REQUESTS / json.loads(conc.stdout)["elapsed_s"]
-            print(f"  {name:26s} HTTP p50 {p50 / 1000:7.2f} ms  p99 {p99 / 1000:7.2f} ms  {rps:7.0f} req/s (4 clients)"
-                  f" | engine direct p50 {f50:8.1f} us p99 {f99:8.1f} us | overhead x{p50 / max(f50, 0.01):.0f} at p50")
+            print(
+                f"  {name:26s} HTTP p50 {p50 / 1000:7.2f} ms  p99 {p99 / 1000:7.2f} ms  {rps:7.0f} req/s (4 clients)"
+                f" | engine direct p50 {f50:8.1f} us p99 {f99:8.1f} us | overhead x{p50 / max(f50, 0.01):.0f} at p50"
+            )
             results[name] = p99 / 1000
         return results
     finally:
@@ -116,7 +158,9 @@ def main() -> None:
     for n in sizes:
         r = run(n)
         verdict = "met" if r["lineOfSight"] < GOAL_LOS_P99_MS else "MISSED"
-        print(f"  goal lineOfSight p99 < {GOAL_LOS_P99_MS} ms at this size: {verdict} ({r['lineOfSight']:.2f} ms)")
+        print(
+            f"  goal lineOfSight p99 < {GOAL_LOS_P99_MS} ms at this size: {verdict} ({r['lineOfSight']:.2f} ms)"
+        )
 
 
 if __name__ == "__main__":

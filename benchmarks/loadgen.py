@@ -1,5 +1,6 @@
 """Load generator, run as its own process by benchmarks/api.py: closed-loop POSTs over one
 keep-alive connection per worker thread; prints latencies (microseconds) as JSON."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,13 @@ import httpx
 
 
 def main() -> None:
-    url, token, query, count, workers = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    url, token, query, count, workers = (
+        sys.argv[1],
+        sys.argv[2],
+        sys.argv[3],
+        int(sys.argv[4]),
+        int(sys.argv[5]),
+    )
     body = json.dumps({"query": query}).encode()
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     latencies: list[float] = []

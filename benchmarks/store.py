@@ -8,6 +8,7 @@ Backends: SQLite (the embedded default), and the Neo4j store's code over Bolt ag
 set, a real Neo4j too. ArcadeDB's figures say nothing about Neo4j's speed: they show the cost of
 our Cypher and driver round trips against a real Bolt server.
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,8 +43,10 @@ def measure(name: str, make: Callable[[int], GraphStore], n: int) -> None:
         rows = store.read_graph(tenant)
         read = time.perf_counter() - t
         assert len(rows.nodes) == n
-        print(f"  {name:28s} batch {batch:6d}: write {n / write:9.0f} nodes/s {edges / write:9.0f} edges/s"
-              f"  ({write:6.1f} s) | read back {n / read:9.0f} nodes/s ({read:5.2f} s)")
+        print(
+            f"  {name:28s} batch {batch:6d}: write {n / write:9.0f} nodes/s {edges / write:9.0f} edges/s"
+            f"  ({write:6.1f} s) | read back {n / read:9.0f} nodes/s ({read:5.2f} s)"
+        )
         if best is None or write < best[0]:
             best = (write, batch)
         store.close()
@@ -60,7 +63,11 @@ def main() -> None:
         server.start()
         driver = server.driver()
         try:
-            measure("arcadedb-bolt (stand-in)", lambda b: Neo4jStore(driver, database=DATABASE, batch_size=b), n)
+            measure(
+                "arcadedb-bolt (stand-in)",
+                lambda b: Neo4jStore(driver, database=DATABASE, batch_size=b),
+                n,
+            )
         finally:
             driver.close()
             server.stop()

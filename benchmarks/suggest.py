@@ -6,6 +6,7 @@ Two id sets: the generated organisation's (O123, KR4567, ...: short, dense, shar
 the hard case) and its dangling references, and random 8-character ids with typos made in them.
 Prints build time, per-query time (median and worst) and the scan's per-query time.
 """
+
 from __future__ import annotations
 
 import random
@@ -43,9 +44,11 @@ def run(label: str, ids: list[str], queries: list[str]) -> None:
         scan(ids, q)
     per_scan = (time.perf_counter() - t) / 3
     med = statistics.median(times)
-    print(f"{label}: {len(ids):,} ids, build {build:.2f} s; {len(queries)} queries: median "
-          f"{med * 1e3:.2f} ms, worst {max(times) * 1e3:.1f} ms; scan {per_scan * 1e3:.0f} ms a query "
-          f"({per_scan / med:.0f}x the median)")
+    print(
+        f"{label}: {len(ids):,} ids, build {build:.2f} s; {len(queries)} queries: median "
+        f"{med * 1e3:.2f} ms, worst {max(times) * 1e3:.1f} ms; scan {per_scan * 1e3:.0f} ms a query "
+        f"({per_scan / med:.0f}x the median)"
+    )
 
 
 def main() -> None:

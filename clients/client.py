@@ -5,6 +5,7 @@ on a private event loop. The transport is the test seam: pass `httpx.ASGITranspo
 talk to an app in-process. Every failure (network, HTTP status, GraphQL errors) is raised as one
 `StratmapError` carrying the server's message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,16 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from clients.models import Alignment, Gap, HistoryRecord, LineOfSight, MapNode, NodeRef, Overlap, UnitFocus
+from clients.models import (
+    Alignment,
+    Gap,
+    HistoryRecord,
+    LineOfSight,
+    MapNode,
+    NodeRef,
+    Overlap,
+    UnitFocus,
+)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -25,7 +35,9 @@ T = TypeVar("T")
 class StratmapError(Exception):
     """Anything that went wrong talking to the server; `str()` is the server's own message."""
 
-    def __init__(self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.errors = errors or []
@@ -42,8 +54,13 @@ def document(name: str) -> str:
 
 
 class AsyncStratmapClient:
-    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url
         self._http = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
@@ -59,14 +76,19 @@ class AsyncStratmapClient:
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            response = await self._http.post(self.url, json={"query": query, "variables": variables or {}})
+            response = await self._http.post(
+                self.url, json={"query": query, "variables": variables or {}}
+            )
         except httpx.HTTPError as exc:
             raise StratmapError(f"cannot reach {self.url}: {exc}") from exc
         try:
             body = response.json()
         except ValueError:
-            raise StratmapError(f"{self.url} answered HTTP {response.status_code} with no JSON: "
-                                f"{response.text[:200]}", status=response.status_code) from None
+            raise StratmapError(
+                f"{self.url} answered HTTP {response.status_code} with no JSON: "
+                f"{response.text[:200]}",
+                status=response.status_code,
+            ) from None
         errors = body.get("errors") if isinstance(body, dict) else None
         if errors:
             message = "; ".join(str(e.get("message")) for e in errors)
@@ -75,7 +97,9 @@ class AsyncStratmapClient:
             raise StratmapError(f"HTTP {response.status_code}", status=response.status_code)
         return body["data"]
 
-    async def _pages(self, name: str, field: str, variables: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def _pages(
+        self, name: str, field: str, variables: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
         after: str | None = None
         while True:
             # no `first`: the server's own page size, whatever cap it is configured with
@@ -93,11 +117,23 @@ class AsyncStratmapClient:
         data = await self.execute(document("alignment"), {"unitId": unit_id, "period": period})
         return Alignment.model_validate(data["alignment"])
 
-    async def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
-                   stranded_first: int | None = None) -> list[Gap]:
+    async def gaps(
+        self,
+        unit_id: str | None = None,
+        *,
+        middle_management_only: bool = False,
+        stranded_first: int | None = None,
+    ) -> list[Gap]:
         out = []
-        async for node in self._pages("gaps", "alignmentGaps", {"unitId": unit_id, "strandedFirst": stranded_first,
-                                                                 "middleManagementOnly": middle_management_only}):
+        async for node in self._pages(
+            "gaps",
+            "alignmentGaps",
+            {
+                "unitId": unit_id,
+                "strandedFirst": stranded_first,
+                "middleManagementOnly": middle_management_only,
+            },
+        ):
             node = {**node, "stranded": [e["node"] for e in node["stranded"]["edges"]]}
             out.append(Gap.model_validate(node))
         return out
@@ -117,12 +153,16 @@ class AsyncStratmapClient:
     async def nodes(self, unit_id: str | None = None) -> list[MapNode]:
         return await self._all(MapNode, "nodes", "nodes", unitId=unit_id)
 
-    async def line_of_sight(self, node_id: str | None = None, unit_id: str | None = None) -> list[LineOfSight]:
+    async def line_of_sight(
+        self, node_id: str | None = None, unit_id: str | None = None
+    ) -> list[LineOfSight]:
         """A node's line of sight, or every active initiative's of a unit (read slice by slice)."""
         found: list[LineOfSight] = []
         while True:
-            data = await self.execute(document("line_of_sight"),
-                                      {"nodeId": node_id, "unitId": unit_id, "skip": len(found)})
+            data = await self.execute(
+                document("line_of_sight"),
+                {"nodeId": node_id, "unitId": unit_id, "skip": len(found)},
+            )
             page = [LineOfSight.model_validate(x) for x in data["lineOfSight"]]
             found += page
             if node_id is not None or not page:
@@ -136,8 +176,13 @@ class AsyncStratmapClient:
 class StratmapClient:
     """The same methods, blocking. One private event loop per client; close() releases it."""
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._loop = asyncio.new_event_loop()
         self._async = AsyncStratmapClient(url, token, timeout, transport)
 
@@ -161,10 +206,20 @@ class StratmapClient:
     def alignment(self, unit_id: str | None = None, period: str | None = None) -> Alignment:
         return self._run(self._async.alignment(unit_id, period))
 
-    def gaps(self, unit_id: str | None = None, *, middle_management_only: bool = False,
-             stranded_first: int | None = None) -> list[Gap]:
-        return self._run(self._async.gaps(unit_id, middle_management_only=middle_management_only,
-                                          stranded_first=stranded_first))
+    def gaps(
+        self,
+        unit_id: str | None = None,
+        *,
+        middle_management_only: bool = False,
+        stranded_first: int | None = None,
+    ) -> list[Gap]:
+        return self._run(
+            self._async.gaps(
+                unit_id,
+                middle_management_only=middle_management_only,
+                stranded_first=stranded_first,
+            )
+        )
 
     def orphans(self, unit_id: str | None = None, kind: str | None = None) -> list[NodeRef]:
         return self._run(self._async.orphans(unit_id, kind))
@@ -181,7 +236,9 @@ class StratmapClient:
     def nodes(self, unit_id: str | None = None) -> list[MapNode]:
         return self._run(self._async.nodes(unit_id))
 
-    def line_of_sight(self, node_id: str | None = None, unit_id: str | None = None) -> list[LineOfSight]:
+    def line_of_sight(
+        self, node_id: str | None = None, unit_id: str | None = None
+    ) -> list[LineOfSight]:
         return self._run(self._async.line_of_sight(node_id, unit_id))
 
     def history(self, last: int | None = None) -> list[HistoryRecord]:

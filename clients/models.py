@@ -1,4 +1,5 @@
 """Typed results of the client: what the API answered, nothing computed here."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,14 @@ class Ref(Model):
 
 
 # GraphQL enum names (KEY_RESULT, ACTIVE) back to the names people read (KeyResult, active)
-KINDS = {"VISION": "Vision", "GOAL": "Goal", "OBJECTIVE": "Objective", "KEY_RESULT": "KeyResult",
-         "BEHAVIOUR": "Behaviour", "INITIATIVE": "Initiative"}
+KINDS = {
+    "VISION": "Vision",
+    "GOAL": "Goal",
+    "OBJECTIVE": "Objective",
+    "KEY_RESULT": "KeyResult",
+    "BEHAVIOUR": "Behaviour",
+    "INITIATIVE": "Initiative",
+}
 
 
 class NodeRef(Model):

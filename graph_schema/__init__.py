@@ -1,4 +1,5 @@
 """stratmap's domain model. Imports nothing else of the project."""
+
 from graph_schema.kinds import (
     CASCADE_EXCEPTIONS,
     LEVEL,

@@ -1,4 +1,5 @@
 """The native import document (YAML or JSON) and its JSON Schema."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,10 @@ class NodeEntry(Node):
     def _bare_ids(cls, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
             # a bare id may be a number in YAML (parents: [1042]); it is an id all the same
-            return [{"id": v} if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v for v in value]
+            return [
+                {"id": v} if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v
+                for v in value
+            ]
         return value
 
 
@@ -43,4 +47,11 @@ def render_json_schema() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-__all__ = ["ImportDocument", "NodeEntry", "ParentRef", "SCHEMA_PATH", "json_schema", "render_json_schema"]
+__all__ = [
+    "ImportDocument",
+    "NodeEntry",
+    "ParentRef",
+    "SCHEMA_PATH",
+    "json_schema",
+    "render_json_schema",
+]

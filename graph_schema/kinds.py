@@ -1,4 +1,5 @@
 """Node kinds, levels, statuses and the allowed-link rules (DESIGN section 1)."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -26,15 +27,19 @@ LEVEL: dict[NodeKind, int] = {
 # department -> team), so do metric trees and work (epic -> project); and a leader's key result
 # becomes the next level's objective, the commonest real cascade (GitLab's sales organisation,
 # Ally.io and Viva Goals all do it).
-CASCADE_EXCEPTIONS: frozenset[tuple[NodeKind, NodeKind]] = frozenset({
-    (NodeKind.OBJECTIVE, NodeKind.OBJECTIVE),
-    (NodeKind.KEY_RESULT, NodeKind.KEY_RESULT),
-    (NodeKind.INITIATIVE, NodeKind.INITIATIVE),
-    (NodeKind.OBJECTIVE, NodeKind.KEY_RESULT),
-})
+CASCADE_EXCEPTIONS: frozenset[tuple[NodeKind, NodeKind]] = frozenset(
+    {
+        (NodeKind.OBJECTIVE, NodeKind.OBJECTIVE),
+        (NodeKind.KEY_RESULT, NodeKind.KEY_RESULT),
+        (NodeKind.INITIATIVE, NodeKind.INITIATIVE),
+        (NodeKind.OBJECTIVE, NodeKind.KEY_RESULT),
+    }
+)
 
 # Kinds whose analyses speak of "strategy" (unsupported strategy, per-goal shares).
-STRATEGY_KINDS: frozenset[NodeKind] = frozenset({NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT})
+STRATEGY_KINDS: frozenset[NodeKind] = frozenset(
+    {NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT}
+)
 
 
 class Status(str, Enum):

@@ -1,4 +1,5 @@
 """The domain model: frozen records that know nothing of GraphQL, HTTP or any database."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -13,8 +14,13 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 class Frozen(BaseModel):
     # Ids such as 1042 arrive as numbers from YAML and spreadsheets: they are ids all the same.
     # NaN and infinities are refused: they break every sum and never compare equal on re-import.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
+        allow_inf_nan=False,
+    )
 
 
 class ParentRef(Frozen):
@@ -56,18 +62,28 @@ class Node(Frozen):
         if self.kind != NodeKind.KEY_RESULT:
             for name in _KR_ONLY:
                 if getattr(self, name) is not None:
-                    raise ValueError(f"field '{name}' applies only to KeyResult, not {self.kind.value}")
+                    raise ValueError(
+                        f"field '{name}' applies only to KeyResult, not {self.kind.value}"
+                    )
             if self.conflicts_with:
-                raise ValueError(f"field 'conflicts_with' applies only to KeyResult, not {self.kind.value}")
+                raise ValueError(
+                    f"field 'conflicts_with' applies only to KeyResult, not {self.kind.value}"
+                )
         if self.scope is not None and self.kind != NodeKind.OBJECTIVE:
             raise ValueError(f"field 'scope' applies only to Objective, not {self.kind.value}")
         if self.depends_on and self.kind != NodeKind.INITIATIVE:
-            raise ValueError(f"field 'depends_on' applies only to Initiative, not {self.kind.value}")
+            raise ValueError(
+                f"field 'depends_on' applies only to Initiative, not {self.kind.value}"
+            )
         if self.expresses and self.kind != NodeKind.BEHAVIOUR:
             raise ValueError(f"field 'expresses' applies only to Behaviour, not {self.kind.value}")
-        for name, ids in (("parents", [p.id for p in self.parents]), ("depends_on", self.depends_on),
-                          ("conflicts_with", self.conflicts_with), ("expresses", self.expresses),
-                          ("co_owners", self.co_owners)):
+        for name, ids in (
+            ("parents", [p.id for p in self.parents]),
+            ("depends_on", self.depends_on),
+            ("conflicts_with", self.conflicts_with),
+            ("expresses", self.expresses),
+            ("co_owners", self.co_owners),
+        ):
             twice = sorted({i for i in ids if ids.count(i) > 1})
             if twice:
                 raise ValueError(f"field '{name}' names {', '.join(repr(i) for i in twice)} twice")
@@ -76,7 +92,12 @@ class Node(Frozen):
     @property
     def progress(self) -> float | None:
         """Share of the way from start to target a key result has come (None when not measurable)."""
-        if self.start is None or self.target is None or self.current is None or self.target == self.start:
+        if (
+            self.start is None
+            or self.target is None
+            or self.current is None
+            or self.target == self.start
+        ):
             return None
         return (self.current - self.start) / (self.target - self.start)
 

@@ -4,6 +4,7 @@ Migration i (1-based) brings a database from user_version i-1 to i. Never edit a
 migration: append a new one, so an older stratmap.db opens after an upgrade. A migration may call
 the SQL functions the store registers on its connection (`stratmap_fingerprint`).
 """
+
 from __future__ import annotations
 
 MIGRATIONS: tuple[str, ...] = (

@@ -5,6 +5,7 @@ keep each title's word set as 32-bit fingerprints (`fingerprint`), computed once
 is written, so an analysis groups integers instead of splitting a million titles again. The
 fingerprints only ever propose candidates: every reported pair is decided on the real words.
 """
+
 from __future__ import annotations
 
 import re

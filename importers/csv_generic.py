@@ -4,6 +4,7 @@ Two passes over the file: the first validates every row and collects every probl
 keeping only the ids; the second (run by the store, inside its one transaction) reads the rows
 again as nodes. Nothing but the id set is held, whatever the file's size.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -18,16 +19,32 @@ from importers.records import ParsedImport, ReadOptions, cut_long_text, node_aga
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
 COLUMNS: tuple[str, ...] = (
-    "id", "kind", "title", "parents", "owner", "unit", "scope", "status", "period", "effort",
-    "description", "start", "target", "current", "measure_unit", "depends_on", "conflicts_with",
-    "expresses", "co_owners",  # co_owners: our extension, person ids separated by ';'
+    "id",
+    "kind",
+    "title",
+    "parents",
+    "owner",
+    "unit",
+    "scope",
+    "status",
+    "period",
+    "effort",
+    "description",
+    "start",
+    "target",
+    "current",
+    "measure_unit",
+    "depends_on",
+    "conflicts_with",
+    "expresses",
+    "co_owners",  # co_owners: our extension, person ids separated by ';'
 )
 REQUIRED: tuple[str, ...] = ("id", "kind", "title")
 NUMBERS = ("effort", "start", "target", "current")
 LISTS = ("depends_on", "conflicts_with", "expresses", "co_owners")
 _ENUMS: dict[str, dict[str, str]] = {
-    "kind": {k.value.lower(): k.value for k in NodeKind} | {"key result": "KeyResult", "key_result": "KeyResult",
-                                                          "behavior": "Behaviour"},
+    "kind": {k.value.lower(): k.value for k in NodeKind}
+    | {"key result": "KeyResult", "key_result": "KeyResult", "behavior": "Behaviour"},
     "status": {s.value: s.value for s in Status},
     "scope": {s.value: s.value for s in Scope},
 }
@@ -35,8 +52,11 @@ _BY_KEY: dict[str, str] = {header_key(c): c for c in COLUMNS}
 MAX_ISSUES = 1000  # past this many, a file is wrong wholesale; listing more helps nobody
 
 
-def _row_to_fields(row: dict[str, str], source: str, decimal_comma: bool = False,
-                   ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _row_to_fields(
+    row: dict[str, str],
+    source: str,
+    decimal_comma: bool = False,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Turn one row's cells into model fields; returns the fields and (field, problem) pairs."""
     data: dict[str, Any] = {"source": source}
     problems: list[tuple[str, str]] = []
@@ -47,7 +67,12 @@ def _row_to_fields(row: dict[str, str], source: str, decimal_comma: bool = False
         if name in _ENUMS:
             value = _ENUMS[name].get(cell.lower())
             if value is None:
-                problems.append((name, f"unknown {name} '{cell}' (expected one of: {', '.join(sorted(set(_ENUMS[name].values())))})"))
+                problems.append(
+                    (
+                        name,
+                        f"unknown {name} '{cell}' (expected one of: {', '.join(sorted(set(_ENUMS[name].values())))})",
+                    )
+                )
             else:
                 data[name] = value
         elif name in NUMBERS:
@@ -63,9 +88,19 @@ def _row_to_fields(row: dict[str, str], source: str, decimal_comma: bool = False
                     parents.append({"id": pid.strip()})
                     continue
                 try:
-                    parents.append({"id": pid.strip(), "weight": number(weight, decimal_comma=decimal_comma)[0]})
+                    parents.append(
+                        {
+                            "id": pid.strip(),
+                            "weight": number(weight, decimal_comma=decimal_comma)[0],
+                        }
+                    )
                 except CellError:
-                    problems.append((name, f"weight '{weight.strip()}' of parent '{pid.strip()}' is not a number"))
+                    problems.append(
+                        (
+                            name,
+                            f"weight '{weight.strip()}' of parent '{pid.strip()}' is not a number",
+                        )
+                    )
             data["parents"] = parents
         elif name in LISTS:
             data[name] = split_ids(cell)
@@ -82,10 +117,18 @@ def header_problems(table: Table) -> list[ImportIssue]:
             issues.append(ImportIssue(table.file, f"missing column '{col}'", row=1, field=col))
     for written, key in zip(table.header, keys):
         if key not in _BY_KEY:
-            issues.append(ImportIssue(table.file, f"unknown column '{written}' (known: {', '.join(COLUMNS)})",
-                                      row=1, field=written))
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"unknown column '{written}' (known: {', '.join(COLUMNS)})",
+                    row=1,
+                    field=written,
+                )
+            )
         elif keys.count(key) > 1:
-            issues.append(ImportIssue(table.file, f"column '{written}' appears twice", row=1, field=written))
+            issues.append(
+                ImportIssue(table.file, f"column '{written}' appears twice", row=1, field=written)
+            )
     return issues
 
 
@@ -94,14 +137,26 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
     names = [_BY_KEY[k] for k in table.keys]
     for row_no, cells in table.records():
         if len(cells) > len(names):
-            yield row_no, None, ImportIssue(
-                table.file, f"{len(cells)} cells but the header has {len(names)} columns", row=row_no)
+            yield (
+                row_no,
+                None,
+                ImportIssue(
+                    table.file,
+                    f"{len(cells)} cells but the header has {len(names)} columns",
+                    row=row_no,
+                ),
+            )
             continue
         yield row_no, dict(zip(names, cells)), None
 
 
-def parse_csv(path: str | Path, *, source: str | None = None, table: Table | None = None,
-              options: ReadOptions | None = None) -> ParsedImport:
+def parse_csv(
+    path: str | Path,
+    *,
+    source: str | None = None,
+    table: Table | None = None,
+    options: ReadOptions | None = None,
+) -> ParsedImport:
     truncate = options is not None and options.truncate
     table = table or open_table(path)
     check_decodes(table)
@@ -120,13 +175,21 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
         else:
             assert cells is not None
             data, problems = _row_to_fields(cells, src, decimal_comma)
-            problems += cut_long_text(data, f"{table.file}, row {row_no}", cuts if truncate else None)
+            problems += cut_long_text(
+                data, f"{table.file}, row {row_no}", cuts if truncate else None
+            )
             issues.extend(ImportIssue(table.file, msg, row=row_no, field=f) for f, msg in problems)
             # duplicates are judged on the raw id, so a bad row still claims its id
             raw_id = (cells.get("id") or "").strip()
             if raw_id and raw_id in first_row:
-                issues.append(ImportIssue(
-                    table.file, f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})", row=row_no, field="id"))
+                issues.append(
+                    ImportIssue(
+                        table.file,
+                        f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})",
+                        row=row_no,
+                        field="id",
+                    )
+                )
                 continue
             if raw_id:
                 first_row[raw_id] = row_no
@@ -145,10 +208,20 @@ def parse_csv(path: str | Path, *, source: str | None = None, table: Table | Non
     def nodes() -> Iterator[Node]:
         for row_no, cells, problem in _rows(table):
             if problem is not None or cells is None:  # the file changed between the passes
-                raise ImportFailed([problem or ImportIssue(table.file, "file changed while importing", row=row_no)])
+                raise ImportFailed(
+                    [problem or ImportIssue(table.file, "file changed while importing", row=row_no)]
+                )
             data, problems = _row_to_fields(cells, src, decimal_comma)
             problems += cut_long_text(data, "", [] if truncate else None)
             yield node_again(table.file, row_no, data, changed=bool(problems))
 
-    return ParsedImport(file=table.file, source=src, organisation=None, node_count=count, nodes=nodes,
-                        layout="csv", details=describe(table), cuts=cuts)
+    return ParsedImport(
+        file=table.file,
+        source=src,
+        organisation=None,
+        node_count=count,
+        nodes=nodes,
+        layout="csv",
+        details=describe(table),
+        cuts=cuts,
+    )

@@ -1,4 +1,5 @@
 """Import problems: each names the file, the row (or document path) and the field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

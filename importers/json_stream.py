@@ -5,6 +5,7 @@ a position. The reader walks the top-level object itself (braces, keys, commas) 
 value to raw_decode over a buffer refilled from the file, so memory holds one entry, never the
 file. Every value comes back with its text and first line, for messages that name lines.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -78,7 +79,7 @@ class _Reader:
             if newline >= 0:
                 self.lines_before += self.buf.count("\n", 0, self.pos)
                 self.last_newline = self.dropped + newline
-            self.buf = self.buf[self.pos:]
+            self.buf = self.buf[self.pos :]
             self.dropped += self.pos
             self.pos = 0
         self.buf += text
@@ -105,7 +106,9 @@ class _Reader:
     def expect(self, chars: str, what: str) -> str:
         c = self.peek()
         if c == "" or c not in chars:
-            raise self.fail(f"expected {what}" + (f", found {c!r}" if c else ", found the end of the file"))
+            raise self.fail(
+                f"expected {what}" + (f", found {c!r}" if c else ", found the end of the file")
+            )
         self.pos += 1
         return c
 
@@ -120,7 +123,9 @@ class _Reader:
             try:
                 value, end = _DECODER.raw_decode(self.buf, start)
             except json.JSONDecodeError as exc:
-                cut_short = exc.pos >= len(self.buf) - _NEAR_END or exc.msg.startswith("Unterminated string")
+                cut_short = exc.pos >= len(self.buf) - _NEAR_END or exc.msg.startswith(
+                    "Unterminated string"
+                )
                 if cut_short and self.more(grow):
                     continue
                 raise self.fail(exc.msg, exc.pos) from None
@@ -156,8 +161,10 @@ def walk(path: Path, chunk: int = CHUNK) -> Iterator[JsonValue]:
                     raise r.fail("expected a key in double quotes")
                 key, key_text, line = r.value()
                 if key in seen:  # json.loads would silently keep the last one
-                    raise r.fail(f"the key {key!r} appears twice at the top level (first on line {seen[key]})",
-                                 r.pos - len(key_text))
+                    raise r.fail(
+                        f"the key {key!r} appears twice at the top level (first on line {seen[key]})",
+                        r.pos - len(key_text),
+                    )
                 seen[key] = line
                 r.expect(":", "':' after a key")
                 if key == "nodes" and r.peek() == "[":

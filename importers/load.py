@@ -1,4 +1,5 @@
 """Apply parsed records through the store: one transaction, all or nothing."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -26,14 +27,18 @@ def tenant_for(parsed: ParsedImport, tenant: str | None, stored: list[str]) -> s
     held = ", ".join(stored)
     if parsed.organisation:
         if stored and parsed.organisation not in stored:
-            raise TenantChoiceError(f"{parsed.file} names organisation '{parsed.organisation}', which the store "
-                                    f"does not hold (it holds: {held}); pass --tenant to say which")
+            raise TenantChoiceError(
+                f"{parsed.file} names organisation '{parsed.organisation}', which the store "
+                f"does not hold (it holds: {held}); pass --tenant to say which"
+            )
         return parsed.organisation
     if len(stored) == 1:
         return stored[0]
     if len(stored) > 1:
-        raise TenantChoiceError(f"{parsed.file} names no organisation and the store holds several ({held}); "
-                                "pass --tenant")
+        raise TenantChoiceError(
+            f"{parsed.file} names no organisation and the store holds several ({held}); "
+            "pass --tenant"
+        )
     return "default"
 
 
@@ -51,7 +56,10 @@ def load(
     if progress is not None:
         nodes = progress(nodes, parsed.node_count)
     changes = ChangeSet(
-        nodes=nodes, units=parsed.units, people=parsed.people, values=parsed.values,
+        nodes=nodes,
+        units=parsed.units,
+        people=parsed.people,
+        values=parsed.values,
         prune_source=parsed.source if prune else None,
     )
     return name, store.apply(name, changes, dry_run=dry_run)

@@ -6,6 +6,7 @@ ids, not with the file. The file is read twice, like the CSV: once to find every
 (inside the store's transaction) to apply. Problems name the document path (nodes[3].kind), the
 node's id and the line.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -41,7 +42,9 @@ def _line_of(tree: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
         line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             node = None
@@ -75,12 +78,21 @@ def _yaml_error(file: str, exc: yaml.YAMLError) -> ImportFailed:
     context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and cmark is not None:  # where the unclosed thing began is what the user must fix
         problem += f" ({context} that starts at line {cmark.line + 1})"
-    return ImportFailed([ImportIssue(file, f"malformed YAML: {problem}", row=mark.line + 1 if mark else None)])
+    return ImportFailed(
+        [ImportIssue(file, f"malformed YAML: {problem}", row=mark.line + 1 if mark else None)]
+    )
 
 
 def _not_a_mapping(file: str) -> ImportFailed:
-    return ImportFailed([ImportIssue(
-        file, "expected a mapping with 'organisation', 'units', 'people', 'values', 'nodes'", row=1)])
+    return ImportFailed(
+        [
+            ImportIssue(
+                file,
+                "expected a mapping with 'organisation', 'units', 'people', 'values', 'nodes'",
+                row=1,
+            )
+        ]
+    )
 
 
 # libyaml's parser (the C one shipped in PyYAML's wheels) is many times faster than the pure-Python
@@ -93,27 +105,45 @@ def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
     event = loader.get_event()
     if isinstance(event, yaml.AliasEvent):
         if event.anchor not in anchors:
-            raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+            )
         return anchors[event.anchor]
     node: yaml.Node
     if isinstance(event, yaml.ScalarEvent):
-        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        tag = (
+            event.tag
+            if event.tag not in (None, "!")
+            else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        )
+        node = yaml.ScalarNode(
+            tag, event.value, event.start_mark, event.end_mark, style=event.style
+        )
     elif isinstance(event, yaml.SequenceStartEvent):
-        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.SequenceNode, None, event.implicit)
+        tag = (
+            event.tag
+            if event.tag not in (None, "!")
+            else loader.resolve(yaml.SequenceNode, None, event.implicit)
+        )
         node = yaml.SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
         while not loader.check_event(yaml.SequenceEndEvent):
             node.value.append(_compose(loader, anchors))
         node.end_mark = loader.get_event().end_mark
     elif isinstance(event, yaml.MappingStartEvent):
-        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.MappingNode, None, event.implicit)
+        tag = (
+            event.tag
+            if event.tag not in (None, "!")
+            else loader.resolve(yaml.MappingNode, None, event.implicit)
+        )
         node = yaml.MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
         while not loader.check_event(yaml.MappingEndEvent):
             key = _compose(loader, anchors)
             node.value.append((key, _compose(loader, anchors)))
         node.end_mark = loader.get_event().end_mark
     else:
-        raise yaml.composer.ComposerError(None, None, f"unexpected {type(event).__name__}", event.start_mark)
+        raise yaml.composer.ComposerError(
+            None, None, f"unexpected {type(event).__name__}", event.start_mark
+        )
     if getattr(event, "anchor", None):
         anchors[event.anchor] = node
     return node
@@ -128,7 +158,13 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
             try:
                 loader.get_event()  # stream start
                 if loader.check_event(yaml.StreamEndEvent):
-                    raise ImportFailed([ImportIssue(file, "the file is empty: expected a document with 'nodes'", row=1)])
+                    raise ImportFailed(
+                        [
+                            ImportIssue(
+                                file, "the file is empty: expected a document with 'nodes'", row=1
+                            )
+                        ]
+                    )
                 loader.get_event()  # document start
                 if not loader.check_event(yaml.MappingStartEvent):
                     raise _not_a_mapping(file)
@@ -139,31 +175,58 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                     key = loader.construct_document(key_tree)
                     line = key_tree.start_mark.line + 1
                     if str(key) in seen:  # a YAML loader would silently keep the last one
-                        raise ImportFailed([ImportIssue(file, f"the key '{key}' appears twice at the top level "
-                                                              f"(first on line {seen[str(key)]})", row=line)])
+                        raise ImportFailed(
+                            [
+                                ImportIssue(
+                                    file,
+                                    f"the key '{key}' appears twice at the top level "
+                                    f"(first on line {seen[str(key)]})",
+                                    row=line,
+                                )
+                            ]
+                        )
                     seen[str(key)] = line
                     if key == "nodes" and loader.check_event(yaml.SequenceStartEvent):
                         loader.get_event()
                         index = 0
                         while not loader.check_event(yaml.SequenceEndEvent):
                             tree = _compose(loader, anchors)
-                            yield _Entry("nodes", loader.construct_document(tree), tree, index,
-                                         first_line=tree.start_mark.line + 1)
+                            yield _Entry(
+                                "nodes",
+                                loader.construct_document(tree),
+                                tree,
+                                index,
+                                first_line=tree.start_mark.line + 1,
+                            )
                             index += 1
                         loader.get_event()
                     else:
                         tree = _compose(loader, anchors)
-                        yield _Entry(str(key), loader.construct_document(tree), tree, first_line=tree.start_mark.line + 1)
+                        yield _Entry(
+                            str(key),
+                            loader.construct_document(tree),
+                            tree,
+                            first_line=tree.start_mark.line + 1,
+                        )
             finally:
                 loader.dispose()
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1 if exc.start < 50_000_000 else None
-        raise ImportFailed([ImportIssue(
-            file, f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8", row=line)]) from None
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    file,
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                    row=line,
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise _yaml_error(file, exc) from None
     except RecursionError:
-        raise ImportFailed([ImportIssue(file, "nested too deeply to be a stratmap document")]) from None
+        raise ImportFailed(
+            [ImportIssue(file, "nested too deeply to be a stratmap document")]
+        ) from None
 
 
 def _walk_json(path: Path) -> Iterator[_Entry]:
@@ -174,19 +237,31 @@ def _walk_json(path: Path) -> Iterator[_Entry]:
                 # breaks lines at a lone CR, json.loads does not (and JSON strings hold no raw CR)
                 text = v.text.replace("\r\n", "\n").replace("\r", " ")
                 tree: yaml.Node | None = yaml.compose(text, Loader=_Loader)
-            except (yaml.YAMLError, RecursionError):  # e.g. escaped surrogate pairs: the value's line will do
+            except (
+                yaml.YAMLError,
+                RecursionError,
+            ):  # e.g. escaped surrogate pairs: the value's line will do
                 tree = None
             yield _Entry(v.key, v.value, tree, v.index, line_offset=v.line - 1, first_line=v.line)
     except json_stream.NotAnObject:
         raise _not_a_mapping(file) from None
     except json_stream.JsonSyntaxError as exc:
-        message = "the file is empty: expected a document with 'nodes'" if exc.message == "the file is empty" \
+        message = (
+            "the file is empty: expected a document with 'nodes'"
+            if exc.message == "the file is empty"
             else f"malformed JSON: {exc.message} (column {exc.column})"
+        )
         raise ImportFailed([ImportIssue(file, message, row=exc.line)]) from None
     except json_stream.JsonEncodingError as exc:
-        raise ImportFailed([ImportIssue(
-            file, f"not valid UTF-8 ({exc.reason} at byte {exc.byte}); save the file as UTF-8",
-            row=_line_at_byte(path, exc.byte))]) from None
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    file,
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.byte}); save the file as UTF-8",
+                    row=_line_at_byte(path, exc.byte),
+                )
+            ]
+        ) from None
 
 
 def _line_at_byte(path: Path, byte: int) -> int:
@@ -205,17 +280,28 @@ def _node(file: str, entry: _Entry, source: str) -> tuple[Node | None, list[Impo
     try:
         return Node.model_validate(NodeEntry.model_validate(data).model_dump()), []
     except ValidationError as exc:
-        named = f" (id '{data['id']}')" if isinstance(data, dict) and data.get("id") is not None else ""
+        named = (
+            f" (id '{data['id']}')" if isinstance(data, dict) and data.get("id") is not None else ""
+        )
         issues = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = clean_message(err["msg"])
-            issues.append(ImportIssue(file, msg, row=_row(entry, loc), path=_path(("nodes", entry.index, *loc))
-                                      + named, field=pydantic_field(loc, msg)))
+            issues.append(
+                ImportIssue(
+                    file,
+                    msg,
+                    row=_row(entry, loc),
+                    path=_path(("nodes", entry.index, *loc)) + named,
+                    field=pydantic_field(loc, msg),
+                )
+            )
         return None, issues
 
 
-def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = None) -> ParsedImport:
+def parse_document(
+    path: str | Path, fmt: str = "yaml", *, source: str | None = None
+) -> ParsedImport:
     path = Path(path)
     file = str(path)
     src = source or path.name
@@ -232,29 +318,53 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
         issues += found
         raw_id = entry.value.get("id") if isinstance(entry.value, dict) else None
         if raw_id is not None and str(raw_id).strip() in first:
-            issues.append(ImportIssue(file, f"duplicate id '{raw_id}' (first at nodes[{first[str(raw_id).strip()]}])",
-                                      row=_row(entry, ("id",)), path=f"nodes[{entry.index}].id", field="id"))
+            issues.append(
+                ImportIssue(
+                    file,
+                    f"duplicate id '{raw_id}' (first at nodes[{first[str(raw_id).strip()]}])",
+                    row=_row(entry, ("id",)),
+                    path=f"nodes[{entry.index}].id",
+                    field="id",
+                )
+            )
         elif raw_id is not None:
             first[str(raw_id).strip()] = entry.index
     if "nodes" in header:  # present but not a list
-        issues.append(ImportIssue(file, "'nodes' must be a list", row=_row(header_entries["nodes"], ()), path="nodes"))
+        issues.append(
+            ImportIssue(
+                file, "'nodes' must be a list", row=_row(header_entries["nodes"], ()), path="nodes"
+            )
+        )
         del header["nodes"]
     try:
         doc = ImportDocument.model_validate(header)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            issues.append(ImportIssue(file, clean_message(err["msg"]), row=_row(header_entries.get(str(loc[0])), loc[1:]),
-                                      path=_path(loc), field=pydantic_field(loc[1:])))
+            issues.append(
+                ImportIssue(
+                    file,
+                    clean_message(err["msg"]),
+                    row=_row(header_entries.get(str(loc[0])), loc[1:]),
+                    path=_path(loc),
+                    field=pydantic_field(loc[1:]),
+                )
+            )
         doc = None
     if doc is not None:
         for kind, items in (("units", doc.units), ("people", doc.people), ("values", doc.values)):
             seen: dict[str, int] = {}
             for i, item in enumerate(items):
                 if item.id in seen:
-                    issues.append(ImportIssue(file, f"duplicate id '{item.id}' (first at {kind}[{seen[item.id]}])",
-                                              row=_row(header_entries.get(kind), (i, "id")), path=f"{kind}[{i}].id",
-                                              field="id"))
+                    issues.append(
+                        ImportIssue(
+                            file,
+                            f"duplicate id '{item.id}' (first at {kind}[{seen[item.id]}])",
+                            row=_row(header_entries.get(kind), (i, "id")),
+                            path=f"{kind}[{i}].id",
+                            field="id",
+                        )
+                    )
                 seen.setdefault(item.id, i)
     if issues:
         raise ImportFailed(issues)
@@ -269,7 +379,13 @@ def parse_document(path: str | Path, fmt: str = "yaml", *, source: str | None = 
                 yield node
 
     return ParsedImport(
-        file=file, source=src, organisation=doc.organisation.id if doc.organisation else None,
-        node_count=len(first), nodes=nodes, units=list(doc.units), people=list(doc.people), values=list(doc.values),
+        file=file,
+        source=src,
+        organisation=doc.organisation.id if doc.organisation else None,
+        node_count=len(first),
+        nodes=nodes,
+        units=list(doc.units),
+        people=list(doc.people),
+        values=list(doc.values),
         layout=fmt,
     )

@@ -1,4 +1,5 @@
 """Bearer tokens: created once, shown once, stored only as a hash, bound to a tenant and a role."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,7 +58,13 @@ class TokenStore:
         token = PREFIX + secrets.token_urlsafe(32)
         self._db.execute(
             "INSERT INTO api_token(hash, tenant, role, label, created_at) VALUES (?, ?, ?, ?, ?)",
-            (_hash(token), tenant, role.value, label, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            (
+                _hash(token),
+                tenant,
+                role.value,
+                label,
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ),
         )
         return token
 
@@ -66,7 +73,9 @@ class TokenStore:
         cached = self._cache.get(digest)
         if cached is not None and time.monotonic() - cached[1] < self.CACHE_SECONDS:
             return cached[0]  # requests must not cost a database read each
-        row = self._db.execute("SELECT tenant, role FROM api_token WHERE hash = ?", (digest,)).fetchone()
+        row = self._db.execute(
+            "SELECT tenant, role FROM api_token WHERE hash = ?", (digest,)
+        ).fetchone()
         if row is None:
             self._cache.pop(digest, None)
             return None
@@ -76,14 +85,23 @@ class TokenStore:
 
     def list(self) -> list[dict[str, str | None]]:
         """Every token's hash prefix (its public name), tenant, role, label and creation time."""
-        rows = self._db.execute("SELECT hash, tenant, role, label, created_at FROM api_token ORDER BY created_at")
-        return [{"id": h[:12], "tenant": t, "role": r, "label": lb, "created": c} for h, t, r, lb, c in rows]
+        rows = self._db.execute(
+            "SELECT hash, tenant, role, label, created_at FROM api_token ORDER BY created_at"
+        )
+        return [
+            {"id": h[:12], "tenant": t, "role": r, "label": lb, "created": c}
+            for h, t, r, lb, c in rows
+        ]
 
     def revoke(self, token_id: str) -> int:
         """Delete the tokens whose hash starts with token_id (12 characters from `list`)."""
         if len(token_id) < 8 or any(c not in "0123456789abcdef" for c in token_id):
-            raise ValueError("give at least 8 hexadecimal characters of the token id, as `token list` shows it")
-        cur = self._db.execute("DELETE FROM api_token WHERE substr(hash, 1, ?) = ?", (len(token_id), token_id))
+            raise ValueError(
+                "give at least 8 hexadecimal characters of the token id, as `token list` shows it"
+            )
+        cur = self._db.execute(
+            "DELETE FROM api_token WHERE substr(hash, 1, ?) = ?", (len(token_id), token_id)
+        )
         self._cache.clear()
         return cur.rowcount
 

@@ -1,4 +1,5 @@
 """The composition root: the one place that wires settings -> store -> engine."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,15 +30,20 @@ def open_neo4j(settings: Settings) -> GraphStore:
     from service.store.neo4j import Neo4jStore
 
     if not settings.neo4j_uri:
-        raise StoreError("STRATMAP_STORE=neo4j needs STRATMAP_NEO4J_URI (e.g. neo4j://localhost:7687)")
-    driver = GraphDatabase.driver(settings.neo4j_uri, auth=(settings.neo4j_user,
-                                                            settings.neo4j_password.get_secret_value()))
+        raise StoreError(
+            "STRATMAP_STORE=neo4j needs STRATMAP_NEO4J_URI (e.g. neo4j://localhost:7687)"
+        )
+    driver = GraphDatabase.driver(
+        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    )
     try:
         driver.verify_connectivity()
     except AuthError as exc:
         driver.close()
-        raise StoreError(f"Neo4j at {settings.neo4j_uri} refused the credentials of user "
-                         f"'{settings.neo4j_user}': check STRATMAP_NEO4J_USER and STRATMAP_NEO4J_PASSWORD") from exc
+        raise StoreError(
+            f"Neo4j at {settings.neo4j_uri} refused the credentials of user "
+            f"'{settings.neo4j_user}': check STRATMAP_NEO4J_USER and STRATMAP_NEO4J_PASSWORD"
+        ) from exc
     except (ServiceUnavailable, OSError, ValueError) as exc:
         driver.close()
         raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}") from exc
@@ -55,13 +61,23 @@ def default_tenant(store: GraphStore, tenant: str | None) -> str:
 def api_limits(settings: Settings) -> "ApiLimits":
     from service.api.limits import ApiLimits
 
-    return ApiLimits(max_depth=settings.max_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
-                     page_default=settings.page_default, page_cap=settings.page_cap,
-                     max_body_bytes=settings.max_body_bytes)
+    return ApiLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        page_default=settings.page_default,
+        page_cap=settings.page_cap,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
 
-def build_app(settings: Settings, *, db: Path | str | None = None, auth: bool | None = None,
-              tenant: str | None = None) -> "ASGIApp":
+def build_app(
+    settings: Settings,
+    *,
+    db: Path | str | None = None,
+    auth: bool | None = None,
+    tenant: str | None = None,
+) -> "ASGIApp":
     """Settings -> store -> engine cache -> ASGI app. Auth on unless asked otherwise."""
     from service.api.app import create_app
     from service.auth import TokenStore
@@ -70,5 +86,10 @@ def build_app(settings: Settings, *, db: Path | str | None = None, auth: bool | 
     store = open_store(settings, db=path)
     use_auth = settings.auth if auth is None else auth
     tokens = TokenStore(path) if use_auth else None
-    return create_app(store, tokens=tokens, open_tenant=default_tenant(store, tenant or settings.tenant),
-                      limits=api_limits(settings), check_interval=settings.version_check_seconds)
+    return create_app(
+        store,
+        tokens=tokens,
+        open_tenant=default_tenant(store, tenant or settings.tenant),
+        limits=api_limits(settings),
+        check_interval=settings.version_check_seconds,
+    )

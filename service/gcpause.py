@@ -5,6 +5,7 @@ loading a 1M-node snapshot ~3x slower; none of these objects form cycles, so not
 The pause is counted, so overlapping pauses from several threads (the engine computes on two)
 end only when the last one does.
 """
+
 from __future__ import annotations
 
 import gc

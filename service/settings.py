@@ -1,4 +1,5 @@
 """Settings from the environment (prefix STRATMAP_), with the defaults a newcomer needs."""
+
 from __future__ import annotations
 
 from pathlib import Path

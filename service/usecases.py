@@ -1,4 +1,5 @@
 """Write use cases shared by the CLI and the API: plain functions over a store."""
+
 from __future__ import annotations
 
 import tempfile
@@ -23,13 +24,23 @@ class UseCaseError(Exception):
         super().__init__(f"{field}: {message}")
 
 
-def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dry_run: bool = False,
-                   prune: bool = False, source: str | None = None) -> ApplyResult:
+def import_content(
+    store: GraphStore,
+    tenant: str,
+    content: str,
+    fmt: str,
+    *,
+    dry_run: bool = False,
+    prune: bool = False,
+    source: str | None = None,
+) -> ApplyResult:
     """Import a document given as text (the API's path); same rules as importing a file."""
     suffix = {"yaml": ".yaml", "json": ".json", "csv": ".csv"}[fmt]
     if prune and source is None:
         # pruning by a default name would remove whatever an earlier upload of another name left
-        raise UseCaseError("source", "prune needs the source name whose nodes this content replaces")
+        raise UseCaseError(
+            "source", "prune needs the source name whose nodes this content replaces"
+        )
     name = source if source is not None else f"api-import{suffix}"
     if not name.strip() or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise UseCaseError("source", "must be a name of 1 to 200 printable characters")
@@ -43,7 +54,8 @@ def import_content(store: GraphStore, tenant: str, content: str, fmt: str, *, dr
         except importers.ImportFailed as exc:
             # report the caller's name for the content, not our temporary path
             raise importers.ImportFailed(
-                [importers.ImportIssue(name, i.message, i.row, i.path, i.field) for i in exc.issues]) from None
+                [importers.ImportIssue(name, i.message, i.row, i.path, i.field) for i in exc.issues]
+            ) from None
         return load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune)[1]
 
 
@@ -68,17 +80,23 @@ def _revalidate(node: Node, field: str, **update: object) -> Node:
     try:
         return Node.model_validate({**node.model_dump(), **update})
     except ValidationError as exc:
-        raise UseCaseError(field, "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+        raise UseCaseError(
+            field, "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        ) from None
 
 
-def link(store: GraphStore, tenant: str, child_id: str, parent_id: str, weight: float = 1.0) -> ApplyResult:
+def link(
+    store: GraphStore, tenant: str, child_id: str, parent_id: str, weight: float = 1.0
+) -> ApplyResult:
     if not 0.0 <= weight <= 1.0:
         raise UseCaseError("weight", "must be between 0 and 1")
     parent_id = parent_id.strip()
     if not parent_id:
         raise UseCaseError("parentId", "must not be empty")
     child = _one(store, tenant, child_id, "childId")
-    parents = [p.model_dump() for p in child.parents if p.id != parent_id] + [{"id": parent_id, "weight": weight}]
+    parents = [p.model_dump() for p in child.parents if p.id != parent_id] + [
+        {"id": parent_id, "weight": weight}
+    ]
     return store.apply(tenant, ChangeSet(nodes=[_revalidate(child, "parentId", parents=parents)]))
 
 
@@ -116,8 +134,9 @@ class ParentCollector:
             yield node
 
 
-def dangling_parents(store: GraphStore, tenant: str, seen: ParentCollector,
-                     limit: int = 20) -> tuple[int, list[tuple[str, list[str]]]]:
+def dangling_parents(
+    store: GraphStore, tenant: str, seen: ParentCollector, limit: int = 20
+) -> tuple[int, list[tuple[str, list[str]]]]:
     """Parent ids the import named that no node has (after it), with up to 3 suggested ids each:
     (how many, the first `limit` of them in id order)."""
     unknown = seen.parents - seen.ids

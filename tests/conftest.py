@@ -13,8 +13,16 @@ from service.store.sqlite import SQLiteStore
 
 def node(node_id: str, kind: str, *parents: str | tuple[str, float], **fields: Any) -> Node:
     """A node in one line: node("I1", "Initiative", "O1", ("O2", 0.5), effort=3)."""
-    refs = tuple(ParentRef(id=p) if isinstance(p, str) else ParentRef(id=p[0], weight=p[1]) for p in parents)
-    return Node(id=node_id, kind=kind, title=fields.pop("title", f"{kind} {node_id}"), parents=refs, **fields)
+    refs = tuple(
+        ParentRef(id=p) if isinstance(p, str) else ParentRef(id=p[0], weight=p[1]) for p in parents
+    )
+    return Node(
+        id=node_id,
+        kind=kind,
+        title=fields.pop("title", f"{kind} {node_id}"),
+        parents=refs,
+        **fields,
+    )
 
 
 EngineFactory = Callable[..., Engine]
@@ -22,8 +30,13 @@ EngineFactory = Callable[..., Engine]
 
 @pytest.fixture
 def make_engine() -> EngineFactory:
-    def build(nodes: Sequence[Node], *, units: Sequence[Unit] = (), people: Sequence[Person] = (),
-              period: str | None = None) -> Engine:
+    def build(
+        nodes: Sequence[Node],
+        *,
+        units: Sequence[Unit] = (),
+        people: Sequence[Person] = (),
+        period: str | None = None,
+    ) -> Engine:
         store = SQLiteStore(":memory:")
         store.apply("t", ChangeSet(nodes=list(nodes), units=units, people=people))
         return Engine(store.read_graph("t"), period)

@@ -1,4 +1,5 @@
 """Everything a report shows, collected through the API (never the database)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -57,7 +58,9 @@ def collect(client: StratmapClient, source: str, unit: str | None = None) -> Rep
         alignment=client.alignment(unit),
         gaps=client.gaps(unit),
         orphaned_initiatives=client.orphans(unit, "INITIATIVE"),
-        unsupported=[n for n in client.unsupported() if unit is None or (n.unit and n.unit.id in in_unit)],
+        unsupported=[
+            n for n in client.unsupported() if unit is None or (n.unit and n.unit.id in in_unit)
+        ],
         overlaps=overlaps,
         pulled_units=pulled,
         history=client.history(),

@@ -1,4 +1,5 @@
 """Render a report as html (self-contained), md (with Mermaid), csv (one row a finding) or json."""
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,22 @@ from clients.report.data import ReportData
 from clients.report.strategy_map import layout
 
 FORMATS = ("html", "md", "csv", "json")
-COUNT_LABELS = [("alignment gaps", "gaps"), ("middle-management gaps", "middleManagementGaps"),
-                ("orphaned initiatives", "orphanedInitiatives"), ("unsupported strategy", "unsupported"),
-                ("ownership overlaps", "ownershipOverlaps"), ("units pulled apart", "pulledUnits"),
-                ("stranded nodes", "stranded"), ("unowned", "unowned")]
-_env = Environment(loader=PackageLoader("clients.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+COUNT_LABELS = [
+    ("alignment gaps", "gaps"),
+    ("middle-management gaps", "middleManagementGaps"),
+    ("orphaned initiatives", "orphanedInitiatives"),
+    ("unsupported strategy", "unsupported"),
+    ("ownership overlaps", "ownershipOverlaps"),
+    ("units pulled apart", "pulledUnits"),
+    ("stranded nodes", "stranded"),
+    ("unowned", "unowned"),
+]
+_env = Environment(
+    loader=PackageLoader("clients.report", "templates"),
+    autoescape=select_autoescape(["j2", "html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def pct(score: float | None) -> str:
@@ -38,7 +49,14 @@ def _sparkline(d: ReportData) -> str:
 def html(d: ReportData) -> str:
     strategy_map = layout(d.nodes, {g.break_point.id for g in d.gaps})
     return _env.get_template("report.html.j2").render(
-        d=d, m=strategy_map, pct=pct, num=num, trend=d.trend(), count_labels=COUNT_LABELS, sparkline=_sparkline(d))
+        d=d,
+        m=strategy_map,
+        pct=pct,
+        num=num,
+        trend=d.trend(),
+        count_labels=COUNT_LABELS,
+        sparkline=_sparkline(d),
+    )
 
 
 _CONTROL = {i: " " for i in range(32)}
@@ -62,44 +80,82 @@ def _mermaid(text: object) -> str:
 
 def markdown(d: ReportData, top: int = 10) -> str:
     a = d.alignment
-    out = [f"# Alignment report{f' for {_md(d.unit)}' if d.unit else ''}", "",
-           f"From {_md(d.source)}, version {a.version}, generated {_md(d.generated_at)}.", "",
-           f"**Alignment: {pct(a.score)}** of active work ({num(a.traced_work)} of {num(a.work)}) traces to the vision."]
+    out = [
+        f"# Alignment report{f' for {_md(d.unit)}' if d.unit else ''}",
+        "",
+        f"From {_md(d.source)}, version {a.version}, generated {_md(d.generated_at)}.",
+        "",
+        f"**Alignment: {pct(a.score)}** of active work ({num(a.traced_work)} of {num(a.work)}) traces to the vision.",
+    ]
     if (trend := d.trend()) is not None:
-        out.append(f"Trend: {trend:+.1f} points since {_md(d.history[0].at)} ({len(d.history)} records).")
-    out += ["", "| " + " | ".join(label for label, _ in COUNT_LABELS) + " |",
-            "|" + "---|" * len(COUNT_LABELS), "| " + " | ".join(str(a.counts[k]) for _, k in COUNT_LABELS) + " |", "",
-            f"## Disconnected objectives: alignment gaps ({len(d.gaps)})", "",
-            "MM = middle-management gap: a department or team objective that no longer traces to strategy.", ""]
+        out.append(
+            f"Trend: {trend:+.1f} points since {_md(d.history[0].at)} ({len(d.history)} records)."
+        )
+    out += [
+        "",
+        "| " + " | ".join(label for label, _ in COUNT_LABELS) + " |",
+        "|" + "---|" * len(COUNT_LABELS),
+        "| " + " | ".join(str(a.counts[k]) for _, k in COUNT_LABELS) + " |",
+        "",
+        f"## Disconnected objectives: alignment gaps ({len(d.gaps)})",
+        "",
+        "MM = middle-management gap: a department or team objective that no longer traces to strategy.",
+        "",
+    ]
     if d.gaps:
-        out += ["| # | break point | reason | owner | unit | stranded work | stranded behind it |", "|---|---|---|---|---|---|---|"]
+        out += [
+            "| # | break point | reason | owner | unit | stranded work | stranded behind it |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for i, g in enumerate(d.gaps, start=1):
-            stranded = ", ".join(f"{_md(s.title)} ({_md(s.id)})" for s in g.stranded) or "nothing below"
-            out.append(f"| {i} | {'**MM** ' if g.middle_management else ''}{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
-                       f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} | {_md(g.unit.id) if g.unit else '—'} "
-                       f"| {num(g.stranded_work)} | {stranded} |")
+            stranded = (
+                ", ".join(f"{_md(s.title)} ({_md(s.id)})" for s in g.stranded) or "nothing below"
+            )
+            out.append(
+                f"| {i} | {'**MM** ' if g.middle_management else ''}{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
+                f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} | {_md(g.unit.id) if g.unit else '—'} "
+                f"| {num(g.stranded_work)} | {stranded} |"
+            )
         out += ["", "```mermaid", "graph BT"]
         for i, g in enumerate(d.gaps[:top]):
-            out.append(f'  g{i}["{_mermaid(g.break_point.kind)} {_mermaid(g.break_point.id)}: {_mermaid(g.break_point.title)}'
-                       f'<br/>{g.reason}"]:::gap')
+            out.append(
+                f'  g{i}["{_mermaid(g.break_point.kind)} {_mermaid(g.break_point.id)}: {_mermaid(g.break_point.title)}'
+                f'<br/>{g.reason}"]:::gap'
+            )
             for j, s in enumerate(g.stranded[:8]):
-                out.append(f'  g{i}s{j}["{_mermaid(s.id)}: {_mermaid(s.title)}"]:::stranded --> g{i}')
+                out.append(
+                    f'  g{i}s{j}["{_mermaid(s.id)}: {_mermaid(s.title)}"]:::stranded --> g{i}'
+                )
             if len(g.stranded) > 8 or g.stranded_nodes > len(g.stranded):
-                out.append(f'  g{i}more["+{g.stranded_nodes - min(len(g.stranded), 8)} more"]:::stranded --> g{i}')
-        out += ["  classDef gap fill:#fdecea,stroke:#c62828,stroke-width:3px",
-                "  classDef stranded fill:#fff,stroke:#c62828,stroke-dasharray:3 3", "```"]
+                out.append(
+                    f'  g{i}more["+{g.stranded_nodes - min(len(g.stranded), 8)} more"]:::stranded --> g{i}'
+                )
+        out += [
+            "  classDef gap fill:#fdecea,stroke:#c62828,stroke-width:3px",
+            "  classDef stranded fill:#fff,stroke:#c62828,stroke-dasharray:3 3",
+            "```",
+        ]
     out += ["", f"## Orphaned initiatives ({len(d.orphaned_initiatives)})", ""]
     for unit, items in d.orphans_by_unit():
-        out.append(f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in items))
+        out.append(
+            f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in items)
+        )
     out += ["", f"## Strategy that nothing executes ({len(d.unsupported)})", ""]
     out += [f"- {n.kind}: {_md(n.title)} ({_md(n.id)})" for n in d.unsupported]
     out += ["", f"## Ownership overlaps ({len(d.overlaps)})", ""]
-    out += [f"- {o.type}: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in o.nodes)
-            + f" — units {', '.join(_md(u.id) for u in o.units)}" for o in d.overlaps]
+    out += [
+        f"- {o.type}: "
+        + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in o.nodes)
+        + f" — units {', '.join(_md(u.id) for u in o.units)}"
+        for o in d.overlaps
+    ]
     out += ["", f"## Units pulled in several directions ({len(d.pulled_units)})", ""]
-    out += [f"- **{_md(f.unit.name or f.unit.id)}**: focus {f.focus:.2f}; " +
-            ", ".join(f"{_md(g.goal.title or g.goal.id)} {g.share * 100:.0f}%" for g in f.goals)
-            for f in d.pulled_units if f.focus is not None]
+    out += [
+        f"- **{_md(f.unit.name or f.unit.id)}**: focus {f.focus:.2f}; "
+        + ", ".join(f"{_md(g.goal.title or g.goal.id)} {g.share * 100:.0f}%" for g in f.goals)
+        for f in d.pulled_units
+        if f.focus is not None
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -112,28 +168,95 @@ def _safe(cell: object) -> str:
 def csv_rows(d: ReportData) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["finding", "id", "kind", "title", "reason", "middle_management", "unit", "owner", "stranded_nodes",
-                "stranded_work", "detail"])
+    w.writerow(
+        [
+            "finding",
+            "id",
+            "kind",
+            "title",
+            "reason",
+            "middle_management",
+            "unit",
+            "owner",
+            "stranded_nodes",
+            "stranded_work",
+            "detail",
+        ]
+    )
 
     def row(*cells: object) -> None:
         w.writerow([_safe(c) for c in cells])
 
     for g in d.gaps:
-        row("alignment_gap", g.break_point.id, g.break_point.kind, g.break_point.title, g.reason, g.middle_management,
-            g.unit.id if g.unit else "", g.owner.id if g.owner else "", g.stranded_nodes, g.stranded_work,
-            "; ".join(s.id for s in g.stranded))
+        row(
+            "alignment_gap",
+            g.break_point.id,
+            g.break_point.kind,
+            g.break_point.title,
+            g.reason,
+            g.middle_management,
+            g.unit.id if g.unit else "",
+            g.owner.id if g.owner else "",
+            g.stranded_nodes,
+            g.stranded_work,
+            "; ".join(s.id for s in g.stranded),
+        )
     for n in d.orphaned_initiatives:
-        row("orphaned_initiative", n.id, n.kind, n.title, "UNLINKED", "", n.unit.id if n.unit else "",
-            n.owner.id if n.owner else "", "", "", "")
+        row(
+            "orphaned_initiative",
+            n.id,
+            n.kind,
+            n.title,
+            "UNLINKED",
+            "",
+            n.unit.id if n.unit else "",
+            n.owner.id if n.owner else "",
+            "",
+            "",
+            "",
+        )
     for n in d.unsupported:
-        row("unsupported_strategy", n.id, n.kind, n.title, "", "", n.unit.id if n.unit else "",
-            n.owner.id if n.owner else "", "", "", "")
+        row(
+            "unsupported_strategy",
+            n.id,
+            n.kind,
+            n.title,
+            "",
+            "",
+            n.unit.id if n.unit else "",
+            n.owner.id if n.owner else "",
+            "",
+            "",
+            "",
+        )
     for o in d.overlaps:
-        row("ownership_overlap", ";".join(n.id for n in o.nodes), o.nodes[0].kind, " / ".join(n.title for n in o.nodes),
-            o.type, "", ";".join(u.id for u in o.units), "", "", "", o.similarity or "")
+        row(
+            "ownership_overlap",
+            ";".join(n.id for n in o.nodes),
+            o.nodes[0].kind,
+            " / ".join(n.title for n in o.nodes),
+            o.type,
+            "",
+            ";".join(u.id for u in o.units),
+            "",
+            "",
+            "",
+            o.similarity or "",
+        )
     for f in d.pulled_units:
-        row("pulled_unit", f.unit.id, "Unit", f.unit.name or f.unit.id, "", "", f.unit.id, "", "", f.traced_work,
-            "; ".join(f"{g.goal.id}={g.share:.2f}" for g in f.goals))
+        row(
+            "pulled_unit",
+            f.unit.id,
+            "Unit",
+            f.unit.name or f.unit.id,
+            "",
+            "",
+            f.unit.id,
+            "",
+            "",
+            f.traced_work,
+            "; ".join(f"{g.goal.id}={g.share:.2f}" for g in f.goals),
+        )
     return buf.getvalue()
 
 

@@ -4,6 +4,7 @@ a layered layout. Traced parts are calm; disconnected parts and break points are
 Beyond MAX_NODES the traced work is folded into one "N initiatives" box per parent (then traced
 key results and behaviours too), so that what is broken always stays drawn individually.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,16 +66,27 @@ def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
     boxes: dict[str, Box] = {}
     for n in live:
         state = "break" if n.id in breaks else ("traced" if n.traced else "disconnected")
-        boxes[n.id] = Box(n.id, n.kind, n.title, state,
-                          parents=[p.id for p in n.parents if not p.dangling],
-                          missing=[p.id for p in n.parents if p.dangling])
+        boxes[n.id] = Box(
+            n.id,
+            n.kind,
+            n.title,
+            state,
+            parents=[p.id for p in n.parents if not p.dangling],
+            missing=[p.id for p in n.parents if p.dangling],
+        )
     for (parent, kind), count in folds.items():
         # a folded parent's own fold hangs under its parent instead, so nothing is lost from the map
         anchor = parent if parent in boxes else None
         if anchor is not None:
             fid = f"{parent}::{kind}"
-            boxes[fid] = Box(fid, kind, f"{count} traced {'initiatives' if kind == 'Initiative' else 'results'}",
-                             "folded", parents=[anchor], count=count)
+            boxes[fid] = Box(
+                fid,
+                kind,
+                f"{count} traced {'initiatives' if kind == 'Initiative' else 'results'}",
+                "folded",
+                parents=[anchor],
+                count=count,
+            )
     # layers, each ordered by the mean position of its parents (one barycentre sweep down)
     layers: dict[int, list[Box]] = {}
     for b in boxes.values():
@@ -84,7 +96,9 @@ def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
     width = 0.0
     for level in sorted(layers):
         layer = layers[level]
-        layer.sort(key=lambda b: (sum(order.get(p, 1e9) for p in b.parents) / max(len(b.parents), 1), b.id))
+        layer.sort(
+            key=lambda b: (sum(order.get(p, 1e9) for p in b.parents) / max(len(b.parents), 1), b.id)
+        )
         for i, b in enumerate(layer):
             row, col = divmod(i, PER_ROW)
             b.x = 20 + col * (BOX_W + GAP_X)

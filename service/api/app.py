@@ -1,4 +1,5 @@
 """The ASGI application: /graphql (API and GraphiQL), /healthz, /static; auth, limits and logs."""
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+
 try:  # the exception strawberry turns into an HTTP error response; it moved between releases
     from cross_web import HTTPException
 except ImportError:  # pragma: no cover - older strawberry
@@ -46,8 +48,13 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
             # A rebuild after a write takes seconds on a large graph: do it in a worker thread so
             # the event loop keeps answering other requests (health checks, other tenants).
             await run_in_threadpool(self.cache.get, principal.tenant)
-        return Context(principal=principal, cache=self.cache, store=self.store,
-                       limits=self.limits, request_id=request.scope["state"]["request_id"])
+        return Context(
+            principal=principal,
+            cache=self.cache,
+            store=self.store,
+            limits=self.limits,
+            request_id=request.scope["state"]["request_id"],
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
         return HTMLResponse(PAGE)
@@ -62,14 +69,19 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
 
 
 def _error(status: int, message: str, request_id: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"requestId": request_id}}]},
-                        status_code=status, headers={"X-Request-ID": request_id})
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"requestId": request_id}}]},
+        status_code=status,
+        headers={"X-Request-ID": request_id},
+    )
 
 
 class Gate:
     """Request id, access log, body-size limit and bearer auth, in front of everything."""
 
-    def __init__(self, app: ASGIApp, tokens: TokenStore | None, open_tenant: str | None, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, tokens: TokenStore | None, open_tenant: str | None, max_body: int
+    ) -> None:
         self.app, self.tokens, self.open_tenant, self.max_body = app, tokens, open_tenant, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,11 +106,18 @@ class Gate:
             else:
                 await self.app(scope, self._limited(receive, request_id), send_logged)
         finally:
-            access_log.info(json.dumps({
-                "requestId": request_id, "method": scope["method"], "path": scope["path"],
-                "status": status_holder["status"], "ms": round((time.perf_counter() - started) * 1000, 2),
-                "tenant": getattr(scope["state"].get("principal"), "tenant", None),
-            }))
+            access_log.info(
+                json.dumps(
+                    {
+                        "requestId": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder["status"],
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "tenant": getattr(scope["state"].get("principal"), "tenant", None),
+                    }
+                )
+            )
 
     def _refuse(self, scope: Scope, request_id: str) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -112,14 +131,19 @@ class Gate:
             # only requests addressed to a loopback name get through.
             host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
             if host not in ("localhost", "127.0.0.1", "::1"):
-                return _error(403, f"auth is off: only requests to localhost are served (Host: {host or '-'})",
-                              request_id)
+                return _error(
+                    403,
+                    f"auth is off: only requests to localhost are served (Host: {host or '-'})",
+                    request_id,
+                )
             scope["state"]["principal"] = Principal(self.open_tenant or "default", Role.ADMIN)
             return None
         auth = headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return _error(401, "missing bearer token: send 'Authorization: Bearer <token>'", request_id)
+            return _error(
+                401, "missing bearer token: send 'Authorization: Bearer <token>'", request_id
+            )
         principal = self.tokens.verify(token.strip())
         if principal is None:
             return _error(401, "unknown or revoked token", request_id)
@@ -146,8 +170,14 @@ class BodyTooLarge(Exception):
         super().__init__(f"request body over the limit of {limit} bytes")
 
 
-def create_app(store: GraphStore, *, tokens: TokenStore | None, open_tenant: str | None = None,
-               limits: ApiLimits | None = None, check_interval: float = 2.0) -> ASGIApp:
+def create_app(
+    store: GraphStore,
+    *,
+    tokens: TokenStore | None,
+    open_tenant: str | None = None,
+    limits: ApiLimits | None = None,
+    check_interval: float = 2.0,
+) -> ASGIApp:
     limits = limits or ApiLimits()
     cache = EngineCache(store, check_interval=check_interval)
     graphql = StratmapGraphQL(cache, store, limits)
@@ -158,7 +188,9 @@ def create_app(store: GraphStore, *, tokens: TokenStore | None, open_tenant: str
     async def asset(request: Request) -> Response:
         path = ASSETS.get(request.path_params["name"])
         if path is None or not path.exists():
-            return JSONResponse({"error": "no such asset (run `make setup` to fetch GraphiQL)"}, status_code=404)
+            return JSONResponse(
+                {"error": "no such asset (run `make setup` to fetch GraphiQL)"}, status_code=404
+            )
         return FileResponse(path)
 
     async def too_large(request: Request, exc: Exception) -> Response:
@@ -170,11 +202,13 @@ def create_app(store: GraphStore, *, tokens: TokenStore | None, open_tenant: str
         store.close()  # graceful shutdown: in-flight requests are done, now let the store go
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/static/{name}", asset),
-                Route("/graphql", graphql, methods=["GET", "POST"])],
+        routes=[
+            Route("/healthz", healthz),
+            Route("/static/{name}", asset),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
         exception_handlers={BodyTooLarge: too_large},
         lifespan=lifespan,
     )
     app.state.cache = cache
     return Gate(app, tokens, open_tenant, limits.max_body_bytes)
-

@@ -1,4 +1,5 @@
 """Per-request context: who asks (tenant, role), and the engine cache and store to answer from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """GraphQL enums, mapped from the domain's."""
+
 from __future__ import annotations
 
 from enum import Enum

@@ -1,5 +1,6 @@
 """Errors at the API edge: client mistakes are told as they are; anything else is masked to the
 client and logged with the request id, so a stack trace never leaks."""
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,12 @@ class MaskUnexpected(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = getattr(self.execution_context, "context", None)
         request_id = getattr(context, "request_id", "-")
-        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
+        log.error(
+            "unexpected error in request %s at %s",
+            request_id,
+            error.path,
+            exc_info=error.original_error,
+        )
         masked = super().anonymise_error(error)
         masked.message = f"Unexpected error (request id {request_id}); it has been logged."
         return masked

@@ -1,4 +1,5 @@
 """`python -m service.api.export_schema` prints the SDL committed as schema.graphql."""
+
 from service.api.schema import build_schema
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """GraphiQL served by stratmap itself: assets come from npm at setup, never from a CDN."""
+
 from __future__ import annotations
 
 from pathlib import Path

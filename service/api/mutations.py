@@ -1,5 +1,6 @@
 """Mutations: every write goes through a use case, answers a Success | Error union, and
 invalidates the tenant's engine so the next read sees it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,8 +47,10 @@ class ApplySuccess:
     created: list[str]
     updated: list[str]
     unchanged: int
-    moved: list[str] = strawberry.field(description="Nodes whose source alone changed (a renamed file): "
-                                                     "written, but not counted as updated.")
+    moved: list[str] = strawberry.field(
+        description="Nodes whose source alone changed (a renamed file): "
+        "written, but not counted as updated."
+    )
     removed: list[str]
     org_changed: int
     version: int
@@ -55,8 +58,16 @@ class ApplySuccess:
 
     @classmethod
     def from_result(cls, r: ApplyResult) -> "ApplySuccess":
-        return cls(created=r.created, updated=r.updated, unchanged=r.unchanged, moved=r.moved, removed=r.removed,
-                   org_changed=r.org_changed, version=r.version, dry_run=r.dry_run)
+        return cls(
+            created=r.created,
+            updated=r.updated,
+            unchanged=r.unchanged,
+            moved=r.moved,
+            removed=r.removed,
+            org_changed=r.org_changed,
+            version=r.version,
+            dry_run=r.dry_run,
+        )
 
 
 @strawberry.type
@@ -98,14 +109,30 @@ class NodeInput:
     source: str | None = "api"
 
     def to_domain(self) -> Node:
-        return Node.model_validate({
-            "id": self.id, "kind": self.kind.value, "title": self.title, "status": self.status.value,
-            "period": self.period, "description": self.description, "effort": self.effort, "owner": self.owner,
-            "unit": self.unit, "co_owners": self.co_owners, "scope": self.scope.value if self.scope else None,
-            "start": self.start, "target": self.target, "current": self.current, "measure_unit": self.measure_unit,
-            "parents": [{"id": p.id, "weight": p.weight} for p in self.parents], "depends_on": self.depends_on,
-            "conflicts_with": self.conflicts_with, "expresses": self.expresses, "source": self.source,
-        })
+        return Node.model_validate(
+            {
+                "id": self.id,
+                "kind": self.kind.value,
+                "title": self.title,
+                "status": self.status.value,
+                "period": self.period,
+                "description": self.description,
+                "effort": self.effort,
+                "owner": self.owner,
+                "unit": self.unit,
+                "co_owners": self.co_owners,
+                "scope": self.scope.value if self.scope else None,
+                "start": self.start,
+                "target": self.target,
+                "current": self.current,
+                "measure_unit": self.measure_unit,
+                "parents": [{"id": p.id, "weight": p.weight} for p in self.parents],
+                "depends_on": self.depends_on,
+                "conflicts_with": self.conflicts_with,
+                "expresses": self.expresses,
+                "source": self.source,
+            }
+        )
 
 
 def _camel(name: str) -> str:
@@ -113,18 +140,28 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def _write(info: Info, role: Role, action: Callable[[Context], ApplyResult]) -> ApplySuccess | InputError | NotAllowed:
+def _write(
+    info: Info, role: Role, action: Callable[[Context], ApplyResult]
+) -> ApplySuccess | InputError | NotAllowed:
     ctx: Context = info.context
     if not ctx.principal.role.allows(role):
-        return NotAllowed(message=f"this needs the {role.value} role; your token has {ctx.principal.role.value}")
+        return NotAllowed(
+            message=f"this needs the {role.value} role; your token has {ctx.principal.role.value}"
+        )
     try:
         result = action(ctx)
     except usecases.UseCaseError as exc:
-        return InputError(message=exc.message, issues=[InputIssue(message=exc.message, field=exc.field)])
+        return InputError(
+            message=exc.message, issues=[InputIssue(message=exc.message, field=exc.field)]
+        )
     except importers.ImportFailed as exc:
-        return InputError(message=f"{len(exc.issues)} problem(s); nothing was written",
-                          issues=[InputIssue(message=i.message, field=i.field, row=i.row, path=i.path, file=i.file)
-                                  for i in exc.issues])
+        return InputError(
+            message=f"{len(exc.issues)} problem(s); nothing was written",
+            issues=[
+                InputIssue(message=i.message, field=i.field, row=i.row, path=i.path, file=i.file)
+                for i in exc.issues
+            ],
+        )
     if result.changed and not result.dry_run:
         ctx.cache.invalidate(ctx.tenant)
     return ApplySuccess.from_result(result)
@@ -132,14 +169,34 @@ def _write(info: Info, role: Role, action: Callable[[Context], ApplyResult]) -> 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Import a native YAML/JSON document, or any table layout stratmap reads "
-                                     "(format CSV: the header decides; docs/importers.md), or an Asana or "
-                                     "Linear API response (format JSON): all or nothing. prune needs the admin "
-                                     "role and a source.")
-    def import_document(self, info: Info, content: str, format: ImportFormat, dry_run: bool = False,
-                        prune: bool = False, source: str | None = None) -> WriteResult:
-        return _write(info, Role.ADMIN if prune else Role.EDITOR, lambda ctx: usecases.import_content(
-            ctx.store, ctx.tenant, content, format.value, dry_run=dry_run, prune=prune, source=source))
+    @strawberry.mutation(
+        description="Import a native YAML/JSON document, or any table layout stratmap reads "
+        "(format CSV: the header decides; docs/importers.md), or an Asana or "
+        "Linear API response (format JSON): all or nothing. prune needs the admin "
+        "role and a source."
+    )
+    def import_document(
+        self,
+        info: Info,
+        content: str,
+        format: ImportFormat,
+        dry_run: bool = False,
+        prune: bool = False,
+        source: str | None = None,
+    ) -> WriteResult:
+        return _write(
+            info,
+            Role.ADMIN if prune else Role.EDITOR,
+            lambda ctx: usecases.import_content(
+                ctx.store,
+                ctx.tenant,
+                content,
+                format.value,
+                dry_run=dry_run,
+                prune=prune,
+                source=source,
+            ),
+        )
 
     @strawberry.mutation
     def upsert_nodes(self, info: Info, nodes: list[NodeInput]) -> WriteResult:
@@ -154,8 +211,14 @@ class Mutation:
                         msg = clean_message(err["msg"])
                         field = pydantic_field(tuple(err["loc"]), msg)
                         name = _camel(field) if field else None
-                        issues.append(importers.ImportIssue("request", msg, path=f"nodes[{i}]" + (f".{name}" if name else ""),
-                                                            field=name))
+                        issues.append(
+                            importers.ImportIssue(
+                                "request",
+                                msg,
+                                path=f"nodes[{i}]" + (f".{name}" if name else ""),
+                                field=name,
+                            )
+                        )
             if issues:
                 raise importers.ImportFailed(issues)
             return usecases.upsert_nodes(ctx.store, ctx.tenant, built)
@@ -163,26 +226,46 @@ class Mutation:
         return _write(info, Role.EDITOR, action)
 
     @strawberry.mutation
-    def link(self, info: Info, child_id: strawberry.ID, parent_id: strawberry.ID, weight: float = 1.0) -> WriteResult:
-        return _write(info, Role.EDITOR, lambda ctx: usecases.link(ctx.store, ctx.tenant, child_id, parent_id, weight))
+    def link(
+        self, info: Info, child_id: strawberry.ID, parent_id: strawberry.ID, weight: float = 1.0
+    ) -> WriteResult:
+        return _write(
+            info,
+            Role.EDITOR,
+            lambda ctx: usecases.link(ctx.store, ctx.tenant, child_id, parent_id, weight),
+        )
 
     @strawberry.mutation
     def unlink(self, info: Info, child_id: strawberry.ID, parent_id: strawberry.ID) -> WriteResult:
-        return _write(info, Role.EDITOR, lambda ctx: usecases.unlink(ctx.store, ctx.tenant, child_id, parent_id))
+        return _write(
+            info,
+            Role.EDITOR,
+            lambda ctx: usecases.unlink(ctx.store, ctx.tenant, child_id, parent_id),
+        )
 
     @strawberry.mutation
     def set_status(self, info: Info, id: strawberry.ID, status: Status) -> WriteResult:
-        return _write(info, Role.EDITOR, lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status.domain()))
+        return _write(
+            info,
+            Role.EDITOR,
+            lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status.domain()),
+        )
 
-    @strawberry.mutation(description="Delete nodes (and their outgoing links); needs the admin role.")
+    @strawberry.mutation(
+        description="Delete nodes (and their outgoing links); needs the admin role."
+    )
     def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
-        return _write(info, Role.ADMIN, lambda ctx: usecases.delete_nodes(ctx.store, ctx.tenant, list(ids)))
+        return _write(
+            info, Role.ADMIN, lambda ctx: usecases.delete_nodes(ctx.store, ctx.tenant, list(ids))
+        )
 
     @strawberry.mutation(description="Keep today's alignment in the history, for the trend.")
     def record_history(self, info: Info, label: str | None = None) -> HistoryResult:
         ctx: Context = info.context
         if not ctx.principal.role.can_write():
-            return NotAllowed(message=f"this needs the editor role; your token has {ctx.principal.role.value}")
+            return NotAllowed(
+                message=f"this needs the editor role; your token has {ctx.principal.role.value}"
+            )
         data = analysis_json(ctx.engine())
         payload = {"counts": data["counts"], "byUnit": data["byUnit"], "byGoal": data["byGoal"]}
         seq = ctx.store.record_history(ctx.tenant, label, data["score"], payload)

@@ -1,4 +1,5 @@
 """Relay connections over the engine's memoised lists: slicing an answer, never recomputing it."""
+
 from __future__ import annotations
 
 import base64
@@ -51,15 +52,22 @@ def _offset(cursor: str) -> int:
         raise PageError(f"after: '{cursor}' is not a cursor this server issued") from None
 
 
-def paginate(items: Sequence[Item], first: int | None, after: str | None, *, default: int, cap: int,
-             build: Callable[[Item], T]) -> Connection[T]:
+def paginate(
+    items: Sequence[Item],
+    first: int | None,
+    after: str | None,
+    *,
+    default: int,
+    cap: int,
+    build: Callable[[Item], T],
+) -> Connection[T]:
     size = default if first is None else first
     if size < 0:
         raise PageError("first: must not be negative")
     if size > cap:
         raise PageError(f"first: at most {cap} items per page (asked for {size})")
     start = 0 if after is None else _offset(after) + 1
-    page = items[start:start + size]
+    page = items[start : start + size]
     edges = [Edge(cursor=_cursor(start + i), node=build(item)) for i, item in enumerate(page)]
     return Connection(
         edges=edges,

@@ -3,6 +3,7 @@
 They hold the engine and a node index, never a store handle: every field is answered from
 the engine of the version the request started on.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -25,7 +26,9 @@ UnitFocusRef = Annotated["UnitFocusType", strawberry.lazy("service.api.findings"
 
 def _page(info: Info, items: list, first: int | None, after: str | None, build):  # type: ignore[no-untyped-def]
     limits = info.context.limits
-    return paginate(items, first, after, default=limits.page_default, cap=limits.page_cap, build=build)
+    return paginate(
+        items, first, after, default=limits.page_default, cap=limits.page_cap, build=build
+    )
 
 
 @strawberry.type
@@ -53,8 +56,11 @@ class Person:
     @strawberry.field
     def commits_to(self) -> list["StrategyNode"]:
         p = self._engine.people.get(self.id)
-        return [node_type(self._engine, self._engine.graph.index[b]) for b in (p.commits_to if p else ())
-                if b in self._engine.graph.index]
+        return [
+            node_type(self._engine, self._engine.graph.index[b])
+            for b in (p.commits_to if p else ())
+            if b in self._engine.graph.index
+        ]
 
 
 @strawberry.type
@@ -70,13 +76,23 @@ class Unit:
 
     @strawberry.field
     def children(self) -> list["Unit"]:
-        return [unit_type(self._engine, u.id) for u in self._engine.units.values() if u.parent == self.id]  # type: ignore[misc]
+        return [
+            unit_type(self._engine, u.id)
+            for u in self._engine.units.values()
+            if u.parent == self.id
+        ]  # type: ignore[misc]
 
     @strawberry.field
     def members(self) -> list[Person]:
-        return [person_type(self._engine, p.id) for p in self._engine.people.values() if p.unit == self.id]  # type: ignore[misc]
+        return [
+            person_type(self._engine, p.id)
+            for p in self._engine.people.values()
+            if p.unit == self.id
+        ]  # type: ignore[misc]
 
-    @strawberry.field(description="Traced work / active work over this unit and the units below it.")
+    @strawberry.field(
+        description="Traced work / active work over this unit and the units below it."
+    )
     def score(self) -> float | None:
         s = self._engine.by_unit.get(self.id)
         return s.score if s else None
@@ -89,7 +105,9 @@ class Unit:
         return UnitFocusType.from_domain(self._engine, f) if f else None
 
     @strawberry.field(description="Active initiatives of this unit and the units below it.")
-    def initiatives(self, info: Info, first: int | None = None, after: str | None = None) -> Connection["StrategyNode"]:
+    def initiatives(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["StrategyNode"]:
         e = self._engine
         return _page(info, e.unit_initiatives(self.id), first, after, lambda i: node_type(e, i))
 
@@ -103,9 +121,13 @@ class Value:
 
 @strawberry.type
 class ParentLink:
-    id: strawberry.ID = strawberry.field(description="The parent's id, also when no such node exists.")
+    id: strawberry.ID = strawberry.field(
+        description="The parent's id, also when no such node exists."
+    )
     weight: float
-    valid: bool = strawberry.field(description="False when the link breaks the level rules (not followed).")
+    valid: bool = strawberry.field(
+        description="False when the link breaks the level rules (not followed)."
+    )
     dangling: bool
     _engine: strawberry.Private[Engine]
 
@@ -142,16 +164,24 @@ class StrategyNode:
     @strawberry.field
     def parents(self) -> list[ParentLink]:
         e = self._engine
-        out = [ParentLink(id=e.graph.ids[p], weight=w, valid=v, dangling=False, _engine=e)  # type: ignore[call-arg]
-               for p, w, v in e.links.parents.get(self._i, [])]
-        out += [ParentLink(id=d, weight=1.0, valid=False, dangling=True, _engine=e)  # type: ignore[call-arg]
-                for d in e.graph.dangling.get(self._i, [])]
+        out = [
+            ParentLink(id=e.graph.ids[p], weight=w, valid=v, dangling=False, _engine=e)  # type: ignore[call-arg]
+            for p, w, v in e.links.parents.get(self._i, [])
+        ]
+        out += [
+            ParentLink(id=d, weight=1.0, valid=False, dangling=True, _engine=e)  # type: ignore[call-arg]
+            for d in e.graph.dangling.get(self._i, [])
+        ]
         return out
 
     @strawberry.field
-    def children(self, info: Info, first: int | None = None, after: str | None = None) -> Connection["StrategyNode"]:
+    def children(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection["StrategyNode"]:
         e = self._engine
-        return _page(info, e.links.children.get(self._i, []), first, after, lambda i: node_type(e, i))
+        return _page(
+            info, e.links.children.get(self._i, []), first, after, lambda i: node_type(e, i)
+        )
 
     @strawberry.field
     def line_of_sight(self) -> LineOfSightRef:
@@ -172,7 +202,9 @@ class Goal(StrategyNode):
 
 @strawberry.type
 class Objective(StrategyNode):
-    scope: Scope | None = strawberry.field(description="Declared, else from the unit's depth in the unit tree.")
+    scope: Scope | None = strawberry.field(
+        description="Declared, else from the unit's depth in the unit tree."
+    )
     middle_management: bool
 
 
@@ -185,7 +217,12 @@ class KeyResult(StrategyNode):
 
     @strawberry.field(description="(current - start) / (target - start); null when not measurable.")
     def progress(self) -> float | None:
-        if self.start is None or self.target is None or self.current is None or self.target == self.start:
+        if (
+            self.start is None
+            or self.target is None
+            or self.current is None
+            or self.target == self.start
+        ):
             return None
         return (self.current - self.start) / (self.target - self.start)
 
@@ -201,7 +238,9 @@ class Behaviour(StrategyNode):
     def expresses(self) -> list[Value]:
         e = self._engine
         found = (e.values.get(v) for v in e.graph.expresses.get(self._i, []))
-        return [Value(id=v.id, name=v.name, description=v.description) for v in found if v is not None]
+        return [
+            Value(id=v.id, name=v.name, description=v.description) for v in found if v is not None
+        ]
 
 
 @strawberry.type
@@ -215,25 +254,49 @@ class Initiative(StrategyNode):
         return [node_type(e, j) for j in e.links.depends_on.get(self._i, [])]
 
 
-_BY_KIND = {"Vision": Vision, "Goal": Goal, "Objective": Objective, "KeyResult": KeyResult,
-            "Behaviour": Behaviour, "Initiative": Initiative}
+_BY_KIND = {
+    "Vision": Vision,
+    "Goal": Goal,
+    "Objective": Objective,
+    "KeyResult": KeyResult,
+    "Behaviour": Behaviour,
+    "Initiative": Initiative,
+}
 
 
 def node_type(e: Engine, i: int) -> StrategyNode:
     g = e.graph
     row = g.rows[i]
     kind = kind_of(e, i)
-    common = dict(id=row.id, kind=NodeKind(kind.value), title=row.title, status=Status(row.status),
-                  level=LEVEL[kind], period=row.period, description=row.description, source=row.source,
-                  traced=bool(e.traced[i]), _engine=e, _i=i)
+    common = dict(
+        id=row.id,
+        kind=NodeKind(kind.value),
+        title=row.title,
+        status=Status(row.status),
+        level=LEVEL[kind],
+        period=row.period,
+        description=row.description,
+        source=row.source,
+        traced=bool(e.traced[i]),
+        _engine=e,
+        _i=i,
+    )
     cls = _BY_KIND[kind.value]
     if cls is Objective:
         scope = g.scope[i]
-        return Objective(**common, scope=Scope(scope) if scope else None,  # type: ignore[call-arg]
-                         middle_management=is_middle_management_scope(scope))
+        return Objective(
+            **common,
+            scope=Scope(scope) if scope else None,  # type: ignore[call-arg]
+            middle_management=is_middle_management_scope(scope),
+        )
     if cls is KeyResult:
-        return KeyResult(**common, start=row.start, target=row.target, current=row.current,  # type: ignore[call-arg]
-                         measure_unit=row.measure_unit)
+        return KeyResult(
+            **common,
+            start=row.start,
+            target=row.target,
+            current=row.current,  # type: ignore[call-arg]
+            measure_unit=row.measure_unit,
+        )
     if cls is Initiative:
         return Initiative(**common, effort=row.effort, work=float(g.work[i]))  # type: ignore[call-arg]
     return cls(**common)  # type: ignore[call-arg]
@@ -249,7 +312,9 @@ def unit_type(e: Engine, unit_id: str) -> Unit | None:
 def person_type(e: Engine, person_id: str) -> Person:
     p = e.people.get(person_id)
     # an owner named on a node but absent from the people list is still a person to show
-    return Person(id=person_id, name=p.name if p else person_id, email=p.email if p else None, _engine=e)  # type: ignore[call-arg]
+    return Person(
+        id=person_id, name=p.name if p else person_id, email=p.email if p else None, _engine=e
+    )  # type: ignore[call-arg]
 
 
 NODE_TYPES = list(_BY_KIND.values())

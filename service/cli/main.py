@@ -1,4 +1,5 @@
 """The `stratmap` command line. Exit codes: 0 ok, 1 a --fail-under threshold failed, 2 bad input."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,8 +40,12 @@ class BadInput(click.ClickException):
 
 
 def db_option(f: Any) -> Any:
-    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).")(f)
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).",
+    )(f)
 
 
 def _tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -50,8 +55,12 @@ def _tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def tenant_option(f: Any) -> Any:
-    return click.option("--tenant", default=None, callback=_tenant,
-                        help="Organisation to use (default: the only one stored, else 'default').")(f)
+    return click.option(
+        "--tenant",
+        default=None,
+        callback=_tenant,
+        help="Organisation to use (default: the only one stored, else 'default').",
+    )(f)
 
 
 def _store(db: Path | None) -> GraphStore:
@@ -80,39 +89,102 @@ def cli() -> None:
 
 
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), default="auto", show_default=True,
-              help="auto: from the file name and its header.")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(importers.FORMATS),
+    default="auto",
+    show_default=True,
+    help="auto: from the file name and its header.",
+)
 @click.option("--encoding", default=None, help="Default: a BOM, else UTF-8, else Windows-1252.")
 @click.option("--delimiter", default=None, help="Default: sniffed (comma, semicolon or tab).")
-@click.option("--levels", default=None, help="Kinds by depth in the tree, where a layout has no Type column "
-                                             "(outlines, Peoplebox), e.g. vision,goal,objective,keyresult,initiative.")
-@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), default=None,
-              help="For slashed dates that never say (01/02/2026): day/month or month/day.")
-@click.option("--truncate", is_flag=True, help="Cut text longer than its field allows (listing every cut) "
-                                               "instead of refusing the file.")
-@click.option("--link-column", default=None, help="Work exports (Jira): the column holding the stratmap ids an "
-                                                    "item supports.")
-@click.option("--link-label-prefix", default=None, help="Work exports (Jira): labels starting with this prefix "
-                                                          "name the stratmap id an item supports (okr:O-DIG).")
+@click.option(
+    "--levels",
+    default=None,
+    help="Kinds by depth in the tree, where a layout has no Type column "
+    "(outlines, Peoplebox), e.g. vision,goal,objective,keyresult,initiative.",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    default=None,
+    help="For slashed dates that never say (01/02/2026): day/month or month/day.",
+)
+@click.option(
+    "--truncate",
+    is_flag=True,
+    help="Cut text longer than its field allows (listing every cut) instead of refusing the file.",
+)
+@click.option(
+    "--link-column",
+    default=None,
+    help="Work exports (Jira): the column holding the stratmap ids an item supports.",
+)
+@click.option(
+    "--link-label-prefix",
+    default=None,
+    help="Work exports (Jira): labels starting with this prefix "
+    "name the stratmap id an item supports (okr:O-DIG).",
+)
 @click.option("--sheet", default=None, help="The sheet of an .xlsx workbook (default: the first).")
-@click.option("--columns", "columns_map", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A YAML map of an export's headers to stratmap's (null drops a column).")
-@click.option("--dry-run", is_flag=True, help="Show how the files are read and what would change; write nothing.")
-@click.option("--prune", is_flag=True, help="Remove nodes previously imported from this source that the files no longer have.")
-@click.option("--source", default=None, help="Source name recorded on each node (default: each file's name).")
+@click.option(
+    "--columns",
+    "columns_map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A YAML map of an export's headers to stratmap's (null drops a column).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show how the files are read and what would change; write nothing.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove nodes previously imported from this source that the files no longer have.",
+)
+@click.option(
+    "--source", default=None, help="Source name recorded on each node (default: each file's name)."
+)
 @tenant_option
 @db_option
-def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimiter: str | None, levels: str | None,
-               date_order: str | None, truncate: bool, link_column: str | None, link_label_prefix: str | None,
-               sheet: str | None, columns_map: Path | None, dry_run: bool, prune: bool, source: str | None, tenant: str | None, db: Path | None) -> None:
+def import_cmd(
+    files: tuple[Path, ...],
+    fmt: str,
+    encoding: str | None,
+    delimiter: str | None,
+    levels: str | None,
+    date_order: str | None,
+    truncate: bool,
+    link_column: str | None,
+    link_label_prefix: str | None,
+    sheet: str | None,
+    columns_map: Path | None,
+    dry_run: bool,
+    prune: bool,
+    source: str | None,
+    tenant: str | None,
+    db: Path | None,
+) -> None:
     """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
     all or nothing, idempotent."""
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
-    options = importers.ReadOptions(encoding=encoding, delimiter=delimiter, date_order=date_order, truncate=truncate,
-                                    link_column=link_column, link_label_prefix=link_label_prefix, sheet=sheet,
-                                    levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else ())
+    options = importers.ReadOptions(
+        encoding=encoding,
+        delimiter=delimiter,
+        date_order=date_order,
+        truncate=truncate,
+        link_column=link_column,
+        link_label_prefix=link_label_prefix,
+        sheet=sheet,
+        levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else (),
+    )
     try:
         if columns_map is not None:
             options = dataclasses.replace(options, columns=importers.read_column_map(columns_map))
@@ -120,15 +192,26 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
         if prune and source is None:
             # a file's name is no identity: pruning by it would remove nothing after a rename, or
             # the wrong nodes after a reuse of the name
-            raise BadInput("--prune needs --source NAME: the source whose nodes these files replace")
+            raise BadInput(
+                "--prune needs --source NAME: the source whose nodes these files replace"
+            )
         store = _store(db)
         seen = usecases.ParentCollector()
-        name, result = load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune,
-                            progress=lambda nodes, total: _progress(seen.watch(nodes), total))
+        name, result = load(
+            store,
+            parsed,
+            tenant=tenant,
+            dry_run=dry_run,
+            prune=prune,
+            progress=lambda nodes, total: _progress(seen.watch(nodes), total),
+        )
     except TenantChoiceError as exc:
         raise BadInput(str(exc)) from exc
     except importers.ImportFailed as exc:
-        err.print(f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):", highlight=False)
+        err.print(
+            f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):",
+            highlight=False,
+        )
         for issue in exc.issues:
             err.print(f"  {issue}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
@@ -137,33 +220,49 @@ def import_cmd(files: tuple[Path, ...], fmt: str, encoding: str | None, delimite
     if dry_run:
         for part in parsed.parts:
             how = ", ".join(f"{k} {v}" for k, v in part.details.items())
-            out.print(f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""), highlight=False,
-                      soft_wrap=True)
-    out.print(f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
-              f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
-              + (f"{s['moved']} only renamed their source, " if s["moved"] else "")
-              + f"{s['removed']} removed "
-              f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}", highlight=False,
-              soft_wrap=True)
+            out.print(
+                f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""),
+                highlight=False,
+                soft_wrap=True,
+            )
+    out.print(
+        f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
+        f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
+        + (f"{s['moved']} only renamed their source, " if s["moved"] else "")
+        + f"{s['removed']} removed "
+        f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}",
+        highlight=False,
+        soft_wrap=True,
+    )
     for cut in parsed.cuts:
         out.print(f"  cut: {cut}", highlight=False, markup=False, soft_wrap=True)
     count, missing = usecases.dangling_parents(store, name, seen)
     if count:
-        out.print(f"  {count} parent id(s) name no node (kept as dangling references; they resolve when the "
-                  "parent is imported):", highlight=False)
+        out.print(
+            f"  {count} parent id(s) name no node (kept as dangling references; they resolve when the "
+            "parent is imported):",
+            highlight=False,
+        )
         for ref, maybe in missing:
             hint = f" (did you mean {', '.join(maybe)}?)" if maybe else ""
             out.print(f"    {ref}{hint}", highlight=False, markup=False)
         if count > len(missing):
-            out.print(f"    ... and {count - len(missing)} more (stratmap analyze lists them all)", highlight=False)
+            out.print(
+                f"    ... and {count - len(missing)} more (stratmap analyze lists them all)",
+                highlight=False,
+            )
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
                 shown = ", ".join(ids[:20]) + (f" ... (+{len(ids) - 20})" if len(ids) > 20 else "")
                 out.print(f"  {label}: {shown}", highlight=False)
         for node_id in result.updated[:50]:
-            out.print(f"  updated {node_id}: {'; '.join(result.diffs.get(node_id, []))}", highlight=False,
-                      markup=False, soft_wrap=True)
+            out.print(
+                f"  updated {node_id}: {'; '.join(result.diffs.get(node_id, []))}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         if len(result.updated) > 50:
             out.print(f"  ... and {len(result.updated) - 50} more updated", highlight=False)
 
@@ -173,13 +272,17 @@ def _engine(db: Path | None, tenant: str | None, period: str | None) -> tuple[st
     path = db if db is not None else settings.db
     if settings.store == "sqlite" and not Path(path).exists():
         # reading must not create an empty database where a typo'd path was meant
-        raise BadInput(f"no database at {path}: import a file first (stratmap import FILE --db {path})")
+        raise BadInput(
+            f"no database at {path}: import a file first (stratmap import FILE --db {path})"
+        )
     store = _store(db)
     name = default_tenant(store, tenant)
     known = store.tenants()
     if tenant is not None and tenant not in known:
         store.close()
-        raise BadInput(f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'})")
+        raise BadInput(
+            f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'})"
+        )
     try:
         return name, Engine(store.read_graph(name), period)
     finally:
@@ -194,13 +297,32 @@ def _check_threshold(score: float | None, fail_under: float | None) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with stable keys.")
-@click.option("--period", default=None, help="Only nodes of this period (nodes without one always take part).")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, help="Exit 1 when the score in percent is below PCT.")
-@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per section in the table.")
+@click.option(
+    "--period", default=None, help="Only nodes of this period (nodes without one always take part)."
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 when the score in percent is below PCT.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="Rows per section in the table.",
+)
 @tenant_option
 @db_option
-def analyze(as_json: bool, period: str | None, fail_under: float | None, top: int, tenant: str | None,
-            db: Path | None) -> None:
+def analyze(
+    as_json: bool,
+    period: str | None,
+    fail_under: float | None,
+    top: int,
+    tenant: str | None,
+    db: Path | None,
+) -> None:
     """Score, counts and the disconnected objectives, top gaps first."""
     name, engine = _engine(db, tenant, period)
     data = {"tenant": name, **analysis_json(engine)}
@@ -214,15 +336,37 @@ def analyze(as_json: bool, period: str | None, fail_under: float | None, top: in
 
 @cli.command("line-of-sight")
 @click.argument("node_id", required=False)
-@click.option("--unit", "unit_id", default=None, help="Every active initiative of this unit and the units below it.")
+@click.option(
+    "--unit",
+    "unit_id",
+    default=None,
+    help="Every active initiative of this unit and the units below it.",
+)
 @click.option("--period", default=None)
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--url", default=None, help="Ask this server (GraphQL endpoint) instead of reading the local store.")
-@click.option("--token", envvar="STRATMAP_TOKEN", default=None, help="With --url: bearer token ($STRATMAP_TOKEN).")
+@click.option(
+    "--url",
+    default=None,
+    help="Ask this server (GraphQL endpoint) instead of reading the local store.",
+)
+@click.option(
+    "--token",
+    envvar="STRATMAP_TOKEN",
+    default=None,
+    help="With --url: bearer token ($STRATMAP_TOKEN).",
+)
 @tenant_option
 @db_option
-def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, as_json: bool, url: str | None,
-                  token: str | None, tenant: str | None, db: Path | None) -> None:
+def line_of_sight(
+    node_id: str | None,
+    unit_id: str | None,
+    period: str | None,
+    as_json: bool,
+    url: str | None,
+    token: str | None,
+    tenant: str | None,
+    db: Path | None,
+) -> None:
     """What NODE_ID (or a unit's work) serves: every chain up to the vision, breaks marked."""
     if (node_id is None) == (unit_id is None):
         raise BadInput("give exactly one of NODE_ID or --unit UNIT_ID")
@@ -244,8 +388,9 @@ def line_of_sight(node_id: str | None, unit_id: str | None, period: str | None, 
     _print_line_of_sight(items, unit_id, as_json)
 
 
-def _remote_line_of_sight(url: str, token: str | None, node_id: str | None, unit_id: str | None,
-                          as_json: bool) -> None:
+def _remote_line_of_sight(
+    url: str, token: str | None, node_id: str | None, unit_id: str | None, as_json: bool
+) -> None:
     try:
         with StratmapClient(url, token) as client:
             found = client.line_of_sight(node_id, unit_id)
@@ -253,11 +398,20 @@ def _remote_line_of_sight(url: str, token: str | None, node_id: str | None, unit
         raise BadInput(f"{url}: {exc}") from None
     items = [item.model_dump(mode="json") for item in found]
     for item in items:  # the tree renderer reads the engine's JSON shape: adapt the client's
-        item["breaks"] = [{"gap": b["gap"]["break_point"]["id"], "reason": b["gap"]["reason"],
-                           "danglingRefs": b["gap"]["dangling_refs"],
-                           "inactiveParents": [p["id"] for p in b["gap"]["inactive_parents"]],
-                           "chain": [_flat(s) for s in b["chain"]]} for b in item["breaks"]]
-        item["paths"] = [{"strength": p["strength"], "steps": [_flat(s) for s in p["steps"]]} for p in item["paths"]]
+        item["breaks"] = [
+            {
+                "gap": b["gap"]["break_point"]["id"],
+                "reason": b["gap"]["reason"],
+                "danglingRefs": b["gap"]["dangling_refs"],
+                "inactiveParents": [p["id"] for p in b["gap"]["inactive_parents"]],
+                "chain": [_flat(s) for s in b["chain"]],
+            }
+            for b in item["breaks"]
+        ]
+        item["paths"] = [
+            {"strength": p["strength"], "steps": [_flat(s) for s in p["steps"]]}
+            for p in item["paths"]
+        ]
         item["node"] = _flat(item["node"])
     _print_line_of_sight(items, unit_id, as_json)
 
@@ -268,21 +422,38 @@ def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_js
         return
     if unit_id is not None:
         broken = sum(1 for i in items if not i["traced"])
-        out.print(f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight")
+        out.print(
+            f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight"
+        )
     for item in items:
         out.print(line_of_sight_tree(item))
 
 
 def _flat(node: dict[str, Any]) -> dict[str, Any]:
-    return {"id": node["id"], "kind": node["kind"], "title": node["title"],
-            "owner": (node.get("owner") or {}).get("id"), "unit": (node.get("unit") or {}).get("id")}
+    return {
+        "id": node["id"],
+        "kind": node["kind"],
+        "title": node["title"],
+        "owner": (node.get("owner") or {}).get("id"),
+        "unit": (node.get("unit") or {}).get("id"),
+    }
 
 
 @cli.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("stratmap-demo.db"),
-              show_default=True, help="The demo's own store, recreated on every run.")
-@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True,
-              help="Then serve the example over GraphQL on 127.0.0.1.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("stratmap-demo.db"),
+    show_default=True,
+    help="The demo's own store, recreated on every run.",
+)
+@click.option(
+    "--serve/--no-serve",
+    "then_serve",
+    default=True,
+    show_default=True,
+    help="Then serve the example over GraphQL on 127.0.0.1.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
@@ -299,17 +470,25 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     store.close()
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
     out.print("-" * min(shutil.get_terminal_size().columns, 80))
-    out.print(f"Try: stratmap line-of-sight --db {db} --unit sales   |   stratmap analyze --db {db} --json")
+    out.print(
+        f"Try: stratmap line-of-sight --db {db} --unit sales   |   stratmap analyze --db {db} --json"
+    )
     if not then_serve:
         return
     tokens = TokenStore(db)
     token_value = tokens.create(name, Role.EDITOR, "demo")
     tokens.close()
-    out.print(f"\nGraphQL API and GraphiQL: [bold]http://127.0.0.1:{port}/graphql[/bold]", highlight=False)
+    out.print(
+        f"\nGraphQL API and GraphiQL: [bold]http://127.0.0.1:{port}/graphql[/bold]", highlight=False
+    )
     out.print(f"Demo token (editor, tenant {name}): {token_value}", highlight=False, soft_wrap=True)
-    out.print(f"  curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {token_value}' "
-              "-H 'Content-Type: application/json' -d '{\"query\": \"{ alignment { score } }\"}'",
-              highlight=False, soft_wrap=True, markup=False)
+    out.print(
+        f"  curl -s http://127.0.0.1:{port}/graphql -H 'Authorization: Bearer {token_value}' "
+        "-H 'Content-Type: application/json' -d '{\"query\": \"{ alignment { score } }\"}'",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
     out.print("Ctrl+C stops the server.")
     ctx.invoke(serve, host="127.0.0.1", port=port, db=db, no_auth=False, tenant=None)
 

@@ -1,4 +1,5 @@
 """Terminal rendering of the analysis and of line of sight (rich tables and trees)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,16 +16,27 @@ def pct(score: float | None) -> str:
 def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) -> None:
     c = data["counts"]
     period = f" for period {data['period']}" if data.get("period") else ""
-    console.print(f"[bold]Alignment score{period}: {pct(data['score'])}[/bold] "
-                  f"({data['tracedWork']:g} of {data['work']:g} units of active work trace to the vision)")
+    console.print(
+        f"[bold]Alignment score{period}: {pct(data['score'])}[/bold] "
+        f"({data['tracedWork']:g} of {data['work']:g} units of active work trace to the vision)"
+    )
     counts = Table(title="Counts", show_header=False, box=None)
-    for label, key in [("active nodes", "active"), ("traced", "traced"), ("untraced", "untraced"),
-                       ("alignment gaps", "gaps"), ("  middle-management gaps", "middleManagementGaps"),
-                       ("orphans", "orphans"), ("  orphaned initiatives", "orphanedInitiatives"),
-                       ("unsupported strategy", "unsupported"), ("ownership overlaps", "ownershipOverlaps"),
-                       ("units pulled in several directions", "pulledUnits"), ("unowned", "unowned"),
-                       ("declared conflicts", "conflicts"), ("risky dependencies", "riskyDependencies"),
-                       ("invalid links", "invalidLinks")]:
+    for label, key in [
+        ("active nodes", "active"),
+        ("traced", "traced"),
+        ("untraced", "untraced"),
+        ("alignment gaps", "gaps"),
+        ("  middle-management gaps", "middleManagementGaps"),
+        ("orphans", "orphans"),
+        ("  orphaned initiatives", "orphanedInitiatives"),
+        ("unsupported strategy", "unsupported"),
+        ("ownership overlaps", "ownershipOverlaps"),
+        ("units pulled in several directions", "pulledUnits"),
+        ("unowned", "unowned"),
+        ("declared conflicts", "conflicts"),
+        ("risky dependencies", "riskyDependencies"),
+        ("invalid links", "invalidLinks"),
+    ]:
         counts.add_row(label, str(c[key]))
     console.print(counts)
 
@@ -33,10 +45,20 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
         gaps.add_column(col, no_wrap=True)
     gaps.add_column("title", overflow="ellipsis", no_wrap=True, max_width=40)
     for rank, gap in enumerate(data["gaps"][:top], start=1):
-        gaps.add_row(str(rank), gap["breakPoint"], gap["reason"], "MM" if gap["middleManagement"] else "",
-                     str(gap["strandedNodes"]), f"{gap['strandedWork']:g}", gap["unit"] or "-", gap["title"])
+        gaps.add_row(
+            str(rank),
+            gap["breakPoint"],
+            gap["reason"],
+            "MM" if gap["middleManagement"] else "",
+            str(gap["strandedNodes"]),
+            f"{gap['strandedWork']:g}",
+            gap["unit"] or "-",
+            gap["title"],
+        )
     console.print(gaps)
-    console.print("MM = middle-management gap: a department or team objective that no longer traces to strategy.")
+    console.print(
+        "MM = middle-management gap: a department or team objective that no longer traces to strategy."
+    )
 
     def listing(title: str, rows: list[str]) -> None:
         if rows:
@@ -50,26 +72,61 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
     for o in data["orphans"]:
         if o["kind"] == "Initiative":
             by_unit.setdefault(o["unit"] or "(no unit)", []).append(o["id"])
-    listing("Orphaned initiatives by unit", [f"{u}: {', '.join(ids)}" for u, ids in sorted(by_unit.items())])
-    listing("Missing parents (names no node has)", [
-        f"{gap['breakPoint']} names {', '.join(gap['danglingRefs'])}"
-        + (f"; did you mean {', '.join(gap['suggestedParents'])}?" if gap.get("suggestedParents") else "")
-        for gap in data["gaps"] if gap["danglingRefs"]])
-    listing("Unsupported strategy (nothing executes it)", [f"{n['id']} {n['kind']} {n['title']}" for n in data["unsupported"]])
-    listing("Ownership overlaps", [f"{o['type']}: {', '.join(o['nodes'])} (units {', '.join(o['units'])})"
-                                   for o in data["ownershipOverlaps"]])
-    listing("Units pulled in several directions", [
-        f"{f['unit']}: focus {f['focus']:.2f} over {', '.join(g['goal'] for g in f['goals'])}"
-        for f in data["unitFocus"] if f["pulled"]])
-    listing("Declared conflicts", [f"{x['a']} <-> {x['b']} ({' vs '.join(x['units'])})" for x in data["conflicts"]])
-    listing("Risky dependencies", [f"{x['node']} depends on untraced {x['dependsOn']}" for x in data["riskyDependencies"]])
-    listing("Load-bearing nodes (traced work that hangs on them alone)",
-            [f"{n['id']} {n['kind']} {n['title']}: {n['work']:g}" for n in data["loadBearing"]])
+    listing(
+        "Orphaned initiatives by unit",
+        [f"{u}: {', '.join(ids)}" for u, ids in sorted(by_unit.items())],
+    )
+    listing(
+        "Missing parents (names no node has)",
+        [
+            f"{gap['breakPoint']} names {', '.join(gap['danglingRefs'])}"
+            + (
+                f"; did you mean {', '.join(gap['suggestedParents'])}?"
+                if gap.get("suggestedParents")
+                else ""
+            )
+            for gap in data["gaps"]
+            if gap["danglingRefs"]
+        ],
+    )
+    listing(
+        "Unsupported strategy (nothing executes it)",
+        [f"{n['id']} {n['kind']} {n['title']}" for n in data["unsupported"]],
+    )
+    listing(
+        "Ownership overlaps",
+        [
+            f"{o['type']}: {', '.join(o['nodes'])} (units {', '.join(o['units'])})"
+            for o in data["ownershipOverlaps"]
+        ],
+    )
+    listing(
+        "Units pulled in several directions",
+        [
+            f"{f['unit']}: focus {f['focus']:.2f} over {', '.join(g['goal'] for g in f['goals'])}"
+            for f in data["unitFocus"]
+            if f["pulled"]
+        ],
+    )
+    listing(
+        "Declared conflicts",
+        [f"{x['a']} <-> {x['b']} ({' vs '.join(x['units'])})" for x in data["conflicts"]],
+    )
+    listing(
+        "Risky dependencies",
+        [f"{x['node']} depends on untraced {x['dependsOn']}" for x in data["riskyDependencies"]],
+    )
+    listing(
+        "Load-bearing nodes (traced work that hangs on them alone)",
+        [f"{n['id']} {n['kind']} {n['title']}: {n['work']:g}" for n in data["loadBearing"]],
+    )
 
 
 def _step(step: dict[str, Any]) -> str:
     who = ", ".join(x for x in (step.get("owner"), step.get("unit")) if x)
-    return f"{step['kind']} [bold]{step['id']}[/bold] {step['title']}" + (f" [dim]({who})[/dim]" if who else "")
+    return f"{step['kind']} [bold]{step['id']}[/bold] {step['title']}" + (
+        f" [dim]({who})[/dim]" if who else ""
+    )
 
 
 def line_of_sight_tree(item: dict[str, Any]) -> Tree:
@@ -85,11 +142,18 @@ def line_of_sight_tree(item: dict[str, Any]) -> Tree:
         tree.add("[dim]... more paths not shown[/dim]")
     for brk in item["breaks"]:
         chain = " -> ".join(f"{s['kind']} {s['id']}" for s in brk["chain"][1:]) or "(here)"
-        maybe = f" (did you mean {', '.join(brk['suggestedParents'])}?)" if brk.get("suggestedParents") else ""
-        why = {"DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}{maybe}",
-               "INACTIVE_PARENT": f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived",
-               "UNLINKED": "supports nothing", "LEVEL_INVERSION": "links only against the level rules",
-               "CYCLE": "a cycle with no way out"}.get(brk["reason"], "")
+        maybe = (
+            f" (did you mean {', '.join(brk['suggestedParents'])}?)"
+            if brk.get("suggestedParents")
+            else ""
+        )
+        why = {
+            "DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}{maybe}",
+            "INACTIVE_PARENT": f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived",
+            "UNLINKED": "supports nothing",
+            "LEVEL_INVERSION": "links only against the level rules",
+            "CYCLE": "a cycle with no way out",
+        }.get(brk["reason"], "")
         tree.add(f"[red]✗ BREAK[/red] {chain} [red]{brk['reason']} at {brk['gap']}[/red]: {why}")
     if item["traced"] is False and not item["breaks"]:
         tree.add("[red]✗ does not trace to the vision[/red]")

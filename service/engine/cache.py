@@ -4,6 +4,7 @@ Writes made through this process invalidate at once. Writes from elsewhere (the 
 replica on the same Neo4j) are noticed by a version probe at most every `check_interval`
 seconds, so a burst of reads costs no store access at all.
 """
+
 from __future__ import annotations
 
 import threading
@@ -23,8 +24,14 @@ class _Entry:
 
 
 class EngineCache:
-    def __init__(self, store: GraphStore, *, check_interval: float = 2.0, max_engines: int = 8,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        check_interval: float = 2.0,
+        max_engines: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         # periods are chosen by clients: keep the most recently used engines, not one per period ever asked
         self.max_engines = max_engines
@@ -42,7 +49,9 @@ class EngineCache:
             return entry.engine
         with self._lock:
             if key in self._entries:
-                self._entries.move_to_end(key)  # one rebuild per version, however many requests arrive together
+                self._entries.move_to_end(
+                    key
+                )  # one rebuild per version, however many requests arrive together
             entry = self._entries.get(key)
             if entry is not None and now - entry.checked_at < self.check_interval:
                 return entry.engine

@@ -3,6 +3,7 @@
 One reachability pass from the visions downward, then strongly connected components of the
 untraced part: never a path search per node (DESIGN section 2).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from service.engine.graph import INITIATIVE, OBJECTIVE, VISION, CompactGraph, is_middle_management_scope
+from service.engine.graph import (
+    INITIATIVE,
+    OBJECTIVE,
+    VISION,
+    CompactGraph,
+    is_middle_management_scope,
+)
 from service.engine.results import Gap, GapReason
 
 
@@ -20,7 +27,9 @@ class Reach:
     traced: np.ndarray  # bool
     depth: np.ndarray  # int32: hops up to the nearest active vision; -1 when untraced
     order: np.ndarray  # BFS order from the virtual root (index n) over live edges, root first
-    parent: np.ndarray  # int64, n + 1 entries: BFS-tree parent; the root for the root and the unreached
+    parent: (
+        np.ndarray
+    )  # int64, n + 1 entries: BFS-tree parent; the root for the root and the unreached
 
 
 def trace(g: CompactGraph) -> Reach:
@@ -57,7 +66,9 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     inner = untraced[c] & untraced[p]
     ic, ip = c[inner], p[inner]
     _, label = connected_components(
-        csr_matrix((np.ones(len(ic), dtype=np.int8), (ic, ip)), shape=(n, n)), directed=True, connection="strong"
+        csr_matrix((np.ones(len(ic), dtype=np.int8), (ic, ip)), shape=(n, n)),
+        directed=True,
+        connection="strong",
     )
     ncomp = int(label.max()) + 1 if n else 0
     size = np.bincount(label[untraced], minlength=ncomp)
@@ -88,7 +99,12 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     has_inactive = np.zeros(n, dtype=bool)
     has_inactive[g.e_child[dead]] = True
     reason = np.select([g.support_links == 0, has_dangling, has_inactive], [0, 1, 2], 3)
-    reasons = (GapReason.UNLINKED, GapReason.DANGLING_PARENT, GapReason.INACTIVE_PARENT, GapReason.LEVEL_INVERSION)
+    reasons = (
+        GapReason.UNLINKED,
+        GapReason.DANGLING_PARENT,
+        GapReason.INACTIVE_PARENT,
+        GapReason.LEVEL_INVERSION,
+    )
     no_ids: list[str] = []
     no_nodes: list[int] = []
     own = np.where(g.kind == INITIATIVE, g.work, 0.0)  # the work a gap's own members carry
@@ -105,8 +121,18 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
         members = sorted(group.tolist())
         dangling = sorted({d for m in members for d in g.dangling.get(m, ())})
         inactive = sorted({q for m in members for q in inactive_parent.get(m, ())})
-        gaps.append(Gap(members[0], GapReason.CYCLE, members, dangling, inactive, middle(members[0]), [],
-                        float(sum(own[members].tolist()))))
+        gaps.append(
+            Gap(
+                members[0],
+                GapReason.CYCLE,
+                members,
+                dangling,
+                inactive,
+                middle(members[0]),
+                [],
+                float(sum(own[members].tolist())),
+            )
+        )
     _strand(g, untraced, gaps, own)
     gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), gap.break_point))
     return gaps

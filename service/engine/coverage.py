@@ -1,4 +1,5 @@
 """Which strategy nothing executes, which goals each unit's work serves, and the scores."""
+
 from __future__ import annotations
 
 import math
@@ -55,11 +56,16 @@ def goal_reach(g: CompactGraph, traced: np.ndarray) -> GoalReach:
     return GoalReach(goals, goal_of, initiative, np.bincount(initiative, minlength=n))
 
 
-def by_goal(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[tuple[int, float, float | None]]:
+def by_goal(
+    g: CompactGraph, reach: GoalReach, traced: np.ndarray
+) -> list[tuple[int, float, float | None]]:
     """(goal, traced work reaching it, its share of all traced work)."""
     total = float(g.work[traced & (g.kind == INITIATIVE)].sum())
     per = np.bincount(reach.goal_of, weights=g.work[reach.initiative], minlength=len(reach.goals))
-    return [(int(goal), float(w), (float(w) / total) if total > 0 else None) for goal, w in zip(reach.goals, per)]
+    return [
+        (int(goal), float(w), (float(w) / total) if total > 0 else None)
+        for goal, w in zip(reach.goals, per)
+    ]
 
 
 def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[UnitFocus]:
@@ -67,7 +73,9 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     active_goals = int((g.active & (g.kind == GOAL)).sum())
     n_units, n_goals = len(g.unit_ids), max(len(reach.goals), 1)
     traced_init = np.flatnonzero(traced & (g.kind == INITIATIVE) & (g.unit_code >= 0))
-    unit_work = np.bincount(g.unit_code[traced_init], weights=g.work[traced_init], minlength=n_units)
+    unit_work = np.bincount(
+        g.unit_code[traced_init], weights=g.work[traced_init], minlength=n_units
+    )
     has_unit = g.unit_code[reach.initiative] >= 0
     init = reach.initiative[has_unit]
     # a work item reaching k goals counts 1/k for each of them
@@ -77,16 +85,27 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     k_unit, k_goal = keys // n_goals, keys % n_goals
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
     p = mass / total[k_unit]
-    entropy = np.bincount(k_unit, weights=np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0), minlength=n_units)
+    entropy = np.bincount(
+        k_unit, weights=np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0), minlength=n_units
+    )
     starts = np.searchsorted(k_unit, np.arange(n_units + 1)).tolist()
     goal_id = reach.goals[k_goal]
     order = np.lexsort((goal_id, -p, k_unit))  # per unit: largest share first, ties by goal
     goal_list, share_list = goal_id[order].tolist(), p[order].tolist()
     out: list[UnitFocus] = []
     for u in np.flatnonzero(unit_work > 0).tolist():
-        focus = 1.0 if active_goals < 2 else max(0.0, 1.0 - float(entropy[u]) / math.log(active_goals))
+        focus = (
+            1.0 if active_goals < 2 else max(0.0, 1.0 - float(entropy[u]) / math.log(active_goals))
+        )
         lo, hi = starts[u], starts[u + 1]
-        out.append(UnitFocus(g.unit_ids[u], focus, float(unit_work[u]), list(zip(goal_list[lo:hi], share_list[lo:hi]))))
+        out.append(
+            UnitFocus(
+                g.unit_ids[u],
+                focus,
+                float(unit_work[u]),
+                list(zip(goal_list[lo:hi], share_list[lo:hi])),
+            )
+        )
     out.sort(key=lambda f: (f.focus if f.focus is not None else 2.0, f.unit))
     return out
 
@@ -104,17 +123,25 @@ class Score:
 def scores(g: CompactGraph, traced: np.ndarray) -> tuple[Score, dict[str, Score]]:
     """Overall and per unit, each unit's figure rolled up from the units below it."""
     live_init = np.flatnonzero(g.active & (g.kind == INITIATIVE))
-    overall = Score(float(g.work[live_init].sum()), float(g.work[live_init[traced[live_init]]].sum()))
+    overall = Score(
+        float(g.work[live_init].sum()), float(g.work[live_init[traced[live_init]]].sum())
+    )
     coded = live_init[g.unit_code[live_init] >= 0]
     codes = g.unit_code[coded]
     work = np.bincount(codes, weights=g.work[coded], minlength=len(g.unit_ids))
-    done = np.bincount(codes, weights=np.where(traced[coded], g.work[coded], 0.0), minlength=len(g.unit_ids))
-    direct = {u: Score(float(w), float(t)) for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist())}
+    done = np.bincount(
+        codes, weights=np.where(traced[coded], g.work[coded], 0.0), minlength=len(g.unit_ids)
+    )
+    direct = {
+        u: Score(float(w), float(t)) for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist())
+    }
     rolled = {u: Score(s.work, s.traced_work) for u, s in direct.items()}
     for u, s in direct.items():
         seen = {u}
         parent = g.unit_parent.get(u)
-        while parent is not None and parent not in seen:  # a unit cycle in bad data must not hang us
+        while (
+            parent is not None and parent not in seen
+        ):  # a unit cycle in bad data must not hang us
             seen.add(parent)
             target = rolled.setdefault(parent, Score(0.0, 0.0))
             target.work += s.work

@@ -7,6 +7,7 @@ several traced parents need the Cooper-Harvey-Kennedy fixpoint, run here in BFS 
 dominator is an ancestor in any spanning tree from the root, so it always has the smaller BFS
 number, which is all the two-finger intersection needs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
         # The rest (multi-parent nodes below other multi-parent nodes): Cooper-Harvey-Kennedy.
         hard = np.flatnonzero(blocked)
         hard = hard[np.argsort(num[heads[hard]], kind="stable")]
-        todo = list(zip(heads[hard].tolist(), bounds[:-1][hard].tolist(), bounds[1:][hard].tolist()))
+        todo = list(
+            zip(heads[hard].tolist(), bounds[:-1][hard].tolist(), bounds[1:][hard].tolist())
+        )
         preds = memoryview(np.ascontiguousarray(mp))
         dom = memoryview(idom)  # writable view: Python-int speed, no copy
         rank = memoryview(num)

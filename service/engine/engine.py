@@ -3,6 +3,7 @@
 An `Engine` is immutable: built from one snapshot of the store (one version, one period), it
 computes each analysis the first time it is asked and keeps it. Readers never touch the store.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,8 +48,20 @@ class Links:
 
 
 # Every memoised analysis that does not read titles, in an order that reuses earlier results.
-STRUCTURAL = ("gaps", "orphans", "unsupported", "load_bearing", "unit_focus", "by_goal", "_scores", "unowned",
-              "conflicts", "risky_dependencies", "invalid_links", "_line_of_sight")
+STRUCTURAL = (
+    "gaps",
+    "orphans",
+    "unsupported",
+    "load_bearing",
+    "unit_focus",
+    "by_goal",
+    "_scores",
+    "unowned",
+    "conflicts",
+    "risky_dependencies",
+    "invalid_links",
+    "_line_of_sight",
+)
 
 
 class UnknownNode(KeyError):
@@ -145,7 +158,9 @@ class Engine:
     @analysis
     def unowned(self) -> np.ndarray:
         g = self.graph
-        owned = np.fromiter(map(is_not, g.owner, repeat(None)), dtype=bool, count=g.n)  # C calls, no generator frame
+        owned = np.fromiter(
+            map(is_not, g.owner, repeat(None)), dtype=bool, count=g.n
+        )  # C calls, no generator frame
         return np.flatnonzero(g.active & ~owned)
 
     @analysis
@@ -158,17 +173,22 @@ class Engine:
                 continue
             if g.unit[a] is not None and g.unit[b] is not None and g.unit[a] != g.unit[b]:
                 pairs.add(tuple(sorted((a, b))))  # type: ignore[arg-type]
-        return sorted(pairs, )
+        return sorted(
+            pairs,
+        )
 
     @analysis
     def risky_dependencies(self) -> list[tuple[int, int]]:
         """Traced work that depends on active work which does not trace to the vision."""
         g, t = self.graph, self.traced
         found = [
-            (a, b) for a, b in g.depends_on
+            (a, b)
+            for a, b in g.depends_on
             if t[a] and g.kind[a] == INITIATIVE and g.active[b] and not t[b]
         ]
-        return sorted(found, )
+        return sorted(
+            found,
+        )
 
     @analysis
     def invalid_links(self) -> list[tuple[int, int]]:
@@ -176,7 +196,9 @@ class Engine:
         g = self.graph
         bad = ~g.e_valid & g.active[g.e_child]
         pairs = list(zip(g.e_child[bad].tolist(), g.e_parent[bad].tolist()))
-        return sorted(pairs, )
+        return sorted(
+            pairs,
+        )
 
     @analysis
     def _line_of_sight(self) -> LineOfSightIndex:
@@ -201,7 +223,9 @@ class Engine:
         g = self.graph
         up: dict[int, list[tuple[int, float, bool]]] = {}
         down: dict[int, list[int]] = {}
-        for c, p, w, v in zip(g.e_child.tolist(), g.e_parent.tolist(), g.e_weight.tolist(), g.e_valid.tolist()):
+        for c, p, w, v in zip(
+            g.e_child.tolist(), g.e_parent.tolist(), g.e_weight.tolist(), g.e_valid.tolist()
+        ):
             up.setdefault(c, []).append((p, w, v))
             down.setdefault(p, []).append(c)
         depends: dict[int, list[int]] = {}
@@ -258,7 +282,10 @@ class Engine:
     def _compute_counts(self) -> dict[str, Any]:
         g, t = self.graph, self.traced
         by_kind = {
-            k.value: {"active": int((g.active & (g.kind == code)).sum()), "traced": int((t & (g.kind == code)).sum())}
+            k.value: {
+                "active": int((g.active & (g.kind == code)).sum()),
+                "traced": int((t & (g.kind == code)).sum()),
+            }
             for code, k in enumerate(KINDS)
         }
         untraced = int((g.active & ~t).sum())

@@ -2,6 +2,7 @@
 
 Everything the analyses need is here, built once per (version, period) in O(V + E).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -98,7 +99,9 @@ def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
     return depth
 
 
-def _fingerprints(nodes: list[NodeRow], stored: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+def _fingerprints(
+    nodes: list[NodeRow], stored: list[bytes | None]
+) -> tuple[np.ndarray, np.ndarray]:
     """The stored fingerprints as one flat array; any a store lacks are computed here."""
     blobs = [b if b is not None else fingerprint(r.title) for r, b in zip(nodes, stored)]
     ptr = np.zeros(len(blobs) + 1, dtype=np.int64)
@@ -119,10 +122,16 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     kind = np.fromiter((KIND_CODE[r.kind] for r in nodes), dtype=np.int8, count=n)
     active_status = Status.ACTIVE.value
     active = np.fromiter(
-        (r.status == active_status and (period is None or r.period is None or r.period == period) for r in nodes),
-        dtype=bool, count=n,
+        (
+            r.status == active_status and (period is None or r.period is None or r.period == period)
+            for r in nodes
+        ),
+        dtype=bool,
+        count=n,
     )
-    effort = np.fromiter((r.effort if r.effort is not None else 1.0 for r in nodes), dtype=np.float64, count=n)
+    effort = np.fromiter(
+        (r.effort if r.effort is not None else 1.0 for r in nodes), dtype=np.float64, count=n
+    )
     work = np.where(kind == INITIATIVE, effort, 0.0)
 
     unit_parent = {u.id: u.parent for u in rows.units}
@@ -178,17 +187,41 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     units = [r.unit for r in nodes]
     unit_ids = sorted(set(unit_parent) | {u for u in units if u is not None})
     unit_index = {u: i for i, u in enumerate(unit_ids)}
-    unit_code = np.fromiter((-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n)
+    unit_code = np.fromiter(
+        (-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n
+    )
     word_ptr, words = _fingerprints(nodes, stored)
     g = CompactGraph(
-        n=n, ids=ids, index=index, kind=kind, active=active,
-        titles=[r.title for r in nodes], owner=[r.owner for r in nodes], unit=units, rows=nodes, unit_code=unit_code,
+        n=n,
+        ids=ids,
+        index=index,
+        kind=kind,
+        active=active,
+        titles=[r.title for r in nodes],
+        owner=[r.owner for r in nodes],
+        unit=units,
+        rows=nodes,
+        unit_code=unit_code,
         unit_ids=unit_ids,
-        scope=scope, work=work, e_child=e_child, e_parent=e_parent, e_weight=e_weight, e_valid=e_valid,
-        dangling=dangling, support_links=support_links, word_ptr=word_ptr, words=words, depends_on=depends, conflicts_with=conflicts,
-        co_owners=co_owners, expresses=expresses, unit_parent=unit_parent, unit_names={u.id: u.name for u in rows.units},
+        scope=scope,
+        work=work,
+        e_child=e_child,
+        e_parent=e_parent,
+        e_weight=e_weight,
+        e_valid=e_valid,
+        dangling=dangling,
+        support_links=support_links,
+        word_ptr=word_ptr,
+        words=words,
+        depends_on=depends,
+        conflicts_with=conflicts,
+        co_owners=co_owners,
+        expresses=expresses,
+        unit_parent=unit_parent,
+        unit_names={u.id: u.name for u in rows.units},
         person_unit={p.id: p.unit for p in rows.people},
-        version=rows.version, period=period,
+        version=rows.version,
+        period=period,
     )
     live = e_valid & active[e_child] & active[e_parent]
     g.live_child, g.live_parent = e_child[live], e_parent[live]

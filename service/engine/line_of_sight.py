@@ -4,6 +4,7 @@ Paths are enumerated best-first with the exact distance to the nearest vision as
 (the BFS depth computed once per version), so every expansion lies on a shortest completion
 and the work is bounded by the answer, not by the graph.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -15,11 +16,15 @@ from service.engine.graph import CompactGraph
 from service.engine.results import Gap, GapChain, LineOfSight, Path
 
 MAX_PATHS = 100
-_EXPANSION_BUDGET = 4  # pops per step per requested path: guards against pathological simple-path searches
+_EXPANSION_BUDGET = (
+    4  # pops per step per requested path: guards against pathological simple-path searches
+)
 
 
 class LineOfSightIndex:
-    def __init__(self, g: CompactGraph, traced: np.ndarray, depth: np.ndarray, gaps: list[Gap]) -> None:
+    def __init__(
+        self, g: CompactGraph, traced: np.ndarray, depth: np.ndarray, gaps: list[Gap]
+    ) -> None:
         self.g = g
         # memoryviews: Python ints on access, no million-entry list built per version
         self.traced = memoryview(np.ascontiguousarray(traced))
@@ -70,7 +75,14 @@ class LineOfSightIndex:
                 if not (monotone and closer) and self._on(entry, p):
                     continue
                 tie += 1
-                heapq.heappush(heap, (length + depth[p], tie, (p, entry, length + 1, strength * w[k], monotone and closer)))
+                heapq.heappush(
+                    heap,
+                    (
+                        length + depth[p],
+                        tie,
+                        (p, entry, length + 1, strength * w[k], monotone and closer),
+                    ),
+                )
         return out, bool(heap)
 
     @staticmethod

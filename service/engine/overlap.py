@@ -8,6 +8,7 @@ its title's length and are bounded, so the pass stays linear in the number of no
 The keys come from the fingerprints the store keeps beside each title (graph_schema.titles):
 this pass groups integers, and reads the words of a title only to decide a candidate pair.
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -52,7 +53,10 @@ def _drops(length: int) -> list[np.ndarray]:
     """
     if length > _DELETE_UP_TO:
         return []
-    return [np.array(list(combinations(range(length), k)), dtype=np.int64) for k in range(1, length // 4 + 1)]
+    return [
+        np.array(list(combinations(range(length), k)), dtype=np.int64)
+        for k in range(1, length // 4 + 1)
+    ]
 
 
 def _prefix(length: int) -> int:
@@ -61,7 +65,9 @@ def _prefix(length: int) -> int:
     return length - (4 * length + 4) // 5 + 1 if length >= _PREFIX_FROM else 0
 
 
-def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _keys(
+    h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(key, entry) for every word set: whole, with words dropped, and its prefix words.
 
     Titles are taken one length at a time, so each length's drop patterns are one small index
@@ -71,7 +77,9 @@ def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
     m = len(h)
     titles = {n: np.flatnonzero(size == n) for n in unique(size[size >= 4]).tolist()}
     drops = {n: _drops(n) for n in titles}
-    total = m + sum(len(t) * (sum(len(p) for p in drops[n]) + _prefix(n)) for n, t in titles.items())
+    total = m + sum(
+        len(t) * (sum(len(p) for p in drops[n]) + _prefix(n)) for n, t in titles.items()
+    )
     keys = np.empty(total, dtype=np.uint64)
     entry = np.empty(total, dtype=np.int64)
     keys[:m] = h
@@ -79,18 +87,22 @@ def _keys(h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
     at = m
     for n, t in titles.items():
         words = value[starts[t][:, None] + np.arange(n)]  # (titles, n)
-        blocks = [(h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone)) for gone in drops[n]]
+        blocks = [
+            (h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone))
+            for gone in drops[n]
+        ]
         if _prefix(n):
-            blocks.append((words[:, :_prefix(n)] ^ _PREFIX_SALT, _prefix(n)))
+            blocks.append((words[:, : _prefix(n)] ^ _PREFIX_SALT, _prefix(n)))
         for block, per_title in blocks:  # (titles, keys per title)
-            keys[at:at + block.size] = block.ravel()
-            entry[at:at + block.size] = np.repeat(t, per_title)
+            keys[at : at + block.size] = block.ravel()
+            entry[at : at + block.size] = np.repeat(t, per_title)
             at += block.size
     return keys, entry
 
 
-def _candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
-                kinds: np.ndarray) -> list[tuple[int, int]]:
+def _candidates(
+    g: CompactGraph, nodes: np.ndarray, parents: np.ndarray, kinds: np.ndarray
+) -> list[tuple[int, int]]:
     """Pairs of entries (i < j) sharing a key: the only pairs that can reach the threshold.
 
     A word set's hash is the sum of its words' 64-bit values, so a key with words dropped is a
@@ -140,8 +152,9 @@ def _candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
     return sorted(pairs)
 
 
-def _chunked_candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
-                        kinds: np.ndarray) -> list[tuple[int, int]]:
+def _chunked_candidates(
+    g: CompactGraph, nodes: np.ndarray, parents: np.ndarray, kinds: np.ndarray
+) -> list[tuple[int, int]]:
     """_candidates over slices of about CHUNK entries, split by parent so no group is cut.
 
     The key arrays of a million titles take hundreds of megabytes; slices of them are freed
@@ -154,12 +167,16 @@ def _chunked_candidates(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
     pairs: list[tuple[int, int]] = []
     for c in range(chunks):
         sel = np.flatnonzero(parents % chunks == c)
-        pairs.extend((int(sel[i]), int(sel[j])) for i, j in _candidates(g, nodes[sel], parents[sel], kinds[sel]))
+        pairs.extend(
+            (int(sel[i]), int(sel[j]))
+            for i, j in _candidates(g, nodes[sel], parents[sel], kinds[sel])
+        )
     return pairs
 
 
-def _similar_siblings(g: CompactGraph, nodes: np.ndarray, parents: np.ndarray,
-                      kinds: np.ndarray) -> list[tuple[int, int, float]]:
+def _similar_siblings(
+    g: CompactGraph, nodes: np.ndarray, parents: np.ndarray, kinds: np.ndarray
+) -> list[tuple[int, int, float]]:
     """(i, j, jaccard) for entries with the same parent and kind and word Jaccard >= 0.8."""
     found: list[tuple[int, int, float]] = []
     seen: dict[int, frozenset[str]] = {}
@@ -190,7 +207,9 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
     live = g.active[g.e_child] & g.active[g.e_parent] & (g.unit_code[g.e_child] >= 0)
     ec, ep = g.e_child[live], g.e_parent[live]
     group = ep.astype(np.int64) * 8 + g.kind[ec]
-    distinct = unique(group * (len(g.unit_ids) + 1) + g.unit_code[ec])  # one entry per (group, unit)
+    distinct = unique(
+        group * (len(g.unit_ids) + 1) + g.unit_code[ec]
+    )  # one entry per (group, unit)
     groups, units_in = unique_counts(distinct // (len(g.unit_ids) + 1))
     flag = np.zeros(g.n * 8, dtype=bool)  # groups are dense integers: a flag table beats a search
     flag[groups[units_in >= 2]] = True
@@ -205,7 +224,10 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
             pairs[(a, b)] = (int(ps[i]), sim)
     for (a, b), (parent, sim) in pairs.items():
         x, y = sorted((a, b))
-        found.append(Overlap("DUPLICATE_TITLE", [x, y], sorted({g.unit[x], g.unit[y]}), parent, round(sim, 3)))  # type: ignore[arg-type]
+        found.append(
+            Overlap(
+                "DUPLICATE_TITLE", [x, y], sorted({g.unit[x], g.unit[y]}), parent, round(sim, 3)
+            )
+        )  # type: ignore[arg-type]
     found.sort(key=lambda o: (o.type, o.nodes))
     return found
-

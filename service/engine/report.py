@@ -1,4 +1,5 @@
 """The engine's findings as one JSON-ready object with stable keys (ids, never only titles)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,13 @@ from service.engine.results import Gap, LineOfSight
 
 def node_ref(engine: Engine, i: int) -> dict[str, Any]:
     g = engine.graph
-    return {"id": g.ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i],
-            "owner": g.owner[i], "unit": g.unit[i]}
+    return {
+        "id": g.ids[i],
+        "kind": kind_of(engine, i).value,
+        "title": g.titles[i],
+        "owner": g.owner[i],
+        "unit": g.unit[i],
+    }
 
 
 # `analyze --json` names suggestions for this many gaps with missing parents, highest ranked
@@ -19,7 +25,9 @@ def node_ref(engine: Engine, i: int) -> dict[str, Any]:
 SUGGESTED_GAPS = 200
 
 
-def gap_json(engine: Engine, gap: Gap, *, with_stranded: bool = True, suggest: bool = True) -> dict[str, Any]:
+def gap_json(
+    engine: Engine, gap: Gap, *, with_stranded: bool = True, suggest: bool = True
+) -> dict[str, Any]:
     g = engine.graph
     bp = gap.break_point
     out: dict[str, Any] = {
@@ -57,13 +65,19 @@ def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
         "active": los.active,
         "traced": los.traced,
         "truncated": los.truncated,
-        "paths": [{"strength": p.strength, "steps": [node_ref(engine, s) for s in p.steps]} for p in los.paths],
+        "paths": [
+            {"strength": p.strength, "steps": [node_ref(engine, s) for s in p.steps]}
+            for p in los.paths
+        ],
         "breaks": [
-            {"gap": g.ids[c.gap.break_point], "reason": c.gap.reason.value,
-             "danglingRefs": list(c.gap.dangling_refs),
-             "suggestedParents": [g.ids[s] for s in engine.suggested_parents(c.gap)],
-             "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],
-             "chain": [node_ref(engine, s) for s in c.chain]}
+            {
+                "gap": g.ids[c.gap.break_point],
+                "reason": c.gap.reason.value,
+                "danglingRefs": list(c.gap.dangling_refs),
+                "suggestedParents": [g.ids[s] for s in engine.suggested_parents(c.gap)],
+                "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],
+                "chain": [node_ref(engine, s) for s in c.chain],
+            }
             for c in los.gaps
         ],
     }
@@ -83,25 +97,58 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
         "gaps": _gaps_json(engine),
         "orphans": [node_ref(engine, i) for i in engine.orphans],
         "unsupported": [node_ref(engine, i) for i in engine.unsupported],
-        "loadBearing": [{"id": ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i], "work": w}
-                        for i, w in engine.load_bearing.items()],
+        "loadBearing": [
+            {"id": ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i], "work": w}
+            for i, w in engine.load_bearing.items()
+        ],
         "ownershipOverlaps": [
-            {"type": o.type, "nodes": [ids[i] for i in o.nodes], "units": o.units,
-             "parent": ids[o.parent] if o.parent is not None else None, "similarity": o.similarity}
+            {
+                "type": o.type,
+                "nodes": [ids[i] for i in o.nodes],
+                "units": o.units,
+                "parent": ids[o.parent] if o.parent is not None else None,
+                "similarity": o.similarity,
+            }
             for o in engine.overlaps
         ],
         "unitFocus": [
-            {"unit": f.unit, "focus": f.focus, "tracedWork": f.traced_work, "pulled": f.pulled,
-             "goals": [{"goal": ids[goal], "share": share} for goal, share in f.goals]}
+            {
+                "unit": f.unit,
+                "focus": f.focus,
+                "tracedWork": f.traced_work,
+                "pulled": f.pulled,
+                "goals": [{"goal": ids[goal], "share": share} for goal, share in f.goals],
+            }
             for f in engine.unit_focus
         ],
         "unowned": [node_ref(engine, i) for i in engine.unowned.tolist()],
-        "conflicts": [{"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]} for a, b in engine.conflicts],
-        "riskyDependencies": [{"node": ids[a], "dependsOn": ids[b]} for a, b in engine.risky_dependencies],
-        "invalidLinks": [{"child": ids[c], "parent": ids[p], "childKind": kind_of(engine, c).value,
-                          "parentKind": kind_of(engine, p).value} for c, p in engine.invalid_links],
-        "byUnit": [{"unit": u, "name": g.unit_names.get(u), "score": s.score, "work": s.work,
-                    "tracedWork": s.traced_work} for u, s in engine.by_unit.items()],
-        "byGoal": [{"goal": ids[goal], "title": g.titles[goal], "tracedWork": w, "share": share}
-                   for goal, w, share in engine.by_goal],
+        "conflicts": [
+            {"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]} for a, b in engine.conflicts
+        ],
+        "riskyDependencies": [
+            {"node": ids[a], "dependsOn": ids[b]} for a, b in engine.risky_dependencies
+        ],
+        "invalidLinks": [
+            {
+                "child": ids[c],
+                "parent": ids[p],
+                "childKind": kind_of(engine, c).value,
+                "parentKind": kind_of(engine, p).value,
+            }
+            for c, p in engine.invalid_links
+        ],
+        "byUnit": [
+            {
+                "unit": u,
+                "name": g.unit_names.get(u),
+                "score": s.score,
+                "work": s.work,
+                "tracedWork": s.traced_work,
+            }
+            for u, s in engine.by_unit.items()
+        ],
+        "byGoal": [
+            {"goal": ids[goal], "title": g.titles[goal], "tracedWork": w, "share": share}
+            for goal, w, share in engine.by_goal
+        ],
     }

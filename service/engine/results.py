@@ -1,4 +1,5 @@
 """What the analyses return. Plain slotted dataclasses: built in bulk, read many times."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

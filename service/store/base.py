@@ -3,6 +3,7 @@
 `read_graph` returns flat tuples rather than domain models: the engine turns a million rows
 into arrays, and building a million validated models first would cost more than the analysis.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -118,7 +119,9 @@ class GraphStore(Protocol):
 
     def tenants(self) -> list[str]: ...
 
-    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int: ...
+    def record_history(
+        self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
+    ) -> int: ...
 
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]: ...
 

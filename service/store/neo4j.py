@@ -5,6 +5,7 @@ transaction (`execute_write`), which the driver may retry: the work re-reads wha
 against, so running it twice writes the same thing. Every statement is a named, parameterised
 query of service/store/cypher.py, sent in `UNWIND $rows` batches.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ T = TypeVar("T")
 
 
 def _chunks(items: Sequence[T], size: int = BATCH) -> list[Sequence[T]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -49,14 +50,24 @@ def _fingerprint(stored: Any) -> bytes | None:
 
 
 def _links(node_id: str, links: list[list[Any]], co: list[list[Any]]) -> set[LinkRow]:
-    out = {LinkRow(node_id, rel, dst, float(w if w is not None else 1.0), int(o or 0)) for rel, dst, w, o in links}
+    out = {
+        LinkRow(node_id, rel, dst, float(w if w is not None else 1.0), int(o or 0))
+        for rel, dst, w, o in links
+    }
     out |= {LinkRow(node_id, CO_OWNS, person, 1.0, int(o or 0)) for person, o in co}
     return out
 
 
 class Neo4jStore:
-    def __init__(self, driver: Driver, *, database: str | None = None, ensure_schema: bool = True,
-                 owns_driver: bool = False, batch_size: int = BATCH) -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str | None = None,
+        ensure_schema: bool = True,
+        owns_driver: bool = False,
+        batch_size: int = BATCH,
+    ) -> None:
         self.driver = driver
         self.batch_size = batch_size
         self.database = database
@@ -69,7 +80,9 @@ class Neo4jStore:
         where = getattr(self.driver, "_pool", None)
         address = getattr(getattr(where, "address", None), "host", None) or "the configured server"
         if isinstance(exc, AuthError):
-            return StoreError(f"Neo4j refused the credentials ({exc.message}); check STRATMAP_NEO4J_USER/_PASSWORD")
+            return StoreError(
+                f"Neo4j refused the credentials ({exc.message}); check STRATMAP_NEO4J_USER/_PASSWORD"
+            )
         if isinstance(exc, (ServiceUnavailable, SessionExpired)):
             return StoreError(f"cannot reach Neo4j at {address} ({exc}); nothing was written")
         return StoreError(f"Neo4j error {getattr(exc, 'code', '')}: {exc}")
@@ -98,7 +111,10 @@ class Neo4jStore:
             # Every node and org record first, every link after: a link then finds its target
             # when the change set brings it, and only a truly missing one gets a placeholder.
             org_links = self._apply_org(tx, tenant, changes, result)
-            pending = [self._apply_nodes(tx, tenant, batch, result) for batch in _chunks(nodes, self.batch_size)]
+            pending = [
+                self._apply_nodes(tx, tenant, batch, result)
+                for batch in _chunks(nodes, self.batch_size)
+            ]
             for changed, links in pending:
                 self._link_nodes(tx, tenant, changed, links)
             self._link_org(tx, tenant, org_links)
@@ -106,8 +122,20 @@ class Neo4jStore:
             if changes.delete_ids:
                 removed += self._delete(tx, tenant, list(changes.delete_ids))
             if changes.prune_source is not None:
-                removed += self._delete(tx, tenant, [r["id"] for r in _run(
-                    tx, "prune_candidates", tenant=tenant, source=changes.prune_source, seen=[n.id for n in nodes])])
+                removed += self._delete(
+                    tx,
+                    tenant,
+                    [
+                        r["id"]
+                        for r in _run(
+                            tx,
+                            "prune_candidates",
+                            tenant=tenant,
+                            source=changes.prune_source,
+                            seen=[n.id for n in nodes],
+                        )
+                    ],
+                )
             result.removed = sorted(removed)
             if removed or result.updated:  # only then can a placeholder have lost its last referrer
                 _run(tx, "drop_placeholders", tenant=tenant)
@@ -137,22 +165,34 @@ class Neo4jStore:
             incoming: dict[str, list[dict[str, Any]]] = {}
             for r in rows:
                 for link in r["incoming"]:
-                    if link["src"] not in batch:  # links of nodes deleted along with it go with them
+                    if (
+                        link["src"] not in batch
+                    ):  # links of nodes deleted along with it go with them
                         incoming.setdefault(link["rel"], []).append(link)
             for rel, links in incoming.items():  # what named a deleted node now names a placeholder
-                _run(tx, f"link_{rel}", tenant=tenant, links=links if rel != "COMMITS_TO"
-                     else [{"src": x["src"], "dst": x["dst"]} for x in links])
+                _run(
+                    tx,
+                    f"link_{rel}",
+                    tenant=tenant,
+                    links=links
+                    if rel != "COMMITS_TO"
+                    else [{"src": x["src"], "dst": x["dst"]} for x in links],
+                )
         return removed
 
-    def _apply_nodes(self, tx: ManagedTransaction, tenant: str, batch: Sequence[Node],
-                     result: ApplyResult) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    def _apply_nodes(
+        self, tx: ManagedTransaction, tenant: str, batch: Sequence[Node], result: ApplyResult
+    ) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
         existing: dict[str, tuple[NodeRow, set[LinkRow]]] = {}
         placeholders: set[str] = set()
         for r in _run(tx, "existing_nodes", tenant=tenant, ids=[n.id for n in batch]):
             if r["placeholder"]:
                 placeholders.add(r["props"]["id"])
             else:
-                existing[r["props"]["id"]] = (_node_row(r["props"]), _links(r["props"]["id"], r["links"], r["co"]))
+                existing[r["props"]["id"]] = (
+                    _node_row(r["props"]),
+                    _links(r["props"]["id"], r["links"], r["co"]),
+                )
         by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
         links: dict[str, list[dict[str, Any]]] = {}
         changed: list[str] = []
@@ -173,13 +213,23 @@ class Neo4jStore:
                 op = "update" if before[0].kind == row.kind else "relabel"
             else:
                 op = "update" if node.id in placeholders else "create"
-            by_kind.setdefault((op, node.kind.value), []).append({"id": node.id, "props": {**props, "tenant": tenant}})
+            by_kind.setdefault((op, node.kind.value), []).append(
+                {"id": node.id, "props": {**props, "tenant": tenant}}
+            )
             for link in node_links:
                 links.setdefault(link.rel, []).append(
-                    {"src": link.src, "dst": link.dst, "weight": link.weight, "ord": link.ord, "co": True})
+                    {
+                        "src": link.src,
+                        "dst": link.dst,
+                        "weight": link.weight,
+                        "ord": link.ord,
+                        "co": True,
+                    }
+                )
             if node.owner:
-                links.setdefault("OWNER", []).append({"src": node.id, "dst": node.owner, "weight": 1.0, "ord": -1,
-                                                      "co": False})
+                links.setdefault("OWNER", []).append(
+                    {"src": node.id, "dst": node.owner, "weight": 1.0, "ord": -1, "co": False}
+                )
             if node.unit:
                 links.setdefault("UNIT", []).append({"src": node.id, "dst": node.unit})
         for (op, kind), rows in sorted(by_kind.items()):
@@ -189,8 +239,13 @@ class Neo4jStore:
                 _run(tx, f"{op}_{kind}", tenant=tenant, rows=rows)
         return changed, links
 
-    def _link_nodes(self, tx: ManagedTransaction, tenant: str, changed: list[str],
-                    links: dict[str, list[dict[str, Any]]]) -> None:
+    def _link_nodes(
+        self,
+        tx: ManagedTransaction,
+        tenant: str,
+        changed: list[str],
+        links: dict[str, list[dict[str, Any]]],
+    ) -> None:
         if not changed:
             return
         _run(tx, "drop_links", tenant=tenant, ids=changed)
@@ -203,23 +258,46 @@ class Neo4jStore:
         if links.get("UNIT"):
             _run(tx, "link_unit_owners", tenant=tenant, links=links["UNIT"])
 
-    def _apply_org(self, tx: ManagedTransaction, tenant: str, changes: ChangeSet,
-                   result: ApplyResult) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]:
+    def _apply_org(
+        self, tx: ManagedTransaction, tenant: str, changes: ChangeSet, result: ApplyResult
+    ) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]:
         specs: list[tuple[str, str, Sequence[Any], Callable[[Any], dict[str, Any]]]] = [
-            ("units", "upsert_units", changes.units, lambda u: {"id": u.id, "name": u.name, "parent": u.parent}),
-            ("people", "upsert_people", changes.people,
-             lambda p: {"id": p.id, "name": p.name, "email": p.email, "unit": p.unit, "reports_to": p.reports_to,
-                        "leads": list(p.leads), "commits_to": list(p.commits_to)}),
-            ("values", "upsert_values", changes.values,
-             lambda v: {"id": v.id, "name": v.name, "description": v.description}),
+            (
+                "units",
+                "upsert_units",
+                changes.units,
+                lambda u: {"id": u.id, "name": u.name, "parent": u.parent},
+            ),
+            (
+                "people",
+                "upsert_people",
+                changes.people,
+                lambda p: {
+                    "id": p.id,
+                    "name": p.name,
+                    "email": p.email,
+                    "unit": p.unit,
+                    "reports_to": p.reports_to,
+                    "leads": list(p.leads),
+                    "commits_to": list(p.commits_to),
+                },
+            ),
+            (
+                "values",
+                "upsert_values",
+                changes.values,
+                lambda v: {"id": v.id, "name": v.name, "description": v.description},
+            ),
         ]
         org_links: dict[str, list[dict[str, str]]] = {}
         relinked: dict[str, list[str]] = {"units": [], "people": []}
         for kind, query, items, to_props in specs:
             if not items:
                 continue
-            stored = {r["props"]["id"]: {k: v for k, v in r["props"].items() if k != "tenant"}
-                      for r in _run(tx, f"existing_{kind}", tenant=tenant)}
+            stored = {
+                r["props"]["id"]: {k: v for k, v in r["props"].items() if k != "tenant"}
+                for r in _run(tx, f"existing_{kind}", tenant=tenant)
+            }
             rows = []
             for item in items:
                 props = {k: v for k, v in to_props(item).items() if v is not None and v != []}
@@ -229,22 +307,36 @@ class Neo4jStore:
                 if kind == "units" and isinstance(item, Unit):
                     relinked["units"].append(item.id)
                     if item.parent:
-                        org_links.setdefault("PART_OF", []).append({"src": item.id, "dst": item.parent})
+                        org_links.setdefault("PART_OF", []).append(
+                            {"src": item.id, "dst": item.parent}
+                        )
                 if kind == "people" and isinstance(item, Person):
                     relinked["people"].append(item.id)
                     if item.unit:
-                        org_links.setdefault("MEMBER_OF", []).append({"src": item.id, "dst": item.unit})
+                        org_links.setdefault("MEMBER_OF", []).append(
+                            {"src": item.id, "dst": item.unit}
+                        )
                     if item.reports_to:
-                        org_links.setdefault("REPORTS_TO", []).append({"src": item.id, "dst": item.reports_to})
-                    org_links.setdefault("LEADS", []).extend({"src": item.id, "dst": u} for u in item.leads)
-                    org_links.setdefault("COMMITS_TO", []).extend({"src": item.id, "dst": b} for b in item.commits_to)
+                        org_links.setdefault("REPORTS_TO", []).append(
+                            {"src": item.id, "dst": item.reports_to}
+                        )
+                    org_links.setdefault("LEADS", []).extend(
+                        {"src": item.id, "dst": u} for u in item.leads
+                    )
+                    org_links.setdefault("COMMITS_TO", []).extend(
+                        {"src": item.id, "dst": b} for b in item.commits_to
+                    )
             if rows:
                 result.org_changed += len(rows)
                 _run(tx, query, tenant=tenant, rows=rows)
         return relinked, org_links
 
-    def _link_org(self, tx: ManagedTransaction, tenant: str,
-                  pending: tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]) -> None:
+    def _link_org(
+        self,
+        tx: ManagedTransaction,
+        tenant: str,
+        pending: tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]],
+    ) -> None:
         relinked, org_links = pending
         if relinked["units"]:
             _run(tx, "drop_unit_links", tenant=tenant, ids=relinked["units"])
@@ -255,12 +347,22 @@ class Neo4jStore:
                 if org_links.get(rel):
                     _run(tx, f"link_{rel}", tenant=tenant, links=org_links[rel])
 
-    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int:
+    def record_history(
+        self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
+    ) -> int:
         def work(tx: ManagedTransaction) -> int:
             _run(tx, "ensure_tenant", tenant=tenant)
-            return int(_run(tx, "record_history", tenant=tenant, label=label, score=score,
-                            at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                            payload=json.dumps(payload, sort_keys=True))[0]["seq"])
+            return int(
+                _run(
+                    tx,
+                    "record_history",
+                    tenant=tenant,
+                    label=label,
+                    score=score,
+                    at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    payload=json.dumps(payload, sort_keys=True),
+                )[0]["seq"]
+            )
 
         return self._write(work)
 
@@ -290,17 +392,36 @@ class Neo4jStore:
                     if len(page) < PAGE:
                         break
                     after = nodes[-1].id
-            units = [Unit(id=p["id"], name=p["name"], parent=p.get("parent"))
-                     for p in (r["props"] for r in _run(tx, "existing_units", tenant=tenant))]
-            people = [Person(id=p["id"], name=p["name"], email=p.get("email"), unit=p.get("unit"),
-                             reports_to=p.get("reports_to"), leads=tuple(p.get("leads") or ()),
-                             commits_to=tuple(p.get("commits_to") or ()))
-                      for p in (r["props"] for r in _run(tx, "existing_people", tenant=tenant))]
-            values = [Value(id=p["id"], name=p["name"], description=p.get("description"))
-                      for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))]
+            units = [
+                Unit(id=p["id"], name=p["name"], parent=p.get("parent"))
+                for p in (r["props"] for r in _run(tx, "existing_units", tenant=tenant))
+            ]
+            people = [
+                Person(
+                    id=p["id"],
+                    name=p["name"],
+                    email=p.get("email"),
+                    unit=p.get("unit"),
+                    reports_to=p.get("reports_to"),
+                    leads=tuple(p.get("leads") or ()),
+                    commits_to=tuple(p.get("commits_to") or ()),
+                )
+                for p in (r["props"] for r in _run(tx, "existing_people", tenant=tenant))
+            ]
+            values = [
+                Value(id=p["id"], name=p["name"], description=p.get("description"))
+                for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))
+            ]
             version = int(version_rows[0]["version"]) if version_rows else 0
-            return GraphRows(version, nodes, links, sorted(units, key=lambda u: u.id),
-                             sorted(people, key=lambda p: p.id), sorted(values, key=lambda v: v.id), fingerprints)
+            return GraphRows(
+                version,
+                nodes,
+                links,
+                sorted(units, key=lambda u: u.id),
+                sorted(people, key=lambda p: p.id),
+                sorted(values, key=lambda v: v.id),
+                fingerprints,
+            )
 
         return self._read(work)
 
@@ -321,9 +442,22 @@ class Neo4jStore:
         return [r["id"] for r in self._read(lambda tx: _run(tx, "node_ids", tenant=tenant))]
 
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
-        rows = self._read(lambda tx: _run(tx, "history", tenant=tenant, last=last if last is not None else 1_000_000_000))
-        return [{"seq": h["seq"], "at": h["at"], "label": h.get("label"), "version": h["version"],
-                 "score": h.get("score"), **json.loads(h["payload"])} for h in (r["h"] for r in reversed(rows))]
+        rows = self._read(
+            lambda tx: _run(
+                tx, "history", tenant=tenant, last=last if last is not None else 1_000_000_000
+            )
+        )
+        return [
+            {
+                "seq": h["seq"],
+                "at": h["at"],
+                "label": h.get("label"),
+                "version": h["version"],
+                "score": h.get("score"),
+                **json.loads(h["payload"]),
+            }
+            for h in (r["h"] for r in reversed(rows))
+        ]
 
     def close(self) -> None:
         """Closes the driver only when it was handed over (bootstrap does); else it is the caller's."""

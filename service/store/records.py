@@ -1,4 +1,5 @@
 """Conversions between domain nodes and the flat rows every backend stores."""
+
 from __future__ import annotations
 
 from graph_schema import Node, ParentRef, Rel
@@ -16,13 +17,29 @@ _LIST_LINKS: tuple[tuple[str, str], ...] = (
 
 def node_to_rows(node: Node) -> tuple[NodeRow, list[LinkRow]]:
     row = NodeRow(
-        node.id, node.kind.value, node.title, node.status.value, node.period, node.description,
-        node.effort, node.owner, node.unit, node.scope.value if node.scope else None,
-        node.start, node.target, node.current, node.measure_unit, node.source,
+        node.id,
+        node.kind.value,
+        node.title,
+        node.status.value,
+        node.period,
+        node.description,
+        node.effort,
+        node.owner,
+        node.unit,
+        node.scope.value if node.scope else None,
+        node.start,
+        node.target,
+        node.current,
+        node.measure_unit,
+        node.source,
     )
-    links = [LinkRow(node.id, Rel.SUPPORTS.value, p.id, p.weight, i) for i, p in enumerate(node.parents)]
+    links = [
+        LinkRow(node.id, Rel.SUPPORTS.value, p.id, p.weight, i) for i, p in enumerate(node.parents)
+    ]
     for rel, attr in _LIST_LINKS:
-        links.extend(LinkRow(node.id, rel, dst, 1.0, i) for i, dst in enumerate(getattr(node, attr)))
+        links.extend(
+            LinkRow(node.id, rel, dst, 1.0, i) for i, dst in enumerate(getattr(node, attr))
+        )
     return row, links
 
 
@@ -31,13 +48,17 @@ def rows_to_node(row: NodeRow, links: list[LinkRow]) -> Node:
     for link in sorted(links, key=lambda l: (l.rel, l.ord)):
         by_rel.setdefault(link.rel, []).append(link)
     data = {k: v for k, v in row._asdict().items() if v is not None}
-    data["parents"] = tuple(ParentRef(id=l.dst, weight=l.weight) for l in by_rel.get(Rel.SUPPORTS.value, []))
+    data["parents"] = tuple(
+        ParentRef(id=l.dst, weight=l.weight) for l in by_rel.get(Rel.SUPPORTS.value, [])
+    )
     for rel, attr in _LIST_LINKS:
         data[attr] = tuple(l.dst for l in by_rel.get(rel, []))
     return Node.model_validate(data)
 
 
-def classify(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]) -> str:
+def classify(
+    before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]
+) -> str:
     """'created', 'unchanged', 'moved' (only the source differs) or 'updated'.
 
     A file saved under a new name is the same content: reporting every node "updated" would
@@ -57,13 +78,18 @@ def _fmt(value: object) -> str:
     return "none" if value is None else repr(value)
 
 
-def describe_change(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]) -> list[str]:
+def describe_change(
+    before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]
+) -> list[str]:
     """What a write changes, field by field: ["title: 'A' -> 'B'", "parents: +O-DIG -O-DGI"]."""
     if before is None:
         return []
     old_row, old_links = before
-    out = [f"{name}: {_fmt(a)} -> {_fmt(b)}" for name, a, b in zip(NodeRow._fields, old_row, row)
-           if a != b and name != "id"]
+    out = [
+        f"{name}: {_fmt(a)} -> {_fmt(b)}"
+        for name, a, b in zip(NodeRow._fields, old_row, row)
+        if a != b and name != "id"
+    ]
     names = {Rel.SUPPORTS.value: "parents", **dict(_LIST_LINKS)}
     old_by: dict[str, dict[str, float]] = {}
     new_by: dict[str, dict[str, float]] = {}
@@ -73,7 +99,9 @@ def describe_change(before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, l
     for rel in sorted(set(old_by) | set(new_by)):
         old, new = old_by.get(rel, {}), new_by.get(rel, {})
         parts = [f"+{d}" for d in new if d not in old] + [f"-{d}" for d in old if d not in new]
-        parts += [f"{d} weight {old[d]:g} -> {new[d]:g}" for d in new if d in old and old[d] != new[d]]
+        parts += [
+            f"{d} weight {old[d]:g} -> {new[d]:g}" for d in new if d in old and old[d] != new[d]
+        ]
         if not parts and rel == Rel.SUPPORTS.value:
             old_order = [x.dst for x in sorted(old_links, key=lambda x: x.ord) if x.rel == rel]
             new_order = [x.dst for x in sorted(links, key=lambda x: x.ord) if x.rel == rel]

@@ -1,4 +1,5 @@
 """The embedded default store: one SQLite file, WAL, every write one transaction."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def _batches(items: Any, size: int = BATCH) -> Iterator[list[Any]]:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, batch_size: int = BATCH) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 10_000, batch_size: int = BATCH
+    ) -> None:
         self.path = str(path)
         self.batch_size = batch_size
         try:
@@ -54,7 +57,9 @@ class SQLiteStore:
         for number in range(current + 1, len(MIGRATIONS) + 1):
             script = MIGRATIONS[number - 1]
             # executescript commits first; the BEGIN inside keeps each migration atomic.
-            self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            self._db.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
 
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -74,11 +79,14 @@ class SQLiteStore:
             for batch in _batches(changes.nodes, self.batch_size):
                 self._apply_nodes(tenant, batch, result)
                 if prune:
-                    db.executemany("INSERT OR IGNORE INTO temp.seen VALUES (?)", [(n.id,) for n in batch])
+                    db.executemany(
+                        "INSERT OR IGNORE INTO temp.seen VALUES (?)", [(n.id,) for n in batch]
+                    )
             for batch in _batches(changes.delete_ids):
                 slots = ",".join("?" * len(batch))
                 rows = db.execute(
-                    f"DELETE FROM node WHERE tenant = ? AND id IN ({slots}) RETURNING id", (tenant, *batch)
+                    f"DELETE FROM node WHERE tenant = ? AND id IN ({slots}) RETURNING id",
+                    (tenant, *batch),
                 ).fetchall()
                 result.removed.extend(r[0] for r in rows)
             if prune:
@@ -88,7 +96,9 @@ class SQLiteStore:
                     (tenant, changes.prune_source),
                 ).fetchall()
                 result.removed.extend(r[0] for r in rows)
-            version = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()[0]
+            version = db.execute(
+                "SELECT version FROM tenant WHERE tenant = ?", (tenant,)
+            ).fetchone()[0]
             if result.changed:
                 version += 1
                 db.execute("UPDATE tenant SET version = ? WHERE tenant = ?", (version, tenant))
@@ -106,11 +116,15 @@ class SQLiteStore:
         slots = ",".join("?" * len(ids))
         existing = {
             r[0]: NodeRow(*r)
-            for r in db.execute(f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})", (tenant, *ids))
+            for r in db.execute(
+                f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})",
+                (tenant, *ids),
+            )
         }
         old_links: dict[str, set[LinkRow]] = {}
         for r in db.execute(
-            f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})", (tenant, *ids)
+            f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})",
+            (tenant, *ids),
         ):
             old_links.setdefault(r[0], set()).add(LinkRow(*r))
         for node in batch:
@@ -142,11 +156,23 @@ class SQLiteStore:
                 "person",
                 ("id", "name", "email", "unit", "reports_to", "leads", "commits_to"),
                 [
-                    (p.id, p.name, p.email, p.unit, p.reports_to, json.dumps(list(p.leads)), json.dumps(list(p.commits_to)))
+                    (
+                        p.id,
+                        p.name,
+                        p.email,
+                        p.unit,
+                        p.reports_to,
+                        json.dumps(list(p.leads)),
+                        json.dumps(list(p.commits_to)),
+                    )
                     for p in changes.people
                 ],
             ),
-            ("value", ("id", "name", "description"), [(v.id, v.name, v.description) for v in changes.values]),
+            (
+                "value",
+                ("id", "name", "description"),
+                [(v.id, v.name, v.description) for v in changes.values],
+            ),
         ]
         for table, cols, rows in tables:
             col_list = ", ".join(cols)
@@ -157,19 +183,35 @@ class SQLiteStore:
                 if before == row:
                     continue
                 result.org_changed += 1
-                self._db.execute(f"INSERT OR REPLACE INTO {table}(tenant, {col_list}) VALUES (?, {', '.join('?' * len(cols))})", (tenant, *row))
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO {table}(tenant, {col_list}) VALUES (?, {', '.join('?' * len(cols))})",
+                    (tenant, *row),
+                )
 
-    def record_history(self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]) -> int:
+    def record_history(
+        self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
+    ) -> int:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute("INSERT OR IGNORE INTO tenant(tenant, version) VALUES (?, 0)", (tenant,))
-            version = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()[0]
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE tenant = ?", (tenant,)).fetchone()[0]
+            version = db.execute(
+                "SELECT version FROM tenant WHERE tenant = ?", (tenant,)
+            ).fetchone()[0]
+            seq = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE tenant = ?", (tenant,)
+            ).fetchone()[0]
             db.execute(
                 "INSERT INTO history(tenant, seq, at, label, version, score, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (tenant, seq, datetime.now(timezone.utc).isoformat(timespec="seconds"), label, version, score,
-                 json.dumps(payload, sort_keys=True)),
+                (
+                    tenant,
+                    seq,
+                    datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    label,
+                    version,
+                    score,
+                    json.dumps(payload, sort_keys=True),
+                ),
             )
             db.execute("COMMIT")
         except BaseException:
@@ -191,20 +233,46 @@ class SQLiteStore:
         try:
             with gc_paused():
                 # Both in primary-key order (no sort: the key is (tenant, id)), so they line up.
-                nodes = list(map(NodeRow._make, db.execute(
-                    f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? ORDER BY id", (tenant,))))
-                fingerprints = [r[0] for r in db.execute(
-                    "SELECT fingerprint FROM node WHERE tenant = ? ORDER BY id", (tenant,))]
-                links = list(map(LinkRow._make, db.execute(
-                    "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?", (tenant,))))
+                nodes = list(
+                    map(
+                        NodeRow._make,
+                        db.execute(
+                            f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? ORDER BY id", (tenant,)
+                        ),
+                    )
+                )
+                fingerprints = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT fingerprint FROM node WHERE tenant = ? ORDER BY id", (tenant,)
+                    )
+                ]
+                links = list(
+                    map(
+                        LinkRow._make,
+                        db.execute(
+                            "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?",
+                            (tenant,),
+                        ),
+                    )
+                )
             row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
             units = [
                 Unit(id=r[0], name=r[1], parent=r[2])
-                for r in db.execute("SELECT id, name, parent FROM unit WHERE tenant = ? ORDER BY id", (tenant,))
+                for r in db.execute(
+                    "SELECT id, name, parent FROM unit WHERE tenant = ? ORDER BY id", (tenant,)
+                )
             ]
             people = [
-                Person(id=r[0], name=r[1], email=r[2], unit=r[3], reports_to=r[4],
-                       leads=tuple(json.loads(r[5])), commits_to=tuple(json.loads(r[6])))
+                Person(
+                    id=r[0],
+                    name=r[1],
+                    email=r[2],
+                    unit=r[3],
+                    reports_to=r[4],
+                    leads=tuple(json.loads(r[5])),
+                    commits_to=tuple(json.loads(r[6])),
+                )
                 for r in db.execute(
                     "SELECT id, name, email, unit, reports_to, leads, commits_to FROM person WHERE tenant = ? ORDER BY id",
                     (tenant,),
@@ -212,24 +280,38 @@ class SQLiteStore:
             ]
             values = [
                 Value(id=r[0], name=r[1], description=r[2])
-                for r in db.execute("SELECT id, name, description FROM value WHERE tenant = ? ORDER BY id", (tenant,))
+                for r in db.execute(
+                    "SELECT id, name, description FROM value WHERE tenant = ? ORDER BY id",
+                    (tenant,),
+                )
             ]
         finally:
             db.execute("COMMIT")
-        return GraphRows(int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints)
+        return GraphRows(
+            int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints
+        )
 
     def node_ids(self, tenant: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT id FROM node WHERE tenant = ? ORDER BY id", (tenant,))]
+        return [
+            r[0]
+            for r in self._db.execute("SELECT id FROM node WHERE tenant = ? ORDER BY id", (tenant,))
+        ]
 
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         found: list[Node] = []
         for batch in _batches(ids):
             slots = ",".join("?" * len(batch))
-            rows = {r[0]: NodeRow(*r) for r in self._db.execute(
-                f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})", (tenant, *batch))}
+            rows = {
+                r[0]: NodeRow(*r)
+                for r in self._db.execute(
+                    f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})",
+                    (tenant, *batch),
+                )
+            }
             links: dict[str, list[LinkRow]] = {}
             for r in self._db.execute(
-                f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})", (tenant, *batch)
+                f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})",
+                (tenant, *batch),
             ):
                 links.setdefault(r[0], []).append(LinkRow(*r))
             found.extend(rows_to_node(rows[i], links.get(i, [])) for i in batch if i in rows)
@@ -241,7 +323,14 @@ class SQLiteStore:
             (tenant, -1 if last is None else last),
         ).fetchall()
         return [
-            {"seq": r[0], "at": r[1], "label": r[2], "version": r[3], "score": r[4], **json.loads(r[5])}
+            {
+                "seq": r[0],
+                "at": r[1],
+                "label": r[2],
+                "version": r[3],
+                "score": r[4],
+                **json.loads(r[5]),
+            }
             for r in reversed(rows)
         ]
 

@@ -1,4 +1,5 @@
 """Auth, tenant isolation, limits, malformed requests, error masking, caching, the SDL file."""
+
 from __future__ import annotations
 
 import json
@@ -16,42 +17,73 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_schema_graphql_is_current() -> None:
-    assert (ROOT / "schema.graphql").read_text(encoding="utf-8").strip() == build_schema().as_str().strip(), (
-        "schema.graphql is stale: run `make schema` and commit it")
+    assert (ROOT / "schema.graphql").read_text(
+        encoding="utf-8"
+    ).strip() == build_schema().as_str().strip(), (
+        "schema.graphql is stale: run `make schema` and commit it"
+    )
 
 
-@pytest.mark.parametrize(("header", "message"), [
-    (None, "missing bearer token"), ("Basic abc", "missing bearer token"), ("Bearer nope", "unknown or revoked"),
-])
-def test_requests_without_a_valid_token_are_refused(api: Api, header: str | None, message: str) -> None:
-    r = api.post(json.dumps({"query": "{ alignment { score } }"}), token=None,
-                 headers={"authorization": header} if header else None)
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (None, "missing bearer token"),
+        ("Basic abc", "missing bearer token"),
+        ("Bearer nope", "unknown or revoked"),
+    ],
+)
+def test_requests_without_a_valid_token_are_refused(
+    api: Api, header: str | None, message: str
+) -> None:
+    r = api.post(
+        json.dumps({"query": "{ alignment { score } }"}),
+        token=None,
+        headers={"authorization": header} if header else None,
+    )
     assert r.status_code == 401 and message in r.json()["errors"][0]["message"]
 
 
 def test_a_token_never_sees_another_tenant(api: Api) -> None:
     for token in ("viewer", "admin"):
-        d = api.data("""{ node(id: "SECRET") { id }
+        d = api.data(
+            """{ node(id: "SECRET") { id }
                           nodes(search: "secret") { totalCount }
                           unit(id: "nope") { id }
                           alignmentGaps { edges { node { breakPoint { id } } } }
-                          orphans { edges { node { id } } } }""", token=token)
+                          orphans { edges { node { id } } } }""",
+            token=token,
+        )
         assert d["node"] is None and d["nodes"]["totalCount"] == 0
-        assert all(e["node"]["breakPoint"]["id"] not in ("SECRET", "I9") for e in d["alignmentGaps"]["edges"])
+        assert all(
+            e["node"]["breakPoint"]["id"] not in ("SECRET", "I9")
+            for e in d["alignmentGaps"]["edges"]
+        )
     los = api.q('{ lineOfSight(nodeId: "I9") { traced } }', token="viewer")
     assert "no node 'I9'" in los["errors"][0]["message"]
     other = api.data('{ node(id: "SECRET") { id } nodes { totalCount } }', token="other")
     assert other == {"node": {"id": "SECRET"}, "nodes": {"totalCount": 2}}
     before = dump(api.store, "other")
-    api.data('mutation { deleteNodes(ids: ["SECRET"]) { __typename ... on InputError { message } } }', token="admin")
-    assert dump(api.store, "other") == before  # acme's admin cannot delete other's node: it is not there for it
+    api.data(
+        'mutation { deleteNodes(ids: ["SECRET"]) { __typename ... on InputError { message } } }',
+        token="admin",
+    )
+    assert (
+        dump(api.store, "other") == before
+    )  # acme's admin cannot delete other's node: it is not there for it
 
 
 def test_limits_hold_with_clear_errors(tmp_path: Path) -> None:
-    api = make_api(tmp_path, ApiLimits(max_depth=4, max_aliases=3, max_tokens=200, page_cap=10, max_body_bytes=4000))
-    deep = api.q("{ node(id: \"I1\") { parents { node { parents { node { parents { node { id } } } } } } } }")
+    api = make_api(
+        tmp_path,
+        ApiLimits(max_depth=4, max_aliases=3, max_tokens=200, page_cap=10, max_body_bytes=4000),
+    )
+    deep = api.q(
+        '{ node(id: "I1") { parents { node { parents { node { parents { node { id } } } } } } } }'
+    )
     assert "exceeds maximum operation depth of 4" in deep["errors"][0]["message"]
-    aliases = api.q("{ a: alignment { score } b: alignment { score } c: alignment { score } d: alignment { score } }")
+    aliases = api.q(
+        "{ a: alignment { score } b: alignment { score } c: alignment { score } d: alignment { score } }"
+    )
     assert "aliases" in aliases["errors"][0]["message"] and "3" in aliases["errors"][0]["message"]
     tokens = api.q("{ " + " ".join("alignment { score work tracedWork }" for _ in range(40)) + " }")
     assert "token" in tokens["errors"][0]["message"].lower()
@@ -59,23 +91,43 @@ def test_limits_hold_with_clear_errors(tmp_path: Path) -> None:
     assert page["errors"][0]["message"] == "first: at most 10 items per page (asked for 11)"
     big = api.post(json.dumps({"query": "{ alignment { score } }", "pad": "x" * 5000}))
     assert big.status_code == 413 and "limit of 4000 bytes" in big.json()["errors"][0]["message"]
-    assert api.data("{ nodes(first: 10) { totalCount } }")["nodes"]["totalCount"] == 13  # within limits: fine
+    assert (
+        api.data("{ nodes(first: 10) { totalCount } }")["nodes"]["totalCount"] == 13
+    )  # within limits: fine
     api.store.close()
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ("{not json", 400),
-    (json.dumps({"query": "{ nope }"}), 200),
-    (json.dumps({"query": "query($n: ID!) { node(id: $n) { id } }", "variables": {"n": {"x": 1}}}), 200),
-    (json.dumps({"query": "query($k: NodeKind) { nodes(kind: $k) { totalCount } }", "variables": {"k": "PLANET"}}), 200),
-    (json.dumps({"query": "mutation { link(childId: 1) { __typename } }"}), 200),
-    (json.dumps({"variables": {}}), 400),
-    ('"just a string"', 400),
-    ("null", 400),
-    ("5", 400),
-    (json.dumps({"query": '{ nodes(after: "bzotMw==") { totalCount } }'}), 200),  # cursor o:-3
-])
-def test_malformed_requests_are_4xx_or_graphql_errors_never_500(api: Api, body: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("{not json", 400),
+        (json.dumps({"query": "{ nope }"}), 200),
+        (
+            json.dumps(
+                {"query": "query($n: ID!) { node(id: $n) { id } }", "variables": {"n": {"x": 1}}}
+            ),
+            200,
+        ),
+        (
+            json.dumps(
+                {
+                    "query": "query($k: NodeKind) { nodes(kind: $k) { totalCount } }",
+                    "variables": {"k": "PLANET"},
+                }
+            ),
+            200,
+        ),
+        (json.dumps({"query": "mutation { link(childId: 1) { __typename } }"}), 200),
+        (json.dumps({"variables": {}}), 400),
+        ('"just a string"', 400),
+        ("null", 400),
+        ("5", 400),
+        (json.dumps({"query": '{ nodes(after: "bzotMw==") { totalCount } }'}), 200),  # cursor o:-3
+    ],
+)
+def test_malformed_requests_are_4xx_or_graphql_errors_never_500(
+    api: Api, body: str, status: int
+) -> None:
     before = dump(api.store, "acme")
     r = api.post(body)
     assert r.status_code == status, r.text
@@ -84,8 +136,9 @@ def test_malformed_requests_are_4xx_or_graphql_errors_never_500(api: Api, body: 
     assert dump(api.store, "acme") == before
 
 
-def test_unexpected_errors_are_masked_and_logged(api: Api, monkeypatch: pytest.MonkeyPatch,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_are_masked_and_logged(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from service.engine.engine import Engine
 
     def boom(self, node_id, max_paths=100):  # type: ignore[no-untyped-def]
@@ -106,8 +159,11 @@ def test_reads_come_from_the_engine_and_one_write_rebuilds_once(api: Api) -> Non
     api.data("{ alignment { score } }")  # warm-up: one build
     builds, reads = cache.builds, api.store.reads
     for _ in range(30):
-        api.data('{ alignment { score } alignmentGaps(first: 5) { totalCount } lineOfSight(nodeId: "I1") { traced } '
-                 'node(id: "K1") { title } nodes(kind: GOAL) { totalCount } }', token="viewer")
+        api.data(
+            '{ alignment { score } alignmentGaps(first: 5) { totalCount } lineOfSight(nodeId: "I1") { traced } '
+            'node(id: "K1") { title } nodes(kind: GOAL) { totalCount } }',
+            token="viewer",
+        )
     assert (cache.builds, api.store.reads) == (builds, reads)
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
     for _ in range(10):
@@ -121,19 +177,30 @@ def test_healthz_and_graphiql_page(api: Api) -> None:
     import httpx
 
     async def go() -> tuple[httpx.Response, httpx.Response, httpx.Response]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url="http://t") as c:
-            return (await c.get("/healthz"), await c.get("/graphql", headers={"accept": "text/html"}),
-                    await c.get("/static/graphiql.js"))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api.app), base_url="http://t"
+        ) as c:
+            return (
+                await c.get("/healthz"),
+                await c.get("/graphql", headers={"accept": "text/html"}),
+                await c.get("/static/graphiql.js"),
+            )
 
     health, page, asset = asyncio.run(go())
     assert health.json()["status"] == "ok"
-    assert page.status_code == 200 and "/static/graphiql.js" in page.text and "unpkg" not in page.text
-    assert asset.status_code == 200 and len(asset.content) > 100_000  # served locally, from npm at setup
+    assert (
+        page.status_code == 200 and "/static/graphiql.js" in page.text and "unpkg" not in page.text
+    )
+    assert (
+        asset.status_code == 200 and len(asset.content) > 100_000
+    )  # served locally, from npm at setup
 
 
 def test_engines_for_client_chosen_periods_are_bounded(api: Api) -> None:
     cache = api.app.app.state.cache
-    query = "{ " + " ".join(f'p{i}: alignment(period: "P{i}") {{ score }}' for i in range(15)) + " }"
+    query = (
+        "{ " + " ".join(f'p{i}: alignment(period: "P{i}") {{ score }}' for i in range(15)) + " }"
+    )
     api.data(query)
     assert len(cache._entries) <= cache.max_engines
 
@@ -149,10 +216,15 @@ def test_no_auth_mode_serves_only_requests_addressed_to_localhost(tmp_path: Path
     app = create_app(SQLiteStore(tmp_path / "open.db"), tokens=None, open_tenant="acme")
 
     async def go(host: str) -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{host}") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{host}"
+        ) as c:
             return await c.post("/graphql", json={"query": "{ alignment { score } }"})
 
     assert asyncio.run(go("127.0.0.1:8000")).status_code == 200
     assert asyncio.run(go("localhost")).status_code == 200
     rebound = asyncio.run(go("evil.example:8000"))
-    assert rebound.status_code == 403 and "only requests to localhost" in rebound.json()["errors"][0]["message"]
+    assert (
+        rebound.status_code == 403
+        and "only requests to localhost" in rebound.json()["errors"][0]["message"]
+    )

@@ -1,4 +1,5 @@
 """Mutations: Success | Error unions naming field and row, roles, and the data left as it was."""
+
 from __future__ import annotations
 
 from tests.api.conftest import Api
@@ -18,7 +19,10 @@ def test_import_document_dry_run_then_real_then_again(api: Api) -> None:
     assert dump(api.store, "acme") == before
     real = api.data(m, {"c": csv, "d": False})["importDocument"]
     assert real["created"] == ["I7"] and real["version"] == before["version"] + 1
-    assert api.data('{ node(id: "I7") { traced unit { id } } }')["node"] == {"traced": True, "unit": {"id": "web"}}
+    assert api.data('{ node(id: "I7") { traced unit { id } } }')["node"] == {
+        "traced": True,
+        "unit": {"id": "web"},
+    }
     again = api.data(m, {"c": csv, "d": False})["importDocument"]
     assert again["created"] == again["updated"] == [] and again["unchanged"] == 2
 
@@ -26,13 +30,22 @@ def test_import_document_dry_run_then_real_then_again(api: Api) -> None:
 def test_import_errors_name_row_and_field_and_write_nothing(api: Api) -> None:
     before = dump(api.store, "acme")
     csv = "id,kind,title,effort\nX1,Initiative,ok,1\nX2,Initiativ,bad kind,\nX3,Initiative,bad effort,lots\n"
-    r = api.data(f'mutation($c: String!) {{ importDocument(content: $c, format: CSV, source: "okrs.csv") {{ {RESULT} }} }}',
-                 {"c": csv})["importDocument"]
-    assert [(i["file"], i["row"], i["field"]) for i in r["issues"]] == [("okrs.csv", 3, "kind"), ("okrs.csv", 4, "effort")]
+    r = api.data(
+        f'mutation($c: String!) {{ importDocument(content: $c, format: CSV, source: "okrs.csv") {{ {RESULT} }} }}',
+        {"c": csv},
+    )["importDocument"]
+    assert [(i["file"], i["row"], i["field"]) for i in r["issues"]] == [
+        ("okrs.csv", 3, "kind"),
+        ("okrs.csv", 4, "effort"),
+    ]
     yaml_doc = "nodes:\n  - id: Y1\n    kind: Goal\n    title: fine\n  - id: Y2\n    kind: Goal\n"
-    r = api.data(f'mutation($c: String!) {{ importDocument(content: $c, format: YAML) {{ {RESULT} }} }}',
-                 {"c": yaml_doc})["importDocument"]
-    assert [(i["row"], i["path"], i["field"]) for i in r["issues"]] == [(5, "nodes[1].title (id 'Y2')", "title")]
+    r = api.data(
+        f"mutation($c: String!) {{ importDocument(content: $c, format: YAML) {{ {RESULT} }} }}",
+        {"c": yaml_doc},
+    )["importDocument"]
+    assert [(i["row"], i["path"], i["field"]) for i in r["issues"]] == [
+        (5, "nodes[1].title (id 'Y2')", "title")
+    ]
     assert dump(api.store, "acme") == before
 
 
@@ -41,14 +54,24 @@ def test_upsert_link_unlink_set_status_delete(api: Api) -> None:
         {{id: "I8", kind: INITIATIVE, title: "Fresh", unit: "web", effort: 2, parents: [{{id: "O2", weight: 0.5}}]}}
       ]) {{ {RESULT} }} }}""")["upsertNodes"]
     assert up["created"] == ["I8"]
-    gap = '{ alignmentGaps(reason: DANGLING_PARENT) { edges { node { strandedWork stranded { edges { node { id } } } } } } }'
-    assert api.data(gap)["alignmentGaps"]["edges"][0]["node"]["strandedWork"] == 4.0  # I2 (2) + I8 (2)
-    assert api.data(f'mutation {{ link(childId: "O2", parentId: "G1") {{ {RESULT} }} }}')["link"]["updated"] == ["O2"]
+    gap = "{ alignmentGaps(reason: DANGLING_PARENT) { edges { node { strandedWork stranded { edges { node { id } } } } } } }"
+    assert (
+        api.data(gap)["alignmentGaps"]["edges"][0]["node"]["strandedWork"] == 4.0
+    )  # I2 (2) + I8 (2)
+    assert api.data(f'mutation {{ link(childId: "O2", parentId: "G1") {{ {RESULT} }} }}')["link"][
+        "updated"
+    ] == ["O2"]
     assert api.data('{ node(id: "I8") { traced } }')["node"]["traced"] is True
-    assert api.data(f'mutation {{ unlink(childId: "O2", parentId: "G1") {{ {RESULT} }} }}')["unlink"]["updated"] == ["O2"]
+    assert api.data(f'mutation {{ unlink(childId: "O2", parentId: "G1") {{ {RESULT} }} }}')[
+        "unlink"
+    ]["updated"] == ["O2"]
     assert api.data('{ node(id: "I8") { traced } }')["node"]["traced"] is False
-    assert api.data(f'mutation {{ setStatus(id: "I8", status: DONE) {{ {RESULT} }} }}')["setStatus"]["updated"] == ["I8"]
-    deleted = api.data(f'mutation {{ deleteNodes(ids: ["I8"]) {{ {RESULT} }} }}', token="admin")["deleteNodes"]
+    assert api.data(f'mutation {{ setStatus(id: "I8", status: DONE) {{ {RESULT} }} }}')[
+        "setStatus"
+    ]["updated"] == ["I8"]
+    deleted = api.data(f'mutation {{ deleteNodes(ids: ["I8"]) {{ {RESULT} }} }}', token="admin")[
+        "deleteNodes"
+    ]
     assert deleted["removed"] == ["I8"]
     assert api.data('{ node(id: "I8") { id } }')["node"] is None
 
@@ -60,25 +83,48 @@ def test_mutation_errors_name_the_field(api: Api) -> None:
         {{id: "A2", kind: INITIATIVE, title: "bad", effort: -1}},
         {{id: "A3", kind: INITIATIVE, title: "bad", scope: TEAM}}
       ]) {{ {RESULT} }} }}""")["upsertNodes"]
-    assert [(i["path"], i["field"]) for i in bad["issues"]] == [("nodes[1].effort", "effort"), ("nodes[2].scope", "scope")]
-    missing = api.data(f'mutation {{ link(childId: "NOPE", parentId: "G1") {{ {RESULT} }} }}')["link"]
-    assert missing["issues"] == [{"field": "childId", "row": None, "path": None, "file": None, "message": "no node 'NOPE'"}]
-    weight = api.data(f'mutation {{ link(childId: "I1", parentId: "G1", weight: 3) {{ {RESULT} }} }}')["link"]
+    assert [(i["path"], i["field"]) for i in bad["issues"]] == [
+        ("nodes[1].effort", "effort"),
+        ("nodes[2].scope", "scope"),
+    ]
+    missing = api.data(f'mutation {{ link(childId: "NOPE", parentId: "G1") {{ {RESULT} }} }}')[
+        "link"
+    ]
+    assert missing["issues"] == [
+        {"field": "childId", "row": None, "path": None, "file": None, "message": "no node 'NOPE'"}
+    ]
+    weight = api.data(
+        f'mutation {{ link(childId: "I1", parentId: "G1", weight: 3) {{ {RESULT} }} }}'
+    )["link"]
     assert weight["issues"][0]["field"] == "weight"
-    gone = api.data(f'mutation {{ deleteNodes(ids: ["I1", "NOPE"]) {{ {RESULT} }} }}', token="admin")["deleteNodes"]
+    gone = api.data(
+        f'mutation {{ deleteNodes(ids: ["I1", "NOPE"]) {{ {RESULT} }} }}', token="admin"
+    )["deleteNodes"]
     assert gone["issues"][0]["field"] == "ids" and "NOPE" in gone["message"]
     assert dump(api.store, "acme") == before
 
 
 def test_roles(api: Api) -> None:
     before = dump(api.store, "acme")
-    for mutation in ('upsertNodes(nodes: [{id: "Z", kind: GOAL, title: "z"}])', 'link(childId: "I3", parentId: "G1")',
-                     'unlink(childId: "I1", parentId: "K1")', 'setStatus(id: "I1", status: DONE)',
-                     'deleteNodes(ids: ["I1"])', 'importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV)'):
+    for mutation in (
+        'upsertNodes(nodes: [{id: "Z", kind: GOAL, title: "z"}])',
+        'link(childId: "I3", parentId: "G1")',
+        'unlink(childId: "I1", parentId: "K1")',
+        'setStatus(id: "I1", status: DONE)',
+        'deleteNodes(ids: ["I1"])',
+        'importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV)',
+    ):
         r = api.data(f"mutation {{ x: {mutation} {{ {RESULT} }} }}", token="viewer")["x"]
         assert "viewer" in r["message"] and "issues" not in r, mutation
-    assert "admin" in api.data(f'mutation {{ deleteNodes(ids: ["I1"]) {{ {RESULT} }} }}')["deleteNodes"]["message"]
-    prune = api.data(f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, prune: true) {{ {RESULT} }} }}')
+    assert (
+        "admin"
+        in api.data(f'mutation {{ deleteNodes(ids: ["I1"]) {{ {RESULT} }} }}')["deleteNodes"][
+            "message"
+        ]
+    )
+    prune = api.data(
+        f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, prune: true) {{ {RESULT} }} }}'
+    )
     assert "admin" in prune["importDocument"]["message"]
     r = api.data("mutation { recordHistory { ... on NotAllowed { message } } }", token="viewer")
     assert "editor" in r["recordHistory"]["message"]
@@ -86,7 +132,9 @@ def test_roles(api: Api) -> None:
 
 
 def test_history(api: Api) -> None:
-    r = api.data('mutation { recordHistory(label: "baseline") { ... on HistorySuccess { record { seq label score } } } }')
+    r = api.data(
+        'mutation { recordHistory(label: "baseline") { ... on HistorySuccess { record { seq label score } } } }'
+    )
     assert r["recordHistory"]["record"]["label"] == "baseline"
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
     api.data('mutation { recordHistory(label: "fixed O2") { __typename } }')
@@ -97,17 +145,21 @@ def test_history(api: Api) -> None:
 
 def test_bad_link_and_source_arguments_are_input_errors(api: Api) -> None:
     before = dump(api.store, "acme")
-    for args, field in (('childId: "I1", parentId: "  "', "parentId"),
-                        (f'childId: "I1", parentId: "{"x" * 300}"', "parentId"),
-                        ('childId: "I2", parentId: " O2 "', None)):  # O2 is I2's parent already: no change
+    for args, field in (
+        ('childId: "I1", parentId: "  "', "parentId"),
+        (f'childId: "I1", parentId: "{"x" * 300}"', "parentId"),
+        ('childId: "I2", parentId: " O2 "', None),
+    ):  # O2 is I2's parent already: no change
         r = api.data(f"mutation {{ link({args}) {{ {RESULT} }} }}")["link"]
         if field is None:
             assert r["unchanged"] == 1, r
         else:
             assert r["issues"][0]["field"] == field, r
     for source in ("/", "..", "a\\u0000b", ""):
-        r = api.data(f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, source: "{source}") '
-                     f"{{ {RESULT} }} }}")["importDocument"]
+        r = api.data(
+            f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, source: "{source}") '
+            f"{{ {RESULT} }} }}"
+        )["importDocument"]
         if source == "/":  # harmless labels: only the label, never a path
             assert "issues" not in r and r["created"] == ["Z"], r
         elif source == "..":  # the same content under another label: only its source changes
@@ -131,20 +183,34 @@ def test_empty_tenant_tokens_cannot_exist(tmp_path) -> None:  # type: ignore[no-
     with pytest.raises(ValueError, match="hexadecimal"):
         tokens.revoke("%%%%%%%%")
     doc = tmp_path / "d.yaml"
-    doc.write_text("organisation: {id: victim}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    doc.write_text(
+        "organisation: {id: victim}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="empty"):
-        load(api_store := __import__("service.store.sqlite", fromlist=["SQLiteStore"]).SQLiteStore(tmp_path / "s.db"),
-             importers.parse(doc), tenant="")
+        load(
+            api_store := __import__("service.store.sqlite", fromlist=["SQLiteStore"]).SQLiteStore(
+                tmp_path / "s.db"
+            ),
+            importers.parse(doc),
+            tenant="",
+        )
     assert api_store.tenants() == []
 
 
 def test_import_document_recognises_a_tool_export_from_its_header(api: Api) -> None:
-    ally = ("Row ID,Title,Parent,Owner Email,Type\\n1,Grow,,ceo@x.example,Goal\\n"
-            "2,Win mid-market,1,vp@x.example,Objective\\n")
-    r = api.data(f'mutation {{ importDocument(content: "{ally}", format: CSV, dryRun: true) {{ {RESULT} }} }}')
+    ally = (
+        "Row ID,Title,Parent,Owner Email,Type\\n1,Grow,,ceo@x.example,Goal\\n"
+        "2,Win mid-market,1,vp@x.example,Objective\\n"
+    )
+    r = api.data(
+        f'mutation {{ importDocument(content: "{ally}", format: CSV, dryRun: true) {{ {RESULT} }} }}'
+    )
     assert len(r["importDocument"]["created"]) == 2 and all(
-        i.startswith("ally:") for i in r["importDocument"]["created"]), r
-    bad = api.data('mutation { importDocument(content: "Row ID,Title,Parent,Owner Email\\n1,A,9,a@x", format: CSV) '
-                   f"{{ {RESULT} }} }}")["importDocument"]
+        i.startswith("ally:") for i in r["importDocument"]["created"]
+    ), r
+    bad = api.data(
+        'mutation { importDocument(content: "Row ID,Title,Parent,Owner Email\\n1,A,9,a@x", format: CSV) '
+        f"{{ {RESULT} }} }}"
+    )["importDocument"]
     assert bad["issues"][0]["row"] == 2 and bad["issues"][0]["field"] == "Parent", bad
     assert bad["issues"][0]["file"] == "api-import.csv"

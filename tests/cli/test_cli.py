@@ -1,4 +1,5 @@
 """The CLI end to end through click's runner: exit codes, JSON keys, the example's findings."""
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,30 @@ from click.testing import CliRunner
 from service.cli.main import cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-GAP_KEYS = {"breakPoint", "reason", "members", "danglingRefs", "strandedNodes", "strandedWork", "middleManagement",
-            "owner", "unit"}
-TOP_KEYS = {"score", "counts", "gaps", "orphans", "unsupported", "loadBearing", "ownershipOverlaps", "unitFocus",
-            "unowned", "byUnit", "byGoal"}
+GAP_KEYS = {
+    "breakPoint",
+    "reason",
+    "members",
+    "danglingRefs",
+    "strandedNodes",
+    "strandedWork",
+    "middleManagement",
+    "owner",
+    "unit",
+}
+TOP_KEYS = {
+    "score",
+    "counts",
+    "gaps",
+    "orphans",
+    "unsupported",
+    "loadBearing",
+    "ownershipOverlaps",
+    "unitFocus",
+    "unowned",
+    "byUnit",
+    "byGoal",
+}
 
 
 @pytest.fixture
@@ -47,14 +68,29 @@ def test_every_kind_of_finding_occurs_in_the_example(example: dict) -> None:
     reasons = {g["reason"] for g in example["gaps"]}
     assert reasons == {"UNLINKED", "DANGLING_PARENT", "INACTIVE_PARENT", "LEVEL_INVERSION", "CYCLE"}
     c = example["counts"]
-    for key in ("middleManagementGaps", "orphanedInitiatives", "unsupported", "loadBearing", "ownershipOverlaps",
-                "pulledUnits", "unowned", "conflicts", "riskyDependencies", "invalidLinks", "stranded"):
+    for key in (
+        "middleManagementGaps",
+        "orphanedInitiatives",
+        "unsupported",
+        "loadBearing",
+        "ownershipOverlaps",
+        "pulledUnits",
+        "unowned",
+        "conflicts",
+        "riskyDependencies",
+        "invalidLinks",
+        "stranded",
+    ):
         assert c[key] > 0, key
     assert {o["type"] for o in example["ownershipOverlaps"]} == {"CO_OWNERS", "DUPLICATE_TITLE"}
     assert c["active"] >= 150 and len({u["unit"] for u in example["byUnit"]}) >= 7
     # the example's README names these on purpose
     top = example["gaps"][0]
-    assert (top["breakPoint"], top["reason"], top["middleManagement"]) == ("O-SALES-NA", "INACTIVE_PARENT", True)
+    assert (top["breakPoint"], top["reason"], top["middleManagement"]) == (
+        "O-SALES-NA",
+        "INACTIVE_PARENT",
+        True,
+    )
 
 
 def test_fail_under(db: Path, example: dict) -> None:
@@ -87,7 +123,9 @@ def test_bad_input_exits_2_and_writes_nothing(db: Path, tmp_path: Path, example:
 
 def test_dry_run_lists_changes_and_writes_nothing(db: Path, tmp_path: Path, example: dict) -> None:
     extra = tmp_path / "extra.csv"
-    extra.write_text("id,kind,title,parents\nI-NEW,Initiative,New work,G-GROWTH\n", encoding="utf-8")
+    extra.write_text(
+        "id,kind,title,parents\nI-NEW,Initiative,New work,G-GROWTH\n", encoding="utf-8"
+    )
     code, out = run("import", extra, "--db", db, "--tenant", "northwind", "--dry-run")
     assert code == 0 and "DRY RUN" in out and "1 created" in out and "I-NEW" in out
     assert json.loads(run("analyze", "--json", "--db", db)[1]) == example
@@ -115,7 +153,9 @@ def test_tokens_create_list_revoke(tmp_path: Path) -> None:
     from service.auth import TokenStore
 
     db = tmp_path / "tokens.db"
-    code, token = run("token", "create", "--tenant", "acme", "--role", "viewer", "--label", "ci", "--db", db)
+    code, token = run(
+        "token", "create", "--tenant", "acme", "--role", "viewer", "--label", "ci", "--db", db
+    )
     token = token.strip()
     assert code == 0 and token.startswith("smt_")
     store = TokenStore(db)
@@ -130,7 +170,9 @@ def test_tokens_create_list_revoke(tmp_path: Path) -> None:
     store.close()
 
 
-def test_reading_commands_refuse_a_missing_database_or_tenant(tmp_path: Path, db: Path, example: dict) -> None:
+def test_reading_commands_refuse_a_missing_database_or_tenant(
+    tmp_path: Path, db: Path, example: dict
+) -> None:
     missing = tmp_path / "typo.db"
     code, out = run("analyze", "--db", missing)
     assert code == 2 and "no database at" in out and not missing.exists()
@@ -139,7 +181,9 @@ def test_reading_commands_refuse_a_missing_database_or_tenant(tmp_path: Path, db
     assert code == 2 and "no organisation 'nope'" in out and "northwind" in out
 
 
-def test_progress_bar_on_a_terminal_for_large_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_bar_on_a_terminal_for_large_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     from rich.console import Console
@@ -149,26 +193,46 @@ def test_progress_bar_on_a_terminal_for_large_files(tmp_path: Path, monkeypatch:
     screen = io.StringIO()
     monkeypatch.setattr(cli_main, "err", Console(file=screen, force_terminal=True, width=100))
     big = tmp_path / "big.csv"
-    big.write_text("id,kind,title\n" + "".join(f"I{i},Initiative,t{i}\n" for i in range(3000)), encoding="utf-8")
+    big.write_text(
+        "id,kind,title\n" + "".join(f"I{i},Initiative,t{i}\n" for i in range(3000)),
+        encoding="utf-8",
+    )
     code, _ = run("import", big, "--db", tmp_path / "p.db")
     assert code == 0 and "importing" in screen.getvalue() and "3000/3000" in screen.getvalue()
     screen.truncate(0)
     small = tmp_path / "small.csv"
     small.write_text("id,kind,title\nA,Goal,a\n", encoding="utf-8")
-    assert run("import", small, "--db", tmp_path / "p.db")[0] == 0 and "importing" not in screen.getvalue()
+    assert (
+        run("import", small, "--db", tmp_path / "p.db")[0] == 0
+        and "importing" not in screen.getvalue()
+    )
 
 
 GITLAB = Path(__file__).resolve().parents[1] / "data" / "gitlab-fy20-q4"
 
 
 def test_import_several_files_in_one_run_then_a_department_line_of_sight(db: Path) -> None:
-    code, out = run("import", GITLAB / "gitlab_outline.csv", GITLAB / "gitlab_units.csv", "--dry-run", "--db", db)
+    code, out = run(
+        "import",
+        GITLAB / "gitlab_outline.csv",
+        GITLAB / "gitlab_units.csv",
+        "--dry-run",
+        "--db",
+        db,
+    )
     assert code == 0, out
     assert "gitlab_outline.csv: read as outline (encoding UTF-8, delimiter comma)" in out
     assert "gitlab_units.csv: read as units" in out and "407 created" in out
     assert not db.exists() or "DRY RUN" in out
-    code, out = run("import", GITLAB / "gitlab_outline.csv", GITLAB / "gitlab_units.csv", "--tenant", "gitlab",
-                    "--db", db)
+    code, out = run(
+        "import",
+        GITLAB / "gitlab_outline.csv",
+        GITLAB / "gitlab_units.csv",
+        "--tenant",
+        "gitlab",
+        "--db",
+        db,
+    )
     assert code == 0 and "407 created" in out and "54 units/people/values changed" in out, out
     code, out = run("line-of-sight", "--unit", "field-operations", "--json", "--db", db)
     assert code == 0, out
@@ -177,21 +241,32 @@ def test_import_several_files_in_one_run_then_a_department_line_of_sight(db: Pat
 
 
 def test_prune_over_several_files_needs_a_source(db: Path) -> None:
-    code, out = run("import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--prune", "--db", db)
+    code, out = run(
+        "import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--prune", "--db", db
+    )
     assert code == 2 and "--prune needs --source NAME" in out
 
 
-def test_a_renamed_file_reports_no_update_and_a_dry_run_says_what_changes(db: Path, tmp_path: Path) -> None:
+def test_a_renamed_file_reports_no_update_and_a_dry_run_says_what_changes(
+    db: Path, tmp_path: Path
+) -> None:
     nov = tmp_path / "okrs-2026-11.csv"
-    nov.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nO1,Objective,Win,G1\n",
-                   encoding="utf-8")
+    nov.write_text(
+        "id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nO1,Objective,Win,G1\n",
+        encoding="utf-8",
+    )
     assert run("import", nov, "--db", db)[0] == 0
     dec = tmp_path / "okrs-2026-12.csv"
     dec.write_text(nov.read_text(encoding="utf-8"), encoding="utf-8")
     code, out = run("import", dec, "--db", db)
-    assert code == 0 and "0 created, 0 updated, 0 unchanged, 3 only renamed their source" in out, out
-    dec.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nG2,Goal,Keep,V\n"
-                   "O1,Objective,Win more,G2\n", encoding="utf-8")
+    assert code == 0 and "0 created, 0 updated, 0 unchanged, 3 only renamed their source" in out, (
+        out
+    )
+    dec.write_text(
+        "id,kind,title,parents\nV,Vision,Be trusted,\nG1,Goal,Grow,V\nG2,Goal,Keep,V\n"
+        "O1,Objective,Win more,G2\n",
+        encoding="utf-8",
+    )
     code, out = run("import", dec, "--dry-run", "--db", db)
     assert code == 0 and "updated O1: title: 'Win' -> 'Win more'; parents: +G2 -G1" in out, out
 
@@ -207,32 +282,44 @@ def test_prune_by_an_explicit_source(db: Path, tmp_path: Path) -> None:
     assert code == 0 and "1 removed" in out, out
 
 
-def test_a_csv_goes_to_the_only_stored_organisation_and_a_stranger_is_refused(db: Path, tmp_path: Path) -> None:
+def test_a_csv_goes_to_the_only_stored_organisation_and_a_stranger_is_refused(
+    db: Path, tmp_path: Path
+) -> None:
     doc = tmp_path / "acme.yaml"
-    doc.write_text("organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    doc.write_text(
+        "organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
+    )
     assert run("import", doc, "--db", db)[0] == 0
     csv_file = tmp_path / "more.csv"
     csv_file.write_text("id,kind,title\nG1,Goal,g\n", encoding="utf-8")
     code, out = run("import", csv_file, "--db", db)
     assert code == 0 and "tenant 'acme'" in out, out
-    doc.write_text("organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    doc.write_text(
+        "organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
+    )
     code, out = run("import", doc, "--db", db)
     assert code == 2 and "names organisation 'globex'" in out and "it holds: acme" in out, out
 
 
-def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_of_sight(db: Path,
-                                                                                        tmp_path: Path) -> None:
+def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_of_sight(
+    db: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "typos.csv"
-    path.write_text("id,kind,title,parents\nV,Vision,Be trusted,\nG-GROWTH,Goal,Grow,V\n"
-                    "O-DIG,Objective,Digital first,G-GROWHT\nI-1,Initiative,Portal,O-DGI\n", encoding="utf-8")
+    path.write_text(
+        "id,kind,title,parents\nV,Vision,Be trusted,\nG-GROWTH,Goal,Grow,V\n"
+        "O-DIG,Objective,Digital first,G-GROWHT\nI-1,Initiative,Portal,O-DGI\n",
+        encoding="utf-8",
+    )
     code, out = run("import", path, "--db", db)
     assert code == 0 and "2 parent id(s) name no node" in out
     assert "G-GROWHT (did you mean G-GROWTH?)" in out and "O-DGI (did you mean O-DIG?)" in out
     code, out = run("analyze", "--db", db)
     assert "O-DIG names G-GROWHT; did you mean G-GROWTH?" in out
     data = json.loads(run("analyze", "--json", "--db", db)[1])
-    assert {g["breakPoint"]: g["suggestedParents"] for g in data["gaps"]} == {"O-DIG": ["G-GROWTH"],
-                                                                             "I-1": ["O-DIG"]}
+    assert {g["breakPoint"]: g["suggestedParents"] for g in data["gaps"]} == {
+        "O-DIG": ["G-GROWTH"],
+        "I-1": ["O-DIG"],
+    }
     code, out = run("line-of-sight", "I-1", "--db", db)
     assert "names missing parent(s) O-DGI (did you mean O-DIG?)" in out
 
@@ -249,10 +336,17 @@ def test_a_column_map_and_a_workbook_sheet_from_the_command_line(db: Path, tmp_p
     path = tmp_path / "okrs.xlsx"
     book.save(path)
     mapping = tmp_path / "map.yaml"
-    mapping.write_text("columns:\n  Objective ID: id\n  level: kind\n  NAME: title\n  Aligned To: parents\n"
-                       "  Internal Note: null\n", encoding="utf-8")
-    code, out = run("import", path, "--sheet", "OKRs", "--columns", mapping, "--dry-run", "--db", db)
-    assert code == 0 and "read as csv (read from an .xlsx sheet, columns Objective ID -> id" in out, out
+    mapping.write_text(
+        "columns:\n  Objective ID: id\n  level: kind\n  NAME: title\n  Aligned To: parents\n"
+        "  Internal Note: null\n",
+        encoding="utf-8",
+    )
+    code, out = run(
+        "import", path, "--sheet", "OKRs", "--columns", mapping, "--dry-run", "--db", db
+    )
+    assert (
+        code == 0 and "read as csv (read from an .xlsx sheet, columns Objective ID -> id" in out
+    ), out
     assert "Internal Note -> (dropped)" in out and "2 created" in out
     code, out = run("import", path, "--sheet", "Nope", "--db", db)
     assert code == 2 and "no sheet 'Nope' (sheets: OKRs)" in out

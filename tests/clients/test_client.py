@@ -1,4 +1,5 @@
 """The client against the real app in-process (httpx.ASGITransport), and its documents."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,11 @@ from service.api.limits import ApiLimits
 from tests.api.conftest import Api, api, make_api  # noqa: F401  (api is a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-QUERIES = sorted(p.name.removesuffix(".graphql") for p in (resources.files("clients") / "queries").iterdir()
-                 if p.name.endswith(".graphql") and p.name != "fragments.graphql")
+QUERIES = sorted(
+    p.name.removesuffix(".graphql")
+    for p in (resources.files("clients") / "queries").iterdir()
+    if p.name.endswith(".graphql") and p.name != "fragments.graphql"
+)
 
 
 @pytest.mark.parametrize("name", QUERIES)
@@ -36,7 +40,9 @@ def small_pages(tmp_path: Path) -> Api:
 
 
 def sync_client(api: Api, token: str = "viewer") -> StratmapClient:
-    return StratmapClient("http://test/graphql", api.tokens[token], transport=httpx.ASGITransport(app=api.app))
+    return StratmapClient(
+        "http://test/graphql", api.tokens[token], transport=httpx.ASGITransport(app=api.app)
+    )
 
 
 def test_typed_results_and_pagination(small_pages: Api) -> None:
@@ -45,8 +51,12 @@ def test_typed_results_and_pagination(small_pages: Api) -> None:
         assert (round(a.score, 6), a.work, a.traced_work) == (round(8 / 11, 6), 11.0, 8.0)
         gaps = client.gaps()
         assert [(g.break_point.id, g.reason, g.middle_management) for g in gaps] == [
-            ("O2", "DANGLING_PARENT", True), ("I3", "UNLINKED", False)]
-        assert [s.id for s in gaps[0].stranded] == ["I2"] and gaps[0].break_point.kind == "Objective"
+            ("O2", "DANGLING_PARENT", True),
+            ("I3", "UNLINKED", False),
+        ]
+        assert [s.id for s in gaps[0].stranded] == ["I2"] and gaps[
+            0
+        ].break_point.kind == "Objective"
         nodes = client.nodes()  # 13 nodes through pages of 2: the client follows them all
         assert len(nodes) == 13 and {n.id for n in nodes} >= {"V", "I6"}
         assert [n.id for n in client.orphans(kind="INITIATIVE")] == ["I3"]
@@ -59,8 +69,11 @@ def test_typed_results_and_pagination(small_pages: Api) -> None:
 
 def test_async_client(small_pages: Api) -> None:
     async def go() -> list[str]:
-        async with AsyncStratmapClient("http://test/graphql", small_pages.tokens["viewer"],
-                                       transport=httpx.ASGITransport(app=small_pages.app)) as client:
+        async with AsyncStratmapClient(
+            "http://test/graphql",
+            small_pages.tokens["viewer"],
+            transport=httpx.ASGITransport(app=small_pages.app),
+        ) as client:
             return [los.node.id for los in await client.line_of_sight(unit_id="web")]
 
     assert asyncio.run(go()) == ["I1", "I2", "I3"]
@@ -70,7 +83,9 @@ def test_errors_become_one_exception_with_the_server_message(small_pages: Api) -
     with sync_client(small_pages) as client:
         with pytest.raises(StratmapError, match="no node 'NOPE'"):
             client.line_of_sight(node_id="NOPE")
-    bad = StratmapClient("http://test/graphql", "smt_wrong", transport=httpx.ASGITransport(app=small_pages.app))
+    bad = StratmapClient(
+        "http://test/graphql", "smt_wrong", transport=httpx.ASGITransport(app=small_pages.app)
+    )
     with pytest.raises(StratmapError, match="unknown or revoked token") as caught:
         bad.alignment()
     assert caught.value.status == 401
@@ -85,39 +100,61 @@ def test_report_formats(api: Api) -> None:
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
     with sync_client(api) as client:
         data = collect(client, "test")
-    assert data.trend() is not None and data.trend() > 0  # fixing O2 raised the score since the record
+    assert (
+        data.trend() is not None and data.trend() > 0
+    )  # fixing O2 raised the score since the record
     md = render(data, "md")
-    mermaid = md[md.index("```mermaid"):]
+    mermaid = md[md.index("```mermaid") :]
     assert "## Disconnected objectives: alignment gaps (1)" in md and "Trend: +" in md
-    assert 'g0["Initiative I3: Side project<br/>UNLINKED"]:::gap' in mermaid and "O2" not in mermaid  # fixed
+    assert (
+        'g0["Initiative I3: Side project<br/>UNLINKED"]:::gap' in mermaid and "O2" not in mermaid
+    )  # fixed
     rows = list(csv.DictReader(io.StringIO(render(data, "csv"))))
-    assert {r["finding"] for r in rows} >= {"alignment_gap", "orphaned_initiative", "unsupported_strategy"}
+    assert {r["finding"] for r in rows} >= {
+        "alignment_gap",
+        "orphaned_initiative",
+        "unsupported_strategy",
+    }
     payload = json.loads(render(data, "json"))
-    assert {"alignment", "gaps", "orphanedInitiatives", "unsupported", "overlaps", "pulledUnits", "history"} <= set(payload)
+    assert {
+        "alignment",
+        "gaps",
+        "orphanedInitiatives",
+        "unsupported",
+        "overlaps",
+        "pulledUnits",
+        "history",
+    } <= set(payload)
 
 
 def test_csv_cells_are_neutralised_for_spreadsheets(api: Api) -> None:
-    api.data('mutation { upsertNodes(nodes: [{id: "EVIL", kind: INITIATIVE, title: "=HYPERLINK(\\"http://x\\")"},'
-             '{id: "EVIL2", kind: INITIATIVE, title: "+1", unit: "@web"}]) { __typename } }')
+    api.data(
+        'mutation { upsertNodes(nodes: [{id: "EVIL", kind: INITIATIVE, title: "=HYPERLINK(\\"http://x\\")"},'
+        '{id: "EVIL2", kind: INITIATIVE, title: "+1", unit: "@web"}]) { __typename } }'
+    )
     with sync_client(api) as client:
         rows = list(csv.reader(io.StringIO(render(collect(client, "test"), "csv"))))
     cells = [c for r in rows for c in r]
-    assert "'=HYPERLINK(\"http://x\")" in cells and "'+1" in cells
+    assert '\'=HYPERLINK("http://x")' in cells and "'+1" in cells
     assert not any(c[:1] in "=+-@" for c in cells if c)
 
 
 def test_markdown_report_keeps_hostile_text_inert(api: Api) -> None:
     from markdown_it import MarkdownIt
 
-    api.data('mutation { upsertNodes(nodes: ['
-             '{id: "X|<img src=x onerror=alert(1)>", kind: INITIATIVE, title: "line\\rbreak `code` ![i](http://x) **b**",'
-             ' unit: "u|<b>unit</b>"}]) { __typename } }')
+    api.data(
+        "mutation { upsertNodes(nodes: ["
+        '{id: "X|<img src=x onerror=alert(1)>", kind: INITIATIVE, title: "line\\rbreak `code` ![i](http://x) **b**",'
+        ' unit: "u|<b>unit</b>"}]) { __typename } }'
+    )
     with sync_client(api) as client:
         md = render(collect(client, "test"), "md")
     html_out = MarkdownIt("commonmark").enable("table").render(md)
     assert "<img" not in html_out and "<b>unit" not in html_out and "<code>" not in html_out
     assert "&lt;img src=x onerror=alert(1)&gt;" in html_out  # shown, as text
     gap_rows = [line for line in md.splitlines() if line.startswith("| ") and "UNLINKED" in line]
-    assert len(gap_rows) == 2 and all(line.count(" | ") == 6 for line in gap_rows)  # no cell was split
-    mermaid = md[md.index("```mermaid"):md.index("```", md.index("```mermaid") + 3)]
+    assert len(gap_rows) == 2 and all(
+        line.count(" | ") == 6 for line in gap_rows
+    )  # no cell was split
+    mermaid = md[md.index("```mermaid") : md.index("```", md.index("```mermaid") + 3)]
     assert "<img" not in mermaid and "`" not in mermaid.removeprefix("```mermaid")

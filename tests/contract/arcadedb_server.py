@@ -5,6 +5,7 @@
 A JVM cannot be restarted inside one Python process, and the restart test needs a restart, so
 the server lives in its own process, stopped by its PID. Prints READY when Bolt accepts.
 """
+
 from __future__ import annotations
 
 import signal
@@ -16,11 +17,17 @@ def main() -> None:
     root, bolt_port, http_port, password, database = sys.argv[1:6]
     from arcadedb_embedded import ArcadeDBServer
 
-    server = ArcadeDBServer(root_path=root, root_password=password, config={
-        "host": "127.0.0.1", "http_port": int(http_port),
-        "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
-        "bolt_port": int(bolt_port), "bolt_host": "127.0.0.1",
-    })
+    server = ArcadeDBServer(
+        root_path=root,
+        root_password=password,
+        config={
+            "host": "127.0.0.1",
+            "http_port": int(http_port),
+            "server_plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+            "bolt_port": int(bolt_port),
+            "bolt_host": "127.0.0.1",
+        },
+    )
     server.start()
     try:
         server.create_database(database)

@@ -1,5 +1,6 @@
 """Store backends for the contract suite: SQLite always; Neo4j code over Bolt against ArcadeDB
 (a child process) always; a real Neo4j whenever STRATMAP_NEO4J_URI is set."""
+
 from __future__ import annotations
 
 import os
@@ -40,10 +41,20 @@ class ArcadeDB:
     def start(self, timeout: float = 90.0) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "arcadedb_server.py"), str(self.root), str(self.bolt_port),
-             str(self.http_port), PASSWORD, DATABASE],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            cwd=self.root)  # ArcadeDB writes its log/ folder into the working directory
+            [
+                sys.executable,
+                str(HERE / "arcadedb_server.py"),
+                str(self.root),
+                str(self.bolt_port),
+                str(self.http_port),
+                PASSWORD,
+                DATABASE,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self.root,
+        )  # ArcadeDB writes its log/ folder into the working directory
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
         lines: list[str] = []
@@ -55,7 +66,9 @@ class ArcadeDB:
             if line.strip().endswith("READY"):
                 self._wait_for_bolt(deadline)
                 return
-        raise RuntimeError("ArcadeDB did not start (CI fails rather than skips):\n" + "".join(lines[-40:]))
+        raise RuntimeError(
+            "ArcadeDB did not start (CI fails rather than skips):\n" + "".join(lines[-40:])
+        )
 
     def _wait_for_bolt(self, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -77,13 +90,17 @@ class ArcadeDB:
             self.process.wait()
 
     def driver(self, password: str = PASSWORD) -> Driver:
-        return GraphDatabase.driver(self.uri, auth=("root", password), connection_timeout=5,
-                                    max_transaction_retry_time=5)
+        return GraphDatabase.driver(
+            self.uri, auth=("root", password), connection_timeout=5, max_transaction_retry_time=5
+        )
 
 
 def real_neo4j() -> tuple[Driver, str | None] | None:
     uri = os.environ.get("STRATMAP_NEO4J_URI")
     if not uri:
         return None
-    auth = (os.environ.get("STRATMAP_NEO4J_USER", "neo4j"), os.environ.get("STRATMAP_NEO4J_PASSWORD", ""))
+    auth = (
+        os.environ.get("STRATMAP_NEO4J_USER", "neo4j"),
+        os.environ.get("STRATMAP_NEO4J_PASSWORD", ""),
+    )
     return GraphDatabase.driver(uri, auth=auth), os.environ.get("STRATMAP_NEO4J_DATABASE")

@@ -1,4 +1,5 @@
 """The contract every GraphStore backend must pass. Backends are added to BACKENDS."""
+
 from __future__ import annotations
 
 import os

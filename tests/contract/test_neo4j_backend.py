@@ -1,6 +1,7 @@
 """What only the Neo4j backend must show: its Cypher passes Neo4j's own linter, and a wrong
 password, an unreachable server or a server restart mid-import give a clear error and lose
 nothing. Run against ArcadeDB's Bolt server (a real server process, the real driver)."""
+
 from __future__ import annotations
 
 import json
@@ -26,27 +27,52 @@ LINT = Path(__file__).resolve().parent / "cypher_lint"
 
 def test_every_statement_passes_neo4js_cypher_linter() -> None:
     """Neo4j's own front end (@neo4j-cypher/language-support): errors and deprecations both fail."""
-    assert (LINT / "node_modules").exists(), "run `make setup` (npm ci of tests/contract/cypher_lint)"
-    payload = json.dumps([{"name": k, "text": q.text, "params": list(q.params)} for k, q in Q.items()])
-    done = subprocess.run(["node", str(LINT / "lint.mjs")], input=payload, capture_output=True, text=True,
-                          timeout=120, check=True)
+    assert (LINT / "node_modules").exists(), (
+        "run `make setup` (npm ci of tests/contract/cypher_lint)"
+    )
+    payload = json.dumps(
+        [{"name": k, "text": q.text, "params": list(q.params)} for k, q in Q.items()]
+    )
+    done = subprocess.run(
+        ["node", str(LINT / "lint.mjs")],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     results = json.loads(done.stdout)
     assert len(results) == len(Q) > 30
     assert [r for r in results if r["diagnostics"]] == []
 
 
 def test_the_linter_would_catch_a_broken_statement() -> None:
-    payload = json.dumps([{"name": "typo", "text": "MATCH (n:StrategyNode {id: $id}) RETRUN n", "params": ["id"]},
-                          {"name": "undeclared", "text": "MATCH (n {id: $id}) RETURN n", "params": []},
-                          {"name": "deprecated", "text": "MATCH (n) RETURN id(n)", "params": []}])
-    done = subprocess.run(["node", str(LINT / "lint.mjs")], input=payload, capture_output=True, text=True,
-                          timeout=120, check=True)
+    payload = json.dumps(
+        [
+            {"name": "typo", "text": "MATCH (n:StrategyNode {id: $id}) RETRUN n", "params": ["id"]},
+            {"name": "undeclared", "text": "MATCH (n {id: $id}) RETURN n", "params": []},
+            {"name": "deprecated", "text": "MATCH (n) RETURN id(n)", "params": []},
+        ]
+    )
+    done = subprocess.run(
+        ["node", str(LINT / "lint.mjs")],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert all(r["diagnostics"] for r in json.loads(done.stdout))
 
 
 def settings_for(uri: str, password: str = PASSWORD) -> Settings:
-    return Settings(store="neo4j", neo4j_uri=uri, neo4j_user="root", neo4j_password=SecretStr(password),
-                    neo4j_database=DATABASE)
+    return Settings(
+        store="neo4j",
+        neo4j_uri=uri,
+        neo4j_user="root",
+        neo4j_password=SecretStr(password),
+        neo4j_database=DATABASE,
+    )
 
 
 def test_wrong_password_is_a_clear_error(arcadedb: ArcadeDB) -> None:
@@ -111,8 +137,18 @@ def test_the_recipes_in_docs_neo4j_md_pass_the_linter() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "neo4j.md").read_text(encoding="utf-8")
     recipes = re.findall(r"```cypher\n(.*?)```", text, flags=re.S)
     assert len(recipes) >= 6
-    payload = json.dumps([{"name": f"recipe{i}", "text": r, "params": sorted(set(re.findall(r"\$(\w+)", r)))}
-                          for i, r in enumerate(recipes)])
-    done = subprocess.run(["node", str(LINT / "lint.mjs")], input=payload, capture_output=True, text=True,
-                          timeout=120, check=True)
+    payload = json.dumps(
+        [
+            {"name": f"recipe{i}", "text": r, "params": sorted(set(re.findall(r"\$(\w+)", r)))}
+            for i, r in enumerate(recipes)
+        ]
+    )
+    done = subprocess.run(
+        ["node", str(LINT / "lint.mjs")],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert [r for r in json.loads(done.stdout) if r["diagnostics"]] == []

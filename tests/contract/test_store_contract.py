@@ -15,15 +15,34 @@ from tests.contract.conftest import StoreFactory, dump
 NODES = [
     node("V", "Vision", owner="ceo", unit="co"),
     node("G1", "Goal", "V", co_owners=("cfo",)),
-    node("K1", "KeyResult", "G1", start=1, target=10, current=4, measure_unit="%", conflicts_with=("K2",)),
+    node(
+        "K1",
+        "KeyResult",
+        "G1",
+        start=1,
+        target=10,
+        current=4,
+        measure_unit="%",
+        conflicts_with=("K2",),
+    ),
     node("K2", "KeyResult", "G1"),
     node("B1", "Behaviour", "G1", expresses=("val",)),
-    node("I1", "Initiative", ("K1", 0.6), ("MISSING", 0.4), effort=3, depends_on=("I2",), period="2026-Q4"),
-    node("I2", "Initiative", "K2", status="done", description="ünïcödé, \"quotes\" <b>"),
+    node(
+        "I1",
+        "Initiative",
+        ("K1", 0.6),
+        ("MISSING", 0.4),
+        effort=3,
+        depends_on=("I2",),
+        period="2026-Q4",
+    ),
+    node("I2", "Initiative", "K2", status="done", description='ünïcödé, "quotes" <b>'),
 ]
-ORG = dict(units=[Unit(id="co", name="Co"), Unit(id="eng", name="Eng", parent="co")],
-           people=[Person(id="ceo", name="Ceo", unit="co", leads=("co",), commits_to=("B1",))],
-           values=[Value(id="val", name="Candour")])
+ORG = dict(
+    units=[Unit(id="co", name="Co"), Unit(id="eng", name="Eng", parent="co")],
+    people=[Person(id="ceo", name="Ceo", unit="co", leads=("co",), commits_to=("B1",))],
+    values=[Value(id="val", name="Candour")],
+)
 
 
 def test_apply_then_snapshot_equals_what_was_written(open_store: StoreFactory) -> None:
@@ -33,7 +52,11 @@ def test_apply_then_snapshot_equals_what_was_written(open_store: StoreFactory) -
     assert {n.id: n for n in store.get("t", [n.id for n in NODES])} == {n.id: n for n in NODES}
     g = store.read_graph("t")
     assert len(g.nodes) == len(NODES) and g.version == 1
-    assert g.units == sorted(ORG["units"], key=lambda u: u.id) and g.people == ORG["people"] and g.values == ORG["values"]
+    assert (
+        g.units == sorted(ORG["units"], key=lambda u: u.id)
+        and g.people == ORG["people"]
+        and g.values == ORG["values"]
+    )
 
 
 def test_reapply_changes_nothing_and_keeps_the_version(open_store: StoreFactory) -> None:
@@ -41,7 +64,12 @@ def test_reapply_changes_nothing_and_keeps_the_version(open_store: StoreFactory)
     store.apply("t", ChangeSet(nodes=NODES, **ORG))
     before = dump(store, "t")
     again = store.apply("t", ChangeSet(nodes=NODES, **ORG))
-    assert again.created == [] and again.updated == [] and again.unchanged == len(NODES) and again.org_changed == 0
+    assert (
+        again.created == []
+        and again.updated == []
+        and again.unchanged == len(NODES)
+        and again.org_changed == 0
+    )
     assert dump(store, "t") == before
 
 
@@ -101,14 +129,18 @@ def test_prune_removes_exactly_the_nodes_the_source_dropped(open_store: StoreFac
     assert {r.id for r in store.read_graph("t").nodes} == {"V", "G1", "B1", "I1", "I2"}
 
 
-def test_a_change_of_source_alone_is_reported_apart_and_still_written(open_store: StoreFactory) -> None:
+def test_a_change_of_source_alone_is_reported_apart_and_still_written(
+    open_store: StoreFactory,
+) -> None:
     store = open_store()
     tag = lambda ns, src: [n.model_copy(update={"source": src}) for n in ns]  # noqa: E731
     store.apply("t", ChangeSet(nodes=tag(NODES, "okrs-2026-11.csv")))
     renamed = tag(NODES, "okrs-2026-12.csv")
     renamed[1] = renamed[1].model_copy(update={"title": "A new title"})
     result = store.apply("t", ChangeSet(nodes=renamed))
-    assert result.updated == [NODES[1].id] and sorted(result.moved) == sorted(n.id for n in NODES if n is not NODES[1])
+    assert result.updated == [NODES[1].id] and sorted(result.moved) == sorted(
+        n.id for n in NODES if n is not NODES[1]
+    )
     assert result.unchanged == 0 and result.version == 2
     assert {n.source for n in store.get("t", [n.id for n in NODES])} == {"okrs-2026-12.csv"}
     again = store.apply("t", ChangeSet(nodes=renamed))
@@ -117,18 +149,33 @@ def test_a_change_of_source_alone_is_reported_apart_and_still_written(open_store
 
 def test_a_dry_run_says_what_changes_field_by_field(open_store: StoreFactory) -> None:
     store = open_store()
-    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("G1", "Goal", "V"), node("G2", "Goal", "V"),
-                                      node("O1", "Objective", "G1", title="Grow")]))
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[
+                node("V", "Vision"),
+                node("G1", "Goal", "V"),
+                node("G2", "Goal", "V"),
+                node("O1", "Objective", "G1", title="Grow"),
+            ]
+        ),
+    )
     edited = node("O1", "Objective", ("G2", 0.5), title="Grow faster", status="done")
     result = store.apply("t", ChangeSet(nodes=[edited]), dry_run=True)
-    assert result.diffs == {"O1": ["title: 'Grow' -> 'Grow faster'", "status: 'active' -> 'done'",
-                                   "parents: +G2 -G1"]}
+    assert result.diffs == {
+        "O1": ["title: 'Grow' -> 'Grow faster'", "status: 'active' -> 'done'", "parents: +G2 -G1"]
+    }
     assert store.get("t", ["O1"])[0].title == "Grow"
 
 
 def test_node_ids_are_the_existing_nodes_in_id_order(open_store: StoreFactory) -> None:
     store = open_store()
-    store.apply("t", ChangeSet(nodes=[node("I1", "Initiative", "MISSING"), node("G1", "Goal"), node("V", "Vision")]))
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[node("I1", "Initiative", "MISSING"), node("G1", "Goal"), node("V", "Vision")]
+        ),
+    )
     store.apply("u", ChangeSet(nodes=[node("X", "Goal")]))
     assert store.node_ids("t") == ["G1", "I1", "V"]  # the missing parent is no node
     assert store.node_ids("nobody") == []
@@ -147,11 +194,19 @@ def test_tenants_are_isolated(open_store: StoreFactory) -> None:
 
 
 @pytest.mark.parametrize("tenant_exists", [True, False], ids=["existing-tenant", "new-tenant"])
-def test_two_writers_both_land(open_store: StoreFactory, tenant_exists: bool, request: pytest.FixtureRequest) -> None:
+def test_two_writers_both_land(
+    open_store: StoreFactory, tenant_exists: bool, request: pytest.FixtureRequest
+) -> None:
     if not tenant_exists and "arcadedb" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "ArcadeDB differs from Neo4j 5: two transactions MERGE-ing the same new key under a uniqueness "
-            "constraint fail with ConstraintValidationFailed, where Neo4j serialises them on the constraint's lock")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "ArcadeDB differs from Neo4j 5: two transactions MERGE-ing the same new key under a uniqueness "
+                    "constraint fail with ConstraintValidationFailed, where Neo4j serialises them on the constraint's lock"
+                ),
+            )
+        )
     first, second = open_store(), open_store()
     if tenant_exists:
         first.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
@@ -164,7 +219,9 @@ def test_two_writers_both_land(open_store: StoreFactory, tenant_exists: bool, re
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(s, p)) for s, p in ((first, "A"), (second, "B"))]
+    threads = [
+        threading.Thread(target=write, args=(s, p)) for s, p in ((first, "A"), (second, "B"))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -179,18 +236,33 @@ def test_history_is_kept_in_order(open_store: StoreFactory) -> None:
     store.record_history("t", "baseline", 0.5, {"counts": {"gaps": 3}})
     store.record_history("t", None, 0.75, {"counts": {"gaps": 1}})
     assert [(h["label"], h["score"], h["counts"]["gaps"]) for h in store.history("t")] == [
-        ("baseline", 0.5, 3), (None, 0.75, 1)]
+        ("baseline", 0.5, 3),
+        (None, 0.75, 1),
+    ]
     assert [h["score"] for h in store.history("t", last=1)] == [0.75]
     assert store.history("other") == []
 
 
-def test_a_node_changing_kind_keeps_its_links(open_store: StoreFactory, request: pytest.FixtureRequest) -> None:
+def test_a_node_changing_kind_keeps_its_links(
+    open_store: StoreFactory, request: pytest.FixtureRequest
+) -> None:
     if "arcadedb" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "ArcadeDB differs from Neo4j 5: removing a label inside an explicit transaction fails with "
-            "ConstraintValidationFailed on the (tenant, id) uniqueness constraint")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "ArcadeDB differs from Neo4j 5: removing a label inside an explicit transaction fails with "
+                    "ConstraintValidationFailed on the (tenant, id) uniqueness constraint"
+                ),
+            )
+        )
     store = open_store()
-    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("X", "Goal", "V"), node("I1", "Initiative", "X")]))
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[node("V", "Vision"), node("X", "Goal", "V"), node("I1", "Initiative", "X")]
+        ),
+    )
     result = store.apply("t", ChangeSet(nodes=[node("X", "Objective", "V")]))
     assert result.updated == ["X"]
     (x,) = store.get("t", ["X"])
@@ -200,15 +272,25 @@ def test_a_node_changing_kind_keeps_its_links(open_store: StoreFactory, request:
 
 def test_deleting_a_parent_leaves_its_children_dangling(open_store: StoreFactory) -> None:
     store = open_store()
-    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("G1", "Goal", "V"), node("I1", "Initiative", "G1")]))
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[node("V", "Vision"), node("G1", "Goal", "V"), node("I1", "Initiative", "G1")]
+        ),
+    )
     assert store.apply("t", ChangeSet(delete_ids=["G1"])).removed == ["G1"]
     assert {r.id for r in store.read_graph("t").nodes} == {"V", "I1"}
     assert [(l.src, l.dst) for l in store.read_graph("t").links] == [("I1", "G1")]
     store.apply("t", ChangeSet(nodes=[node("G1", "Goal", "V", title="back")]))
-    assert sorted((l.src, l.dst) for l in store.read_graph("t").links) == [("G1", "V"), ("I1", "G1")]
+    assert sorted((l.src, l.dst) for l in store.read_graph("t").links) == [
+        ("G1", "V"),
+        ("I1", "G1"),
+    ]
 
 
-def test_the_example_organisation_analyses_the_same_on_every_backend(open_store: StoreFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_example_organisation_analyses_the_same_on_every_backend(
+    open_store: StoreFactory, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     import importers
     from importers.load import load
     from service.engine.engine import Engine
@@ -220,7 +302,9 @@ def test_the_example_organisation_analyses_the_same_on_every_backend(open_store:
     load(store, importers.parse(example))
     reference = SQLiteStore(tmp_path / "reference.db")
     load(reference, importers.parse(example))
-    assert analysis_json(Engine(store.read_graph("northwind"))) == analysis_json(Engine(reference.read_graph("northwind")))
+    assert analysis_json(Engine(store.read_graph("northwind"))) == analysis_json(
+        Engine(reference.read_graph("northwind"))
+    )
     again = load(store, importers.parse(example))[1]
     assert again.created == again.updated == [] and not again.org_changed
 
@@ -235,30 +319,41 @@ class _Exploding(list):  # type: ignore[type-arg]
         return True
 
 
-def test_a_failure_after_the_writes_rolls_the_whole_transaction_back(open_store: StoreFactory) -> None:
+def test_a_failure_after_the_writes_rolls_the_whole_transaction_back(
+    open_store: StoreFactory,
+) -> None:
     store = open_store()
     store.apply("t", ChangeSet(nodes=NODES[:3]))
     before = dump(store, "t")
     changed = [n.model_copy(update={"title": "changed"}) for n in NODES[:3]]
     fresh = [node(f"N{i}", "Initiative", "G1") for i in range(1500)]
     with pytest.raises(Exception, match="failure inside the transaction"):
-        store.apply("t", ChangeSet(nodes=changed + fresh, units=ORG["units"], delete_ids=_Exploding(["V"])))
+        store.apply(
+            "t", ChangeSet(nodes=changed + fresh, units=ORG["units"], delete_ids=_Exploding(["V"]))
+        )
     assert dump(store, "t") == before
 
 
-def test_get_never_returns_a_missing_parent_and_deletes_count_once(open_store: StoreFactory) -> None:
+def test_get_never_returns_a_missing_parent_and_deletes_count_once(
+    open_store: StoreFactory,
+) -> None:
     store = open_store()
     store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("I1", "Initiative", "GHOST")]))
-    assert store.get("t", ["GHOST", "V"]) == store.get("t", ["V"]) and len(store.get("t", ["V"])) == 1
+    assert (
+        store.get("t", ["GHOST", "V"]) == store.get("t", ["V"]) and len(store.get("t", ["V"])) == 1
+    )
     assert store.apply("t", ChangeSet(delete_ids=["V", "V"])).removed == ["V"]
     assert store.get("t", ["V"]) == []
 
 
-def test_snapshot_spanning_several_pages_is_whole_and_in_order(open_store: StoreFactory,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_spanning_several_pages_is_whole_and_in_order(
+    open_store: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import service.store.neo4j as neo4j_store
 
-    monkeypatch.setattr(neo4j_store, "PAGE", 7)  # the Neo4j store reads in keyset pages of this size
+    monkeypatch.setattr(
+        neo4j_store, "PAGE", 7
+    )  # the Neo4j store reads in keyset pages of this size
     store = open_store()
     nodes = [node(f"N{i:03d}", "Initiative", f"N{i - 1:03d}" if i else "ROOT") for i in range(30)]
     store.apply("t", ChangeSet(nodes=nodes))
@@ -267,13 +362,19 @@ def test_snapshot_spanning_several_pages_is_whole_and_in_order(open_store: Store
     assert len(g.links) == 30
 
 
-def test_each_title_fingerprint_is_stored_with_it_and_follows_a_retitle(open_store: StoreFactory) -> None:
+def test_each_title_fingerprint_is_stored_with_it_and_follows_a_retitle(
+    open_store: StoreFactory,
+) -> None:
     store = open_store()
     store.apply("t", ChangeSet(nodes=NODES, **ORG))
     g = store.read_graph("t")
     assert g.fingerprints == [fingerprint(r.title) for r in g.nodes]
-    assert all(isinstance(f, bytes) for f in g.fingerprints)  # stored, not left for the engine to compute
-    store.apply("t", ChangeSet(nodes=[node("K2", "KeyResult", "G1", title="Ship the self-service portal")]))
+    assert all(
+        isinstance(f, bytes) for f in g.fingerprints
+    )  # stored, not left for the engine to compute
+    store.apply(
+        "t", ChangeSet(nodes=[node("K2", "KeyResult", "G1", title="Ship the self-service portal")])
+    )
     again = store.read_graph("t")
     after = dict(zip((r.id for r in again.nodes), again.fingerprints))
     assert after["K2"] == fingerprint("ship self service portal") != fingerprint("KeyResult K2")

@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 def stratmap(*args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([str(STRATMAP), *args], capture_output=True, text=True, env=env, check=True, timeout=120)
+    done = subprocess.run(
+        [str(STRATMAP), *args], capture_output=True, text=True, env=env, check=True, timeout=120
+    )
     return done.stdout.strip()
 
 
@@ -41,11 +43,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     db = tmp / "e2e.db"
     stratmap("import", str(ROOT / "examples" / "northwind.yaml"), "--db", str(db))
-    token = stratmap("token", "create", "--tenant", "northwind", "--role", "editor", "--db", str(db))
+    token = stratmap(
+        "token", "create", "--tenant", "northwind", "--role", "editor", "--db", str(db)
+    )
     port = free_port()
     log = (tmp / "server.log").open("w")
-    process = subprocess.Popen([str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
-                               stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ})
+    process = subprocess.Popen(
+        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

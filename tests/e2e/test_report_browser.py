@@ -1,6 +1,7 @@
 """The HTML report of the example organisation in headless Chromium (Debian's package, installed
 by `make setup`): every gap listed and drawn in red, hostile titles shown escaped and intact, no
 console error, and a full-page screenshot kept in artifacts/."""
+
 from __future__ import annotations
 
 import shutil
@@ -32,8 +33,10 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = SQLiteStore(tmp / "r.db")
     load(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
     extra = tmp / "hostile.csv"
-    extra.write_text(f'id,kind,title,unit\nI-HOSTILE,Initiative,"{HOSTILE.replace(chr(34), chr(34) * 2)}",eng-platform\n',
-                     encoding="utf-8")
+    extra.write_text(
+        f'id,kind,title,unit\nI-HOSTILE,Initiative,"{HOSTILE.replace(chr(34), chr(34) * 2)}",eng-platform\n',
+        encoding="utf-8",
+    )
     load(store, importers.parse(extra), tenant="northwind")
     tokens = TokenStore(tmp / "r.db")
     token = tokens.create("northwind", Role.VIEWER)
@@ -50,22 +53,46 @@ def test_report_in_headless_chromium(report_file: Path) -> None:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make setup` installs it"
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("request", lambda r: problems.append(f"network request: {r.url}")
-                if not r.url.startswith("file://") else None)
+        page.on(
+            "request",
+            lambda r: (
+                problems.append(f"network request: {r.url}")
+                if not r.url.startswith("file://")
+                else None
+            ),
+        )
         page.goto(report_file.as_uri())
 
         listed = page.eval_on_selector_all("tr.gap", "rows => rows.map(r => r.dataset.gapId)")
         drawn = page.eval_on_selector_all(
-            "g.node.break", "gs => gs.map(g => [g.dataset.nodeId, getComputedStyle(g.querySelector('rect')).stroke])")
+            "g.node.break",
+            "gs => gs.map(g => [g.dataset.nodeId, getComputedStyle(g.querySelector('rect')).stroke])",
+        )
         stranded = page.eval_on_selector_all(
-            "g.node.disconnected rect", "rs => rs.map(r => getComputedStyle(r).stroke)")
-        calm = page.eval_on_selector_all("g.node.traced rect", "rs => rs.map(r => getComputedStyle(r).stroke)")
+            "g.node.disconnected rect", "rs => rs.map(r => getComputedStyle(r).stroke)"
+        )
+        calm = page.eval_on_selector_all(
+            "g.node.traced rect", "rs => rs.map(r => getComputedStyle(r).stroke)"
+        )
         hostile_row = page.inner_text('tr.gap[data-gap-id="I-HOSTILE"] .title')
         hostile_svg = page.text_content('g.node[data-node-id="I-HOSTILE"] title')
         pwned = page.evaluate("window.__pwned")
@@ -73,7 +100,16 @@ def test_report_in_headless_chromium(report_file: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "report-northwind.png"), full_page=True)
         browser.close()
 
-    expected = {"O-SALES-NA", "O-CS-2", "I-PLAT-09", "I-SUP-04", "KR-AUTO-2.1", "O-PPL-3", "O-ASM-2", "I-HOSTILE"}
+    expected = {
+        "O-SALES-NA",
+        "O-CS-2",
+        "I-PLAT-09",
+        "I-SUP-04",
+        "KR-AUTO-2.1",
+        "O-PPL-3",
+        "O-ASM-2",
+        "I-HOSTILE",
+    }
     assert set(listed) == expected and len(listed) == len(expected)
     assert {node for node, _ in drawn} == expected and all(color == RED for _, color in drawn)
     assert stranded and all(color == RED for color in stranded)

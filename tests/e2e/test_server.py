@@ -1,4 +1,5 @@
 """A real server process and a real GraphQL client (gql) over HTTP."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,19 +11,25 @@ from tests.e2e.conftest import STRATMAP, Server
 
 
 def client(server: Server) -> Client:
-    transport = HTTPXTransport(url=server.url, headers={"Authorization": f"Bearer {server.token}"}, timeout=30)
+    transport = HTTPXTransport(
+        url=server.url, headers={"Authorization": f"Bearer {server.token}"}, timeout=30
+    )
     return Client(transport=transport, fetch_schema_from_transport=True)
 
 
 def test_introspection_and_main_queries(server: Server) -> None:
     with client(server) as session:
-        assert session.client.schema is not None and session.client.schema.get_type("Gap") is not None
-        data = session.execute(gql("""{
+        assert (
+            session.client.schema is not None and session.client.schema.get_type("Gap") is not None
+        )
+        data = session.execute(
+            gql("""{
           alignment { score counts }
           alignmentGaps(first: 3, middleManagementOnly: true) { totalCount edges { node { reason breakPoint { id } } } }
           lineOfSight(nodeId: "I-PART-03") { traced breaks { gap { reason breakPoint { id } } } }
           orphans(kind: INITIATIVE) { edges { node { id unit { id } } } }
-        }"""))
+        }""")
+        )
     assert 0 < data["alignment"]["score"] < 1
     assert data["alignmentGaps"]["edges"][0]["node"]["breakPoint"]["id"] == "O-SALES-NA"
     assert data["lineOfSight"][0]["breaks"][0]["gap"]["breakPoint"]["id"] == "O-SALES-NA"
@@ -31,15 +38,21 @@ def test_introspection_and_main_queries(server: Server) -> None:
 
 def test_a_mutation_is_seen_by_the_next_query(server: Server) -> None:
     with client(server) as session:
-        result = session.execute(gql('mutation { link(childId: "O-SALES-NA", parentId: "G-GROWTH") { __typename } }'))
+        result = session.execute(
+            gql('mutation { link(childId: "O-SALES-NA", parentId: "G-GROWTH") { __typename } }')
+        )
         assert result["link"]["__typename"] == "ApplySuccess"
         after = session.execute(gql('{ node(id: "I-PART-03") { traced } }'))
     assert after["node"]["traced"] is True
 
 
 def test_no_auth_is_refused_off_loopback() -> None:
-    done = subprocess.run([str(STRATMAP), "serve", "--host", "0.0.0.0", "--no-auth"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [str(STRATMAP), "serve", "--host", "0.0.0.0", "--no-auth"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "only allowed on a loopback address" in done.stderr
 
 
@@ -55,17 +68,47 @@ def test_python_client_against_the_real_server(server: Server) -> None:
 def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"STRATMAP_TOKEN": server.token, "PATH": "/usr/bin:/bin"}
     out = tmp_path / "r.md"
-    ok = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "md", "-o", str(out),
-                         "--fail-under", "10"], capture_output=True, text=True, env=env, timeout=120)
+    ok = subprocess.run(
+        [
+            str(STRATMAP),
+            "report",
+            "--url",
+            server.url,
+            "--format",
+            "md",
+            "-o",
+            str(out),
+            "--fail-under",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert ok.returncode == 0 and "## Disconnected objectives" in out.read_text(encoding="utf-8")
-    low = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "json", "--fail-under", "99.5"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    low = subprocess.run(
+        [str(STRATMAP), "report", "--url", server.url, "--format", "json", "--fail-under", "99.5"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert low.returncode == 1 and "below 99.5%" in low.stderr
-    tree = subprocess.run([str(STRATMAP), "line-of-sight", "--url", server.url, "--unit", "cs"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    tree = subprocess.run(
+        [str(STRATMAP), "line-of-sight", "--url", server.url, "--unit", "cs"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert tree.returncode == 0 and "BREAK" in tree.stdout and "O-CS-2" in tree.stdout
-    denied = subprocess.run([str(STRATMAP), "report", "--url", server.url, "--format", "csv", "--token", "smt_nope"],
-                            capture_output=True, text=True, timeout=120)
+    denied = subprocess.run(
+        [str(STRATMAP), "report", "--url", server.url, "--format", "csv", "--token", "smt_nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert denied.returncode == 2 and "unknown or revoked token" in denied.stderr
 
 
@@ -80,11 +123,22 @@ def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page()
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(origin) else None)
+        page.on(
+            "request", lambda r: outside.append(r.url) if not r.url.startswith(origin) else None
+        )
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(page_url)
         page.wait_for_selector(".graphiql-container", timeout=20_000)

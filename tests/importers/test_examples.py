@@ -1,4 +1,5 @@
 """Every example of docs/importers.md imports, each run all or nothing, and each re-import is a no-op."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,12 +15,20 @@ ROOT = Path(__file__).resolve().parents[2]
 IMPORTS = ROOT / "examples" / "imports"
 RUNS: dict[str, tuple[list[str], importers.ReadOptions]] = {
     "outline with its org and a flat export linked in": (
-        ["outline.csv", "units.csv", "people.csv", "betterworks.csv", "links.csv"], importers.ReadOptions()),
-    "ally with teams and users": (["ally.csv", "ally-teams.csv", "ally-users.csv"], importers.ReadOptions()),
+        ["outline.csv", "units.csv", "people.csv", "betterworks.csv", "links.csv"],
+        importers.ReadOptions(),
+    ),
+    "ally with teams and users": (
+        ["ally.csv", "ally-teams.csv", "ally-users.csv"],
+        importers.ReadOptions(),
+    ),
     "peoplebox": (["peoplebox.csv"], importers.ReadOptions()),
     "cultureamp": (["cultureamp.csv"], importers.ReadOptions()),
     "asana": (["asana-goals.json", "asana-goal-relationships.json"], importers.ReadOptions()),
-    "linear and jira": (["linear-initiatives.json", "jira.csv"], importers.ReadOptions(link_label_prefix="okr:")),
+    "linear and jira": (
+        ["linear-initiatives.json", "jira.csv"],
+        importers.ReadOptions(link_label_prefix="okr:"),
+    ),
 }
 
 
@@ -53,6 +62,8 @@ def test_the_outline_example_links_a_flat_export_into_the_tree(tmp_path: Path) -
     partner = store.get("default", ["I-PARTNER"])[0]
     assert [p.id for p in partner.parents] == ["KR-LOGOS", "KR-CHURN"]  # its ID repeats under both
     logos = store.get("default", ["KR-LOGOS"])[0]
-    assert logos.parents[0].weight == 0.75 and logos.progress == 0.3  # Importance 3 of 4; Progress 30%
+    assert (
+        logos.parents[0].weight == 0.75 and logos.progress == 0.3
+    )  # Importance 3 of 4; Progress 30%
     bw = store.get("default", ["betterworks:launch-the-partner-portal-6796cc1db2"])[0]
     assert bw.owner == "ann"  # owner_email matched to the person of the people file

@@ -1,4 +1,5 @@
 """Files the way spreadsheets save them: BOMs, UTF-16, Windows-1252, `;` and decimal commas, CRLF."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,17 +21,22 @@ ROWS = [
 def _text(sep: str, newline: str) -> str:
     def cell(c: str) -> str:
         return f'"{c}"' if any(ch in c for ch in (sep, "\n", '"', ",")) else c
+
     return "".join(sep.join(cell(c) for c in row) + newline for row in ROWS)
 
 
-@pytest.mark.parametrize(("name", "encoding", "sep", "newline", "label", "delimiter"), [
-    ("utf8.csv", "utf-8", ",", "\n", "UTF-8", "comma"),
-    ("bom.csv", "utf-8-sig", ",", "\r\n", "UTF-8 with BOM", "comma"),
-    ("excel-unicode.txt", "utf-16", "\t", "\r\n", "UTF-16 LE", "tab"),
-    ("european.csv", "cp1252", ";", "\r\n", "Windows-1252", "semicolon"),
-])
-def test_every_way_a_spreadsheet_saves_reads_the_same(tmp_path: Path, name: str, encoding: str, sep: str,
-                                                        newline: str, label: str, delimiter: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "encoding", "sep", "newline", "label", "delimiter"),
+    [
+        ("utf8.csv", "utf-8", ",", "\n", "UTF-8", "comma"),
+        ("bom.csv", "utf-8-sig", ",", "\r\n", "UTF-8 with BOM", "comma"),
+        ("excel-unicode.txt", "utf-16", "\t", "\r\n", "UTF-16 LE", "tab"),
+        ("european.csv", "cp1252", ";", "\r\n", "Windows-1252", "semicolon"),
+    ],
+)
+def test_every_way_a_spreadsheet_saves_reads_the_same(
+    tmp_path: Path, name: str, encoding: str, sep: str, newline: str, label: str, delimiter: str
+) -> None:
     text = _text(sep, newline)
     if sep == ";":
         text = text.replace("12.5", "12,5")  # European Excel writes a decimal comma in a `;` file
@@ -52,10 +58,17 @@ def test_an_explicit_encoding_and_delimiter_win(tmp_path: Path) -> None:
     assert [n.title for n in parsed.nodes()] == ["Caf\u00e9"]
 
 
-@pytest.mark.parametrize(("cell", "comma", "value"), [
-    ("45%", False, (45.0, True)), ("1,234.5", False, (1234.5, False)), ("1.234,5", True, (1234.5, False)),
-    ("0,5", True, (0.5, False)), (" -3 ", False, (-3.0, False)), ("12\u00a0000", False, (12000.0, False)),
-])
+@pytest.mark.parametrize(
+    ("cell", "comma", "value"),
+    [
+        ("45%", False, (45.0, True)),
+        ("1,234.5", False, (1234.5, False)),
+        ("1.234,5", True, (1234.5, False)),
+        ("0,5", True, (0.5, False)),
+        (" -3 ", False, (-3.0, False)),
+        ("12\u00a0000", False, (12000.0, False)),
+    ],
+)
 def test_numbers(cell: str, comma: bool, value: tuple[float, bool]) -> None:
     assert number(cell, decimal_comma=comma) == value
 
@@ -77,11 +90,20 @@ def _bw(tmp_path: Path, rows: str) -> Path:
 
 
 def test_dates_in_every_documented_form_give_the_period(tmp_path: Path) -> None:
-    path = _bw(tmp_path, "A,goal,10,2026-10-01,2026-12-31,a@x,,\nB,goal,10,01.01.2026,30.06.2026,b@x,,\n"
-                         "C,goal,10,46023,46387,c@x,,\nD,goal,10,2026-11-01,2027-01-31,d@x,,\n"
-                         "E,goal,10,,31/12/2026,e@x,,\n")  # 31/12 settles the column: day first
+    path = _bw(
+        tmp_path,
+        "A,goal,10,2026-10-01,2026-12-31,a@x,,\nB,goal,10,01.01.2026,30.06.2026,b@x,,\n"
+        "C,goal,10,46023,46387,c@x,,\nD,goal,10,2026-11-01,2027-01-31,d@x,,\n"
+        "E,goal,10,,31/12/2026,e@x,,\n",
+    )  # 31/12 settles the column: day first
     periods = {n.title: n.period for n in importers.parse(path).nodes()}
-    assert periods == {"A": "2026-Q4", "B": "2026-H1", "C": "2026", "D": "2026-11-01..2027-01-31", "E": "2026-Q4"}
+    assert periods == {
+        "A": "2026-Q4",
+        "B": "2026-H1",
+        "C": "2026",
+        "D": "2026-11-01..2027-01-31",
+        "E": "2026-Q4",
+    }
 
 
 def test_ambiguous_slashed_dates_need_a_date_order(tmp_path: Path) -> None:
@@ -113,9 +135,11 @@ def test_a_bad_date_names_row_and_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize("layout", ["csv", "outline", "ally"])
 def test_long_text_is_refused_or_cut_and_listed(tmp_path: Path, layout: str) -> None:
     long = "x" * 600
-    text = {"csv": f"id,kind,title\nV,Vision,{long}\n",
-            "outline": f"Main,L1,Type\n{long},,Vision\n",
-            "ally": f"Row ID,Title,Parent,Owner Email,Type\n1,{long},,a@x,Vision\n"}[layout]
+    text = {
+        "csv": f"id,kind,title\nV,Vision,{long}\n",
+        "outline": f"Main,L1,Type\n{long},,Vision\n",
+        "ally": f"Row ID,Title,Parent,Owner Email,Type\n1,{long},,a@x,Vision\n",
+    }[layout]
     path = tmp_path / "long.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
@@ -138,11 +162,34 @@ def test_an_xlsx_workbook_reads_like_its_csv(tmp_path: Path) -> None:
     notes.title = "Read me"
     notes.append(["This sheet explains the template."])
     sheet = book.create_sheet("Goals")
-    sheet.append(["name", "type", "progress", "start_date", "end_date", "owner_email", "categories", "description"])
-    sheet.append(["Launch the portal", "goal", 45, dt.datetime(2026, 10, 1), dt.date(2026, 12, 31), "a@x", None,
-                  "multi\nline"])
+    sheet.append(
+        [
+            "name",
+            "type",
+            "progress",
+            "start_date",
+            "end_date",
+            "owner_email",
+            "categories",
+            "description",
+        ]
+    )
+    sheet.append(
+        [
+            "Launch the portal",
+            "goal",
+            45,
+            dt.datetime(2026, 10, 1),
+            dt.date(2026, 12, 31),
+            "a@x",
+            None,
+            "multi\nline",
+        ]
+    )
     sheet.append([None] * 8)  # an empty row
-    sheet.append(["Cut onboarding time", "goal", 0.2, 46023, 46387, "b@x", None, None])  # serial day numbers
+    sheet.append(
+        ["Cut onboarding time", "goal", 0.2, 46023, 46387, "b@x", None, None]
+    )  # serial day numbers
     path = tmp_path / "goals.xlsx"
     book.save(path)
     with pytest.raises(importers.ImportFailed, match="the header matches no format"):
@@ -150,7 +197,10 @@ def test_an_xlsx_workbook_reads_like_its_csv(tmp_path: Path) -> None:
     parsed = importers.parse(path, options=importers.ReadOptions(sheet="Goals"))
     assert parsed.layout == "betterworks" and parsed.details["read from"] == "an .xlsx sheet"
     nodes = {n.title: n for n in parsed.nodes()}
-    assert nodes["Launch the portal"].period == "2026-Q4" and nodes["Launch the portal"].description == "multi\nline"
+    assert (
+        nodes["Launch the portal"].period == "2026-Q4"
+        and nodes["Launch the portal"].description == "multi\nline"
+    )
     assert nodes["Cut onboarding time"].period == "2026"
     assert {n.source for n in nodes.values()} == {"goals.xlsx"}
     sheet.cell(row=2, column=4, value="2026-02-30")
@@ -159,5 +209,7 @@ def test_an_xlsx_workbook_reads_like_its_csv(tmp_path: Path) -> None:
         importers.parse(path, options=importers.ReadOptions(sheet="Goals"))
     (issue,) = caught.value.issues
     assert (issue.file, issue.row, issue.field) == (f"{path} [Goals]", 2, "start_date")
-    with pytest.raises(importers.ImportFailed, match="no sheet 'Nope' \\(sheets: Read me, Goals\\)"):
+    with pytest.raises(
+        importers.ImportFailed, match="no sheet 'Nope' \\(sheets: Read me, Goals\\)"
+    ):
         importers.parse(path, options=importers.ReadOptions(sheet="Nope"))

@@ -34,7 +34,11 @@ def test_reimport_is_a_no_op(store: SQLiteStore, tmp_path: Path) -> None:
     _, first = load(store, importers.parse(path))
     before = dump(store, "default")
     _, again = load(store, importers.parse(path))
-    assert len(first.created) == 5 and again.created == again.updated == again.removed == [] and again.unchanged == 5
+    assert (
+        len(first.created) == 5
+        and again.created == again.updated == again.removed == []
+        and again.unchanged == 5
+    )
     assert dump(store, "default") == before
 
 
@@ -54,9 +58,13 @@ def test_prune_removes_exactly_what_the_file_dropped(store: SQLiteStore, tmp_pat
     assert {r.id for r in store.read_graph("default").nodes} == {"V", "G1", "X1"}
 
 
-def test_tenant_comes_from_flag_then_document_then_the_only_stored_then_default(tmp_path: Path) -> None:
+def test_tenant_comes_from_flag_then_document_then_the_only_stored_then_default(
+    tmp_path: Path,
+) -> None:
     doc = tmp_path / "d.yaml"
-    doc.write_text("organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
+    doc.write_text(
+        "organisation: {id: acme}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
+    )
     csv = tmp_path / "d.csv"
     csv.write_text("id,kind,title\nV,Vision,v\n", encoding="utf-8")
     empty = SQLiteStore(tmp_path / "empty.db")
@@ -68,15 +76,25 @@ def test_tenant_comes_from_flag_then_document_then_the_only_stored_then_default(
     # two organisations stored: a file naming none, or naming a third, must not guess
     with pytest.raises(TenantChoiceError, match=r"holds several \(acme, other\)"):
         load(one, importers.parse(csv))
-    doc.write_text("organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8")
-    with pytest.raises(TenantChoiceError, match=r"names organisation 'globex'.*it holds: acme, other"):
+    doc.write_text(
+        "organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        TenantChoiceError, match=r"names organisation 'globex'.*it holds: acme, other"
+    ):
         load(one, importers.parse(doc))
     assert one.tenants() == ["acme", "other"]
 
 
 def test_example_yaml_and_csv_hold_the_same_nodes(tmp_path: Path) -> None:
-    yaml_nodes = {n.id: n.model_copy(update={"source": None}) for n in importers.parse(EXAMPLES / "northwind.yaml").nodes()}
-    csv_nodes = {n.id: n.model_copy(update={"source": None}) for n in importers.parse(EXAMPLES / "northwind.csv").nodes()}
+    yaml_nodes = {
+        n.id: n.model_copy(update={"source": None})
+        for n in importers.parse(EXAMPLES / "northwind.yaml").nodes()
+    }
+    csv_nodes = {
+        n.id: n.model_copy(update={"source": None})
+        for n in importers.parse(EXAMPLES / "northwind.csv").nodes()
+    }
     assert len(yaml_nodes) >= 150 and yaml_nodes == csv_nodes
 
 
@@ -92,21 +110,42 @@ def _write_csv(fh: TextIO, count: int) -> None:
 def _write_yaml(fh: TextIO, count: int) -> None:  # read as parser events
     fh.write("organisation: {id: big}\nnodes:\n")
     for i in range(count):
-        fh.write(f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
-                 f"    description: {FILLER}\n")
+        fh.write(
+            f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
+            f"    description: {FILLER}\n"
+        )
 
 
 def _write_json(fh: TextIO, count: int) -> None:  # read value by value
     fh.write('{"organisation": {"id": "big"},\n "nodes": [\n')
-    fh.write(",\n".join(json.dumps({"id": f"I{i}", "kind": "Initiative", "title": f"Work item {i}",
-                                    "parents": [f"G{i % 7}"], "description": FILLER}) for i in range(count)))
+    fh.write(
+        ",\n".join(
+            json.dumps(
+                {
+                    "id": f"I{i}",
+                    "kind": "Initiative",
+                    "title": f"Work item {i}",
+                    "parents": [f"G{i % 7}"],
+                    "description": FILLER,
+                }
+            )
+            for i in range(count)
+        )
+    )
     fh.write("\n]}\n")
 
 
-@pytest.mark.parametrize(("name", "write", "count"), [
-    ("big.csv", _write_csv, 5000), ("big.yaml", _write_yaml, 6000), ("big.json", _write_json, 6000)])
-def test_a_large_file_streams(store: SQLiteStore, tmp_path: Path, name: str,
-                              write: Callable[[TextIO, int], None], count: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "write", "count"),
+    [
+        ("big.csv", _write_csv, 5000),
+        ("big.yaml", _write_yaml, 6000),
+        ("big.json", _write_json, 6000),
+    ],
+)
+def test_a_large_file_streams(
+    store: SQLiteStore, tmp_path: Path, name: str, write: Callable[[TextIO, int], None], count: int
+) -> None:
     """Memory grows with the ids, not with the file: long descriptions are never all held."""
     path = tmp_path / name
     with path.open("w", encoding="utf-8") as fh:

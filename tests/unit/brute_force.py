@@ -6,6 +6,7 @@ property test can check the real engine against something obviously correct. It 
 with `service.engine` except the domain model; even the level rule is written out again here,
 from DESIGN section 1's words, so a mistake in `graph_schema`'s table shows up as a mismatch.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -26,8 +27,12 @@ __all__ = [
 GAP_REASONS = ("UNLINKED", "DANGLING_PARENT", "INACTIVE_PARENT", "LEVEL_INVERSION", "CYCLE")
 STRATEGY = (NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT)
 _LEVEL = {"Vision": 0, "Goal": 1, "Objective": 2, "KeyResult": 3, "Behaviour": 3, "Initiative": 4}
-_ALSO_ALLOWED = {("Objective", "Objective"), ("KeyResult", "KeyResult"), ("Initiative", "Initiative"),
-                 ("Objective", "KeyResult")}
+_ALSO_ALLOWED = {
+    ("Objective", "Objective"),
+    ("KeyResult", "KeyResult"),
+    ("Initiative", "Initiative"),
+    ("Objective", "KeyResult"),
+}
 
 
 def valid_kinds(child: NodeKind, parent: NodeKind) -> bool:

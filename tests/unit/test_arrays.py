@@ -1,4 +1,5 @@
 """The engine's grouping helpers against plain Python dictionaries."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,6 +29,8 @@ def test_unique_helpers_match_python() -> None:
     values = np.random.default_rng(4).integers(-5, 40, size=500)
     assert unique(values).tolist() == sorted(set(values.tolist()))
     found, counts = unique_counts(values)
-    assert dict(zip(found.tolist(), counts.tolist())) == {v: values.tolist().count(v) for v in set(values.tolist())}
+    assert dict(zip(found.tolist(), counts.tolist())) == {
+        v: values.tolist().count(v) for v in set(values.tolist())
+    }
     distinct, inverse = unique_inverse(values)
     assert (distinct[inverse] == values).all() and distinct.tolist() == sorted(set(values.tolist()))

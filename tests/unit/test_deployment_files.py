@@ -1,4 +1,5 @@
 """docker-compose.yml against the Compose specification's JSON schema, and what it must hold."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,9 @@ SPEC = ROOT / "tests" / "data" / "compose-spec.json"  # Apache-2.0, see tests/da
 def test_compose_file_is_valid_against_the_compose_spec() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     schema = json.loads(SPEC.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator(schema).validate(compose)  # the spec is draft-07; raises on the first violation
+    jsonschema.Draft7Validator(schema).validate(
+        compose
+    )  # the spec is draft-07; raises on the first violation
     neo4j, app = compose["services"]["neo4j"], compose["services"]["stratmap"]
     assert neo4j["image"].startswith("neo4j:5") and "neo4j-data:/data" in neo4j["volumes"]
     assert "healthcheck" in neo4j and "healthcheck" in app

@@ -4,6 +4,7 @@ The reference itself is pinned first by a few hand-worked examples (DESIGN secti
 examples among them), then hypothesis compares it with the engine on graphs full of cycles,
 missing and inactive parents, invalid links and several visions.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,7 +41,9 @@ def node(
     )
 
 
-def gap_view(gs: list[bf.BruteGap]) -> dict[str, tuple[str, tuple[str, ...], frozenset[str], float]]:
+def gap_view(
+    gs: list[bf.BruteGap],
+) -> dict[str, tuple[str, tuple[str, ...], frozenset[str], float]]:
     return {g.break_point: (g.reason, g.members, g.stranded, g.stranded_work) for g in gs}
 
 
@@ -199,12 +202,34 @@ def test_vision_with_parents_and_traced_cycles() -> None:
 
 # --- the engine against the reference -----------------------------------------------------
 
-KINDS = [K.VISION, K.GOAL, K.GOAL, K.OBJECTIVE, K.OBJECTIVE, K.OBJECTIVE, K.KEY_RESULT,
-         K.BEHAVIOUR, K.INITIATIVE, K.INITIATIVE, K.INITIATIVE, K.INITIATIVE]
+KINDS = [
+    K.VISION,
+    K.GOAL,
+    K.GOAL,
+    K.OBJECTIVE,
+    K.OBJECTIVE,
+    K.OBJECTIVE,
+    K.KEY_RESULT,
+    K.BEHAVIOUR,
+    K.INITIATIVE,
+    K.INITIATIVE,
+    K.INITIATIVE,
+    K.INITIATIVE,
+]
 # objectives, key results and initiatives nest, and objectives hang under key results: this
 # palette makes cycles (O <-> O, KR <-> KR, O -> KR -> O) common
-NESTING_KINDS = [K.VISION, K.GOAL, K.OBJECTIVE, K.OBJECTIVE, K.OBJECTIVE, K.KEY_RESULT, K.KEY_RESULT,
-                 K.INITIATIVE, K.INITIATIVE, K.INITIATIVE]
+NESTING_KINDS = [
+    K.VISION,
+    K.GOAL,
+    K.OBJECTIVE,
+    K.OBJECTIVE,
+    K.OBJECTIVE,
+    K.KEY_RESULT,
+    K.KEY_RESULT,
+    K.INITIATIVE,
+    K.INITIATIVE,
+    K.INITIATIVE,
+]
 STATUSES = [ACTIVE] * 6 + [DONE, ARCHIVED]
 EFFORTS = st.one_of(st.none(), st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]))
 MISSING = ["MISSING1", "MISSING2"]
@@ -238,16 +263,23 @@ def graphs(draw: st.DrawFn) -> list[Node]:
                     parents[x].append(y)
     nodes = []
     for nid, status in zip(ids, statuses):
-        weights = draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]),
-                                min_size=len(parents[nid]), max_size=len(parents[nid])))
-        nodes.append(Node(
-            id=nid,
-            kind=kinds[ids.index(nid)],
-            title=f"title {nid}",
-            status=status,
-            effort=draw(EFFORTS),
-            parents=tuple(ParentRef(id=p, weight=w) for p, w in zip(parents[nid], weights)),
-        ))
+        weights = draw(
+            st.lists(
+                st.sampled_from([0.0, 0.5, 1.0]),
+                min_size=len(parents[nid]),
+                max_size=len(parents[nid]),
+            )
+        )
+        nodes.append(
+            Node(
+                id=nid,
+                kind=kinds[ids.index(nid)],
+                title=f"title {nid}",
+                status=status,
+                effort=draw(EFFORTS),
+                parents=tuple(ParentRef(id=p, weight=w) for p, w in zip(parents[nid], weights)),
+            )
+        )
     return nodes
 
 
@@ -296,7 +328,11 @@ def check_engine(nodes: list[Node]) -> None:
     assert close(data["score"], bf.score(nodes))
 
 
-@settings(max_examples=int(__import__("os").environ.get("STRATMAP_PROPERTY_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("STRATMAP_PROPERTY_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(graphs())
 def test_engine_agrees_with_brute_force(nodes: list[Node]) -> None:
     check_engine(nodes)

@@ -1,4 +1,5 @@
 """Pauses of the garbage collector from two threads end only with the last one."""
+
 from __future__ import annotations
 
 import gc

@@ -1,4 +1,5 @@
 """Near-duplicate sibling titles: the engine's keyed search against plain pairwise comparison."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,20 +15,56 @@ from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
 from tests.conftest import node
 
-WORDS = ["launch", "the", "portal", "self", "service", "customer", "v2", "new", "api", "fleet", "robot", "Über",
-         "sites", "of", "to", "café", "#1", "uptime", "99.5%", "and", "build"]
-title = st.lists(st.sampled_from(WORDS), min_size=0, max_size=12).map(" ".join).filter(lambda t: t.strip() != "")
+WORDS = [
+    "launch",
+    "the",
+    "portal",
+    "self",
+    "service",
+    "customer",
+    "v2",
+    "new",
+    "api",
+    "fleet",
+    "robot",
+    "Über",
+    "sites",
+    "of",
+    "to",
+    "café",
+    "#1",
+    "uptime",
+    "99.5%",
+    "and",
+    "build",
+]
+title = (
+    st.lists(st.sampled_from(WORDS), min_size=0, max_size=12)
+    .map(" ".join)
+    .filter(lambda t: t.strip() != "")
+)
 
 
 def _duplicates(e: Engine) -> set[tuple[str, ...]]:
     """Each reported pair with the parent it is reported under."""
-    return {(*(e.graph.ids[i] for i in o.nodes), e.graph.ids[o.parent]) for o in e.overlaps  # type: ignore[index]
-            if o.type == "DUPLICATE_TITLE"}
+    return {
+        (*(e.graph.ids[i] for i in o.nodes), e.graph.ids[o.parent])
+        for o in e.overlaps  # type: ignore[index]
+        if o.type == "DUPLICATE_TITLE"
+    }
 
 
 def _rows(titles: st.SearchStrategy[str]) -> st.SearchStrategy[list]:
-    return st.lists(st.tuples(titles, st.sampled_from(["a", "b", "c", None]), st.sampled_from(["P1", "P2"]),
-                              st.sampled_from(["Initiative", "Objective"])), min_size=2, max_size=14)
+    return st.lists(
+        st.tuples(
+            titles,
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from(["P1", "P2"]),
+            st.sampled_from(["Initiative", "Objective"]),
+        ),
+        min_size=2,
+        max_size=14,
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -44,9 +81,12 @@ base_title = st.lists(st.sampled_from(LONG_WORDS), min_size=10, max_size=40, uni
 
 def _variants(base: list[str]) -> st.SearchStrategy[str]:
     """The base with up to 5 of its words dropped and up to 4 words added."""
-    return st.tuples(st.sets(st.integers(0, len(base) - 1), max_size=5),
-                     st.lists(st.sampled_from(LONG_WORDS), max_size=4)).map(
-        lambda change: " ".join([w for k, w in enumerate(base) if k not in change[0]] + change[1]))
+    return st.tuples(
+        st.sets(st.integers(0, len(base) - 1), max_size=5),
+        st.lists(st.sampled_from(LONG_WORDS), max_size=4),
+    ).map(
+        lambda change: " ".join([w for k, w in enumerate(base) if k not in change[0]] + change[1])
+    )
 
 
 def _first(n: int) -> str:
@@ -64,7 +104,10 @@ def test_long_titles_match_pairwise_comparison(rows: list) -> None:
 
 def _check_against_pairwise(rows: list) -> None:
     nodes = [node("V", "Vision"), node("P1", "Goal", "V"), node("P2", "Goal", "V")]
-    nodes += [node(f"N{i:02d}", kind, parent, title=t, unit=u) for i, (t, u, parent, kind) in enumerate(rows)]
+    nodes += [
+        node(f"N{i:02d}", kind, parent, title=t, unit=u)
+        for i, (t, u, parent, kind) in enumerate(rows)
+    ]
     store = SQLiteStore(":memory:")
     store.apply("t", ChangeSet(nodes=nodes))
     snap = store.read_graph("t")
@@ -72,7 +115,10 @@ def _check_against_pairwise(rows: list) -> None:
     # Fingerprints only propose candidates: missing ones are computed, and ones that collide
     # everywhere (every title the same fingerprint) must not change a single answer.
     assert _duplicates(Engine(replace(snap, fingerprints=[None] * len(snap.nodes)))) == got
-    assert _duplicates(Engine(replace(snap, fingerprints=[fingerprint("same")] * len(snap.nodes)))) == got
+    assert (
+        _duplicates(Engine(replace(snap, fingerprints=[fingerprint("same")] * len(snap.nodes))))
+        == got
+    )
     # Large inputs are searched in slices split by parent: slicing must not change the answer.
     chunk, overlap.CHUNK = overlap.CHUNK, 2
     try:
@@ -82,6 +128,12 @@ def _check_against_pairwise(rows: list) -> None:
     expected = set()
     for (i, a), (j, b) in combinations(enumerate(rows), 2):
         same_group = a[2] == b[2] and a[3] == b[3]
-        if same_group and a[1] and b[1] and a[1] != b[1] and jaccard(words(a[0]), words(b[0])) >= THRESHOLD:
+        if (
+            same_group
+            and a[1]
+            and b[1]
+            and a[1] != b[1]
+            and jaccard(words(a[0]), words(b[0])) >= THRESHOLD
+        ):
             expected.add((f"N{i:02d}", f"N{j:02d}", a[2]))
     assert got == expected

@@ -1,4 +1,5 @@
 """What only the embedded store promises: one file, WAL, migrations on PRAGMA user_version."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -48,7 +49,9 @@ def test_migration_3_fingerprints_the_titles_written_before_it(tmp_path: Path) -
     db = sqlite3.connect(path)
     db.executescript("".join(MIGRATIONS[:2]) + "PRAGMA user_version = 2;")
     db.execute("INSERT INTO tenant VALUES ('t', 1)")
-    db.execute("INSERT INTO node(tenant, id, kind, title, status) VALUES ('t', 'G1', 'Goal', 'Grow the café, twice!', 'active')")
+    db.execute(
+        "INSERT INTO node(tenant, id, kind, title, status) VALUES ('t', 'G1', 'Goal', 'Grow the café, twice!', 'active')"
+    )
     db.commit()
     db.close()
     store = SQLiteStore(path)
