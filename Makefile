@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser demo test test-neo4j bench schema clean
+.PHONY: setup browser demo lint test test-neo4j bench schema clean
 
 LINT := tests/contract/cypher_lint
 LINT_STAMP := $(LINT)/node_modules/.installed
@@ -43,7 +43,15 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 demo: setup
 	$(BIN)/stratmap demo
 
-test: setup
+# The gate every change passes (versions pinned in pyproject's dev extras): lint, format, types,
+# and the layer contracts of DESIGN section 3. `make test` runs it first.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+test: setup lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

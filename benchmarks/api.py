@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.engine import store_for  # noqa: E402
-from service.auth import Role, TokenStore  # noqa: E402
 from service.engine.engine import Engine  # noqa: E402
-from service.engine.report import analysis_json, gap_json, line_of_sight_json  # noqa: E402
+from service.engine.findings_json import gap_json, line_of_sight_json  # noqa: E402
+from service.roles import Role  # noqa: E402
+from service.store.tokens import TokenStore  # noqa: E402
 
 STRATMAP = Path(sys.executable).with_name("stratmap")
 REQUESTS = 2000
@@ -43,7 +44,7 @@ def pct(values: list[float]) -> tuple[float, float]:
     return float(p50), float(p99)
 
 
-def direct(fn, n: int = REQUESTS) -> list[float]:  # type: ignore[no-untyped-def]
+def direct(fn, n: int = REQUESTS) -> list[float]:
     out = []
     for _ in range(n):
         t = time.perf_counter_ns()
@@ -94,7 +95,8 @@ def run(n: int) -> dict[str, float]:
         print(f"  server warm-up (snapshot + full analysis): {time.perf_counter() - t:.2f} s")
         cases = {
             "lineOfSight": (
-                f'{{ lineOfSight(nodeId: "{node_id}") {{ traced paths {{ strength steps {{ id kind }} }} }} }}',
+                f'{{ lineOfSight(nodeId: "{node_id}") '
+                "{ traced paths { strength steps { id kind } } } }",
                 lambda: line_of_sight_json(engine, engine.line_of_sight(node_id)),
             ),
             "alignmentGaps(first: 50)": (
@@ -143,8 +145,10 @@ def run(n: int) -> dict[str, float]:
             )
             rps = REQUESTS / json.loads(conc.stdout)["elapsed_s"]
             print(
-                f"  {name:26s} HTTP p50 {p50 / 1000:7.2f} ms  p99 {p99 / 1000:7.2f} ms  {rps:7.0f} req/s (4 clients)"
-                f" | engine direct p50 {f50:8.1f} us p99 {f99:8.1f} us | overhead x{p50 / max(f50, 0.01):.0f} at p50"
+                f"  {name:26s} HTTP p50 {p50 / 1000:7.2f} ms  p99 {p99 / 1000:7.2f} ms  "
+                f"{rps:7.0f} req/s (4 clients)"
+                f" | engine direct p50 {f50:8.1f} us p99 {f99:8.1f} us | "
+                f"overhead x{p50 / max(f50, 0.01):.0f} at p50"
             )
             results[name] = p99 / 1000
         return results
@@ -159,7 +163,8 @@ def main() -> None:
         r = run(n)
         verdict = "met" if r["lineOfSight"] < GOAL_LOS_P99_MS else "MISSED"
         print(
-            f"  goal lineOfSight p99 < {GOAL_LOS_P99_MS} ms at this size: {verdict} ({r['lineOfSight']:.2f} ms)"
+            f"  goal lineOfSight p99 < {GOAL_LOS_P99_MS} ms at this size: {verdict} "
+            f"({r['lineOfSight']:.2f} ms)"
         )
 
 

@@ -23,11 +23,11 @@ from scipy.sparse.csgraph import breadth_first_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.orggen import GENERATION, org_nodes  # noqa: E402
-from service.engine.engine import STRUCTURAL, Engine  # noqa: E402
-from service.engine.graph import VISION, CompactGraph  # noqa: E402
-from service.store.base import ChangeSet  # noqa: E402
-from service.store.sqlite import SQLiteStore  # noqa: E402
+from benchmarks.orggen import GENERATION, org_nodes
+from service.engine.engine import STRUCTURAL, Engine
+from service.engine.graph import VISION, CompactGraph
+from service.store.base import ChangeSet
+from service.store.sqlite import SQLiteStore
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 GOALS = {"analysis_1m_s": 1.0, "vs_networkx": 20.0, "los_p99_us": 50.0, "bytes_per_node": 300.0}
@@ -45,7 +45,7 @@ def store_for(n: int) -> SQLiteStore:
     return store
 
 
-def timed(fn):  # type: ignore[no-untyped-def]
+def timed(fn):
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
@@ -57,7 +57,7 @@ def networkx_gaps(g: CompactGraph) -> int:
     G = nx.DiGraph()
     active = np.flatnonzero(g.active).tolist()
     G.add_nodes_from(active)
-    G.add_edges_from(zip(g.live_parent.tolist(), g.live_child.tolist()))
+    G.add_edges_from(zip(g.live_parent.tolist(), g.live_child.tolist(), strict=True))
     G.add_edges_from((root, v) for v in np.flatnonzero(g.active & (g.kind == VISION)).tolist())
     traced = nx.descendants(G, root)
     untraced = [v for v in active if v not in traced and g.kind[v] != VISION]
@@ -102,10 +102,10 @@ def run(n: int) -> dict[str, float]:
     for name in STRUCTURAL:
         getattr(probe, name)
     engine_bytes = tracemalloc.get_traced_memory()[0]
-    probe.overlaps
+    probe_overlaps = probe.overlaps
     text_bytes = tracemalloc.get_traced_memory()[0] - engine_bytes
     tracemalloc.stop()
-    del probe
+    del probe, probe_overlaps
 
     g = engine.graph
     rng = np.random.default_rng(1)
@@ -140,7 +140,8 @@ def run(n: int) -> dict[str, float]:
         f"  line of sight      p50 {p50:6.1f} us   p99 {p99:6.1f} us   ({len(sample)} initiatives)"
     )
     print(
-        f"  memory             engine {engine_bytes / n:6.0f} B/node (+{text_bytes / n:.0f} B/node held by the "
+        f"  memory             engine {engine_bytes / n:6.0f} B/node "
+        f"(+{text_bytes / n:.0f} B/node held by the "
         f"title-similarity result)   peak RSS {rss_mb:,.0f} MB"
     )
     print(
@@ -148,7 +149,8 @@ def run(n: int) -> dict[str, float]:
         f"-> {t_nx / ours_gaps:5.1f}x faster"
     )
     print(
-        f"  floor (one BFS)    {t_floor * 1000:8.1f} ms   -> ours/floor {ours_gaps / t_floor:5.1f}x, "
+        f"  floor (one BFS)    {t_floor * 1000:8.1f} ms   "
+        f"-> ours/floor {ours_gaps / t_floor:5.1f}x, "
         f"full structural/floor {structural / t_floor:5.1f}x"
     )
     store.close()
@@ -185,10 +187,12 @@ def main() -> None:
         else:
             verdict.append(f"networkx ratio {r['nx_ratio']:.1f}x")
         verdict.append(
-            f"LoS p99 < 50 us: {'met' if r['p99'] < GOALS['los_p99_us'] else 'MISSED'} ({r['p99']:.1f} us)"
+            f"LoS p99 < 50 us: {'met' if r['p99'] < GOALS['los_p99_us'] else 'MISSED'} "
+            f"({r['p99']:.1f} us)"
         )
         verdict.append(
-            f"< 300 B/node: {'met' if r['bytes'] < GOALS['bytes_per_node'] else 'MISSED'} ({r['bytes']:.0f})"
+            f"< 300 B/node: {'met' if r['bytes'] < GOALS['bytes_per_node'] else 'MISSED'} "
+            f"({r['bytes']:.0f})"
         )
         print(f"  {r['n']:>9,}: " + "; ".join(verdict))
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from graph_schema import Node, ParentRef
 
-
 GENERATION = (
     3  # bump when the output (or how stores fingerprint it) changes: caches are keyed on it
 )
@@ -36,7 +35,7 @@ def _initiative_titles(count: int, seed: int) -> Iterator[str]:
         m = min(100_000, count - lo)
         picks = rng.choice(len(vocab), size=(m, 8), p=weight).tolist()
         lengths = rng.integers(3, 9, size=m).tolist()
-        for row, length in zip(picks, lengths):
+        for row, length in zip(picks, lengths, strict=True):
             yield " ".join(vocab[w] for w in row[:length]).capitalize()
 
 

@@ -44,7 +44,8 @@ def measure(name: str, make: Callable[[int], GraphStore], n: int) -> None:
         read = time.perf_counter() - t
         assert len(rows.nodes) == n
         print(
-            f"  {name:28s} batch {batch:6d}: write {n / write:9.0f} nodes/s {edges / write:9.0f} edges/s"
+            f"  {name:28s} batch {batch:6d}: write {n / write:9.0f} nodes/s "
+            f"{edges / write:9.0f} edges/s"
             f"  ({write:6.1f} s) | read back {n / read:9.0f} nodes/s ({read:5.2f} s)"
         )
         if best is None or write < best[0]:

@@ -46,7 +46,8 @@ def run(label: str, ids: list[str], queries: list[str]) -> None:
     med = statistics.median(times)
     print(
         f"{label}: {len(ids):,} ids, build {build:.2f} s; {len(queries)} queries: median "
-        f"{med * 1e3:.2f} ms, worst {max(times) * 1e3:.1f} ms; scan {per_scan * 1e3:.0f} ms a query "
+        f"{med * 1e3:.2f} ms, worst {max(times) * 1e3:.1f} ms; "
+        f"scan {per_scan * 1e3:.0f} ms a query "
         f"({per_scan / med:.0f}x the median)"
     )
 

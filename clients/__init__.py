@@ -1,5 +1,22 @@
 """Clients of the stratmap GraphQL API: a typed Python client and the reporting client."""
 
-from clients.client import AsyncStratmapClient, StratmapClient, StratmapError
+from clients.client import AsyncStratmapClient, StratmapClient
+from clients.errors import (
+    ApiError,
+    AuthError,
+    RequestError,
+    ServerError,
+    StratmapError,
+    TransportError,
+)
 
-__all__ = ["AsyncStratmapClient", "StratmapClient", "StratmapError"]
+__all__ = [
+    "ApiError",
+    "AsyncStratmapClient",
+    "AuthError",
+    "RequestError",
+    "ServerError",
+    "StratmapClient",
+    "StratmapError",
+    "TransportError",
+]

@@ -2,8 +2,8 @@
 
 `AsyncStratmapClient` is the client; `StratmapClient` is a thin synchronous wrapper that runs it
 on a private event loop. The transport is the test seam: pass `httpx.ASGITransport(app=...)` to
-talk to an app in-process. Every failure (network, HTTP status, GraphQL errors) is raised as one
-`StratmapError` carrying the server's message.
+talk to an app in-process. Every failure is raised as an `ApiError` carrying the server's
+message, of the subclass that says whose it is (clients.errors).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from clients.errors import TransportError, error_for
 from clients.models import (
     Alignment,
     Gap,
@@ -30,17 +31,6 @@ from clients.models import (
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-
-
-class StratmapError(Exception):
-    """Anything that went wrong talking to the server; `str()` is the server's own message."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, errors: list[dict[str, Any]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.errors = errors or []
 
 
 @cache
@@ -65,7 +55,7 @@ class AsyncStratmapClient:
         self.url = url
         self._http = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
 
-    async def __aenter__(self) -> "AsyncStratmapClient":
+    async def __aenter__(self) -> AsyncStratmapClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -80,11 +70,11 @@ class AsyncStratmapClient:
                 self.url, json={"query": query, "variables": variables or {}}
             )
         except httpx.HTTPError as exc:
-            raise StratmapError(f"cannot reach {self.url}: {exc}") from exc
+            raise TransportError(f"cannot reach {self.url}: {exc}") from exc
         try:
             body = response.json()
         except ValueError:
-            raise StratmapError(
+            raise TransportError(
                 f"{self.url} answered HTTP {response.status_code} with no JSON: "
                 f"{response.text[:200]}",
                 status=response.status_code,
@@ -92,10 +82,11 @@ class AsyncStratmapClient:
         errors = body.get("errors") if isinstance(body, dict) else None
         if errors:
             message = "; ".join(str(e.get("message")) for e in errors)
-            raise StratmapError(message, status=response.status_code, errors=errors)
+            raise error_for(message, response.status_code, errors)
         if response.status_code != 200:
-            raise StratmapError(f"HTTP {response.status_code}", status=response.status_code)
-        return body["data"]
+            raise error_for(f"HTTP {response.status_code}", response.status_code)
+        data: dict[str, Any] = body["data"]
+        return data
 
     async def _pages(
         self, name: str, field: str, variables: dict[str, Any]
@@ -189,7 +180,7 @@ class StratmapClient:
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(coro)
 
-    def __enter__(self) -> "StratmapClient":
+    def __enter__(self) -> StratmapClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from graph_schema import NodeKind
+
 
 class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
@@ -18,30 +20,21 @@ class Ref(Model):
     title: str | None = None
 
 
-# GraphQL enum names (KEY_RESULT, ACTIVE) back to the names people read (KeyResult, active)
-KINDS = {
-    "VISION": "Vision",
-    "GOAL": "Goal",
-    "OBJECTIVE": "Objective",
-    "KEY_RESULT": "KeyResult",
-    "BEHAVIOUR": "Behaviour",
-    "INITIATIVE": "Initiative",
-}
-
-
 class NodeRef(Model):
     id: str
     kind: str
     title: str
     status: str
     traced: bool
+    level: int
     owner: Ref | None = None
     unit: Ref | None = None
 
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: str) -> str:
-        return KINDS.get(value, value)
+        # the wire carries the enum's name (KEY_RESULT); people read its value (KeyResult)
+        return NodeKind[value].value if value in NodeKind.__members__ else value
 
     @field_validator("status")
     @classmethod

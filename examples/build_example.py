@@ -1,4 +1,5 @@
-"""Build the Northwind Robotics example: one fictional company, written as native YAML and generic CSV.
+"""Build the Northwind Robotics example: one fictional company, written as native YAML and
+generic CSV.
 
 Northwind Robotics builds autonomous mobile robots for mid-sized warehouses. Its strategy is
 mostly healthy, but every finding stratmap reports has been planted on purpose (see README.md,
@@ -248,7 +249,9 @@ def build_nodes() -> None:
         [],
         "northwind",
         period=None,
-        description="By 2030 a warehouse of any size can run a Northwind fleet without robotics staff.",
+        description=(
+            "By 2030 a warehouse of any size can run a Northwind fleet without robotics staff."
+        ),
     )
     goal(
         "G-GROWTH",

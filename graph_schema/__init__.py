@@ -3,7 +3,6 @@
 from graph_schema.kinds import (
     CASCADE_EXCEPTIONS,
     LEVEL,
-    STRATEGY_KINDS,
     NodeKind,
     Rel,
     Scope,
@@ -17,7 +16,6 @@ from graph_schema.model import Node, Organisation, ParentRef, Person, Unit, Valu
 __all__ = [
     "CASCADE_EXCEPTIONS",
     "LEVEL",
-    "STRATEGY_KINDS",
     "Node",
     "NodeKind",
     "Organisation",

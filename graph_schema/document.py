@@ -48,10 +48,10 @@ def render_json_schema() -> str:
 
 
 __all__ = [
+    "SCHEMA_PATH",
     "ImportDocument",
     "NodeEntry",
     "ParentRef",
-    "SCHEMA_PATH",
     "json_schema",
     "render_json_schema",
 ]

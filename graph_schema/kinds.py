@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class NodeKind(str, Enum):
+class NodeKind(StrEnum):
     VISION = "Vision"
     GOAL = "Goal"
     OBJECTIVE = "Objective"
@@ -36,25 +36,20 @@ CASCADE_EXCEPTIONS: frozenset[tuple[NodeKind, NodeKind]] = frozenset(
     }
 )
 
-# Kinds whose analyses speak of "strategy" (unsupported strategy, per-goal shares).
-STRATEGY_KINDS: frozenset[NodeKind] = frozenset(
-    {NodeKind.GOAL, NodeKind.OBJECTIVE, NodeKind.KEY_RESULT}
-)
 
-
-class Status(str, Enum):
+class Status(StrEnum):
     ACTIVE = "active"
     DONE = "done"
     ARCHIVED = "archived"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     COMPANY = "company"
     DEPARTMENT = "department"
     TEAM = "team"
 
 
-class Rel(str, Enum):
+class Rel(StrEnum):
     """Relationship types, named as they are in Neo4j."""
 
     SUPPORTS = "SUPPORTS"

@@ -8,7 +8,26 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from graph_schema.kinds import NodeKind, Scope, Status
 
+__all__ = [
+    "Frozen",
+    "Id",
+    "Node",
+    "Organisation",
+    "ParentRef",
+    "Person",
+    "Unit",
+    "Value",
+    "progress_of",
+]
+
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def progress_of(start: float | None, target: float | None, current: float | None) -> float | None:
+    """(current - start) / (target - start): None when a value is missing or start == target."""
+    if start is None or target is None or current is None or target == start:
+        return None
+    return (current - start) / (target - start)
 
 
 class Frozen(BaseModel):
@@ -57,7 +76,7 @@ class Node(Frozen):
     source: Annotated[str, StringConstraints(max_length=200)] | None = None
 
     @model_validator(mode="after")
-    def _kind_specific_fields(self) -> "Node":
+    def _kind_specific_fields(self) -> Node:
         # Each check names the offending field so an importer can point at the exact cell.
         if self.kind != NodeKind.KEY_RESULT:
             for name in _KR_ONLY:
@@ -91,15 +110,8 @@ class Node(Frozen):
 
     @property
     def progress(self) -> float | None:
-        """Share of the way from start to target a key result has come (None when not measurable)."""
-        if (
-            self.start is None
-            or self.target is None
-            or self.current is None
-            or self.target == self.start
-        ):
-            return None
-        return (self.current - self.start) / (self.target - self.start)
+        """Share of the way from start to target a key result has come (None: not measurable)."""
+        return progress_of(self.start, self.target, self.current)
 
 
 class Unit(Frozen):

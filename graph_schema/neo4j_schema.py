@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+__all__ = ["CONSTRAINTS", "INDEXES"]
+
 # Every strategy node carries the shared :StrategyNode label besides its kind's label, so one
 # uniqueness constraint on (tenant, id) covers every kind, placeholders of missing parents included.
 CONSTRAINTS: tuple[tuple[str, str], ...] = (
     (
         "strategy_node_key",
-        "CREATE CONSTRAINT strategy_node_key IF NOT EXISTS FOR (n:StrategyNode) REQUIRE (n.tenant, n.id) IS UNIQUE",
+        "CREATE CONSTRAINT strategy_node_key IF NOT EXISTS FOR (n:StrategyNode)"
+        " REQUIRE (n.tenant, n.id) IS UNIQUE",
     ),
     (
         "unit_key",
@@ -15,11 +18,13 @@ CONSTRAINTS: tuple[tuple[str, str], ...] = (
     ),
     (
         "person_key",
-        "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE (p.tenant, p.id) IS UNIQUE",
+        "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person)"
+        " REQUIRE (p.tenant, p.id) IS UNIQUE",
     ),
     (
         "value_key",
-        "CREATE CONSTRAINT value_key IF NOT EXISTS FOR (v:Value) REQUIRE (v.tenant, v.id) IS UNIQUE",
+        "CREATE CONSTRAINT value_key IF NOT EXISTS FOR (v:Value)"
+        " REQUIRE (v.tenant, v.id) IS UNIQUE",
     ),
     (
         "tenant_key",
@@ -27,12 +32,14 @@ CONSTRAINTS: tuple[tuple[str, str], ...] = (
     ),
     (
         "history_key",
-        "CREATE CONSTRAINT history_key IF NOT EXISTS FOR (h:AlignmentRecord) REQUIRE (h.tenant, h.seq) IS UNIQUE",
+        "CREATE CONSTRAINT history_key IF NOT EXISTS FOR (h:AlignmentRecord)"
+        " REQUIRE (h.tenant, h.seq) IS UNIQUE",
     ),
 )
 INDEXES: tuple[tuple[str, str], ...] = (
     (
         "strategy_node_source",
-        "CREATE INDEX strategy_node_source IF NOT EXISTS FOR (n:StrategyNode) ON (n.tenant, n.source)",
+        "CREATE INDEX strategy_node_source IF NOT EXISTS FOR (n:StrategyNode)"
+        " ON (n.tenant, n.source)",
     ),
 )

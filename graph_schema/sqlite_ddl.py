@@ -7,6 +7,8 @@ the SQL functions the store registers on its connection (`stratmap_fingerprint`)
 
 from __future__ import annotations
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the graph, the org and the alignment history, every row scoped by tenant.
     """

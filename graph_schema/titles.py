@@ -14,10 +14,40 @@ import sys
 import zlib
 from array import array
 
+__all__ = ["THRESHOLD", "fingerprint", "jaccard", "words"]
+
 THRESHOLD = 0.8  # token Jaccard at or above which two titles count as near-identical
 
 _STOP = frozenset(
-    "a an and are as at be by for from in into is it of on or our the to with we this that will per via".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "to",
+        "with",
+        "we",
+        "this",
+        "that",
+        "will",
+        "per",
+        "via",
+    ]
 )
 _ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -6,11 +6,13 @@ import re
 from datetime import date as _date
 from datetime import timedelta as _timedelta
 
+from importers.errors import ImportInputError
+
 _GROUPED_POINT = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.5
 _GROUPED_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 1.234,5
 
 
-class CellError(ValueError):
+class CellError(ImportInputError):
     """A cell that cannot be read; the message is for the user."""
 
 

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
 from graph_schema import Node, NodeKind, Scope, Status
-from importers.errors import ImportFailed, ImportIssue
 from importers.cells import CellError, number, split_ids
+from importers.errors import ImportFailed, ImportIssue
 from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
@@ -70,7 +69,8 @@ def _row_to_fields(
                 problems.append(
                     (
                         name,
-                        f"unknown {name} '{cell}' (expected one of: {', '.join(sorted(set(_ENUMS[name].values())))})",
+                        f"unknown {name} '{cell}' (expected one of: "
+                        f"{', '.join(sorted(set(_ENUMS[name].values())))})",
                     )
                 )
             else:
@@ -81,7 +81,7 @@ def _row_to_fields(
             except CellError as exc:
                 problems.append((name, str(exc)))
         elif name == "parents":
-            parents = []
+            parents: list[dict[str, str | float]] = []
             for part in split_ids(cell):
                 pid, _, weight = part.partition("=")
                 if not weight:
@@ -115,7 +115,7 @@ def header_problems(table: Table) -> list[ImportIssue]:
     for col in REQUIRED:
         if col not in keys:
             issues.append(ImportIssue(table.file, f"missing column '{col}'", row=1, field=col))
-    for written, key in zip(table.header, keys):
+    for written, key in zip(table.header, keys, strict=True):
         if key not in _BY_KEY:
             issues.append(
                 ImportIssue(
@@ -147,7 +147,7 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
                 ),
             )
             continue
-        yield row_no, dict(zip(names, cells)), None
+        yield row_no, dict(zip(names, cells, strict=True)), None
 
 
 def parse_csv(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graph_schema.errors import StratmapError
+
 
 @dataclass(frozen=True, slots=True)
 class ImportIssue:
@@ -24,7 +26,11 @@ class ImportIssue:
         return f"{where}: {self.message}"
 
 
-class ImportFailed(Exception):
+class ImportInputError(StratmapError, ValueError):
+    """One cell, token or byte sequence could not be read; the parser turns it into an issue."""
+
+
+class ImportFailed(StratmapError):
     """The file was not imported; every problem found is listed, nothing was written."""
 
     def __init__(self, issues: list[ImportIssue]) -> None:

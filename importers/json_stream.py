@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from importers.errors import ImportInputError
+
 CHUNK = 1 << 20  # bytes read at a time
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()
@@ -22,7 +24,9 @@ _DECODER = json.JSONDecoder()
 _NEAR_END = 32
 
 
-class JsonSyntaxError(ValueError):
+class JsonSyntaxError(ImportInputError):
+    """Not JSON: the message names the line and column."""
+
     def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(f"{message} (line {line}, column {column})")
         self.message, self.line, self.column = message, line, column
@@ -32,7 +36,9 @@ class NotAnObject(JsonSyntaxError):
     """The document starts with a JSON value that is not an object."""
 
 
-class JsonEncodingError(ValueError):
+class JsonEncodingError(ImportInputError):
+    """Bytes that are not UTF-8 (or the encoding the file declares): names the byte offset."""
+
     def __init__(self, reason: str, byte: int) -> None:
         super().__init__(f"{reason} at byte {byte}")
         self.reason, self.byte = reason, byte
@@ -61,7 +67,7 @@ class _Reader:
         self.bytes_read = 0
 
     def more(self, at_least: int = 0) -> bool:
-        """Append the next chunk (or at least `at_least` more bytes); False at the end of the file."""
+        """Append the next chunk (or at least `at_least` more bytes); False at the end of file."""
         if self.eof:
             return False
         raw = self.fh.read(max(self.chunk, at_least))
@@ -162,7 +168,8 @@ def walk(path: Path, chunk: int = CHUNK) -> Iterator[JsonValue]:
                 key, key_text, line = r.value()
                 if key in seen:  # json.loads would silently keep the last one
                     raise r.fail(
-                        f"the key {key!r} appears twice at the top level (first on line {seen[key]})",
+                        f"the key {key!r} appears twice at the top level "
+                        f"(first on line {seen[key]})",
                         r.pos - len(key_text),
                     )
                 seen[key] = line

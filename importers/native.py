@@ -9,21 +9,19 @@ node's id and the line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
 
-from graph_schema import Node
+from graph_schema import Node, Person, Unit, Value
 from graph_schema.document import ImportDocument, NodeEntry
 from importers import json_stream
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import ParsedImport, clean_message, pydantic_field
-
-HEADER_KEYS = ("organisation", "units", "people", "values")
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -100,13 +98,21 @@ def _not_a_mapping(file: str) -> ImportFailed:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _marks(event: yaml.Event) -> tuple[yaml.error.Mark | None, yaml.error.Mark | None]:
+    """PyYAML's C loader puts its own Mark type on events; the node types only read its fields,
+    so it serves them as well, but the type stubs name only the Python one."""
+    return cast("yaml.error.Mark | None", event.start_mark), cast(
+        "yaml.error.Mark | None", event.end_mark
+    )
+
+
 def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
     """The next node of the event stream, with implicit tags resolved as PyYAML's composer does."""
     event = loader.get_event()
     if isinstance(event, yaml.AliasEvent):
         if event.anchor not in anchors:
             raise yaml.composer.ComposerError(
-                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                None, None, f"found undefined alias {event.anchor!r}", _marks(event)[0]
             )
         return anchors[event.anchor]
     node: yaml.Node
@@ -116,16 +122,14 @@ def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
             if event.tag not in (None, "!")
             else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         )
-        node = yaml.ScalarNode(
-            tag, event.value, event.start_mark, event.end_mark, style=event.style
-        )
+        node = yaml.ScalarNode(tag, event.value, *_marks(event), style=event.style)
     elif isinstance(event, yaml.SequenceStartEvent):
         tag = (
             event.tag
             if event.tag not in (None, "!")
             else loader.resolve(yaml.SequenceNode, None, event.implicit)
         )
-        node = yaml.SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        node = yaml.SequenceNode(tag, [], _marks(event)[0], None, flow_style=event.flow_style)
         while not loader.check_event(yaml.SequenceEndEvent):
             node.value.append(_compose(loader, anchors))
         node.end_mark = loader.get_event().end_mark
@@ -135,7 +139,7 @@ def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
             if event.tag not in (None, "!")
             else loader.resolve(yaml.MappingNode, None, event.implicit)
         )
-        node = yaml.MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        node = yaml.MappingNode(tag, [], _marks(event)[0], None, flow_style=event.flow_style)
         while not loader.check_event(yaml.MappingEndEvent):
             key = _compose(loader, anchors)
             node.value.append((key, _compose(loader, anchors)))
@@ -314,7 +318,7 @@ def parse_document(
         if entry.key != "nodes" or entry.index < 0:  # a header value, or a `nodes` that is no list
             header[entry.key], header_entries[entry.key] = entry.value, entry
             continue
-        node, found = _node(file, entry, src)
+        _, found = _node(file, entry, src)
         issues += found
         raw_id = entry.value.get("id") if isinstance(entry.value, dict) else None
         if raw_id is not None and str(raw_id).strip() in first:
@@ -352,7 +356,12 @@ def parse_document(
             )
         doc = None
     if doc is not None:
-        for kind, items in (("units", doc.units), ("people", doc.people), ("values", doc.values)):
+        groups: tuple[tuple[str, Sequence[Unit | Person | Value]], ...] = (
+            ("units", doc.units),
+            ("people", doc.people),
+            ("values", doc.values),
+        )
+        for kind, items in groups:
             seen: dict[str, int] = {}
             for i, item in enumerate(items):
                 if item.id in seen:

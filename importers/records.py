@@ -12,6 +12,18 @@ from pydantic import ValidationError
 from graph_schema import Node, Person, Unit, Value
 from importers.errors import ImportFailed, ImportIssue
 
+__all__ = [
+    "TEXT_LIMITS",
+    "LinkRecord",
+    "ParsedImport",
+    "ReadOptions",
+    "clean_message",
+    "cut_long_text",
+    "node_again",
+    "pydantic_field",
+    "validate_node",
+]
+
 
 @dataclass(frozen=True)
 class ReadOptions:

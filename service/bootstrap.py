@@ -58,7 +58,7 @@ def default_tenant(store: GraphStore, tenant: str | None) -> str:
     return known[0] if len(known) == 1 else "default"
 
 
-def api_limits(settings: Settings) -> "ApiLimits":
+def api_limits(settings: Settings) -> ApiLimits:
     from service.api.limits import ApiLimits
 
     return ApiLimits(
@@ -71,16 +71,23 @@ def api_limits(settings: Settings) -> "ApiLimits":
     )
 
 
+def missing_web_assets() -> list[str]:
+    """The GraphiQL files `make setup` fetches that are not there (the API works without)."""
+    from service.api.graphiql import missing_assets
+
+    return missing_assets()
+
+
 def build_app(
     settings: Settings,
     *,
     db: Path | str | None = None,
     auth: bool | None = None,
     tenant: str | None = None,
-) -> "ASGIApp":
+) -> ASGIApp:
     """Settings -> store -> engine cache -> ASGI app. Auth on unless asked otherwise."""
     from service.api.app import create_app
-    from service.auth import TokenStore
+    from service.store.tokens import TokenStore
 
     path = db if db is not None else settings.db
     store = open_store(settings, db=path)

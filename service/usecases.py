@@ -3,25 +3,91 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-import importers
 from pydantic import ValidationError
 
+import importers
 from graph_schema import Node, Status
-from importers.load import load
+from graph_schema.errors import StratmapError
+from importers.records import ParsedImport
+from service.engine.engine import Engine
+from service.engine.findings_json import alignment_record
 from service.engine.suggest import IdIndex
 from service.store.base import ApplyResult, ChangeSet, GraphStore
 
 
-class UseCaseError(Exception):
+class UseCaseError(StratmapError):
     """A request the data does not allow; names the field at fault."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class TenantChoiceError(UseCaseError, ValueError):
+    """The import cannot tell which organisation it is for; the message lists the stored ones."""
+
+    def __init__(self, message: str) -> None:
+        self.field, self.message = "tenant", message
+        StratmapError.__init__(self, message)
+
+
+Progress = Callable[[Iterable[Node], int], Iterator[Node]]
+
+
+def tenant_for(parsed: ParsedImport, tenant: str | None, stored: list[str]) -> str:
+    """--tenant, else the document's organisation, else the store's only organisation, else
+    'default' (DESIGN section 5). Where that would guess between organisations, it refuses."""
+    # an explicit tenant always wins, even a falsy one: a document must never pick the tenant
+    # a caller was bound to (an API token's tenant is passed here)
+    if tenant is not None:
+        if not tenant.strip():
+            raise TenantChoiceError("the tenant name is empty")
+        return tenant
+    held = ", ".join(stored)
+    if parsed.organisation:
+        if stored and parsed.organisation not in stored:
+            raise TenantChoiceError(
+                f"{parsed.file} names organisation '{parsed.organisation}', which the store "
+                f"does not hold (it holds: {held}); pass --tenant to say which"
+            )
+        return parsed.organisation
+    if len(stored) == 1:
+        return stored[0]
+    if len(stored) > 1:
+        raise TenantChoiceError(
+            f"{parsed.file} names no organisation and the store holds several ({held}); "
+            "pass --tenant"
+        )
+    return "default"
+
+
+def import_parsed(
+    store: GraphStore,
+    parsed: ParsedImport,
+    *,
+    tenant: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> tuple[str, ApplyResult]:
+    """Apply parsed records in one transaction, all or nothing; returns the tenant chosen."""
+    name = tenant_for(parsed, tenant, [] if tenant is not None else store.tenants())
+    nodes: Iterable[Node] = parsed.nodes()
+    if progress is not None:
+        nodes = progress(nodes, parsed.node_count)
+    changes = ChangeSet(
+        nodes=nodes,
+        units=parsed.units,
+        people=parsed.people,
+        values=parsed.values,
+        prune_source=parsed.source if prune else None,
+    )
+    return name, store.apply(name, changes, dry_run=dry_run)
 
 
 def import_content(
@@ -49,14 +115,15 @@ def import_content(
         path.write_text(content, encoding="utf-8")
         try:
             # CSV means any table layout the importer knows, recognised from its header (an Ally or
-            # Jira export as well as the generic CSV); JSON also takes Asana's and Linear's responses
+            # Jira export as well as the generic CSV); JSON also takes Asana's and Linear's
+            # responses
             parsed = importers.parse_files([path], None if fmt == "csv" else fmt, source=name)
         except importers.ImportFailed as exc:
             # report the caller's name for the content, not our temporary path
             raise importers.ImportFailed(
                 [importers.ImportIssue(name, i.message, i.row, i.path, i.field) for i in exc.issues]
             ) from None
-        return load(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune)[1]
+        return import_parsed(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune)[1]
 
 
 def upsert_nodes(store: GraphStore, tenant: str, nodes: Sequence[Node]) -> ApplyResult:
@@ -148,3 +215,14 @@ def dangling_parents(
     index = IdIndex(ids)
     missing = sorted(unknown)
     return len(missing), [(m, [ids[i] for i in index.suggest(m)]) for m in missing[:limit]]
+
+
+def record_history(
+    store: GraphStore, tenant: str, engine: Engine, label: str | None = None
+) -> dict[str, Any]:
+    """Keep the engine's alignment (score, counts, by unit, by goal) as the next history record;
+    returns that record as the store holds it."""
+    summary = alignment_record(engine)
+    score = summary.pop("score")
+    seq = store.record_history(tenant, label, score, summary)
+    return next(r for r in store.history(tenant) if r["seq"] == seq)

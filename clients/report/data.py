@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from clients.client import StratmapClient
 from clients.models import Alignment, Gap, HistoryRecord, MapNode, NodeRef, Overlap, UnitFocus
+
+__all__ = ["collect"]
 
 
 class ReportData(BaseModel):
@@ -52,7 +54,7 @@ def collect(client: StratmapClient, source: str, unit: str | None = None) -> Rep
         overlaps = [o for o in overlaps if any(u.id in in_unit for u in o.units)]
         pulled = [p for p in pulled if p.unit.id in in_unit]
     return ReportData(
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         source=source,
         unit=unit,
         alignment=client.alignment(unit),

@@ -11,6 +11,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from clients.report.data import ReportData
 from clients.report.strategy_map import layout
 
+__all__ = ["FORMATS", "render"]
+
 FORMATS = ("html", "md", "csv", "json")
 COUNT_LABELS = [
     ("alignment gaps", "gaps"),
@@ -64,7 +66,7 @@ _MD_SPECIAL = set("\\`*_[]()|!~")
 
 
 def _md(text: object) -> str:
-    """Any text from the graph, made inert in Markdown: no markup, no HTML, no table or line breaks."""
+    """Any text from the graph, made inert in Markdown: no markup, HTML, table or line breaks."""
     flat = str(text).translate(_CONTROL)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in flat)
@@ -85,7 +87,8 @@ def markdown(d: ReportData, top: int = 10) -> str:
         "",
         f"From {_md(d.source)}, version {a.version}, generated {_md(d.generated_at)}.",
         "",
-        f"**Alignment: {pct(a.score)}** of active work ({num(a.traced_work)} of {num(a.work)}) traces to the vision.",
+        f"**Alignment: {pct(a.score)}** of active work "
+        f"({num(a.traced_work)} of {num(a.work)}) traces to the vision.",
     ]
     if (trend := d.trend()) is not None:
         out.append(
@@ -99,7 +102,8 @@ def markdown(d: ReportData, top: int = 10) -> str:
         "",
         f"## Disconnected objectives: alignment gaps ({len(d.gaps)})",
         "",
-        "MM = middle-management gap: a department or team objective that no longer traces to strategy.",
+        "MM = middle-management gap: a department or team objective that no longer traces "
+        "to strategy.",
         "",
     ]
     if d.gaps:
@@ -112,14 +116,17 @@ def markdown(d: ReportData, top: int = 10) -> str:
                 ", ".join(f"{_md(s.title)} ({_md(s.id)})" for s in g.stranded) or "nothing below"
             )
             out.append(
-                f"| {i} | {'**MM** ' if g.middle_management else ''}{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
-                f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} | {_md(g.unit.id) if g.unit else '—'} "
+                f"| {i} | {'**MM** ' if g.middle_management else ''}"
+                f"{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
+                f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} "
+                f"| {_md(g.unit.id) if g.unit else '—'} "
                 f"| {num(g.stranded_work)} | {stranded} |"
             )
         out += ["", "```mermaid", "graph BT"]
         for i, g in enumerate(d.gaps[:top]):
             out.append(
-                f'  g{i}["{_mermaid(g.break_point.kind)} {_mermaid(g.break_point.id)}: {_mermaid(g.break_point.title)}'
+                f'  g{i}["{_mermaid(g.break_point.kind)} {_mermaid(g.break_point.id)}: '
+                f"{_mermaid(g.break_point.title)}"
                 f'<br/>{g.reason}"]:::gap'
             )
             for j, s in enumerate(g.stranded[:8]):
@@ -128,7 +135,8 @@ def markdown(d: ReportData, top: int = 10) -> str:
                 )
             if len(g.stranded) > 8 or g.stranded_nodes > len(g.stranded):
                 out.append(
-                    f'  g{i}more["+{g.stranded_nodes - min(len(g.stranded), 8)} more"]:::stranded --> g{i}'
+                    f'  g{i}more["+{g.stranded_nodes - min(len(g.stranded), 8)} more"]'
+                    f":::stranded --> g{i}"
                 )
         out += [
             "  classDef gap fill:#fdecea,stroke:#c62828,stroke-width:3px",

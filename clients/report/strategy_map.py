@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from clients.models import MapNode
 
 MAX_NODES = 300
-LEVEL = {"Vision": 0, "Goal": 1, "Objective": 2, "KeyResult": 3, "Behaviour": 3, "Initiative": 4}
-BOX_W, BOX_H, GAP_X, ROW_H, BAND_GAP, PER_ROW = 170, 42, 14, 58, 36, 12
+# what is folded first, then next: a fold's name and the kinds it counts
+FOLDED = {"Initiative": {"Initiative"}, "KeyResult": {"KeyResult", "Behaviour"}}
+BOX_W, GAP_X, ROW_H, BAND_GAP, PER_ROW = 170, 14, 58, 36, 12
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Box:
     kind: str
     title: str
     state: str  # traced | disconnected | break | inactive | folded
+    level: int  # the API's level of the kind: the layer the box is drawn in
     x: float = 0.0
     y: float = 0.0
     parents: list[str] = field(default_factory=list)
@@ -58,7 +60,8 @@ def _fold(nodes: list[MapNode], kinds: set[str]) -> tuple[list[MapNode], dict[st
 def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
     live = [n for n in nodes if n.status == "active"]
     folds: dict[tuple[str, str], int] = {}  # (parent, folded kind) -> count
-    for kind, kinds in (("Initiative", {"Initiative"}), ("KeyResult", {"KeyResult", "Behaviour"})):
+    level_of = {n.kind: n.level for n in nodes}
+    for kind, kinds in FOLDED.items():
         if len(live) + len(folds) <= MAX_NODES:
             break
         live, more = _fold(live, kinds)
@@ -71,6 +74,7 @@ def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
             n.kind,
             n.title,
             state,
+            n.level,
             parents=[p.id for p in n.parents if not p.dangling],
             missing=[p.id for p in n.parents if p.dangling],
         )
@@ -84,13 +88,14 @@ def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
                 kind,
                 f"{count} traced {'initiatives' if kind == 'Initiative' else 'results'}",
                 "folded",
+                max(level_of.get(k, 0) for k in FOLDED[kind]),
                 parents=[anchor],
                 count=count,
             )
     # layers, each ordered by the mean position of its parents (one barycentre sweep down)
     layers: dict[int, list[Box]] = {}
     for b in boxes.values():
-        layers.setdefault(LEVEL[b.kind], []).append(b)
+        layers.setdefault(b.level, []).append(b)
     order: dict[str, float] = {}
     y = 20.0
     width = 0.0
@@ -109,7 +114,7 @@ def layout(nodes: list[MapNode], breaks: set[str]) -> StrategyMap:
     edges = []
     for b in boxes.values():
         for p in b.parents:
-            parent = boxes.get(p)
-            if parent is not None:
-                edges.append((b, parent, b.state in ("disconnected", "break")))
+            above = boxes.get(p)
+            if above is not None:
+                edges.append((b, above, b.state in ("disconnected", "break")))
     return StrategyMap(list(boxes.values()), edges, max(width, 400), y + 10, sum(folds.values()))

@@ -7,8 +7,8 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,18 +24,20 @@ except ImportError:  # pragma: no cover - older strawberry
     from strawberry.http.exceptions import HTTPException  # type: ignore[attr-defined,no-redef]
 
 from service.api.context import Context
+from service.api.errors import BodyTooLarge
 from service.api.graphiql import ASSETS, PAGE
 from service.api.limits import ApiLimits
 from service.api.schema import build_schema
-from service.auth import Principal, Role, TokenStore
 from service.engine.cache import EngineCache
+from service.roles import Principal, Role
 from service.store.base import GraphStore
+from service.store.tokens import TokenStore
 
 access_log = logging.getLogger("stratmap.access")
 NOBODY = Principal("", Role.VIEWER)
 
 
-class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
+class StratmapGraphQL(GraphQL[Context, None]):
     def __init__(self, cache: EngineCache, store: GraphStore, limits: ApiLimits) -> None:
         super().__init__(build_schema(limits), graphql_ide="graphiql", allow_queries_via_get=False)
         self.cache, self.store, self.limits = cache, store, limits
@@ -56,7 +58,7 @@ class StratmapGraphQL(GraphQL):  # type: ignore[type-arg]
             request_id=request.scope["state"]["request_id"],
         )
 
-    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+    async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(PAGE)
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -163,11 +165,6 @@ class Gate:
             return message
 
         return wrapped
-
-
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"request body over the limit of {limit} bytes")
 
 
 def create_app(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.api.limits import ApiLimits
-from service.auth import Principal
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
+from service.roles import Principal
 from service.store.base import GraphStore
 
 

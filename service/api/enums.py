@@ -1,4 +1,8 @@
-"""GraphQL enums, mapped from the domain's."""
+"""The GraphQL enums: the domain's and the engine's own enums, exposed as they are.
+
+`strawberry.enum` registers an existing Enum class for the schema (it returns the same class),
+so a kind, status or reason is one type from the model to the wire: no mirror enums to convert.
+"""
 
 from __future__ import annotations
 
@@ -6,62 +10,22 @@ from enum import Enum
 
 import strawberry
 
-from graph_schema import NodeKind as DomainKind
-from graph_schema import Status as DomainStatus
-from service.engine.results import GapReason as DomainReason
+from graph_schema import NodeKind, Scope, Status
+from service.engine.results import GapReason, OverlapType
 
+__all__ = ["GapReason", "ImportFormat", "NodeKind", "OverlapType", "Scope", "Status"]
 
-@strawberry.enum
-class NodeKind(Enum):
-    VISION = "Vision"
-    GOAL = "Goal"
-    OBJECTIVE = "Objective"
-    KEY_RESULT = "KeyResult"
-    BEHAVIOUR = "Behaviour"
-    INITIATIVE = "Initiative"
-
-    def domain(self) -> DomainKind:
-        return DomainKind(self.value)
-
-
-@strawberry.enum
-class Status(Enum):
-    ACTIVE = "active"
-    DONE = "done"
-    ARCHIVED = "archived"
-
-    def domain(self) -> DomainStatus:
-        return DomainStatus(self.value)
-
-
-@strawberry.enum
-class GapReason(Enum):
-    UNLINKED = "UNLINKED"
-    DANGLING_PARENT = "DANGLING_PARENT"
-    INACTIVE_PARENT = "INACTIVE_PARENT"
-    LEVEL_INVERSION = "LEVEL_INVERSION"
-    CYCLE = "CYCLE"
-
-    @classmethod
-    def from_domain(cls, reason: DomainReason) -> "GapReason":
-        return cls(reason.value)
-
-
-@strawberry.enum
-class OverlapType(Enum):
-    CO_OWNERS = "CO_OWNERS"
-    DUPLICATE_TITLE = "DUPLICATE_TITLE"
+strawberry.enum(NodeKind, name="NodeKind")
+strawberry.enum(Status, name="Status")
+strawberry.enum(Scope, name="Scope")
+strawberry.enum(GapReason, name="GapReason")
+strawberry.enum(OverlapType, name="OverlapType")
 
 
 @strawberry.enum
 class ImportFormat(Enum):
+    """The formats importDocument reads (an API-only choice: files are recognised by name)."""
+
     YAML = "yaml"
     JSON = "json"
     CSV = "csv"
-
-
-@strawberry.enum
-class Scope(Enum):
-    COMPANY = "company"
-    DEPARTMENT = "department"
-    TEAM = "team"

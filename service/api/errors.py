@@ -8,16 +8,24 @@ import logging
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from service.api.pagination import PageError
+from graph_schema.errors import StratmapError
 
 log = logging.getLogger("stratmap.api")
 
 
-class ClientError(ValueError):
+class ClientError(StratmapError, ValueError):
     """A bad argument: the message is for the client."""
 
 
-_CLIENT = (ClientError, PageError)
+class PageError(ClientError):
+    """first/after out of bounds."""
+
+
+class BodyTooLarge(ClientError):
+    """A request body over the server's limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over the limit of {limit} bytes")
 
 
 class MaskUnexpected(MaskErrors):
@@ -27,7 +35,7 @@ class MaskUnexpected(MaskErrors):
     @staticmethod
     def _unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, (*_CLIENT, GraphQLError))
+        return original is not None and not isinstance(original, (ClientError, GraphQLError))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = getattr(self.execution_context, "context", None)

@@ -32,8 +32,12 @@ PAGE = """<!doctype html>
       React.createElement(GraphiQL, {
         fetcher,
         defaultEditorToolsVisibility: true,
-        defaultHeaders: JSON.stringify({ Authorization: "Bearer <token from: stratmap token create>" }, null, 2),
-        defaultQuery: "{\\n  alignment { score counts }\\n  alignmentGaps(first: 10) {\\n    totalCount\\n    edges { node { reason strandedWork middleManagement breakPoint { id title } } }\\n  }\\n}\\n",
+        defaultHeaders: JSON.stringify(
+          { Authorization: "Bearer <token from: stratmap token create>" }, null, 2),
+        defaultQuery: "{\\n  alignment { score counts }\\n"
+          + "  alignmentGaps(first: 10) {\\n    totalCount\\n"
+          + "    edges { node { reason strandedWork middleManagement breakPoint { id title } } }\\n"
+          + "  }\\n}\\n",
       }),
     );
   </script>

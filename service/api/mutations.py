@@ -16,9 +16,8 @@ from importers.records import clean_message, pydantic_field
 from service import usecases
 from service.api.context import Context
 from service.api.enums import ImportFormat, NodeKind, Scope, Status
-from service.api.findings import AlignmentRecord
-from service.auth import Role
-from service.engine.report import analysis_json
+from service.api.types import AlignmentRecordType
+from service.roles import Role
 from service.store.base import ApplyResult
 
 
@@ -57,7 +56,7 @@ class ApplySuccess:
     dry_run: bool
 
     @classmethod
-    def from_result(cls, r: ApplyResult) -> "ApplySuccess":
+    def from_result(cls, r: ApplyResult) -> ApplySuccess:
         return cls(
             created=r.created,
             updated=r.updated,
@@ -72,7 +71,7 @@ class ApplySuccess:
 
 @strawberry.type
 class HistorySuccess:
-    record: AlignmentRecord
+    record: AlignmentRecordType
 
 
 WriteResult = Annotated[ApplySuccess | InputError | NotAllowed, strawberry.union("WriteResult")]
@@ -112,16 +111,16 @@ class NodeInput:
         return Node.model_validate(
             {
                 "id": self.id,
-                "kind": self.kind.value,
+                "kind": self.kind,
                 "title": self.title,
-                "status": self.status.value,
+                "status": self.status,
                 "period": self.period,
                 "description": self.description,
                 "effort": self.effort,
                 "owner": self.owner,
                 "unit": self.unit,
                 "co_owners": self.co_owners,
-                "scope": self.scope.value if self.scope else None,
+                "scope": self.scope,
                 "start": self.start,
                 "target": self.target,
                 "current": self.current,
@@ -248,7 +247,7 @@ class Mutation:
         return _write(
             info,
             Role.EDITOR,
-            lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status.domain()),
+            lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status),
         )
 
     @strawberry.mutation(
@@ -266,8 +265,5 @@ class Mutation:
             return NotAllowed(
                 message=f"this needs the editor role; your token has {ctx.principal.role.value}"
             )
-        data = analysis_json(ctx.engine())
-        payload = {"counts": data["counts"], "byUnit": data["byUnit"], "byGoal": data["byGoal"]}
-        seq = ctx.store.record_history(ctx.tenant, label, data["score"], payload)
-        row = next(r for r in ctx.store.history(ctx.tenant) if r["seq"] == seq)
-        return HistorySuccess(record=AlignmentRecord.from_row(row))
+        row = usecases.record_history(ctx.store, ctx.tenant, ctx.engine(), label)
+        return HistorySuccess(record=AlignmentRecordType.from_domain(row))

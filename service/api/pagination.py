@@ -8,12 +8,10 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from service.api.errors import PageError
+
 T = TypeVar("T")
 Item = TypeVar("Item")
-
-
-class PageError(ValueError):
-    """first/after out of bounds: a client error with a clear message."""
 
 
 @strawberry.type

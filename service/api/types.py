@@ -1,94 +1,128 @@
-"""GraphQL types of the graph and the org, built from the engine with `from_domain`.
+"""Every GraphQL object type: the graph, the org and the analyses, each built `from_domain`.
 
-They hold the engine and a node index, never a store handle: every field is answered from
-the engine of the version the request started on.
+They hold the engine and a frozen view (service.engine.views), never a store handle: every field
+is answered from the engine of the version the request started on. Each class keeps the GraphQL
+name the schema has always had (`PersonType` is `Person`). Nodes and findings live in one module
+because they refer to each other both ways (a node has a line of sight, a gap has nodes).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph_schema import LEVEL
-from service.api.enums import NodeKind, Scope, Status
+from graph_schema import NodeKind, Scope, Status
+from service.api.context import Context
+from service.api.enums import GapReason, OverlapType
 from service.api.pagination import Connection, paginate
-from service.engine.engine import Engine, kind_of
-from service.engine.graph import is_middle_management_scope
+from service.engine import results
+from service.engine.engine import Engine
+from service.engine.views import NodeView
 
-if TYPE_CHECKING:
-    from service.api.findings import LineOfSight, UnitFocusType
-
-LineOfSightRef = Annotated["LineOfSight", strawberry.lazy("service.api.findings")]
-UnitFocusRef = Annotated["UnitFocusType", strawberry.lazy("service.api.findings")]
+T = TypeVar("T")
+Item = TypeVar("Item")
 
 
-def _page(info: Info, items: list, first: int | None, after: str | None, build):  # type: ignore[no-untyped-def]
+def page(
+    info: Info[Context, None],
+    items: Sequence[Item],
+    first: int | None,
+    after: str | None,
+    build: Callable[[Item], T],
+) -> Connection[T]:
+    """One page of `items` under the server's page limits, each item built only if shown."""
     limits = info.context.limits
     return paginate(
         items, first, after, default=limits.page_default, cap=limits.page_cap, build=build
     )
 
 
-@strawberry.type
-class Person:
+# -- the org ---------------------------------------------------------------------------------
+
+
+@strawberry.type(name="Person")
+class PersonType:
     id: strawberry.ID
     name: str
     email: str | None
     _engine: strawberry.Private[Engine]
 
-    @strawberry.field
-    def unit(self) -> Optional["Unit"]:
-        p = self._engine.people.get(self.id)
-        return unit_type(self._engine, p.unit) if p and p.unit else None
+    @classmethod
+    def from_domain(cls, e: Engine, person_id: str) -> PersonType:
+        p = e.people.get(person_id)
+        # an owner named on a node but absent from the people list is still a person to show
+        return cls(
+            id=strawberry.ID(person_id),
+            name=p.name if p else person_id,
+            email=p.email if p else None,
+            _engine=e,
+        )
 
     @strawberry.field
-    def reports_to(self) -> Optional["Person"]:
+    def unit(self) -> UnitType | None:
         p = self._engine.people.get(self.id)
-        return person_type(self._engine, p.reports_to) if p and p.reports_to else None
+        return UnitType.from_domain(self._engine, p.unit) if p and p.unit else None
 
     @strawberry.field
-    def leads(self) -> list["Unit"]:
+    def reports_to(self) -> PersonType | None:
         p = self._engine.people.get(self.id)
-        return [u for u in (unit_type(self._engine, x) for x in (p.leads if p else ())) if u]
+        return PersonType.from_domain(self._engine, p.reports_to) if p and p.reports_to else None
 
     @strawberry.field
-    def commits_to(self) -> list["StrategyNode"]:
+    def leads(self) -> list[UnitType]:
         p = self._engine.people.get(self.id)
+        found = (UnitType.from_domain(self._engine, x) for x in (p.leads if p else ()))
+        return [u for u in found if u is not None]
+
+    @strawberry.field
+    def commits_to(self) -> list[StrategyNodeType]:
+        e = self._engine
+        p = e.people.get(self.id)
         return [
-            node_type(self._engine, self._engine.graph.index[b])
+            node_type(e, e.graph.index[b])
             for b in (p.commits_to if p else ())
-            if b in self._engine.graph.index
+            if b in e.graph.index
         ]
 
 
-@strawberry.type
-class Unit:
+@strawberry.type(name="Unit")
+class UnitType:
     id: strawberry.ID
     name: str
     _engine: strawberry.Private[Engine]
 
-    @strawberry.field
-    def parent(self) -> Optional["Unit"]:
-        u = self._engine.units.get(self.id)
-        return unit_type(self._engine, u.parent) if u and u.parent else None
+    @classmethod
+    def from_domain(cls, e: Engine, unit_id: str) -> UnitType | None:
+        u = e.units.get(unit_id)
+        if u is None and unit_id not in e.graph.unit_ids:
+            return None
+        return cls(id=strawberry.ID(unit_id), name=u.name if u else unit_id, _engine=e)
 
     @strawberry.field
-    def children(self) -> list["Unit"]:
-        return [
-            unit_type(self._engine, u.id)
+    def parent(self) -> UnitType | None:
+        u = self._engine.units.get(self.id)
+        return UnitType.from_domain(self._engine, u.parent) if u and u.parent else None
+
+    @strawberry.field
+    def children(self) -> list[UnitType]:
+        found = (
+            UnitType.from_domain(self._engine, u.id)
             for u in self._engine.units.values()
             if u.parent == self.id
-        ]  # type: ignore[misc]
+        )
+        return [u for u in found if u is not None]
 
     @strawberry.field
-    def members(self) -> list[Person]:
+    def members(self) -> list[PersonType]:
         return [
-            person_type(self._engine, p.id)
+            PersonType.from_domain(self._engine, p.id)
             for p in self._engine.people.values()
             if p.unit == self.id
-        ]  # type: ignore[misc]
+        ]
 
     @strawberry.field(
         description="Traced work / active work over this unit and the units below it."
@@ -98,29 +132,30 @@ class Unit:
         return s.score if s else None
 
     @strawberry.field
-    def focus(self) -> UnitFocusRef | None:
-        from service.api.findings import UnitFocusType
-
+    def focus(self) -> UnitFocusType | None:
         f = next((f for f in self._engine.unit_focus if f.unit == self.id), None)
         return UnitFocusType.from_domain(self._engine, f) if f else None
 
     @strawberry.field(description="Active initiatives of this unit and the units below it.")
     def initiatives(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["StrategyNode"]:
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[StrategyNodeType]:
         e = self._engine
-        return _page(info, e.unit_initiatives(self.id), first, after, lambda i: node_type(e, i))
+        return page(info, e.unit_initiatives(self.id), first, after, lambda i: node_type(e, i))
 
 
-@strawberry.type
-class Value:
+@strawberry.type(name="Value")
+class ValueType:
     id: strawberry.ID
     name: str
     description: str | None
 
 
-@strawberry.type
-class ParentLink:
+# -- the graph -------------------------------------------------------------------------------
+
+
+@strawberry.type(name="ParentLink")
+class ParentLinkType:
     id: strawberry.ID = strawberry.field(
         description="The parent's id, also when no such node exists."
     )
@@ -132,13 +167,13 @@ class ParentLink:
     _engine: strawberry.Private[Engine]
 
     @strawberry.field
-    def node(self) -> Optional["StrategyNode"]:
+    def node(self) -> StrategyNodeType | None:
         i = self._engine.graph.index.get(self.id)
         return node_type(self._engine, i) if i is not None else None
 
 
-@strawberry.interface
-class StrategyNode:
+@strawberry.interface(name="StrategyNode")
+class StrategyNodeType:
     id: strawberry.ID
     kind: NodeKind
     title: str
@@ -149,67 +184,104 @@ class StrategyNode:
     source: str | None
     traced: bool
     _engine: strawberry.Private[Engine]
-    _i: strawberry.Private[int]
+    _view: strawberry.Private[NodeView]
+
+    @classmethod
+    def from_domain(cls, e: Engine, view: NodeView) -> StrategyNodeType:
+        """The node's own GraphQL type (Goal, KeyResult, ...), chosen by its kind."""
+        common: dict[str, Any] = {
+            "id": strawberry.ID(view.id),
+            "kind": view.kind,
+            "title": view.title,
+            "status": view.status,
+            "level": view.level,
+            "period": view.period,
+            "description": view.description,
+            "source": view.source,
+            "traced": view.traced,
+            "_engine": e,
+            "_view": view,
+        }
+        if view.kind is NodeKind.OBJECTIVE:
+            return ObjectiveType(
+                **common, scope=view.scope, middle_management=view.middle_management
+            )
+        if view.kind is NodeKind.KEY_RESULT:
+            return KeyResultType(
+                **common,
+                start=view.start,
+                target=view.target,
+                current=view.current,
+                measure_unit=view.measure_unit,
+            )
+        if view.kind is NodeKind.INITIATIVE:
+            return InitiativeType(**common, effort=view.effort, work=view.work)
+        by_kind: dict[NodeKind, type[StrategyNodeType]] = {
+            NodeKind.VISION: VisionType,
+            NodeKind.GOAL: GoalType,
+            NodeKind.BEHAVIOUR: BehaviourType,
+        }
+        return by_kind[view.kind](**common)
 
     @strawberry.field
-    def owner(self) -> Person | None:
-        owner = self._engine.graph.owner[self._i]
-        return person_type(self._engine, owner) if owner else None
+    def owner(self) -> PersonType | None:
+        owner = self._view.owner
+        return PersonType.from_domain(self._engine, owner) if owner else None
 
     @strawberry.field
-    def unit(self) -> Unit | None:
-        unit = self._engine.graph.unit[self._i]
-        return unit_type(self._engine, unit) if unit else None
+    def unit(self) -> UnitType | None:
+        unit = self._view.unit
+        return UnitType.from_domain(self._engine, unit) if unit else None
 
     @strawberry.field
-    def parents(self) -> list[ParentLink]:
-        e = self._engine
+    def parents(self) -> list[ParentLinkType]:
+        e, i = self._engine, self._view.index
         out = [
-            ParentLink(id=e.graph.ids[p], weight=w, valid=v, dangling=False, _engine=e)  # type: ignore[call-arg]
-            for p, w, v in e.links.parents.get(self._i, [])
+            ParentLinkType(
+                id=strawberry.ID(e.graph.ids[p]), weight=w, valid=v, dangling=False, _engine=e
+            )
+            for p, w, v in e.links.parents.get(i, [])
         ]
         out += [
-            ParentLink(id=d, weight=1.0, valid=False, dangling=True, _engine=e)  # type: ignore[call-arg]
-            for d in e.graph.dangling.get(self._i, [])
+            ParentLinkType(id=strawberry.ID(d), weight=1.0, valid=False, dangling=True, _engine=e)
+            for d in e.graph.dangling.get(i, [])
         ]
         return out
 
     @strawberry.field
     def children(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection["StrategyNode"]:
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[StrategyNodeType]:
         e = self._engine
-        return _page(
-            info, e.links.children.get(self._i, []), first, after, lambda i: node_type(e, i)
-        )
+        kids = e.links.children.get(self._view.index, [])
+        return page(info, kids, first, after, lambda i: node_type(e, i))
 
     @strawberry.field
-    def line_of_sight(self) -> LineOfSightRef:
-        from service.api.findings import LineOfSight
+    def line_of_sight(self) -> LineOfSightType:
+        e = self._engine
+        return LineOfSightType.from_domain(e, e.line_of_sight_at(self._view.index))
 
-        return LineOfSight.from_domain(self._engine, self._engine.line_of_sight_at(self._i))
 
-
-@strawberry.type
-class Vision(StrategyNode):
+@strawberry.type(name="Vision")
+class VisionType(StrategyNodeType):
     pass
 
 
-@strawberry.type
-class Goal(StrategyNode):
+@strawberry.type(name="Goal")
+class GoalType(StrategyNodeType):
     pass
 
 
-@strawberry.type
-class Objective(StrategyNode):
+@strawberry.type(name="Objective")
+class ObjectiveType(StrategyNodeType):
     scope: Scope | None = strawberry.field(
         description="Declared, else from the unit's depth in the unit tree."
     )
     middle_management: bool
 
 
-@strawberry.type
-class KeyResult(StrategyNode):
+@strawberry.type(name="KeyResult")
+class KeyResultType(StrategyNodeType):
     start: float | None
     target: float | None
     current: float | None
@@ -217,104 +289,314 @@ class KeyResult(StrategyNode):
 
     @strawberry.field(description="(current - start) / (target - start); null when not measurable.")
     def progress(self) -> float | None:
-        if (
-            self.start is None
-            or self.target is None
-            or self.current is None
-            or self.target == self.start
-        ):
-            return None
-        return (self.current - self.start) / (self.target - self.start)
+        return self._view.progress
 
     @strawberry.field
-    def conflicts_with(self) -> list[StrategyNode]:
+    def conflicts_with(self) -> list[StrategyNodeType]:
         e = self._engine
-        return [node_type(e, j) for j in e.links.conflicts_with.get(self._i, [])]
+        return [node_type(e, j) for j in e.links.conflicts_with.get(self._view.index, [])]
 
 
-@strawberry.type
-class Behaviour(StrategyNode):
+@strawberry.type(name="Behaviour")
+class BehaviourType(StrategyNodeType):
     @strawberry.field
-    def expresses(self) -> list[Value]:
+    def expresses(self) -> list[ValueType]:
         e = self._engine
-        found = (e.values.get(v) for v in e.graph.expresses.get(self._i, []))
+        found = (e.values.get(v) for v in e.graph.expresses.get(self._view.index, []))
         return [
-            Value(id=v.id, name=v.name, description=v.description) for v in found if v is not None
+            ValueType(id=strawberry.ID(v.id), name=v.name, description=v.description)
+            for v in found
+            if v is not None
         ]
 
 
-@strawberry.type
-class Initiative(StrategyNode):
+@strawberry.type(name="Initiative")
+class InitiativeType(StrategyNodeType):
     effort: float | None
     work: float = strawberry.field(description="effort, 1 where not given: what the score counts.")
 
     @strawberry.field
-    def depends_on(self) -> list[StrategyNode]:
+    def depends_on(self) -> list[StrategyNodeType]:
         e = self._engine
-        return [node_type(e, j) for j in e.links.depends_on.get(self._i, [])]
+        return [node_type(e, j) for j in e.links.depends_on.get(self._view.index, [])]
 
 
-_BY_KIND = {
-    "Vision": Vision,
-    "Goal": Goal,
-    "Objective": Objective,
-    "KeyResult": KeyResult,
-    "Behaviour": Behaviour,
-    "Initiative": Initiative,
-}
+NODE_TYPES: list[type[StrategyNodeType]] = [
+    VisionType,
+    GoalType,
+    ObjectiveType,
+    KeyResultType,
+    BehaviourType,
+    InitiativeType,
+]
 
 
-def node_type(e: Engine, i: int) -> StrategyNode:
-    g = e.graph
-    row = g.rows[i]
-    kind = kind_of(e, i)
-    common = dict(
-        id=row.id,
-        kind=NodeKind(kind.value),
-        title=row.title,
-        status=Status(row.status),
-        level=LEVEL[kind],
-        period=row.period,
-        description=row.description,
-        source=row.source,
-        traced=bool(e.traced[i]),
-        _engine=e,
-        _i=i,
+def node_type(e: Engine, i: int) -> StrategyNodeType:
+    """Node `i` of the engine as its GraphQL type."""
+    return StrategyNodeType.from_domain(e, e.node(i))
+
+
+# -- the analyses ----------------------------------------------------------------------------
+
+
+@strawberry.type(name="Gap")
+class GapType:
+    reason: GapReason
+    dangling_refs: list[str] = strawberry.field(description="Parent ids that name no node.")
+    stranded_nodes: int = strawberry.field(
+        description="How many untraced nodes hang below this gap."
     )
-    cls = _BY_KIND[kind.value]
-    if cls is Objective:
-        scope = g.scope[i]
-        return Objective(
-            **common,
-            scope=Scope(scope) if scope else None,  # type: ignore[call-arg]
-            middle_management=is_middle_management_scope(scope),
+    stranded_work: float = strawberry.field(
+        description="Initiative work stranded below it, its own included."
+    )
+    middle_management: bool = strawberry.field(
+        description="The break point is a department or team objective: the thread is lost "
+        "mid-organisation."
+    )
+    _engine: strawberry.Private[Engine]
+    _gap: strawberry.Private[results.Gap]
+
+    @classmethod
+    def from_domain(cls, e: Engine, gap: results.Gap) -> GapType:
+        return cls(
+            reason=gap.reason,
+            dangling_refs=list(gap.dangling_refs),
+            stranded_nodes=len(gap.stranded),
+            stranded_work=gap.stranded_work,
+            middle_management=gap.middle_management,
+            _engine=e,
+            _gap=gap,
         )
-    if cls is KeyResult:
-        return KeyResult(
-            **common,
-            start=row.start,
-            target=row.target,
-            current=row.current,  # type: ignore[call-arg]
-            measure_unit=row.measure_unit,
+
+    @strawberry.field
+    def break_point(self) -> StrategyNodeType:
+        return node_type(self._engine, self._gap.break_point)
+
+    @strawberry.field
+    def members(self) -> list[StrategyNodeType]:
+        return [node_type(self._engine, m) for m in self._gap.members]
+
+    @strawberry.field(
+        description="Existing nodes whose id is close to a missing parent id (at most two edits, "
+        "a third of the id's length): the typo most likely made, closest first, at most 3."
+    )
+    def suggested_parents(self) -> list[StrategyNodeType]:
+        return [node_type(self._engine, i) for i in self._engine.suggested_parents(self._gap)]
+
+    @strawberry.field
+    def inactive_parents(self) -> list[StrategyNodeType]:
+        return [node_type(self._engine, m) for m in self._gap.inactive_parents]
+
+    @strawberry.field
+    def owner(self) -> PersonType | None:
+        owner = self._engine.node(self._gap.break_point).owner
+        return PersonType.from_domain(self._engine, owner) if owner else None
+
+    @strawberry.field
+    def unit(self) -> UnitType | None:
+        unit = self._engine.node(self._gap.break_point).unit
+        return UnitType.from_domain(self._engine, unit) if unit else None
+
+    @strawberry.field(description="What is stranded behind this gap.")
+    def stranded(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[StrategyNodeType]:
+        e = self._engine
+        return page(info, self._gap.stranded, first, after, lambda i: node_type(e, i))
+
+
+@strawberry.type(name="LineOfSightPath")
+class LineOfSightPathType:
+    strength: float = strawberry.field(description="Product of the link weights along the path.")
+    steps: list[StrategyNodeType]
+
+
+@strawberry.type(name="LineOfSightBreak")
+class LineOfSightBreakType:
+    gap: GapType
+    chain: list[StrategyNodeType] = strawberry.field(
+        description="From the node up to where it breaks."
+    )
+
+
+@strawberry.type(name="LineOfSight")
+class LineOfSightType:
+    node: StrategyNodeType
+    active: bool
+    traced: bool
+    truncated: bool = strawberry.field(description="More paths exist than were returned.")
+    paths: list[LineOfSightPathType]
+    breaks: list[LineOfSightBreakType]
+
+    @classmethod
+    def from_domain(cls, e: Engine, los: results.LineOfSight) -> LineOfSightType:
+        return cls(
+            node=node_type(e, los.node),
+            active=los.active,
+            traced=los.traced,
+            truncated=los.truncated,
+            paths=[
+                LineOfSightPathType(strength=p.strength, steps=[node_type(e, s) for s in p.steps])
+                for p in los.paths
+            ],
+            breaks=[
+                LineOfSightBreakType(
+                    gap=GapType.from_domain(e, c.gap), chain=[node_type(e, s) for s in c.chain]
+                )
+                for c in los.gaps
+            ],
         )
-    if cls is Initiative:
-        return Initiative(**common, effort=row.effort, work=float(g.work[i]))  # type: ignore[call-arg]
-    return cls(**common)  # type: ignore[call-arg]
 
 
-def unit_type(e: Engine, unit_id: str) -> Unit | None:
-    u = e.units.get(unit_id)
-    if u is None and unit_id not in e.graph.unit_ids:
-        return None
-    return Unit(id=unit_id, name=u.name if u else unit_id, _engine=e)  # type: ignore[call-arg]
+@strawberry.type(name="OwnershipOverlap")
+class OwnershipOverlapType:
+    type: OverlapType
+    nodes: list[StrategyNodeType]
+    units: list[UnitType]
+    parent: StrategyNodeType | None
+    similarity: float | None
+
+    @classmethod
+    def from_domain(cls, e: Engine, o: results.Overlap) -> OwnershipOverlapType:
+        units = (UnitType.from_domain(e, x) for x in o.units)
+        return cls(
+            type=o.type,
+            nodes=[node_type(e, i) for i in o.nodes],
+            units=[u for u in units if u is not None],
+            parent=node_type(e, o.parent) if o.parent is not None else None,
+            similarity=o.similarity,
+        )
 
 
-def person_type(e: Engine, person_id: str) -> Person:
-    p = e.people.get(person_id)
-    # an owner named on a node but absent from the people list is still a person to show
-    return Person(
-        id=person_id, name=p.name if p else person_id, email=p.email if p else None, _engine=e
-    )  # type: ignore[call-arg]
+@strawberry.type(name="GoalShare")
+class GoalShareType:
+    goal: StrategyNodeType
+    share: float
 
 
-NODE_TYPES = list(_BY_KIND.values())
+@strawberry.type(name="UnitFocus")
+class UnitFocusType:
+    unit: UnitType
+    focus: float | None = strawberry.field(
+        description="1 - H/log(G): 1 is one direction, 0 is spread evenly."
+    )
+    traced_work: float
+    pulled: bool = strawberry.field(description="Its traced work reaches two goals or more.")
+    goals: list[GoalShareType]
+
+    @classmethod
+    def from_domain(cls, e: Engine, f: results.UnitFocus) -> UnitFocusType:
+        unit = UnitType.from_domain(e, f.unit)
+        assert unit is not None  # focus is computed for units the engine knows
+        return cls(
+            unit=unit,
+            focus=f.focus,
+            traced_work=f.traced_work,
+            pulled=f.pulled,
+            goals=[GoalShareType(goal=node_type(e, g), share=s) for g, s in f.goals],
+        )
+
+
+@strawberry.type(name="LoadBearing")
+class LoadBearingType:
+    node: StrategyNodeType
+    work: float = strawberry.field(
+        description="Traced work that would lose its line of sight without this node."
+    )
+
+
+@strawberry.type(name="DeclaredConflict")
+class DeclaredConflictType:
+    a: StrategyNodeType
+    b: StrategyNodeType
+
+
+@strawberry.type(name="RiskyDependency")
+class RiskyDependencyType:
+    node: StrategyNodeType
+    depends_on: StrategyNodeType
+
+
+@strawberry.type(name="UnitScore")
+class UnitScoreType:
+    unit: UnitType
+    score: float | None
+    work: float
+    traced_work: float
+
+
+@strawberry.type(name="GoalWork")
+class GoalWorkType:
+    goal: StrategyNodeType
+    traced_work: float
+    share: float | None
+
+
+@strawberry.type(name="AlignmentSummary")
+class AlignmentSummaryType:
+    version: int
+    period: str | None
+    score: float | None = strawberry.field(
+        description="Traced work / all active work; null with no work."
+    )
+    work: float
+    traced_work: float
+    _engine: strawberry.Private[Engine]
+    _unit: strawberry.Private[str | None]
+
+    @classmethod
+    def from_domain(cls, e: Engine, unit_id: str | None) -> AlignmentSummaryType:
+        s = e.overall
+        if unit_id is not None and unit_id in e.by_unit:
+            s = e.by_unit[unit_id]
+        return cls(
+            version=e.version,
+            period=e.period,
+            score=s.score,
+            work=s.work,
+            traced_work=s.traced_work,
+            _engine=e,
+            _unit=unit_id,
+        )
+
+    @strawberry.field(
+        description="Counts of nodes and findings (always for the whole organisation)."
+    )
+    def counts(self) -> JSON:
+        return JSON(self._engine.counts())
+
+    @strawberry.field
+    def by_unit(self) -> list[UnitScoreType]:
+        e = self._engine
+        return [
+            UnitScoreType(unit=u, score=s.score, work=s.work, traced_work=s.traced_work)
+            for uid, s in e.by_unit.items()
+            if (self._unit is None or uid == self._unit)
+            and (u := UnitType.from_domain(e, uid)) is not None
+        ]
+
+    @strawberry.field
+    def by_goal(self) -> list[GoalWorkType]:
+        e = self._engine
+        return [GoalWorkType(goal=node_type(e, g), traced_work=w, share=s) for g, w, s in e.by_goal]
+
+
+@strawberry.type(name="AlignmentRecord")
+class AlignmentRecordType:
+    seq: int
+    at: str
+    label: str | None
+    version: int
+    score: float | None
+    counts: JSON
+
+    @classmethod
+    def from_domain(cls, row: dict[str, Any]) -> AlignmentRecordType:
+        return cls(
+            seq=row["seq"],
+            at=row["at"],
+            label=row["label"],
+            version=row["version"],
+            score=row["score"],
+            counts=row.get("counts", {}),
+        )

@@ -1,1 +1,3 @@
+"""The `stratmap` command line (service.cli.main)."""
 
+__all__ = ["main"]

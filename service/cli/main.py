@@ -15,19 +15,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 import importers
+from clients import ApiError, StratmapClient
 from graph_schema import Node
-from importers.load import TenantChoiceError, load
-from service.bootstrap import default_tenant, open_store
-from service.engine.engine import Engine, UnknownNode
-from service.engine.report import analysis_json, line_of_sight_json
-from service.cli.render import line_of_sight_tree, pct, render_analysis
-from service.auth import Role, TokenStore
-from service.cli.report import report
-from service.cli.serve import serve, token
-from clients import StratmapClient, StratmapError
 from service import usecases
+from service.bootstrap import default_tenant, open_store
+from service.cli.options import db_option, tenant_option
+from service.cli.render import line_of_sight_tree, pct, render_analysis
+from service.cli.report import report
+from service.cli.serve import serve
+from service.cli.tokens import token
+from service.engine.engine import Engine, UnknownNode
+from service.engine.findings_json import analysis_json, line_of_sight_json
+from service.roles import Role
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
+from service.store.tokens import TokenStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # In a pipe or CI log rich would assume 80 columns and fold every table; logs are wide.
@@ -37,30 +39,6 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 class BadInput(click.ClickException):
     exit_code = 2
-
-
-def db_option(f: Any) -> Any:
-    return click.option(
-        "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).",
-    )(f)
-
-
-def _tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and (not value.strip() or value != value.strip()):
-        raise click.BadParameter("must be a non-empty name without surrounding spaces")
-    return value
-
-
-def tenant_option(f: Any) -> Any:
-    return click.option(
-        "--tenant",
-        default=None,
-        callback=_tenant,
-        help="Organisation to use (default: the only one stored, else 'default').",
-    )(f)
 
 
 def _store(db: Path | None) -> GraphStore:
@@ -197,7 +175,7 @@ def import_cmd(
             )
         store = _store(db)
         seen = usecases.ParentCollector()
-        name, result = load(
+        name, result = usecases.import_parsed(
             store,
             parsed,
             tenant=tenant,
@@ -205,7 +183,7 @@ def import_cmd(
             prune=prune,
             progress=lambda nodes, total: _progress(seen.watch(nodes), total),
         )
-    except TenantChoiceError as exc:
+    except usecases.TenantChoiceError as exc:
         raise BadInput(str(exc)) from exc
     except importers.ImportFailed as exc:
         err.print(
@@ -239,7 +217,8 @@ def import_cmd(
     count, missing = usecases.dangling_parents(store, name, seen)
     if count:
         out.print(
-            f"  {count} parent id(s) name no node (kept as dangling references; they resolve when the "
+            f"  {count} parent id(s) name no node (kept as dangling references; they resolve "
+            "when the "
             "parent is imported):",
             highlight=False,
         )
@@ -394,7 +373,7 @@ def _remote_line_of_sight(
     try:
         with StratmapClient(url, token) as client:
             found = client.line_of_sight(node_id, unit_id)
-    except StratmapError as exc:
+    except ApiError as exc:
         raise BadInput(f"{url}: {exc}") from None
     items = [item.model_dump(mode="json") for item in found]
     for item in items:  # the tree renderer reads the engine's JSON shape: adapt the client's
@@ -423,7 +402,8 @@ def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_js
     if unit_id is not None:
         broken = sum(1 for i in items if not i["traced"])
         out.print(
-            f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, {broken} without line of sight"
+            f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, "
+            f"{broken} without line of sight"
         )
     for item in items:
         out.print(line_of_sight_tree(item))
@@ -464,14 +444,15 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     store = _store(db)
-    name, result = load(store, importers.parse(example))
+    name, result = usecases.import_parsed(store, importers.parse(example))
     out.print(f"Imported {example.name} into {db} (tenant '{name}'): {len(result.created)} nodes")
     engine = Engine(store.read_graph(name))
     store.close()
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
     out.print("-" * min(shutil.get_terminal_size().columns, 80))
     out.print(
-        f"Try: stratmap line-of-sight --db {db} --unit sales   |   stratmap analyze --db {db} --json"
+        f"Try: stratmap line-of-sight --db {db} --unit sales   |   "
+        f"stratmap analyze --db {db} --json"
     )
     if not then_serve:
         return

@@ -57,7 +57,8 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
         )
     console.print(gaps)
     console.print(
-        "MM = middle-management gap: a department or team objective that no longer traces to strategy."
+        "MM = middle-management gap: a department or team objective that no longer traces "
+        "to strategy."
     )
 
     def listing(title: str, rows: list[str]) -> None:
@@ -149,7 +150,9 @@ def line_of_sight_tree(item: dict[str, Any]) -> Tree:
         )
         why = {
             "DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}{maybe}",
-            "INACTIVE_PARENT": f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived",
+            "INACTIVE_PARENT": (
+                f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived"
+            ),
             "UNLINKED": "supports nothing",
             "LEVEL_INVERSION": "links only against the level rules",
             "CYCLE": "a cycle with no way out",

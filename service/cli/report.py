@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from clients import StratmapClient, StratmapError
+from clients import ApiError, StratmapClient
 from clients.report.data import collect
 from clients.report.render import FORMATS, render
 
@@ -53,7 +53,7 @@ def report(
     try:
         with StratmapClient(url, token, timeout) as client:
             data = collect(client, url, unit)
-    except StratmapError as exc:
+    except ApiError as exc:
         click.echo(f"report failed: {exc}", err=True)
         sys.exit(2)
     text = render(data, fmt)
@@ -68,7 +68,8 @@ def report(
         )
     if fail_under is not None and (data.score_pct is None or data.score_pct < fail_under):
         click.echo(
-            f"alignment {'n/a' if data.score_pct is None else f'{data.score_pct:.1f}%'} is below {fail_under:g}%",
+            f"alignment {'n/a' if data.score_pct is None else f'{data.score_pct:.1f}%'} "
+            f"is below {fail_under:g}%",
             err=True,
         )
         sys.exit(1)

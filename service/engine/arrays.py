@@ -22,7 +22,8 @@ def _starts(sorted_values: np.ndarray) -> np.ndarray:
 
 def unique(values: np.ndarray) -> np.ndarray:
     s = np.sort(values)
-    return s[_starts(s)]
+    firsts: np.ndarray = s[_starts(s)]
+    return firsts
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,3 +54,10 @@ def group_sums(
         return present, np.bincount(keys, weights=weights, minlength=key_space)[present]
     distinct, inverse = unique_inverse(keys)
     return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))
+
+
+def view(values: np.ndarray) -> memoryview:
+    """The array's own buffer as a memoryview: indexing gives Python ints at list speed, with no
+    copy (and writes go through to the array). `ndarray.data` is `memoryview(values)`, spelt so
+    that a type checker for Python 3.11, which has no buffer protocol type, can follow it."""
+    return values.data

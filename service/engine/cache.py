@@ -33,7 +33,8 @@ class EngineCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        # periods are chosen by clients: keep the most recently used engines, not one per period ever asked
+        # periods are chosen by clients: keep the most recently used engines, not one per period
+        # ever asked
         self.max_engines = max_engines
         self.check_interval = check_interval
         self.clock = clock

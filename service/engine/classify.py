@@ -12,6 +12,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from service.engine.arrays import view
 from service.engine.graph import (
     INITIATIVE,
     OBJECTIVE,
@@ -43,7 +44,8 @@ def trace(g: CompactGraph) -> Reach:
     traced = np.zeros(n + 1, dtype=bool)
     traced[order] = True
     traced = traced[:n]
-    # BFS-tree depth by pointer doubling: log(depth) vectorised rounds, no recursion, no loop per node.
+    # BFS-tree depth by pointer doubling: log(depth) vectorised rounds, no recursion, no loop
+    # per node.
     hop = np.where(traced, 1, 0).astype(np.int32)
     up = np.where(traced, pred[:n], n).astype(np.int64)
     up = np.append(up, n)
@@ -80,10 +82,9 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
 
     inactive_parent: dict[int, list[int]] = {}
     dead = g.active[g.e_child] & ~g.active[g.e_parent]
-    for child, parent in zip(g.e_child[dead].tolist(), g.e_parent[dead].tolist()):
+    for child, parent in zip(g.e_child[dead].tolist(), g.e_parent[dead].tolist(), strict=True):
         inactive_parent.setdefault(child, []).append(parent)
-    ids = g.ids
-    objective = (g.kind == OBJECTIVE).tolist() if n < 64 else memoryview(g.kind == OBJECTIVE)
+    objective = (g.kind == OBJECTIVE).tolist() if n < 64 else view(g.kind == OBJECTIVE)
 
     def middle(i: int) -> bool:
         return bool(objective[i]) and is_middle_management_scope(g.scope[i])
@@ -108,7 +109,7 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     no_ids: list[str] = []
     no_nodes: list[int] = []
     own = np.where(g.kind == INITIATIVE, g.work, 0.0)  # the work a gap's own members carry
-    for i, r, w in zip(single.tolist(), reason[single].tolist(), own[single].tolist()):
+    for i, r, w in zip(single.tolist(), reason[single].tolist(), own[single].tolist(), strict=True):
         dangling = sorted(g.dangling[i]) if r == 1 or i in g.dangling else no_ids
         inactive = sorted(inactive_parent[i]) if i in inactive_parent else no_nodes
         gaps.append(Gap(i, reasons[r], [i], dangling, inactive, middle(i), [], w))
@@ -149,8 +150,8 @@ def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap], own_work: np
     feeds = np.zeros(g.n, dtype=bool)  # has at least one untraced child
     feeds[p[untraced[c]]] = True
     # memoryviews give Python ints at list speed without copying a million-entry array
-    own, feeds_mv = memoryview(own_work), memoryview(feeds)
-    ptr, idx, unt = memoryview(g.down_ptr), memoryview(g.down_idx), memoryview(untraced)
+    own, feeds_mv = view(own_work), view(feeds)
+    ptr, idx, unt = view(g.down_ptr), view(g.down_idx), view(untraced)
     for gap in gaps:
         if not any(feeds_mv[m] for m in gap.members):
             continue

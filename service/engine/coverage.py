@@ -64,7 +64,7 @@ def by_goal(
     per = np.bincount(reach.goal_of, weights=g.work[reach.initiative], minlength=len(reach.goals))
     return [
         (int(goal), float(w), (float(w) / total) if total > 0 else None)
-        for goal, w in zip(reach.goals, per)
+        for goal, w in zip(reach.goals, per, strict=True)
     ]
 
 
@@ -103,7 +103,7 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
                 g.unit_ids[u],
                 focus,
                 float(unit_work[u]),
-                list(zip(goal_list[lo:hi], share_list[lo:hi])),
+                list(zip(goal_list[lo:hi], share_list[lo:hi], strict=True)),
             )
         )
     out.sort(key=lambda f: (f.focus if f.focus is not None else 2.0, f.unit))
@@ -133,7 +133,8 @@ def scores(g: CompactGraph, traced: np.ndarray) -> tuple[Score, dict[str, Score]
         codes, weights=np.where(traced[coded], g.work[coded], 0.0), minlength=len(g.unit_ids)
     )
     direct = {
-        u: Score(float(w), float(t)) for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist())
+        u: Score(float(w), float(t))
+        for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist(), strict=True)
     }
     rolled = {u: Score(s.work, s.traced_work) for u, s in direct.items()}
     for u, s in direct.items():

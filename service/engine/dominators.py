@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from service.engine.arrays import view
 from service.engine.classify import Reach
 from service.engine.graph import INITIATIVE, CompactGraph
 
@@ -27,7 +28,9 @@ class LoadBearing:
         return len(self.nodes)
 
     def items(self, start: int = 0, stop: int | None = None) -> list[tuple[int, float]]:
-        return list(zip(self.nodes[start:stop].tolist(), self.work[start:stop].tolist()))
+        return list(
+            zip(self.nodes[start:stop].tolist(), self.work[start:stop].tolist(), strict=True)
+        )
 
 
 def _lca(a: np.ndarray, b: np.ndarray, depth: np.ndarray, parent: np.ndarray) -> np.ndarray:
@@ -89,11 +92,16 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
         hard = np.flatnonzero(blocked)
         hard = hard[np.argsort(num[heads[hard]], kind="stable")]
         todo = list(
-            zip(heads[hard].tolist(), bounds[:-1][hard].tolist(), bounds[1:][hard].tolist())
+            zip(
+                heads[hard].tolist(),
+                bounds[:-1][hard].tolist(),
+                bounds[1:][hard].tolist(),
+                strict=True,
+            )
         )
-        preds = memoryview(np.ascontiguousarray(mp))
-        dom = memoryview(idom)  # writable view: Python-int speed, no copy
-        rank = memoryview(num)
+        preds = view(np.ascontiguousarray(mp))
+        dom = view(idom)  # writable view: Python-int speed, no copy
+        rank = view(num)
         changed = bool(todo)
         while changed:
             changed = False

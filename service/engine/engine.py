@@ -6,7 +6,7 @@ computes each analysis the first time it is asked and keeps it. Readers never to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, wraps
@@ -16,14 +16,23 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from graph_schema import NodeKind
+from graph_schema import NodeKind, Scope, Status
+from graph_schema.errors import StratmapError
+from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap
-from service.engine.graph import INITIATIVE, KEY_RESULT, KINDS, CompactGraph, build_graph
+from service.engine.graph import (
+    INITIATIVE,
+    KEY_RESULT,
+    KINDS,
+    CompactGraph,
+    build_graph,
+    is_middle_management_scope,
+)
 from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
 from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
 from service.engine.suggest import IdIndex
+from service.engine.views import NodeView
 from service.gcpause import gc_paused
-from service.store.base import GraphRows
 
 T = TypeVar("T")
 
@@ -64,7 +73,7 @@ STRUCTURAL = (
 )
 
 
-class UnknownNode(KeyError):
+class UnknownNode(StratmapError, KeyError):
     """The id names no node of this tenant."""
 
 
@@ -116,12 +125,12 @@ class Engine:
 
     @analysis
     def orphans(self) -> list[int]:
-        ids = self.graph.ids
-        return sorted((g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED))
+        return sorted(g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED)
 
     @analysis
     def unsupported(self) -> list[int]:
-        return coverage.unsupported(self.graph, self.traced).tolist()
+        found: list[int] = coverage.unsupported(self.graph, self.traced).tolist()
+        return found
 
     @analysis
     def load_bearing(self) -> dominators.LoadBearing:
@@ -146,6 +155,11 @@ class Engine:
     @analysis
     def _scores(self) -> tuple[coverage.Score, dict[str, coverage.Score]]:
         return coverage.scores(self.graph, self.traced)
+
+    @property
+    def overall(self) -> coverage.Score:
+        """Work and traced work over the whole organisation."""
+        return self._scores[0]
 
     @property
     def score(self) -> float | None:
@@ -195,7 +209,7 @@ class Engine:
         """SUPPORTS links that break the level rules: reported, never followed."""
         g = self.graph
         bad = ~g.e_valid & g.active[g.e_child]
-        pairs = list(zip(g.e_child[bad].tolist(), g.e_parent[bad].tolist()))
+        pairs = list(zip(g.e_child[bad].tolist(), g.e_parent[bad].tolist(), strict=True))
         return sorted(
             pairs,
         )
@@ -215,16 +229,20 @@ class Engine:
             for name in STRUCTURAL:
                 getattr(self, name)
             titles.result()
-        self._counts  # counts everything, overlaps included: only once both sides are done
+        _ = self._counts  # counts everything, overlaps included: only once both sides are done
 
     @analysis
-    def links(self) -> "Links":
+    def links(self) -> Links:
         """Every SUPPORTS link both ways (valid or not, parents existing or not), for browsing."""
         g = self.graph
         up: dict[int, list[tuple[int, float, bool]]] = {}
         down: dict[int, list[int]] = {}
         for c, p, w, v in zip(
-            g.e_child.tolist(), g.e_parent.tolist(), g.e_weight.tolist(), g.e_valid.tolist()
+            g.e_child.tolist(),
+            g.e_parent.tolist(),
+            g.e_weight.tolist(),
+            g.e_valid.tolist(),
+            strict=True,
         ):
             up.setdefault(c, []).append((p, w, v))
             down.setdefault(p, []).append(c)
@@ -236,11 +254,76 @@ class Engine:
             conflicts.setdefault(a, []).append(b)
         return Links(up, {k: sorted(v) for k, v in down.items()}, depends, conflicts)
 
-    @analysis
-    def gaps_by_member(self) -> dict[int, Gap]:
-        return {m: gap for gap in self.gaps for m in gap.members}
-
     # -- lookups ------------------------------------------------------------------------
+    def node(self, i: int) -> NodeView:
+        """Node `i` as a frozen view (the one way to read a node outside the engine)."""
+        g = self.graph
+        row = g.rows[i]
+        kind = KINDS[int(g.kind[i])]
+        scope = g.scope[i]
+        return NodeView(
+            index=i,
+            id=row.id,
+            kind=kind,
+            title=row.title,
+            status=Status(row.status),
+            period=row.period,
+            description=row.description,
+            source=row.source,
+            owner=row.owner,
+            unit=row.unit,
+            traced=bool(self.traced[i]),
+            scope=Scope(scope) if scope else None,
+            middle_management=is_middle_management_scope(scope),
+            start=row.start,
+            target=row.target,
+            current=row.current,
+            measure_unit=row.measure_unit,
+            effort=row.effort,
+            work=float(g.work[i]),
+        )
+
+    def find(
+        self,
+        *,
+        kind: NodeKind | None = None,
+        units: set[str] | None = None,
+        status: Status | None = None,
+        period: str | None = None,
+        search: str | None = None,
+    ) -> list[int]:
+        """Nodes in id order matching every filter given (title search ignores case)."""
+        g = self.graph
+        code = None if kind is None else KINDS.index(kind)
+        needle = search.lower() if search else None
+        return [
+            i
+            for i in range(g.n)
+            if (code is None or g.kind[i] == code)
+            and (units is None or g.unit[i] in units)
+            and (status is None or g.rows[i].status == status.value)
+            and (period is None or g.rows[i].period == period)
+            and (needle is None or needle in g.titles[i].lower())
+        ]
+
+    def keep(
+        self,
+        indices: Sequence[int] | np.ndarray,
+        *,
+        kind: NodeKind | None = None,
+        units: set[str] | None = None,
+    ) -> list[int]:
+        """The nodes of `indices` (in their order) of this kind and owned inside these units."""
+        g = self.graph
+        picked = np.asarray(indices, dtype=np.int64)
+        if kind is not None:
+            picked = picked[g.kind[picked] == KINDS.index(kind)]
+        out: list[int] = picked.tolist()
+        return out if units is None else [i for i in out if g.unit[i] in units]
+
+    def kind_at(self, i: int) -> NodeKind:
+        return KINDS[int(self.graph.kind[i])]
+
     def index_of(self, node_id: str) -> int:
         try:
             return self.graph.index[node_id]
@@ -270,7 +353,7 @@ class Engine:
         g = self.graph
         inside = self.units_below(unit_id)
         live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
-        return sorted((i for i in live if g.unit[i] in inside))
+        return sorted(i for i in live if g.unit[i] in inside)
 
     @analysis
     def _counts(self) -> dict[str, Any]:
@@ -310,7 +393,3 @@ class Engine:
             "riskyDependencies": len(self.risky_dependencies),
             "invalidLinks": len(self.invalid_links),
         }
-
-
-def kind_of(engine: Engine, i: int) -> NodeKind:
-    return KINDS[int(engine.graph.kind[i])]

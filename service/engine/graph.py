@@ -6,14 +6,13 @@ Everything the analyses need is here, built once per (version, period) in O(V + 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from graph_schema import NodeKind, Rel, Scope, Status, scope_for_unit_depth, valid_support_table
+from graph_schema.rows import CO_OWNS, GraphRows, NodeRow
 from graph_schema.titles import fingerprint
-from service.store.base import GraphRows, NodeRow
-from service.store.records import CO_OWNS
 
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
 KIND_CODE: dict[str, int] = {k.value: i for i, k in enumerate(KINDS)}
@@ -32,10 +31,6 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr, dst[order].astype(np.int32, copy=False)
-
-
-def sparse(n: int, src: np.ndarray, dst: np.ndarray) -> csr_matrix:
-    return csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
 
 
 @dataclass
@@ -67,13 +62,13 @@ class CompactGraph:
     word_ptr: np.ndarray  # int64, n + 1
     words: np.ndarray  # uint32
     # live edges: valid, both ends active (the only ones any analysis follows)
-    up_ptr: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    up_idx: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    up_w: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    down_ptr: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    down_idx: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    live_child: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
-    live_parent: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    up_ptr: np.ndarray = field(repr=False)
+    up_idx: np.ndarray = field(repr=False)
+    up_w: np.ndarray = field(repr=False)
+    down_ptr: np.ndarray = field(repr=False)
+    down_idx: np.ndarray = field(repr=False)
+    live_child: np.ndarray = field(repr=False)
+    live_parent: np.ndarray = field(repr=False)
     depends_on: list[tuple[int, int]] = field(default_factory=list)
     conflicts_with: list[tuple[int, int]] = field(default_factory=list)
     co_owners: dict[int, list[str]] = field(default_factory=dict)
@@ -103,7 +98,9 @@ def _fingerprints(
     nodes: list[NodeRow], stored: list[bytes | None]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The stored fingerprints as one flat array; any a store lacks are computed here."""
-    blobs = [b if b is not None else fingerprint(r.title) for r, b in zip(nodes, stored)]
+    blobs = [
+        b if b is not None else fingerprint(r.title) for r, b in zip(nodes, stored, strict=True)
+    ]
     ptr = np.zeros(len(blobs) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4, out=ptr[1:])
     return ptr, np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32, copy=False)
@@ -113,7 +110,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     nodes, stored = rows.nodes, rows.fingerprints
     if len(stored) != len(nodes):
         raise ValueError(f"{len(stored)} fingerprints for {len(nodes)} nodes")
-    if any(a.id > b.id for a, b in zip(nodes, nodes[1:])):
+    if any(a.id > b.id for a, b in pairwise(nodes)):
         order = sorted(range(len(nodes)), key=lambda i: nodes[i].id)
         nodes, stored = [nodes[i] for i in order], [stored[i] for i in order]
     n = len(nodes)
@@ -191,7 +188,12 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         (-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n
     )
     word_ptr, words = _fingerprints(nodes, stored)
-    g = CompactGraph(
+    live = e_valid & active[e_child] & active[e_parent]
+    live_child, live_parent = e_child[live], e_parent[live]
+    by_child = np.argsort(live_child, kind="stable")
+    up_ptr, up_idx = csr(n, live_child, live_parent)
+    down_ptr, down_idx = csr(n, live_parent, live_child)
+    return CompactGraph(
         n=n,
         ids=ids,
         index=index,
@@ -222,14 +224,14 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         person_unit={p.id: p.unit for p in rows.people},
         version=rows.version,
         period=period,
+        up_ptr=up_ptr,
+        up_idx=up_idx,
+        up_w=e_weight[live][by_child],
+        down_ptr=down_ptr,
+        down_idx=down_idx,
+        live_child=live_child,
+        live_parent=live_parent,
     )
-    live = e_valid & active[e_child] & active[e_parent]
-    g.live_child, g.live_parent = e_child[live], e_parent[live]
-    order = np.argsort(g.live_child, kind="stable")
-    g.up_ptr, g.up_idx = csr(n, g.live_child, g.live_parent)
-    g.up_w = e_weight[live][order]
-    g.down_ptr, g.down_idx = csr(n, g.live_parent, g.live_child)
-    return g
 
 
 def is_middle_management_scope(scope: str | None) -> bool:

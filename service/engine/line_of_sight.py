@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from typing import TypeAlias
 
 import numpy as np
 
+from service.engine.arrays import view
 from service.engine.graph import CompactGraph
 from service.engine.results import Gap, GapChain, LineOfSight, Path
 
@@ -20,6 +22,9 @@ _EXPANSION_BUDGET = (
     4  # pops per step per requested path: guards against pathological simple-path searches
 )
 
+# A partial path: (node, previous entry, length, strength, monotone), linked backwards.
+Entry: TypeAlias = tuple[int, "Entry | None", int, float, bool]
+
 
 class LineOfSightIndex:
     def __init__(
@@ -27,12 +32,12 @@ class LineOfSightIndex:
     ) -> None:
         self.g = g
         # memoryviews: Python ints on access, no million-entry list built per version
-        self.traced = memoryview(np.ascontiguousarray(traced))
-        self.depth = memoryview(np.ascontiguousarray(depth))
-        self.ptr = memoryview(g.up_ptr)
-        self.idx = memoryview(g.up_idx)
-        self.w = memoryview(np.ascontiguousarray(g.up_w))
-        self.active = memoryview(g.active)
+        self.traced = view(np.ascontiguousarray(traced))
+        self.depth = view(np.ascontiguousarray(depth))
+        self.ptr = view(g.up_ptr)
+        self.idx = view(g.up_idx)
+        self.w = view(np.ascontiguousarray(g.up_w))
+        self.active = view(g.active)
         self.gap_of: dict[int, Gap] = {m: gap for gap in gaps for m in gap.members}
 
     def of(self, node: int, max_paths: int = MAX_PATHS) -> LineOfSight:
@@ -48,7 +53,6 @@ class LineOfSightIndex:
         # A partial path is a linked entry (node, previous entry, length, strength, monotone):
         # extending it costs O(1), not a copy. While every step so far went strictly closer to
         # a vision ("monotone"), no node can repeat, so the simple-path check is skipped.
-        Entry = tuple  # (node, prev, length, strength, monotone)
         heap: list[tuple[int, int, Entry]] = [(depth[start], 0, (start, None, 1, 1.0, True))]
         out: list[Path] = []
         tie = 0
@@ -86,7 +90,7 @@ class LineOfSightIndex:
         return out, bool(heap)
 
     @staticmethod
-    def _on(entry: tuple | None, node: int) -> bool:
+    def _on(entry: Entry | None, node: int) -> bool:
         while entry is not None:
             if entry[0] == node:
                 return True

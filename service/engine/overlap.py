@@ -18,7 +18,7 @@ import numpy as np
 from graph_schema.titles import THRESHOLD, jaccard, words
 from service.engine.arrays import unique, unique_counts
 from service.engine.graph import CompactGraph
-from service.engine.results import Overlap
+from service.engine.results import Overlap, OverlapType
 
 CHUNK = 1 << 17  # entries per slice of the key search (see _chunked_candidates)
 # Titles of up to 15 words get deletion keys (at most floor(15 / 4) = 3 words dropped); titles of
@@ -201,7 +201,9 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
         units = {primary} | {c if c in g.unit_parent else g.person_unit.get(c) for c in co}
         units.discard(None)
         if len(units) >= 2:
-            found.append(Overlap("CO_OWNERS", [i], sorted(u for u in units if u is not None)))
+            found.append(
+                Overlap(OverlapType.CO_OWNERS, [i], sorted(u for u in units if u is not None))
+            )
 
     # Only sibling groups (parent, kind) holding children of two or more units can overlap.
     live = g.active[g.e_child] & g.active[g.e_parent] & (g.unit_code[g.e_child] >= 0)
@@ -224,10 +226,10 @@ def overlaps(g: CompactGraph) -> list[Overlap]:
             pairs[(a, b)] = (int(ps[i]), sim)
     for (a, b), (parent, sim) in pairs.items():
         x, y = sorted((a, b))
+        # a duplicate title counts only across units, so both have one
+        pair_units = sorted({u for u in (g.unit[x], g.unit[y]) if u is not None})
         found.append(
-            Overlap(
-                "DUPLICATE_TITLE", [x, y], sorted({g.unit[x], g.unit[y]}), parent, round(sim, 3)
-            )
-        )  # type: ignore[arg-type]
+            Overlap(OverlapType.DUPLICATE_TITLE, [x, y], pair_units, parent, round(sim, 3))
+        )
     found.sort(key=lambda o: (o.type, o.nodes))
     return found

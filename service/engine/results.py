@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class GapReason(str, Enum):
+class GapReason(StrEnum):
     UNLINKED = "UNLINKED"
     DANGLING_PARENT = "DANGLING_PARENT"
     INACTIVE_PARENT = "INACTIVE_PARENT"
@@ -26,9 +26,14 @@ class Gap:
     stranded_work: float = 0.0
 
 
+class OverlapType(StrEnum):
+    CO_OWNERS = "CO_OWNERS"
+    DUPLICATE_TITLE = "DUPLICATE_TITLE"
+
+
 @dataclass(slots=True)
 class Overlap:
-    type: str  # CO_OWNERS | DUPLICATE_TITLE
+    type: OverlapType
     nodes: list[int]
     units: list[str]
     parent: int | None = None

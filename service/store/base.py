@@ -1,57 +1,17 @@
-"""The one storage protocol every backend implements, and the plain records it moves.
+"""The one storage protocol every backend implements, and what a write hands it and gets back.
 
-`read_graph` returns flat tuples rather than domain models: the engine turns a million rows
-into arrays, and building a million validated models first would cost more than the analysis.
+`read_graph` returns the snapshot rows of graph_schema.rows (flat tuples, not models).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from graph_schema import Node, Person, Unit, Value
-
-
-class NodeRow(NamedTuple):
-    id: str
-    kind: str
-    title: str
-    status: str
-    period: str | None
-    description: str | None
-    effort: float | None
-    owner: str | None
-    unit: str | None
-    scope: str | None
-    start: float | None
-    target: float | None
-    current: float | None
-    measure_unit: str | None
-    source: str | None
-
-
-class LinkRow(NamedTuple):
-    """An outgoing link of node `src`; for SUPPORTS, `dst` is the parent (which may not exist)."""
-
-    src: str
-    rel: str
-    dst: str
-    weight: float
-    ord: int
-
-
-@dataclass(frozen=True)
-class GraphRows:
-    version: int
-    nodes: list[NodeRow]
-    links: list[LinkRow]
-    units: list[Unit]
-    people: list[Person]
-    values: list[Value]
-    # per node, in the order of `nodes`: the stored title fingerprint (graph_schema.titles),
-    # or None where the store holds none (a node written before stores kept them)
-    fingerprints: list[bytes | None]
+from graph_schema.errors import StratmapError
+from graph_schema.rows import GraphRows
 
 
 @dataclass
@@ -100,7 +60,7 @@ class ApplyResult:
         }
 
 
-class StoreError(Exception):
+class StoreError(StratmapError):
     """Root of every storage failure; the message is meant for the user."""
 
 

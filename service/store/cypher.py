@@ -142,7 +142,8 @@ _q(
     f"""
     UNWIND $ids AS id MATCH (n:StrategyNode {{tenant: $tenant, id: id}}) WHERE n.missing IS NULL
     WITH n, id, [(c)-[r:{"|".join(INCOMING_RELS)}]->(n) WHERE c <> n |
-                 {{src: c.id, rel: type(r), dst: id, weight: r.weight, ord: r.ord, co: false}}] AS incoming
+                 {{src: c.id, rel: type(r), dst: id, weight: r.weight, ord: r.ord, co: false}}]
+         AS incoming
     DETACH DELETE n
     RETURN id, incoming""",
     "tenant",
@@ -151,7 +152,8 @@ _q(
 _q(
     "prune_candidates",
     """
-    MATCH (n:StrategyNode {tenant: $tenant, source: $source}) WHERE n.missing IS NULL AND NOT n.id IN $seen
+    MATCH (n:StrategyNode {tenant: $tenant, source: $source})
+    WHERE n.missing IS NULL AND NOT n.id IN $seen
     RETURN n.id AS id""",
     "tenant",
     "source",
@@ -167,7 +169,8 @@ _q(
 # the org
 _q(
     "node_ids",
-    "MATCH (n:StrategyNode {tenant: $tenant}) WHERE n.missing IS NULL RETURN n.id AS id ORDER BY id",
+    "MATCH (n:StrategyNode {tenant: $tenant}) WHERE n.missing IS NULL"
+    " RETURN n.id AS id ORDER BY id",
     "tenant",
 )
 _q(
@@ -202,7 +205,8 @@ _q(
 _q(
     "drop_unit_links",
     """
-    UNWIND $ids AS id MATCH (u:Unit {tenant: $tenant, id: id}) OPTIONAL MATCH (u)-[old:PART_OF]->() DELETE old""",
+    UNWIND $ids AS id MATCH (u:Unit {tenant: $tenant, id: id})
+    OPTIONAL MATCH (u)-[old:PART_OF]->() DELETE old""",
     "tenant",
     "ids",
 )
@@ -269,7 +273,8 @@ _q(
 _q(
     "history",
     """
-    MATCH (h:AlignmentRecord {tenant: $tenant}) RETURN h {.*} AS h ORDER BY h.seq DESC LIMIT $last""",
+    MATCH (h:AlignmentRecord {tenant: $tenant})
+    RETURN h {.*} AS h ORDER BY h.seq DESC LIMIT $last""",
     "tenant",
     "last",
 )

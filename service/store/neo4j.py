@@ -10,27 +10,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
-from itertools import islice
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from graph_schema import Node, Person, Unit, Value
+from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRow
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
-from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
+from service.store.base import ApplyResult, ChangeSet, StoreError
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
-from service.store.records import CO_OWNS, classify, describe_change, node_to_rows, rows_to_node
+from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 1000
 PAGE = 20_000
 T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T], size: int = BATCH) -> list[Sequence[T]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -40,7 +36,7 @@ def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any
 
 
 def _node_row(props: dict[str, Any]) -> NodeRow:
-    return NodeRow(*(props.get(f) for f in NodeRow._fields))
+    return NodeRow._make(props.get(f) for f in NodeRow._fields)
 
 
 def _fingerprint(stored: Any) -> bytes | None:
@@ -81,7 +77,8 @@ class Neo4jStore:
         address = getattr(getattr(where, "address", None), "host", None) or "the configured server"
         if isinstance(exc, AuthError):
             return StoreError(
-                f"Neo4j refused the credentials ({exc.message}); check STRATMAP_NEO4J_USER/_PASSWORD"
+                f"Neo4j refused the credentials ({exc.message}); "
+                "check STRATMAP_NEO4J_USER/_PASSWORD"
             )
         if isinstance(exc, (ServiceUnavailable, SessionExpired)):
             return StoreError(f"cannot reach Neo4j at {address} ({exc}); nothing was written")
@@ -113,7 +110,7 @@ class Neo4jStore:
             org_links = self._apply_org(tx, tenant, changes, result)
             pending = [
                 self._apply_nodes(tx, tenant, batch, result)
-                for batch in _chunks(nodes, self.batch_size)
+                for batch in batches(nodes, self.batch_size)
             ]
             for changed, links in pending:
                 self._link_nodes(tx, tenant, changed, links)
@@ -159,7 +156,7 @@ class Neo4jStore:
     def _delete(self, tx: ManagedTransaction, tenant: str, ids: list[str]) -> list[str]:
         ids = list(dict.fromkeys(ids))  # an id asked twice is removed (and reported) once
         removed: list[str] = []
-        for batch in _chunks(ids):
+        for batch in batches(ids, BATCH):
             rows = _run(tx, "delete_nodes", tenant=tenant, ids=list(batch))
             removed += [r["id"] for r in rows]
             incoming: dict[str, list[dict[str, Any]]] = {}
@@ -359,7 +356,7 @@ class Neo4jStore:
                     tenant=tenant,
                     label=label,
                     score=score,
-                    at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    at=datetime.now(UTC).isoformat(timespec="seconds"),
                     payload=json.dumps(payload, sort_keys=True),
                 )[0]["seq"]
             )
@@ -428,7 +425,7 @@ class Neo4jStore:
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         def work(tx: ManagedTransaction) -> list[Node]:
             found: dict[str, Node] = {}
-            for batch in _chunks(list(ids)):
+            for batch in batches(ids, BATCH):
                 for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
                     if r["placeholder"]:  # a named but missing node does not exist for callers
                         continue
@@ -460,6 +457,6 @@ class Neo4jStore:
         ]
 
     def close(self) -> None:
-        """Closes the driver only when it was handed over (bootstrap does); else it is the caller's."""
+        """Closes the driver only when it was handed over (bootstrap does), else the caller does."""
         if self.owns_driver:
             self.driver.close()

@@ -1,11 +1,14 @@
-"""Conversions between domain nodes and the flat rows every backend stores."""
+"""Conversions between domain nodes and the flat rows every backend stores, and the batching
+both backends write in."""
 
 from __future__ import annotations
 
-from graph_schema import Node, ParentRef, Rel
-from service.store.base import LinkRow, NodeRow
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
-CO_OWNS = "CO_OWNS"  # node -> person; stored beside the other links of a node
+from graph_schema import Node, ParentRef, Rel
+from graph_schema.rows import CO_OWNS, LinkRow, NodeRow
 
 _LIST_LINKS: tuple[tuple[str, str], ...] = (
     (Rel.DEPENDS_ON.value, "depends_on"),
@@ -13,6 +16,16 @@ _LIST_LINKS: tuple[tuple[str, str], ...] = (
     (Rel.EXPRESSES.value, "expresses"),
     (CO_OWNS, "co_owners"),
 )
+
+T = TypeVar("T")
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last may be shorter), consumed lazily: a generator of a
+    million nodes is never held whole."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def node_to_rows(node: Node) -> tuple[NodeRow, list[LinkRow]]:
@@ -45,14 +58,14 @@ def node_to_rows(node: Node) -> tuple[NodeRow, list[LinkRow]]:
 
 def rows_to_node(row: NodeRow, links: list[LinkRow]) -> Node:
     by_rel: dict[str, list[LinkRow]] = {}
-    for link in sorted(links, key=lambda l: (l.rel, l.ord)):
+    for link in sorted(links, key=lambda x: (x.rel, x.ord)):
         by_rel.setdefault(link.rel, []).append(link)
     data = {k: v for k, v in row._asdict().items() if v is not None}
     data["parents"] = tuple(
-        ParentRef(id=l.dst, weight=l.weight) for l in by_rel.get(Rel.SUPPORTS.value, [])
+        ParentRef(id=x.dst, weight=x.weight) for x in by_rel.get(Rel.SUPPORTS.value, [])
     )
     for rel, attr in _LIST_LINKS:
-        data[attr] = tuple(l.dst for l in by_rel.get(rel, []))
+        data[attr] = tuple(x.dst for x in by_rel.get(rel, []))
     return Node.model_validate(data)
 
 
@@ -87,7 +100,7 @@ def describe_change(
     old_row, old_links = before
     out = [
         f"{name}: {_fmt(a)} -> {_fmt(b)}"
-        for name, a, b in zip(NodeRow._fields, old_row, row)
+        for name, a, b in zip(NodeRow._fields, old_row, row, strict=True)
         if a != b and name != "id"
     ]
     names = {Rel.SUPPORTS.value: "parents", **dict(_LIST_LINKS)}

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
-from itertools import islice
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from graph_schema import Node, Person, Unit, Value
+from graph_schema.rows import GraphRows, LinkRow, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
-from service.store.base import ApplyResult, ChangeSet, GraphRows, LinkRow, NodeRow, StoreError
 from service.gcpause import gc_paused
-from service.store.records import classify, describe_change, node_to_rows, rows_to_node
+from service.store.base import ApplyResult, ChangeSet, StoreError
+from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
 _NODE_COLS = ", ".join(NodeRow._fields)
 _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
-
-
-def _batches(items: Any, size: int = BATCH) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class SQLiteStore:
@@ -36,7 +30,8 @@ class SQLiteStore:
         self.path = str(path)
         self.batch_size = batch_size
         try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one transaction.
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one
+            # transaction.
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
@@ -52,7 +47,8 @@ class SQLiteStore:
         current = self._db.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):
             raise StoreError(
-                f"{self.path} was written by a newer stratmap (schema {current}, this one knows {len(MIGRATIONS)})"
+                f"{self.path} was written by a newer stratmap "
+                f"(schema {current}, this one knows {len(MIGRATIONS)})"
             )
         for number in range(current + 1, len(MIGRATIONS) + 1):
             script = MIGRATIONS[number - 1]
@@ -76,22 +72,23 @@ class SQLiteStore:
             if prune:
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS seen(id TEXT PRIMARY KEY)")
                 db.execute("DELETE FROM temp.seen")
-            for batch in _batches(changes.nodes, self.batch_size):
+            for batch in batches(changes.nodes, self.batch_size):
                 self._apply_nodes(tenant, batch, result)
                 if prune:
                     db.executemany(
                         "INSERT OR IGNORE INTO temp.seen VALUES (?)", [(n.id,) for n in batch]
                     )
-            for batch in _batches(changes.delete_ids):
-                slots = ",".join("?" * len(batch))
+            for doomed in batches(changes.delete_ids, BATCH):
+                slots = ",".join("?" * len(doomed))
                 rows = db.execute(
                     f"DELETE FROM node WHERE tenant = ? AND id IN ({slots}) RETURNING id",
-                    (tenant, *batch),
+                    (tenant, *doomed),
                 ).fetchall()
                 result.removed.extend(r[0] for r in rows)
             if prune:
                 rows = db.execute(
-                    "DELETE FROM node WHERE tenant = ? AND source = ? AND id NOT IN (SELECT id FROM temp.seen)"
+                    "DELETE FROM node WHERE tenant = ? AND source = ?"
+                    " AND id NOT IN (SELECT id FROM temp.seen)"
                     " RETURNING id",
                     (tenant, changes.prune_source),
                 ).fetchall()
@@ -140,7 +137,8 @@ class SQLiteStore:
                 result.diffs[node.id] = describe_change(before, row, links)
             db.execute(
                 f"INSERT INTO node(tenant, {_NODE_COLS}, fingerprint) VALUES (?, {_NODE_SLOTS}, ?)"
-                f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE}, fingerprint = excluded.fingerprint",
+                f" ON CONFLICT(tenant, id) DO UPDATE SET {_NODE_UPDATE},"
+                " fingerprint = excluded.fingerprint",
                 (tenant, *row, fingerprint(row.title)),
             )
             db.execute("DELETE FROM link WHERE tenant = ? AND src = ?", (tenant, node.id))
@@ -184,7 +182,8 @@ class SQLiteStore:
                     continue
                 result.org_changed += 1
                 self._db.execute(
-                    f"INSERT OR REPLACE INTO {table}(tenant, {col_list}) VALUES (?, {', '.join('?' * len(cols))})",
+                    f"INSERT OR REPLACE INTO {table}(tenant, {col_list})"
+                    f" VALUES (?, {', '.join('?' * len(cols))})",
                     (tenant, *row),
                 )
 
@@ -202,11 +201,12 @@ class SQLiteStore:
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE tenant = ?", (tenant,)
             ).fetchone()[0]
             db.execute(
-                "INSERT INTO history(tenant, seq, at, label, version, score, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO history(tenant, seq, at, label, version, score, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     tenant,
                     seq,
-                    datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
                     label,
                     version,
                     score,
@@ -274,7 +274,8 @@ class SQLiteStore:
                     commits_to=tuple(json.loads(r[6])),
                 )
                 for r in db.execute(
-                    "SELECT id, name, email, unit, reports_to, leads, commits_to FROM person WHERE tenant = ? ORDER BY id",
+                    "SELECT id, name, email, unit, reports_to, leads, commits_to FROM person"
+                    " WHERE tenant = ? ORDER BY id",
                     (tenant,),
                 )
             ]
@@ -299,7 +300,7 @@ class SQLiteStore:
 
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         found: list[Node] = []
-        for batch in _batches(ids):
+        for batch in batches(ids, BATCH):
             slots = ",".join("?" * len(batch))
             rows = {
                 r[0]: NodeRow(*r)
@@ -310,7 +311,8 @@ class SQLiteStore:
             }
             links: dict[str, list[LinkRow]] = {}
             for r in self._db.execute(
-                f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})",
+                "SELECT src, rel, dst, weight, ord FROM link"
+                f" WHERE tenant = ? AND src IN ({slots})",
                 (tenant, *batch),
             ):
                 links.setdefault(r[0], []).append(LinkRow(*r))
@@ -319,7 +321,8 @@ class SQLiteStore:
 
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT seq, at, label, version, score, payload FROM history WHERE tenant = ? ORDER BY seq DESC LIMIT ?",
+            "SELECT seq, at, label, version, score, payload FROM history"
+            " WHERE tenant = ? ORDER BY seq DESC LIMIT ?",
             (tenant, -1 if last is None else last),
         ).fetchall()
         return [

@@ -13,9 +13,10 @@ import pytest
 from graph_schema import Node, Person, Unit
 from service.api.app import create_app
 from service.api.limits import ApiLimits
-from service.auth import Role, TokenStore
+from service.roles import Role
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
+from service.store.tokens import TokenStore
 from tests.conftest import node
 
 
@@ -24,11 +25,11 @@ class CountingStore(SQLiteStore):
 
     reads = 0
 
-    def read_graph(self, tenant):  # type: ignore[no-untyped-def]
+    def read_graph(self, tenant):
         self.reads += 1
         return super().read_graph(tenant)
 
-    def version(self, tenant):  # type: ignore[no-untyped-def]
+    def version(self, tenant):
         self.reads += 1
         return super().version(tenant)
 
@@ -47,7 +48,8 @@ PEOPLE = [
 # A graph small enough to work out by hand:
 #   V <- G1 <- O1(eng) <- K1(start 0, target 10, current 4) <- I1(web, effort 3)
 #   V <- G2 <- O3(ops) with no work below: unsupported, and I4(ops) straight under G2
-#   O2(eng, department) -> missing "G-OLD": a middle-management DANGLING_PARENT gap, I2(web, 2) stranded
+#   O2(eng, department) -> missing "G-OLD": a middle-management DANGLING_PARENT gap,
+#     I2(web, 2) stranded
 #   I3(web) orphan; I5(ops) under G1 and G2 (pulled), I6 archived
 NODES: list[Node] = [
     node("V", "Vision", owner="ceo", unit="co", title="Safe robots everywhere"),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.api.export_schema import build_schema
 from service.api.limits import ApiLimits
+from service.api.schema import build_schema
 from tests.api.conftest import Api, make_api
 from tests.contract.conftest import dump
 
@@ -82,7 +82,8 @@ def test_limits_hold_with_clear_errors(tmp_path: Path) -> None:
     )
     assert "exceeds maximum operation depth of 4" in deep["errors"][0]["message"]
     aliases = api.q(
-        "{ a: alignment { score } b: alignment { score } c: alignment { score } d: alignment { score } }"
+        "{ a: alignment { score } b: alignment { score } "
+        "c: alignment { score } d: alignment { score } }"
     )
     assert "aliases" in aliases["errors"][0]["message"] and "3" in aliases["errors"][0]["message"]
     tokens = api.q("{ " + " ".join("alignment { score work tracedWork }" for _ in range(40)) + " }")
@@ -141,7 +142,7 @@ def test_unexpected_errors_are_masked_and_logged(
 ) -> None:
     from service.engine.engine import Engine
 
-    def boom(self, node_id, max_paths=100):  # type: ignore[no-untyped-def]
+    def boom(self, node_id, max_paths=100):
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(Engine, "line_of_sight", boom)
@@ -160,7 +161,8 @@ def test_reads_come_from_the_engine_and_one_write_rebuilds_once(api: Api) -> Non
     builds, reads = cache.builds, api.store.reads
     for _ in range(30):
         api.data(
-            '{ alignment { score } alignmentGaps(first: 5) { totalCount } lineOfSight(nodeId: "I1") { traced } '
+            "{ alignment { score } alignmentGaps(first: 5) { totalCount } "
+            'lineOfSight(nodeId: "I1") { traced } '
             'node(id: "K1") { title } nodes(kind: GOAL) { totalCount } }',
             token="viewer",
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import importers
-from importers.load import load
 from service.api.app import create_app
-from service.auth import Role, TokenStore
+from service.roles import Role
+from service.store.tokens import TokenStore
+from service.usecases import import_parsed
 from tests.api.conftest import Api, CountingStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_example_findings_through_the_api(tmp_path: Path) -> None:
     store = CountingStore(tmp_path / "ex.db")
-    load(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
+    import_parsed(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
     tokens = TokenStore(tmp_path / "ex.db")
     api = Api(
         create_app(store, tokens=tokens), store, {"viewer": tokens.create("northwind", Role.VIEWER)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.api.conftest import Api
 from tests.contract.conftest import dump
 
@@ -11,8 +13,14 @@ RESULT = """... on ApplySuccess { created updated unchanged moved removed versio
 
 
 def test_import_document_dry_run_then_real_then_again(api: Api) -> None:
-    csv = "id,kind,title,parents,unit\nI7,Initiative,New work,K1,web\nI1,Initiative,Release train renamed,K1,web\n"
-    m = f"mutation($c: String!, $d: Boolean!) {{ importDocument(content: $c, format: CSV, dryRun: $d) {{ {RESULT} }} }}"
+    csv = (
+        "id,kind,title,parents,unit\nI7,Initiative,New work,K1,web\n"
+        "I1,Initiative,Release train renamed,K1,web\n"
+    )
+    m = (
+        "mutation($c: String!, $d: Boolean!) "
+        f"{{ importDocument(content: $c, format: CSV, dryRun: $d) {{ {RESULT} }} }}"
+    )
     before = dump(api.store, "acme")
     dry = api.data(m, {"c": csv, "d": True})["importDocument"]
     assert (dry["created"], dry["updated"], dry["dryRun"]) == (["I7"], ["I1"], True)
@@ -29,9 +37,13 @@ def test_import_document_dry_run_then_real_then_again(api: Api) -> None:
 
 def test_import_errors_name_row_and_field_and_write_nothing(api: Api) -> None:
     before = dump(api.store, "acme")
-    csv = "id,kind,title,effort\nX1,Initiative,ok,1\nX2,Initiativ,bad kind,\nX3,Initiative,bad effort,lots\n"
+    csv = (
+        "id,kind,title,effort\nX1,Initiative,ok,1\nX2,Initiativ,bad kind,\n"
+        "X3,Initiative,bad effort,lots\n"
+    )
     r = api.data(
-        f'mutation($c: String!) {{ importDocument(content: $c, format: CSV, source: "okrs.csv") {{ {RESULT} }} }}',
+        "mutation($c: String!) "
+        f'{{ importDocument(content: $c, format: CSV, source: "okrs.csv") {{ {RESULT} }} }}',
         {"c": csv},
     )["importDocument"]
     assert [(i["file"], i["row"], i["field"]) for i in r["issues"]] == [
@@ -51,10 +63,14 @@ def test_import_errors_name_row_and_field_and_write_nothing(api: Api) -> None:
 
 def test_upsert_link_unlink_set_status_delete(api: Api) -> None:
     up = api.data(f"""mutation {{ upsertNodes(nodes: [
-        {{id: "I8", kind: INITIATIVE, title: "Fresh", unit: "web", effort: 2, parents: [{{id: "O2", weight: 0.5}}]}}
+        {{id: "I8", kind: INITIATIVE, title: "Fresh", unit: "web", effort: 2,
+          parents: [{{id: "O2", weight: 0.5}}]}}
       ]) {{ {RESULT} }} }}""")["upsertNodes"]
     assert up["created"] == ["I8"]
-    gap = "{ alignmentGaps(reason: DANGLING_PARENT) { edges { node { strandedWork stranded { edges { node { id } } } } } } }"
+    gap = (
+        "{ alignmentGaps(reason: DANGLING_PARENT) "
+        "{ edges { node { strandedWork stranded { edges { node { id } } } } } } }"
+    )
     assert (
         api.data(gap)["alignmentGaps"]["edges"][0]["node"]["strandedWork"] == 4.0
     )  # I2 (2) + I8 (2)
@@ -123,7 +139,8 @@ def test_roles(api: Api) -> None:
         ]
     )
     prune = api.data(
-        f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, prune: true) {{ {RESULT} }} }}'
+        'mutation { importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, prune: true) '
+        f"{{ {RESULT} }} }}"
     )
     assert "admin" in prune["importDocument"]["message"]
     r = api.data("mutation { recordHistory { ... on NotAllowed { message } } }", token="viewer")
@@ -133,7 +150,8 @@ def test_roles(api: Api) -> None:
 
 def test_history(api: Api) -> None:
     r = api.data(
-        'mutation { recordHistory(label: "baseline") { ... on HistorySuccess { record { seq label score } } } }'
+        'mutation { recordHistory(label: "baseline") '
+        "{ ... on HistorySuccess { record { seq label score } } } }"
     )
     assert r["recordHistory"]["record"]["label"] == "baseline"
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
@@ -157,7 +175,8 @@ def test_bad_link_and_source_arguments_are_input_errors(api: Api) -> None:
             assert r["issues"][0]["field"] == field, r
     for source in ("/", "..", "a\\u0000b", ""):
         r = api.data(
-            f'mutation {{ importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, source: "{source}") '
+            'mutation { importDocument(content: "id,kind,title\\nZ,Goal,z", format: CSV, '
+            f'source: "{source}") '
             f"{{ {RESULT} }} }}"
         )["importDocument"]
         if source == "/":  # harmless labels: only the label, never a path
@@ -170,12 +189,13 @@ def test_bad_link_and_source_arguments_are_input_errors(api: Api) -> None:
     assert dump(api.store, "acme")["nodes"] == before["nodes"]
 
 
-def test_empty_tenant_tokens_cannot_exist(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_tenant_tokens_cannot_exist(tmp_path: Path) -> None:
     import pytest
 
     import importers
-    from importers.load import load
-    from service.auth import Role, TokenStore
+    from service.roles import Role
+    from service.store.tokens import TokenStore
+    from service.usecases import import_parsed
 
     tokens = TokenStore(tmp_path / "t.db")
     with pytest.raises(ValueError, match="tenant"):
@@ -187,7 +207,7 @@ def test_empty_tenant_tokens_cannot_exist(tmp_path) -> None:  # type: ignore[no-
         "organisation: {id: victim}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
     )
     with pytest.raises(ValueError, match="empty"):
-        load(
+        import_parsed(
             api_store := __import__("service.store.sqlite", fromlist=["SQLiteStore"]).SQLiteStore(
                 tmp_path / "s.db"
             ),
@@ -203,13 +223,15 @@ def test_import_document_recognises_a_tool_export_from_its_header(api: Api) -> N
         "2,Win mid-market,1,vp@x.example,Objective\\n"
     )
     r = api.data(
-        f'mutation {{ importDocument(content: "{ally}", format: CSV, dryRun: true) {{ {RESULT} }} }}'
+        f'mutation {{ importDocument(content: "{ally}", format: CSV, dryRun: true) '
+        f"{{ {RESULT} }} }}"
     )
     assert len(r["importDocument"]["created"]) == 2 and all(
         i.startswith("ally:") for i in r["importDocument"]["created"]
     ), r
     bad = api.data(
-        'mutation { importDocument(content: "Row ID,Title,Parent,Owner Email\\n1,A,9,a@x", format: CSV) '
+        "mutation { importDocument("
+        'content: "Row ID,Title,Parent,Owner Email\\n1,A,9,a@x", format: CSV) '
         f"{{ {RESULT} }} }}"
     )["importDocument"]
     assert bad["issues"][0]["row"] == 2 and bad["issues"][0]["field"] == "Parent", bad

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -18,10 +19,12 @@ def ids(conn: dict) -> list[str]:
 def test_node_with_kind_specific_fields(api: Api) -> None:
     d = api.data(
         """{
-      kr: node(id: "K1") { ... on KeyResult { start target current progress measureUnit } level traced
+      kr: node(id: "K1") { ... on KeyResult { start target current progress measureUnit }
+                           level traced
                            parents { id weight valid dangling node { id } } }
       obj: node(id: "O2") { ... on Objective { scope middleManagement } traced
-                            parents { id dangling node { id } } children { totalCount edges { node { id } } } }
+                            parents { id dangling node { id } }
+                            children { totalCount edges { node { id } } } }
       ini: node(id: "I5") { ... on Initiative { effort work } owner { name unit { id } } }
       none: node(id: "NOPE") { id }
     }""",
@@ -55,7 +58,11 @@ def test_node_with_kind_specific_fields(api: Api) -> None:
 
 
 def test_nodes_filters(api: Api) -> None:
-    q = "query($k: NodeKind, $u: ID, $s: Status, $p: String, $t: String) { nodes(kind: $k, unitId: $u, status: $s, period: $p, search: $t) { totalCount edges { node { id } } } }"
+    q = (
+        "query($k: NodeKind, $u: ID, $s: Status, $p: String, $t: String) "
+        "{ nodes(kind: $k, unitId: $u, status: $s, period: $p, search: $t) "
+        "{ totalCount edges { node { id } } } }"
+    )
     run = lambda **v: ids(api.data(q, v, token="viewer")["nodes"])  # noqa: E731
     assert run(k="INITIATIVE", u="eng") == ["I1", "I2", "I3"]  # eng and the web team below it
     assert run(s="ARCHIVED") == ["I6"]
@@ -87,8 +94,11 @@ def test_unit(api: Api) -> None:
 def test_line_of_sight(api: Api) -> None:
     d = api.data(
         """{
-      traced: lineOfSight(nodeId: "I5") { traced truncated paths { strength steps { id } } breaks { gap { reason } } }
-      broken: lineOfSight(nodeId: "I2") { traced paths { strength } breaks { gap { reason danglingRefs breakPoint { id } } chain { id } } }
+      traced: lineOfSight(nodeId: "I5") { traced truncated paths { strength steps { id } }
+                                          breaks { gap { reason } } }
+      broken: lineOfSight(nodeId: "I2") { traced paths { strength }
+                                          breaks { gap { reason danglingRefs breakPoint { id } }
+                                                   chain { id } } }
       team: lineOfSight(unitId: "web") { node { id } traced }
     }""",
         token="viewer",
@@ -145,7 +155,8 @@ def test_findings(api: Api) -> None:
       webOrphans: orphans(unitId: "web", kind: INITIATIVE) { totalCount }
       opsOrphans: orphans(unitId: "ops") { totalCount }
       alignmentGaps { totalCount edges { node { reason strandedNodes strandedWork middleManagement
-          breakPoint { id } members { id } owner { id } unit { id } stranded { totalCount edges { node { id } } } } } }
+          breakPoint { id } members { id } owner { id } unit { id }
+          stranded { totalCount edges { node { id } } } } } }
       mm: alignmentGaps(middleManagementOnly: true) { edges { node { breakPoint { id } } } }
       unlinked: alignmentGaps(reason: UNLINKED) { edges { node { breakPoint { id } } } }
       unsupportedStrategy { edges { node { id } } }
@@ -204,7 +215,8 @@ def test_findings(api: Api) -> None:
 
 def test_unit_focus(api: Api) -> None:
     d = api.data(
-        "{ unitFocus(minGoals: 2) { edges { node { unit { id } focus pulled tracedWork goals { goal { id } share } } } } }",
+        "{ unitFocus(minGoals: 2) { edges { node { unit { id } focus pulled tracedWork "
+        "goals { goal { id } share } } } } }",
         token="viewer",
     )
     (ops,) = [e["node"] for e in d["unitFocus"]["edges"]]
@@ -241,12 +253,16 @@ def test_alignment(api: Api) -> None:
         ("G2", 5.0, pytest.approx(5 / 8)),
     ]
     assert d["web"] == {"score": 0.5, "work": 6.0}
-    # 2026-Q4: I2, I3, I4, I5 have no period and stay; I1 is Q4; nothing drops out of this graph's work
+    # 2026-Q4: I2, I3, I4, I5 have no period and stay; I1 is Q4; nothing drops out of this
+    # graph's work
     assert d["q4"]["period"] == "2026-Q4" and d["q4"]["score"] == pytest.approx(8 / 11)
 
 
 def test_pagination(api: Api) -> None:
-    q = "query($a: String) { nodes(first: 5, after: $a) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { id } } } }"
+    q = (
+        "query($a: String) { nodes(first: 5, after: $a) "
+        "{ totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { id } } } }"
+    )
     seen: list[str] = []
     after = None
     while True:
@@ -263,7 +279,7 @@ def test_pagination(api: Api) -> None:
     assert "is not a cursor" in bad["errors"][0]["message"]
 
 
-def test_unit_line_of_sight_comes_in_slices(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unit_line_of_sight_comes_in_slices(tmp_path: Path) -> None:
     from service.api.limits import ApiLimits
     from tests.api.conftest import make_api
 
@@ -286,7 +302,8 @@ def test_unit_line_of_sight_comes_in_slices(tmp_path) -> None:  # type: ignore[n
 
 def test_a_gap_suggests_the_parent_its_missing_id_was_meant_to_name(api: Api) -> None:
     r = api.data(
-        'mutation { upsertNodes(nodes: [{id: "I9", kind: INITIATIVE, title: "Typo", parents: [{id: "K1X"}]}])'
+        'mutation { upsertNodes(nodes: [{id: "I9", kind: INITIATIVE, title: "Typo", '
+        'parents: [{id: "K1X"}]}])'
         " { __typename } }"
     )
     assert r["upsertNodes"]["__typename"] == "ApplySuccess"

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from graphql import build_schema, parse, validate
 
-from clients import AsyncStratmapClient, StratmapClient, StratmapError
+from clients import AsyncStratmapClient, AuthError, StratmapClient, StratmapError
 from clients.client import document
 from clients.report.data import collect
 from clients.report.render import render
 from service.api.limits import ApiLimits
-from tests.api.conftest import Api, api, make_api  # noqa: F401  (api is a fixture)
+from tests.api.conftest import Api, make_api
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = sorted(
@@ -48,6 +48,7 @@ def sync_client(api: Api, token: str = "viewer") -> StratmapClient:
 def test_typed_results_and_pagination(small_pages: Api) -> None:
     with sync_client(small_pages) as client:
         a = client.alignment()
+        assert a.score is not None
         assert (round(a.score, 6), a.work, a.traced_work) == (round(8 / 11, 6), 11.0, 8.0)
         gaps = client.gaps()
         assert [(g.break_point.id, g.reason, g.middle_management) for g in gaps] == [
@@ -80,19 +81,23 @@ def test_async_client(small_pages: Api) -> None:
 
 
 def test_errors_become_one_exception_with_the_server_message(small_pages: Api) -> None:
-    with sync_client(small_pages) as client:
-        with pytest.raises(StratmapError, match="no node 'NOPE'"):
-            client.line_of_sight(node_id="NOPE")
+    with (
+        sync_client(small_pages) as client,
+        pytest.raises(StratmapError, match="no node 'NOPE'"),
+    ):
+        client.line_of_sight(node_id="NOPE")
     bad = StratmapClient(
         "http://test/graphql", "smt_wrong", transport=httpx.ASGITransport(app=small_pages.app)
     )
-    with pytest.raises(StratmapError, match="unknown or revoked token") as caught:
+    with pytest.raises(AuthError, match="unknown or revoked token") as caught:
         bad.alignment()
     assert caught.value.status == 401
     bad.close()
-    with StratmapClient("http://127.0.0.1:9/graphql", "x", timeout=2) as nowhere:
-        with pytest.raises(StratmapError, match="cannot reach"):
-            nowhere.alignment()
+    with (
+        StratmapClient("http://127.0.0.1:9/graphql", "x", timeout=2) as nowhere,
+        pytest.raises(StratmapError, match="cannot reach"),
+    ):
+        nowhere.alignment()
 
 
 def test_report_formats(api: Api) -> None:
@@ -100,9 +105,8 @@ def test_report_formats(api: Api) -> None:
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
     with sync_client(api) as client:
         data = collect(client, "test")
-    assert (
-        data.trend() is not None and data.trend() > 0
-    )  # fixing O2 raised the score since the record
+    trend = data.trend()
+    assert trend is not None and trend > 0  # fixing O2 raised the score since the record
     md = render(data, "md")
     mermaid = md[md.index("```mermaid") :]
     assert "## Disconnected objectives: alignment gaps (1)" in md and "Trend: +" in md
@@ -144,7 +148,8 @@ def test_markdown_report_keeps_hostile_text_inert(api: Api) -> None:
 
     api.data(
         "mutation { upsertNodes(nodes: ["
-        '{id: "X|<img src=x onerror=alert(1)>", kind: INITIATIVE, title: "line\\rbreak `code` ![i](http://x) **b**",'
+        '{id: "X|<img src=x onerror=alert(1)>", kind: INITIATIVE, '
+        'title: "line\\rbreak `code` ![i](http://x) **b**",'
         ' unit: "u|<b>unit</b>"}]) { __typename } }'
     )
     with sync_client(api) as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clients.models import MapNode
 from clients.report.strategy_map import MAX_NODES, layout
+from graph_schema import LEVEL, NodeKind
 
 
 def mk(i: str, kind: str, parent: str | None, traced: bool = True) -> MapNode:
@@ -15,6 +16,7 @@ def mk(i: str, kind: str, parent: str | None, traced: bool = True) -> MapNode:
             "title": f"{kind} {i}",
             "status": "ACTIVE",
             "traced": traced,
+            "level": LEVEL[NodeKind[kind]],  # as the API sends it
             "parents": parents,
         }
     )

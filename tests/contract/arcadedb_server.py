@@ -8,6 +8,7 @@ the server lives in its own process, stopped by its PID. Prints READY when Bolt 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import time
@@ -29,10 +30,8 @@ def main() -> None:
         },
     )
     server.start()
-    try:
+    with contextlib.suppress(Exception):  # it exists already after a restart
         server.create_database(database)
-    except Exception:  # noqa: BLE001 - it exists already after a restart
-        pass
     print("READY", flush=True)
     stop = False
 

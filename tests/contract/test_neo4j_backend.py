@@ -81,7 +81,7 @@ def test_wrong_password_is_a_clear_error(arcadedb: ArcadeDB) -> None:
 
 
 def test_unreachable_server_is_a_clear_error() -> None:
-    with pytest.raises(StoreError, match="cannot reach Neo4j at bolt://127.0.0.1"):
+    with pytest.raises(StoreError, match=r"cannot reach Neo4j at bolt://127.0.0.1"):
         open_store(settings_for(f"bolt://127.0.0.1:{free_port()}"))
 
 
@@ -113,7 +113,7 @@ def test_server_restart_mid_import_loses_nothing(own_server: ArcadeDB) -> None:
     def importer() -> None:
         try:
             store.apply("t", ChangeSet(nodes=big))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             failure.append(exc)
 
     worker = threading.Thread(target=importer)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -38,7 +39,15 @@ NODES = [
     ),
     node("I2", "Initiative", "K2", status="done", description='ünïcödé, "quotes" <b>'),
 ]
-ORG = dict(
+
+
+class Org(TypedDict):
+    units: list[Unit]
+    people: list[Person]
+    values: list[Value]
+
+
+ORG = Org(
     units=[Unit(id="co", name="Co"), Unit(id="eng", name="Eng", parent="co")],
     people=[Person(id="ceo", name="Ceo", unit="co", leads=("co",), commits_to=("B1",))],
     values=[Value(id="val", name="Candour")],
@@ -113,7 +122,7 @@ def test_dry_run_reports_but_writes_nothing(open_store: StoreFactory) -> None:
 def test_dangling_reference_is_kept_and_resolves_later(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("t", ChangeSet(nodes=[node("I1", "Initiative", "LATER")]))
-    assert [(l.src, l.dst) for l in store.read_graph("t").links] == [("I1", "LATER")]
+    assert [(link.src, link.dst) for link in store.read_graph("t").links] == [("I1", "LATER")]
     store.apply("t", ChangeSet(nodes=[node("LATER", "Goal")]))
     assert {n.id for n in store.get("t", ["I1", "LATER"])} == {"I1", "LATER"}
     assert store.get("t", ["I1"])[0].parents[0].id == "LATER"
@@ -202,8 +211,9 @@ def test_two_writers_both_land(
             pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "ArcadeDB differs from Neo4j 5: two transactions MERGE-ing the same new key under a uniqueness "
-                    "constraint fail with ConstraintValidationFailed, where Neo4j serialises them on the constraint's lock"
+                    "ArcadeDB differs from Neo4j 5: two transactions MERGE-ing the same new key "
+                    "under a uniqueness constraint fail with ConstraintValidationFailed, where "
+                    "Neo4j serialises them on the constraint's lock"
                 ),
             )
         )
@@ -212,11 +222,11 @@ def test_two_writers_both_land(
         first.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
     errors: list[BaseException] = []
 
-    def write(store, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    def write(store, prefix: str) -> None:
         try:
             for i in range(20):
                 store.apply("t", ChangeSet(nodes=[node(f"{prefix}{i}", "Initiative")]))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [
@@ -251,8 +261,9 @@ def test_a_node_changing_kind_keeps_its_links(
             pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "ArcadeDB differs from Neo4j 5: removing a label inside an explicit transaction fails with "
-                    "ConstraintValidationFailed on the (tenant, id) uniqueness constraint"
+                    "ArcadeDB differs from Neo4j 5: removing a label inside an explicit "
+                    "transaction fails with ConstraintValidationFailed on the (tenant, id) "
+                    "uniqueness constraint"
                 ),
             )
         )
@@ -280,39 +291,39 @@ def test_deleting_a_parent_leaves_its_children_dangling(open_store: StoreFactory
     )
     assert store.apply("t", ChangeSet(delete_ids=["G1"])).removed == ["G1"]
     assert {r.id for r in store.read_graph("t").nodes} == {"V", "I1"}
-    assert [(l.src, l.dst) for l in store.read_graph("t").links] == [("I1", "G1")]
+    assert [(link.src, link.dst) for link in store.read_graph("t").links] == [("I1", "G1")]
     store.apply("t", ChangeSet(nodes=[node("G1", "Goal", "V", title="back")]))
-    assert sorted((l.src, l.dst) for l in store.read_graph("t").links) == [
+    assert sorted((link.src, link.dst) for link in store.read_graph("t").links) == [
         ("G1", "V"),
         ("I1", "G1"),
     ]
 
 
 def test_the_example_organisation_analyses_the_same_on_every_backend(
-    open_store: StoreFactory, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    open_store: StoreFactory, tmp_path: Path
+) -> None:
     import importers
-    from importers.load import load
     from service.engine.engine import Engine
-    from service.engine.report import analysis_json
+    from service.engine.findings_json import analysis_json
     from service.store.sqlite import SQLiteStore
+    from service.usecases import import_parsed
 
     example = Path(__file__).resolve().parents[2] / "examples" / "northwind.yaml"
     store = open_store()
-    load(store, importers.parse(example))
+    import_parsed(store, importers.parse(example))
     reference = SQLiteStore(tmp_path / "reference.db")
-    load(reference, importers.parse(example))
+    import_parsed(reference, importers.parse(example))
     assert analysis_json(Engine(store.read_graph("northwind"))) == analysis_json(
         Engine(reference.read_graph("northwind"))
     )
-    again = load(store, importers.parse(example))[1]
+    again = import_parsed(store, importers.parse(example))[1]
     assert again.created == again.updated == [] and not again.org_changed
 
 
-class _Exploding(list):  # type: ignore[type-arg]
+class _Exploding(list):
     """A delete list that fails when the store reaches it: after every node batch was written."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         raise RuntimeError("failure inside the transaction, after the writes")
 
     def __bool__(self) -> bool:
@@ -376,5 +387,5 @@ def test_each_title_fingerprint_is_stored_with_it_and_follows_a_retitle(
         "t", ChangeSet(nodes=[node("K2", "KeyResult", "G1", title="Ship the self-service portal")])
     )
     again = store.read_graph("t")
-    after = dict(zip((r.id for r in again.nodes), again.fingerprints))
+    after = dict(zip((r.id for r in again.nodes), again.fingerprints, strict=True))
     assert after["K2"] == fingerprint("ship self service portal") != fingerprint("KeyResult K2")

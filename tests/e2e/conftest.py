@@ -67,7 +67,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             raise RuntimeError(f"stratmap serve did not start:\n{(tmp / 'server.log').read_text()}")
         time.sleep(0.1)
     yield Server(f"{url}/graphql", token, db, process)
-    process.terminate()  # SIGTERM: uvicorn finishes in-flight requests, shuts down, then re-raises the signal
+    # SIGTERM: uvicorn finishes in-flight requests, shuts down, then re-raises the signal
+    process.terminate()
     code = process.wait(timeout=15)
     log.close()
     text = (tmp / "server.log").read_text()

@@ -15,10 +15,11 @@ import importers
 from clients import StratmapClient
 from clients.report.data import collect
 from clients.report.render import render
-from importers.load import load
 from service.api.app import create_app
-from service.auth import Role, TokenStore
+from service.roles import Role
 from service.store.sqlite import SQLiteStore
+from service.store.tokens import TokenStore
+from service.usecases import import_parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -31,13 +32,14 @@ RED = "rgb(198, 40, 40)"
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("report")
     store = SQLiteStore(tmp / "r.db")
-    load(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
+    import_parsed(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
     extra = tmp / "hostile.csv"
     extra.write_text(
-        f'id,kind,title,unit\nI-HOSTILE,Initiative,"{HOSTILE.replace(chr(34), chr(34) * 2)}",eng-platform\n',
+        "id,kind,title,unit\n"
+        f'I-HOSTILE,Initiative,"{HOSTILE.replace(chr(34), chr(34) * 2)}",eng-platform\n',
         encoding="utf-8",
     )
-    load(store, importers.parse(extra), tenant="northwind")
+    import_parsed(store, importers.parse(extra), tenant="northwind")
     tokens = TokenStore(tmp / "r.db")
     token = tokens.create("northwind", Role.VIEWER)
     transport = httpx.ASGITransport(app=create_app(store, tokens=tokens))
@@ -85,7 +87,8 @@ def test_report_in_headless_chromium(report_file: Path) -> None:
         listed = page.eval_on_selector_all("tr.gap", "rows => rows.map(r => r.dataset.gapId)")
         drawn = page.eval_on_selector_all(
             "g.node.break",
-            "gs => gs.map(g => [g.dataset.nodeId, getComputedStyle(g.querySelector('rect')).stroke])",
+            "gs => gs.map(g => "
+            "[g.dataset.nodeId, getComputedStyle(g.querySelector('rect')).stroke])",
         )
         stranded = page.eval_on_selector_all(
             "g.node.disconnected rect", "rs => rs.map(r => getComputedStyle(r).stroke)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
@@ -25,7 +26,8 @@ def test_introspection_and_main_queries(server: Server) -> None:
         data = session.execute(
             gql("""{
           alignment { score counts }
-          alignmentGaps(first: 3, middleManagementOnly: true) { totalCount edges { node { reason breakPoint { id } } } }
+          alignmentGaps(first: 3, middleManagementOnly: true) {
+            totalCount edges { node { reason breakPoint { id } } } }
           lineOfSight(nodeId: "I-PART-03") { traced breaks { gap { reason breakPoint { id } } } }
           orphans(kind: INITIATIVE) { edges { node { id unit { id } } } }
         }""")
@@ -60,12 +62,13 @@ def test_python_client_against_the_real_server(server: Server) -> None:
     from clients import StratmapClient
 
     with StratmapClient(server.url, server.token) as c:
-        assert 0 < c.alignment().score < 1
+        score = c.alignment().score
+        assert score is not None and 0 < score < 1
         assert {g.break_point.id for g in c.gaps(middle_management_only=True)} >= {"O-CS-2"}
         assert {n.id for n in c.orphans(kind="INITIATIVE")} == {"I-PLAT-09", "I-SUP-04"}
 
 
-def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path: Path) -> None:
     env = {"STRATMAP_TOKEN": server.token, "PATH": "/usr/bin:/bin"}
     out = tmp_path / "r.md"
     ok = subprocess.run(

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 
 
@@ -32,5 +32,5 @@ def seed(store: SQLiteStore, tmp_path: Path) -> dict:
     """Import GOOD and return the logical dump a rejected import must leave unchanged."""
     path = tmp_path / "seed.csv"
     path.write_text(GOOD, encoding="utf-8")
-    load(store, importers.parse(path))
+    import_parsed(store, importers.parse(path))
     return dump(store, "default")

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import HEADER, seed
-
 
 CSV_CASES = [
     ("missing column", "id,kind\nV,Vision\n", [(1, "title", "missing column 'title'")]),
@@ -68,10 +67,10 @@ def test_bad_csv(store: SQLiteStore, tmp_path: Path, case: str, text: str, expec
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     got = [(i.row, i.field, i.message) for i in caught.value.issues]
     assert len(got) == len(expected), got
-    for (row, field, message), (want_row, want_field, want_text) in zip(got, expected):
+    for (row, field, message), (want_row, want_field, want_text) in zip(got, expected, strict=True):
         assert (row, field) == (want_row, want_field) and want_text in message
     assert all(i.file == str(path) for i in caught.value.issues)
     assert dump(store, "default") == before
@@ -97,7 +96,7 @@ def test_wrong_encoding_names_the_row(store: SQLiteStore, tmp_path: Path) -> Non
     path = tmp_path / "binary.csv"
     path.write_bytes(HEADER.encode() + b"X1,Goal,fine,,,,,,,\n" + b"X2,Goal,Caf\xe9 \x81,,,,,,,\n")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert "cannot be read as Windows-1252 on line 3" in issue.message and issue.row == 3
     assert "--encoding" in issue.message
@@ -114,7 +113,8 @@ YAML_CASES = [
     ),
     (
         "unknown kind",
-        "nodes:\n  - id: A\n    kind: Goal\n    title: a\n  - id: B\n    kind: Goall\n    title: b\n",
+        "nodes:\n  - id: A\n    kind: Goal\n    title: a\n"
+        "  - id: B\n    kind: Goall\n    title: b\n",
         6,
         "kind",
         "Input should be",
@@ -161,7 +161,7 @@ def test_bad_yaml(
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert (issue.row, issue.field) == (row, field) and message in issue.message, issue
     assert dump(store, "default") == before

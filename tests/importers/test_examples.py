@@ -1,4 +1,6 @@
-"""Every example of docs/importers.md imports, each run all or nothing, and each re-import is a no-op."""
+"""Every example of docs/importers.md imports, each run all or nothing, and each re-import is a
+no-op.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.engine.engine import Engine
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPORTS = ROOT / "examples" / "imports"
@@ -44,9 +46,11 @@ def test_example_run_imports_and_re_imports_as_a_no_op(tmp_path: Path, run: str)
     names, options = RUNS[run]
     store = SQLiteStore(tmp_path / "x.db")
     parsed = importers.parse_files([IMPORTS / n for n in names], options=options)
-    _, first = load(store, parsed)
+    _, first = import_parsed(store, parsed)
     assert first.created and not first.updated
-    _, again = load(store, importers.parse_files([IMPORTS / n for n in names], options=options))
+    _, again = import_parsed(
+        store, importers.parse_files([IMPORTS / n for n in names], options=options)
+    )
     assert not again.changed
     Engine(store.read_graph("default")).analyse_all()
 
@@ -54,7 +58,7 @@ def test_example_run_imports_and_re_imports_as_a_no_op(tmp_path: Path, run: str)
 def test_the_outline_example_links_a_flat_export_into_the_tree(tmp_path: Path) -> None:
     names, options = RUNS["outline with its org and a flat export linked in"]
     store = SQLiteStore(tmp_path / "x.db")
-    load(store, importers.parse_files([IMPORTS / n for n in names], options=options))
+    import_parsed(store, importers.parse_files([IMPORTS / n for n in names], options=options))
     engine = Engine(store.read_graph("default"))
     g = engine.graph
     traced = {g.ids[i] for i in range(g.n) if engine.traced[i]}

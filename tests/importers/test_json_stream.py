@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import importers
 from importers import json_stream
-from importers.load import load
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import seed
 
@@ -40,7 +40,7 @@ documents = st.dictionaries(
 def test_walk_reads_what_json_loads_reads(
     tmp_path_factory: pytest.TempPathFactory,
     doc: dict,
-    indent: object,
+    indent: int | str | None,
     ascii_only: bool,
     chunk: int,
 ) -> None:
@@ -172,7 +172,7 @@ def test_document_shape_errors_are_named_not_guessed(
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert issue.row == row and message in issue.message and issue.file == str(path)
     assert dump(store, "default") == before  # nothing written

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.engine.engine import Engine
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import seed
 
@@ -39,7 +39,7 @@ def test_gitlab_outline_imports_the_same_graph_as_the_generic_csv() -> None:
 
 
 def test_a_csv_user_gets_a_unit_tree_and_rolled_up_line_of_sight(store: SQLiteStore) -> None:
-    load(
+    import_parsed(
         store,
         importers.parse_files([GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv"]),
         tenant="gitlab",
@@ -72,7 +72,7 @@ def test_outline_without_ids_derives_them_and_an_inserted_row_is_one_creation(
     store: SQLiteStore, tmp_path: Path
 ) -> None:
     path = _write(tmp_path / "plan.csv", OUTLINE)
-    _, first = load(store, importers.parse(path))
+    _, _first = import_parsed(store, importers.parse(path))
     nodes = {n.title: n for n in importers.parse(path).nodes()}
     assert all(n.id.startswith("outline:") for n in nodes.values())
     kr = nodes["Ten new logos"]
@@ -86,7 +86,7 @@ def test_outline_without_ids_derives_them_and_an_inserted_row_is_one_creation(
             "Main,L1,L2,L3,Type,Owner,Importance\nA second vision,,,,Vision,ceo,\n",
         ),
     )
-    _, again = load(store, importers.parse(path))
+    _, again = import_parsed(store, importers.parse(path))
     assert (len(again.created), len(again.updated), again.unchanged) == (1, 0, 5)
 
 
@@ -141,7 +141,7 @@ def test_bad_outlines_name_row_and_column_and_write_nothing(
         assert importers.parse(path).node_count == 2
         return
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert (
         (issue.row, issue.field) == (row, field)
@@ -151,7 +151,10 @@ def test_bad_outlines_name_row_and_column_and_write_nothing(
     assert dump(store, "default") == before
 
 
-GOALS = "id,kind,title,owner\nV,Vision,Be trusted,ceo@co.example\nG1,Goal,Grow,cfo\nI1,Initiative,Ship it,ann@co.example\n"
+GOALS = (
+    "id,kind,title,owner\nV,Vision,Be trusted,ceo@co.example\nG1,Goal,Grow,cfo\n"
+    "I1,Initiative,Ship it,ann@co.example\n"
+)
 PEOPLE = "id,name,email,unit\nceo,Ceo,CEO@co.example,co\nann,Ann,ann@co.example,web\n"
 UNITS = "id,name,parent,leader\nco,Company,,ceo\nweb,Web team,co,ann\n"
 LINKS = "child,parent,weight\nG1,V,\nI1,G1,0.5\n"
@@ -169,7 +172,7 @@ def test_goals_units_people_and_links_in_one_run(store: SQLiteStore, tmp_path: P
     ]
     parsed = importers.parse_files(paths)
     assert [p.layout for p in parsed.parts] == ["csv", "people", "units", "links"]
-    load(store, parsed)
+    import_parsed(store, parsed)
     rows = store.read_graph("default")
     nodes = {n.id: n for n in store.get("default", ["V", "G1", "I1"])}
     assert nodes["V"].owner == "ceo" and nodes["I1"].owner == "ann"  # owners given by email
@@ -178,7 +181,7 @@ def test_goals_units_people_and_links_in_one_run(store: SQLiteStore, tmp_path: P
     assert {n.source for n in nodes.values()} == {"goals.csv"}
     assert Engine(rows).traced.all()
     # the same run again changes nothing
-    _, again = load(store, importers.parse_files(paths))
+    _, again = import_parsed(store, importers.parse_files(paths))
     assert not again.changed
 
 
@@ -227,7 +230,7 @@ def test_a_bad_file_in_a_run_writes_none_of_them(
     before = seed(store, tmp_path)
     paths = [_write(tmp_path / name, text) for name, text in files.items()]
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse_files(paths))
+        import_parsed(store, importers.parse_files(paths))
     issue = caught.value.issues[0]  # the leaders case has two: ceo and ann
     assert len(caught.value.issues) == (2 if field == "leader" else 1)
     assert (Path(issue.file).name, issue.row, issue.field) == (

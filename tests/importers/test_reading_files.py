@@ -1,4 +1,6 @@
-"""Files the way spreadsheets save them: BOMs, UTF-16, Windows-1252, `;` and decimal commas, CRLF."""
+"""Files the way spreadsheets save them: BOMs, UTF-16, Windows-1252, `;` and decimal commas,
+CRLF.
+"""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from typing import TextIO
 import pytest
 
 import importers
-from importers.load import TenantChoiceError, load
 from service.store.base import ApplyResult
 from service.store.sqlite import SQLiteStore
+from service.usecases import TenantChoiceError, import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import GOOD
 
@@ -22,7 +22,7 @@ def _load_measuring_peak(store: SQLiteStore, path: Path) -> tuple[ApplyResult, i
     """Parse and apply a file; the peak of Python allocations while doing it."""
     tracemalloc.start()
     try:
-        _, result = load(store, importers.parse(path))
+        _, result = import_parsed(store, importers.parse(path))
         return result, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -31,9 +31,9 @@ def _load_measuring_peak(store: SQLiteStore, path: Path) -> tuple[ApplyResult, i
 def test_reimport_is_a_no_op(store: SQLiteStore, tmp_path: Path) -> None:
     path = tmp_path / "okrs.csv"
     path.write_text(GOOD, encoding="utf-8")
-    _, first = load(store, importers.parse(path))
+    _, first = import_parsed(store, importers.parse(path))
     before = dump(store, "default")
-    _, again = load(store, importers.parse(path))
+    _, again = import_parsed(store, importers.parse(path))
     assert (
         len(first.created) == 5
         and again.created == again.updated == again.removed == []
@@ -45,15 +45,15 @@ def test_reimport_is_a_no_op(store: SQLiteStore, tmp_path: Path) -> None:
 def test_prune_removes_exactly_what_the_file_dropped(store: SQLiteStore, tmp_path: Path) -> None:
     path = tmp_path / "okrs.csv"
     path.write_text(GOOD, encoding="utf-8")
-    load(store, importers.parse(path))
+    import_parsed(store, importers.parse(path))
     other = tmp_path / "other.csv"
     other.write_text("id,kind,title\nX1,Initiative,Another source\n", encoding="utf-8")
-    load(store, importers.parse(other))
+    import_parsed(store, importers.parse(other))
     path.write_text("\n".join(GOOD.splitlines()[:3]) + "\n", encoding="utf-8")  # drops O1, I1, I2
-    _, dry = load(store, importers.parse(path), prune=True, dry_run=True)
+    _, dry = import_parsed(store, importers.parse(path), prune=True, dry_run=True)
     assert dry.removed == ["I1", "I2", "O1"]
     assert {r.id for r in store.read_graph("default").nodes} == {"V", "G1", "O1", "I1", "I2", "X1"}
-    _, result = load(store, importers.parse(path), prune=True)
+    _, result = import_parsed(store, importers.parse(path), prune=True)
     assert result.removed == ["I1", "I2", "O1"]
     assert {r.id for r in store.read_graph("default").nodes} == {"V", "G1", "X1"}
 
@@ -68,21 +68,23 @@ def test_tenant_comes_from_flag_then_document_then_the_only_stored_then_default(
     csv = tmp_path / "d.csv"
     csv.write_text("id,kind,title\nV,Vision,v\n", encoding="utf-8")
     empty = SQLiteStore(tmp_path / "empty.db")
-    assert load(empty, importers.parse(csv))[0] == "default"  # nothing stored: 'default'
+    assert import_parsed(empty, importers.parse(csv))[0] == "default"  # nothing stored: 'default'
     one = SQLiteStore(tmp_path / "one.db")
-    assert load(one, importers.parse(doc))[0] == "acme"  # the document's organisation
-    assert load(one, importers.parse(csv))[0] == "acme"  # the store's only one, not 'default'
-    assert load(one, importers.parse(doc), tenant="other")[0] == "other"  # --tenant wins
+    assert import_parsed(one, importers.parse(doc))[0] == "acme"  # the document's organisation
+    assert (
+        import_parsed(one, importers.parse(csv))[0] == "acme"
+    )  # the store's only one, not 'default'
+    assert import_parsed(one, importers.parse(doc), tenant="other")[0] == "other"  # --tenant wins
     # two organisations stored: a file naming none, or naming a third, must not guess
     with pytest.raises(TenantChoiceError, match=r"holds several \(acme, other\)"):
-        load(one, importers.parse(csv))
+        import_parsed(one, importers.parse(csv))
     doc.write_text(
         "organisation: {id: globex}\nnodes: [{id: V, kind: Vision, title: v}]\n", encoding="utf-8"
     )
     with pytest.raises(
         TenantChoiceError, match=r"names organisation 'globex'.*it holds: acme, other"
     ):
-        load(one, importers.parse(doc))
+        import_parsed(one, importers.parse(doc))
     assert one.tenants() == ["acme", "other"]
 
 
@@ -111,7 +113,8 @@ def _write_yaml(fh: TextIO, count: int) -> None:  # read as parser events
     fh.write("organisation: {id: big}\nnodes:\n")
     for i in range(count):
         fh.write(
-            f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n    parents: [G{i % 7}]\n"
+            f"  - id: I{i}\n    kind: Initiative\n    title: Work item {i}\n"
+            f"    parents: [G{i % 7}]\n"
             f"    description: {FILLER}\n"
         )
 

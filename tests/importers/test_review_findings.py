@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import seed
 
@@ -29,7 +29,7 @@ def test_two_rows_with_one_title_and_owner_stay_two_nodes(
     store: SQLiteStore, tmp_path: Path
 ) -> None:
     path = _file(tmp_path, "ally.csv", ALLY + "1,Grow,,a@x.com\n2,Grow,,a@x.com\n")
-    _, result = load(store, importers.parse(path))
+    _, result = import_parsed(store, importers.parse(path))
     assert len(result.created) == 2 and len(set(result.created)) == 2
     assert result.created[1] == result.created[0] + "-2"
 
@@ -81,7 +81,7 @@ def test_a_malformed_api_response_is_an_error_not_a_traceback(
     before = seed(store, tmp_path)
     response = _file(tmp_path, "resp.json", json.dumps(doc))
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(response))
+        import_parsed(store, importers.parse(response))
     issue = caught.value.issues[0]
     assert (issue.file, issue.path) == (str(response), path) and message in issue.message, issue
     assert dump(store, "default") == before
@@ -119,7 +119,7 @@ def test_a_header_that_does_not_fit_is_named(
 
 
 def test_a_workbook_that_is_no_zip_is_named(tmp_path: Path) -> None:
-    with pytest.raises(importers.ImportFailed, match="not a readable .xlsx workbook"):
+    with pytest.raises(importers.ImportFailed, match=r"not a readable .xlsx workbook"):
         importers.parse(_file(tmp_path, "okrs.xlsx", "id,kind,title\nV,Vision,v\n"))
 
 
@@ -168,10 +168,10 @@ def test_one_link_in_two_files_and_over_long_ids_are_refused(
     one = _file(tmp_path, "links.csv", "child,parent,weight\nO1,G1,0.5\n")
     two = _file(tmp_path, "links2.csv", "child,parent\nO1,G1\n")
     with pytest.raises(importers.ImportFailed, match="link O1 -> G1 is also in"):
-        load(store, importers.parse_files([goals, one, two]))
+        import_parsed(store, importers.parse_files([goals, one, two]))
     long = _file(tmp_path, "long.csv", f"child,parent\nO1,{'x' * 300}\n")
     with pytest.raises(importers.ImportFailed, match="at most 200 characters"):
-        load(store, importers.parse_files([goals, long]))
+        import_parsed(store, importers.parse_files([goals, long]))
     assert dump(store, "default") == before
 
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import importers
-from importers.load import load
+from graph_schema import Node
 from service.engine.engine import Engine
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import seed
 
 IMPORTS = Path(__file__).resolve().parents[2] / "examples" / "imports"
 
 
-def _by_title(path: Path, **kw: object) -> dict[str, importers.ParsedImport]:
-    return {n.title: n for n in importers.parse(path, **kw).nodes()}  # type: ignore[arg-type]
+def _by_title(path: Path, **kw: Any) -> dict[str, Node]:
+    return {n.title: n for n in importers.parse(path, **kw).nodes()}
 
 
 def test_ally_rows_become_a_traced_cascade(store: SQLiteStore) -> None:
@@ -47,7 +49,7 @@ def test_ally_rows_become_a_traced_cascade(store: SQLiteStore) -> None:
     assert n["Partner programme"].unit is None  # Entity "Individual" is a person's, not a unit's
     assert n["Win mid-market accounts"].title == "Win mid-market accounts"  # trailing space dropped
     assert all(x.id.startswith("ally:") for x in n.values())
-    load(store, parsed)
+    import_parsed(store, parsed)
     assert Engine(store.read_graph("default")).traced.all()
 
 
@@ -81,9 +83,9 @@ def test_a_row_inserted_at_the_top_re_imports_as_one_creation(
     path = tmp_path / "ally.csv"
     text = (IMPORTS / "ally.csv").read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")
-    load(store, importers.parse(path))
+    import_parsed(store, importers.parse(path))
     path.write_text(_renumbered(text), encoding="utf-8")
-    _, again = load(store, importers.parse(path))
+    _, again = import_parsed(store, importers.parse(path))
     assert (len(again.created), len(again.updated), again.unchanged) == (1, 0, 6)
 
 
@@ -136,7 +138,7 @@ def test_peoplebox_delete_rows_are_refused(store: SQLiteStore, tmp_path: Path) -
     )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert (issue.row, issue.field) == (2, "Action") and "asks to delete" in issue.message
     assert dump(store, "default") == before
@@ -147,7 +149,7 @@ def test_betterworks_flat_goals_are_imported_faithfully_and_show_as_unlinked(
 ) -> None:
     parsed = importers.parse(IMPORTS / "betterworks.csv")
     assert parsed.layout == "betterworks" and parsed.node_count == 2
-    load(store, parsed)
+    import_parsed(store, parsed)
     engine = Engine(store.read_graph("default"))
     assert not engine.traced.any()
     assert sorted(g.reason.value for g in engine.gaps) == ["UNLINKED", "UNLINKED"]
@@ -195,7 +197,7 @@ def test_bad_ally_files(
     path = tmp_path / "ally.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(path))
+        import_parsed(store, importers.parse(path))
     (issue,) = caught.value.issues
     assert (issue.row, issue.field) == (row, field) and message in issue.message, issue
     assert dump(store, "default") == before
@@ -203,9 +205,9 @@ def test_bad_ally_files(
 
 @pytest.mark.parametrize("name", ["ally.csv", "peoplebox.csv", "betterworks.csv"])
 def test_re_import_is_a_no_op(store: SQLiteStore, name: str) -> None:
-    load(store, importers.parse(IMPORTS / name))
+    import_parsed(store, importers.parse(IMPORTS / name))
     before = dump(store, "default")
-    _, again = load(store, importers.parse(IMPORTS / name))
+    _, again = import_parsed(store, importers.parse(IMPORTS / name))
     assert not again.changed and dump(store, "default") == before
 
 
@@ -227,10 +229,11 @@ def test_culture_amp_goals_with_their_numbered_key_results(store: SQLiteStore) -
     assert n["Train 20 reseller staff"].progress == 0.25  # a completion written as a fraction
     assert n["Cut onboarding time"].status.value == "done"  # "accomplished"
     assert len(n) == 5  # the empty key_result_2 of the second goal is no node
-    load(store, parsed)
+    import_parsed(store, parsed)
     engine = Engine(store.read_graph("default"))
     # no alignment in the template: the open goal is an UNLINKED gap with its key results behind
-    # it; the accomplished one is done, and so are its key results, which have no status of their own
+    # it; the accomplished one is done, and so are its key results, which have no status of
+    # their own
     assert [(g.reason.value, len(g.stranded)) for g in engine.gaps] == [("UNLINKED", 2)]
     assert n["Onboarding under 10 days"].status.value == "done"
 
@@ -239,7 +242,7 @@ def test_ally_teams_and_users_give_the_unit_tree_leaders_and_owners(store: SQLit
     parsed = importers.parse_files(
         [IMPORTS / "ally.csv", IMPORTS / "ally-teams.csv", IMPORTS / "ally-users.csv"]
     )
-    load(store, parsed)
+    import_parsed(store, parsed)
     rows = store.read_graph("default")
     assert {u.id: u.parent for u in rows.units} == {
         "Northwind": None,
@@ -263,7 +266,7 @@ def test_a_team_owner_who_is_no_user_is_refused(store: SQLiteStore, tmp_path: Pa
         encoding="utf-8",
     )
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse_files([IMPORTS / "ally-users.csv", teams]))
+        import_parsed(store, importers.parse_files([IMPORTS / "ally-users.csv", teams]))
     (issue,) = caught.value.issues
     assert (issue.row, issue.field) == (2, "leader") and "nobody@x.example" in issue.message
     assert dump(store, "default") == before

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import importers
-from importers.load import load
 from service.engine.engine import Engine
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 from tests.contract.conftest import dump
 from tests.importers.conftest import seed
 
@@ -56,7 +56,8 @@ def test_asana_relationships_without_their_goals_are_refused() -> None:
         "is in none of the files imported with this one" in i.message for i in caught.value.issues
     )
     # an item of a JSON response is named by its path, not by a row it does not have
-    assert [(i.row, i.path) for i in caught.value.issues][0] == (None, "data[0]")
+    first = caught.value.issues[0]
+    assert (first.row, first.path) == (None, "data[0]")
 
 
 def test_linear_initiatives_projects_and_sub_initiatives() -> None:
@@ -122,7 +123,7 @@ def test_work_from_several_tools_lands_in_one_graph_and_orphans_are_found_across
     parsed = importers.parse_files(
         [vision, *ASANA, IMPORTS / "linear-initiatives.json", IMPORTS / "jira.csv", links]
     )
-    load(store, parsed)
+    import_parsed(store, parsed)
     engine = Engine(store.read_graph("default"))
     g = engine.graph
     traced = {g.ids[i] for i in range(g.n) if engine.traced[i]}
@@ -135,7 +136,7 @@ def test_work_from_several_tools_lands_in_one_graph_and_orphans_are_found_across
     # without the link of Linear's root initiative, it and its projects are the orphan work
     links.write_text(f"child,parent\n{G1},V\njira:PLAT-10,{G4}\n", encoding="utf-8")
     other = SQLiteStore(tmp_path / "other.db")
-    load(
+    import_parsed(
         other,
         importers.parse_files(
             [vision, *ASANA, IMPORTS / "linear-initiatives.json", IMPORTS / "jira.csv", links]
@@ -158,7 +159,7 @@ def test_a_bad_api_response_names_the_path_and_writes_nothing(
         encoding="utf-8",
     )
     with pytest.raises(importers.ImportFailed) as caught:
-        load(store, importers.parse(bad))
+        import_parsed(store, importers.parse(bad))
     (issue,) = caught.value.issues
     assert issue.path == "data[0].status" and "unknown status 'purple'" in issue.message
     assert dump(store, "default") == before

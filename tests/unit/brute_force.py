@@ -178,10 +178,7 @@ def gaps(nodes: Sequence[Node]) -> list[BruteGap]:
         self_loop = len(comp) == 1 and any(
             p.id == only.id and _valid_active_edge(by_id, only, p.id) for p in only.parents
         )
-        if len(comp) >= 2 or self_loop:
-            reason = "CYCLE"
-        else:
-            reason = _single_reason(by_id, only)
+        reason = "CYCLE" if len(comp) >= 2 or self_loop else _single_reason(by_id, only)
         stranded = frozenset(
             s for s in _below(by_id, set(comp)) if s not in traced and s not in comp
         )

@@ -18,7 +18,7 @@ def test_group_sums_match_a_dictionary_on_both_paths(key_space: int) -> None:
     weights[:10] = 0.0  # a key seen only with zero weight must still be listed
     keys[:10] = key_space - 1
     expected: dict[int, float] = defaultdict(float)
-    for k, w in zip(keys.tolist(), weights.tolist()):
+    for k, w in zip(keys.tolist(), weights.tolist(), strict=True):
         expected[k] += w
     distinct, sums = group_sums(keys, weights, key_space)
     assert distinct.tolist() == sorted(expected)
@@ -29,7 +29,7 @@ def test_unique_helpers_match_python() -> None:
     values = np.random.default_rng(4).integers(-5, 40, size=500)
     assert unique(values).tolist() == sorted(set(values.tolist()))
     found, counts = unique_counts(values)
-    assert dict(zip(found.tolist(), counts.tolist())) == {
+    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == {
         v: values.tolist().count(v) for v in set(values.tolist())
     }
     distinct, inverse = unique_inverse(values)

@@ -12,16 +12,16 @@ from graph_schema import NodeKind, is_valid_support
 from service.engine.graph import KIND_CODE, VALID_SUPPORT
 from tests.conftest import EngineFactory, node
 
-V, G, O, KR, B, I = "Vision", "Goal", "Objective", "KeyResult", "Behaviour", "Initiative"
+V, G, OBJ, KR, B, INI = "Vision", "Goal", "Objective", "KeyResult", "Behaviour", "Initiative"
 
 # child -> the parents it may support; every pair not listed is an inversion
 VALID_PARENTS: dict[str, set[str]] = {
     V: set(),
     G: {V},
-    O: {V, G, O, KR},  # O -> KR: a leader's key result becomes the next level's objective
-    KR: {V, G, O, KR},  # KR -> KR: a metric tree
-    B: {V, G, O},
-    I: {V, G, O, KR, B, I},
+    OBJ: {V, G, OBJ, KR},  # O -> KR: a leader's key result becomes the next level's objective
+    KR: {V, G, OBJ, KR},  # KR -> KR: a metric tree
+    B: {V, G, OBJ},
+    INI: {V, G, OBJ, KR, B, INI},
 }
 PAIRS = [(c, p, p in VALID_PARENTS[c]) for c in VALID_PARENTS for p in VALID_PARENTS]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cascade-rules.md"
@@ -51,16 +51,16 @@ def test_pair_in_a_real_engine(
     spine = [
         node("V", V),
         node("G", G, "V"),
-        node("O", O, "G"),
+        node("O", OBJ, "G"),
         node("KR", KR, "O"),
-        node("I", I, "KR"),
+        node("I", INI, "KR"),
     ]
-    fitting = {V: (), G: ("V",), O: ("G",), KR: ("O",), B: ("O",), I: ("KR",)}
+    fitting = {V: (), G: ("V",), OBJ: ("G",), KR: ("O",), B: ("O",), INI: ("KR",)}
     e = make_engine([*spine, node("P", parent, *fitting[parent]), node("C", child, "P")])
     traced = {e.graph.ids[i] for i in range(e.graph.n) if e.traced[i]}
     invalid = [
         (e.graph.ids[c], e.graph.ids[p])
-        for c, p, ok in zip(e.graph.e_child, e.graph.e_parent, e.graph.e_valid)
+        for c, p, ok in zip(e.graph.e_child, e.graph.e_parent, e.graph.e_valid, strict=True)
         if not ok
     ]
     assert ("C", "P") not in invalid if valid else ("C", "P") in invalid

@@ -10,7 +10,7 @@ from graph_schema import Person, Unit
 from graph_schema.titles import fingerprint
 from service.engine import overlap
 from service.engine.engine import Engine
-from service.engine.report import analysis_json
+from service.engine.findings_json import analysis_json
 from tests.conftest import EngineFactory, node
 
 SPINE = [node("V", "Vision"), node("G1", "Goal", "V")]

@@ -8,21 +8,24 @@ missing and inactive parents, invalid links and several visions.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, NodeKind, ParentRef, Status, is_valid_support
 from service.engine.engine import Engine
-from service.engine.report import analysis_json
+from service.engine.findings_json import analysis_json
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
 
-try:
+if TYPE_CHECKING:
     from tests.unit import brute_force as bf
-except ImportError:  # run with tests/unit on sys.path (pytest's rootdir-less "prepend" import)
-    import brute_force as bf  # type: ignore[no-redef]
+else:
+    try:
+        from tests.unit import brute_force as bf
+    except ImportError:  # run with tests/unit on sys.path (pytest's rootdir-less "prepend" import)
+        import brute_force as bf
 
 K = NodeKind
 ACTIVE, DONE, ARCHIVED = Status.ACTIVE, Status.DONE, Status.ARCHIVED
@@ -246,10 +249,10 @@ def graphs(draw: st.DrawFn) -> list[Node]:
         v = draw(st.integers(0, n - 1))
         kinds[v], statuses[v] = K.VISION, ACTIVE
     parents: dict[str, list[str]] = {}
-    for nid, kind in zip(ids, kinds):
+    for nid, kind in zip(ids, kinds, strict=True):
         # Half the links are drawn among the level-valid parents so that traced chains, nested
         # cycles and load-bearing nodes are common; the rest anywhere (self, missing, invalid).
-        fitting = [i for i, k in zip(ids, kinds) if is_valid_support(kind, k)]
+        fitting = [i for i, k in zip(ids, kinds, strict=True) if is_valid_support(kind, k)]
         mine = draw(st.lists(st.sampled_from(fitting), max_size=2, unique=True)) if fitting else []
         anywhere = draw(st.lists(st.sampled_from(ids + MISSING), max_size=2, unique=True))
         parents[nid] = mine + [p for p in anywhere if p not in mine]
@@ -262,7 +265,7 @@ def graphs(draw: st.DrawFn) -> list[Node]:
                 if y not in parents[x]:
                     parents[x].append(y)
     nodes = []
-    for nid, status in zip(ids, statuses):
+    for nid, status in zip(ids, statuses, strict=True):
         weights = draw(
             st.lists(
                 st.sampled_from([0.0, 0.5, 1.0]),
@@ -277,7 +280,9 @@ def graphs(draw: st.DrawFn) -> list[Node]:
                 title=f"title {nid}",
                 status=status,
                 effort=draw(EFFORTS),
-                parents=tuple(ParentRef(id=p, weight=w) for p, w in zip(parents[nid], weights)),
+                parents=tuple(
+                    ParentRef(id=p, weight=w) for p, w in zip(parents[nid], weights, strict=True)
+                ),
             )
         )
     return nodes

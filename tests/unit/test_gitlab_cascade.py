@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import importers
-from importers.load import load
 from service.engine.engine import Engine
-from service.engine.report import analysis_json
+from service.engine.findings_json import analysis_json
 from service.store.sqlite import SQLiteStore
+from service.usecases import import_parsed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gitlab-fy20-q4"
 
@@ -35,7 +35,7 @@ OBJECTIVES_UNDER_KEY_RESULTS = {
 @pytest.fixture(scope="module")
 def gitlab() -> tuple[Engine, dict[str, Any]]:
     store = SQLiteStore(":memory:")
-    load(store, importers.parse(DATA / "gitlab.csv"), tenant="gitlab")
+    import_parsed(store, importers.parse(DATA / "gitlab.csv"), tenant="gitlab")
     engine = Engine(store.read_graph("gitlab"))
     store.close()
     return engine, analysis_json(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import combinations
+from typing import cast
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -48,8 +49,9 @@ title = (
 def _duplicates(e: Engine) -> set[tuple[str, ...]]:
     """Each reported pair with the parent it is reported under."""
     return {
-        (*(e.graph.ids[i] for i in o.nodes), e.graph.ids[o.parent])
-        for o in e.overlaps  # type: ignore[index]
+        # a DUPLICATE_TITLE overlap always has its parent
+        (*(e.graph.ids[i] for i in o.nodes), e.graph.ids[cast(int, o.parent)])
+        for o in e.overlaps
         if o.type == "DUPLICATE_TITLE"
     }
 

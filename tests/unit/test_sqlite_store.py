@@ -50,7 +50,8 @@ def test_migration_3_fingerprints_the_titles_written_before_it(tmp_path: Path) -
     db.executescript("".join(MIGRATIONS[:2]) + "PRAGMA user_version = 2;")
     db.execute("INSERT INTO tenant VALUES ('t', 1)")
     db.execute(
-        "INSERT INTO node(tenant, id, kind, title, status) VALUES ('t', 'G1', 'Goal', 'Grow the café, twice!', 'active')"
+        "INSERT INTO node(tenant, id, kind, title, status) "
+        "VALUES ('t', 'G1', 'Goal', 'Grow the café, twice!', 'active')"
     )
     db.commit()
     db.close()

@@ -1,4 +1,6 @@
-"""Suggested parents: the index finds exactly what a scan of every id with the same distance finds."""
+"""Suggested parents: the index finds exactly what a scan of every id with the same distance
+finds.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""The engine's findings as one JSON-ready object with stable keys (ids, never only titles)."""
+"""The engine's findings as JSON-ready dicts with stable keys (ids, never only titles): what
+`stratmap analyze --json` prints and what the alignment history keeps."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from service.engine.engine import Engine, kind_of
+from service.engine.engine import Engine
 from service.engine.results import Gap, LineOfSight
 
 
@@ -12,7 +13,7 @@ def node_ref(engine: Engine, i: int) -> dict[str, Any]:
     g = engine.graph
     return {
         "id": g.ids[i],
-        "kind": kind_of(engine, i).value,
+        "kind": engine.kind_at(i).value,
         "title": g.titles[i],
         "owner": g.owner[i],
         "unit": g.unit[i],
@@ -32,7 +33,7 @@ def gap_json(
     bp = gap.break_point
     out: dict[str, Any] = {
         "breakPoint": g.ids[bp],
-        "kind": kind_of(engine, bp).value,
+        "kind": engine.kind_at(bp).value,
         "title": g.titles[bp],
         "reason": gap.reason.value,
         "members": [g.ids[m] for m in gap.members],
@@ -83,10 +84,42 @@ def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
     }
 
 
+def _by_unit(engine: Engine) -> list[dict[str, Any]]:
+    names = engine.graph.unit_names
+    return [
+        {
+            "unit": u,
+            "name": names.get(u),
+            "score": s.score,
+            "work": s.work,
+            "tracedWork": s.traced_work,
+        }
+        for u, s in engine.by_unit.items()
+    ]
+
+
+def _by_goal(engine: Engine) -> list[dict[str, Any]]:
+    g = engine.graph
+    return [
+        {"goal": g.ids[goal], "title": g.titles[goal], "tracedWork": w, "share": share}
+        for goal, w, share in engine.by_goal
+    ]
+
+
+def alignment_record(engine: Engine) -> dict[str, Any]:
+    """What the history keeps of one version: the score, the counts, by unit, by goal."""
+    return {
+        "score": engine.score,
+        "counts": engine.counts(),
+        "byUnit": _by_unit(engine),
+        "byGoal": _by_goal(engine),
+    }
+
+
 def analysis_json(engine: Engine) -> dict[str, Any]:
     g = engine.graph
     ids = g.ids
-    overall = engine._scores[0]
+    overall = engine.overall
     return {
         "version": engine.version,
         "period": engine.period,
@@ -98,7 +131,7 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
         "orphans": [node_ref(engine, i) for i in engine.orphans],
         "unsupported": [node_ref(engine, i) for i in engine.unsupported],
         "loadBearing": [
-            {"id": ids[i], "kind": kind_of(engine, i).value, "title": g.titles[i], "work": w}
+            {"id": ids[i], "kind": engine.kind_at(i).value, "title": g.titles[i], "work": w}
             for i, w in engine.load_bearing.items()
         ],
         "ownershipOverlaps": [
@@ -132,23 +165,11 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
             {
                 "child": ids[c],
                 "parent": ids[p],
-                "childKind": kind_of(engine, c).value,
-                "parentKind": kind_of(engine, p).value,
+                "childKind": engine.kind_at(c).value,
+                "parentKind": engine.kind_at(p).value,
             }
             for c, p in engine.invalid_links
         ],
-        "byUnit": [
-            {
-                "unit": u,
-                "name": g.unit_names.get(u),
-                "score": s.score,
-                "work": s.work,
-                "tracedWork": s.traced_work,
-            }
-            for u, s in engine.by_unit.items()
-        ],
-        "byGoal": [
-            {"goal": ids[goal], "title": g.titles[goal], "tracedWork": w, "share": share}
-            for goal, w, share in engine.by_goal
-        ],
+        "byUnit": _by_unit(engine),
+        "byGoal": _by_goal(engine),
     }

@@ -1,4 +1,8 @@
-"""Bearer tokens: created once, shown once, stored only as a hash, bound to a tenant and a role."""
+"""Bearer tokens: created once, shown once, stored only as a hash, bound to a tenant and a role.
+
+A second adapter over the embedded SQLite file (table api_token, migration 2), beside the graph
+store: tokens are the server's, not the organisation's, so they are no part of GraphStore.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,13 @@ import hashlib
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
 from pathlib import Path
 
+from service.roles import Principal, Role
+from service.store.sqlite import SQLiteStore
 
-class Role(str, Enum):
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
-
-    def can_write(self) -> bool:
-        return self.allows(Role.EDITOR)
-
-    def allows(self, needed: "Role") -> bool:
-        """Roles are ranked: an admin may do what an editor may, an editor what a viewer may."""
-        order = (Role.VIEWER, Role.EDITOR, Role.ADMIN)
-        return order.index(self) >= order.index(needed)
-
-
-@dataclass(frozen=True)
-class Principal:
-    tenant: str
-    role: Role
-
+__all__ = ["PREFIX", "TokenStore"]
 
 PREFIX = "smt_"
 
@@ -40,14 +26,12 @@ def _hash(token: str) -> str:
 
 
 class TokenStore:
-    """Tokens live in the embedded SQLite file (table api_token, migration 2)."""
+    """The tokens of one embedded SQLite file."""
 
     CACHE_SECONDS = 30.0  # how long a running server may honour a token revoked since
 
     def __init__(self, path: str | Path) -> None:
-        from service.store.sqlite import SQLiteStore  # runs the migrations that create the table
-
-        SQLiteStore(path).close()
+        SQLiteStore(path).close()  # runs the migrations that create the table
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 10000")
         self._cache: dict[str, tuple[Principal, float]] = {}
@@ -63,7 +47,7 @@ class TokenStore:
                 tenant,
                 role.value,
                 label,
-                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                datetime.now(UTC).isoformat(timespec="seconds"),
             ),
         )
         return token

@@ -1,0 +1,37 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["db_option", "tenant_option"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite file (default: $STRATMAP_DB, else ./stratmap.db).",
+    )(f)
+
+
+def _tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (not value.strip() or value != value.strip()):
+        raise click.BadParameter("must be a non-empty name without surrounding spaces")
+    return value
+
+
+def tenant_option(f: F) -> F:
+    return click.option(
+        "--tenant",
+        default=None,
+        callback=_tenant,
+        help="Organisation to use (default: the only one stored, else 'default').",
+    )(f)

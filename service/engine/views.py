@@ -1,0 +1,47 @@
+"""Frozen, typed views of what the engine holds: how anything outside the engine reads a node.
+
+The API's types, the CLI's JSON and its tables are built from these, so nothing outside the
+engine indexes the snapshot's rows or decodes a kind code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph_schema import LEVEL, NodeKind, Scope, Status
+from graph_schema.model import progress_of
+
+__all__ = ["NodeView"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """One node of one engine version: its stored fields and what the engine derived."""
+
+    index: int  # the node's position in this engine (valid for this version only)
+    id: str
+    kind: NodeKind
+    title: str
+    status: Status
+    period: str | None
+    description: str | None
+    source: str | None
+    owner: str | None
+    unit: str | None
+    traced: bool
+    scope: Scope | None  # objectives: declared, else from the unit's depth in the unit tree
+    middle_management: bool  # a department or team objective
+    start: float | None
+    target: float | None
+    current: float | None
+    measure_unit: str | None
+    effort: float | None
+    work: float  # what the score counts: an initiative's effort, 1 where not given; else 0
+
+    @property
+    def level(self) -> int:
+        return LEVEL[self.kind]
+
+    @property
+    def progress(self) -> float | None:
+        return progress_of(self.start, self.target, self.current)
