@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from service.settings import Settings
+from service.settings import ApiLimits, Settings
 from service.store.base import GraphStore, StoreError
 from service.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
-
-    from service.api.limits import ApiLimits
 
 
 def open_store(settings: Settings | None = None, *, db: Path | str | None = None) -> GraphStore:
@@ -58,19 +56,6 @@ def default_tenant(store: GraphStore, tenant: str | None) -> str:
     return known[0] if len(known) == 1 else "default"
 
 
-def api_limits(settings: Settings) -> ApiLimits:
-    from service.api.limits import ApiLimits
-
-    return ApiLimits(
-        max_depth=settings.max_depth,
-        max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens,
-        page_default=settings.page_default,
-        page_cap=settings.page_cap,
-        max_body_bytes=settings.max_body_bytes,
-    )
-
-
 def missing_web_assets() -> list[str]:
     """The GraphiQL files `make setup` fetches that are not there (the API works without)."""
     from service.api.graphiql import missing_assets
@@ -97,6 +82,6 @@ def build_app(
         store,
         tokens=tokens,
         open_tenant=default_tenant(store, tenant or settings.tenant),
-        limits=api_limits(settings),
+        limits=ApiLimits.of(settings),
         check_interval=settings.version_check_seconds,
     )

@@ -5,12 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = ["ApiLimits", "Settings"]
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STRATMAP_", extra="ignore")
+
+class ApiLimits(BaseModel):
+    """What one request may ask of the API; each is also a setting (STRATMAP_MAX_DEPTH, ...)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_depth: int = 12
+    max_aliases: int = 20
+    max_tokens: int = 4000
+    page_default: int = 50
+    page_cap: int = 200
+    max_body_bytes: int = 20 * 1024 * 1024
+
+    @classmethod
+    def of(cls, settings: ApiLimits) -> ApiLimits:
+        """The limits alone, from settings that carry them among others."""
+        return cls.model_validate(settings.model_dump(include=set(cls.model_fields)))
+
+
+class Settings(ApiLimits, BaseSettings):
+    """The service's settings; the API limits are declared once, in ApiLimits."""
+
+    model_config = SettingsConfigDict(env_prefix="STRATMAP_", extra="ignore", frozen=False)
 
     store: Literal["sqlite", "neo4j"] = "sqlite"
     db: Path = Path("stratmap.db")
@@ -19,13 +41,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
 
-    # API
+    # API (and the limits of ApiLimits)
     auth: bool = True
     tenant: str | None = None  # the tenant served when auth is off
-    max_depth: int = 12
-    max_aliases: int = 20
-    max_tokens: int = 4000
-    page_default: int = 50
-    page_cap: int = 200
-    max_body_bytes: int = 20 * 1024 * 1024
     version_check_seconds: float = 2.0

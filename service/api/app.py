@@ -26,10 +26,10 @@ except ImportError:  # pragma: no cover - older strawberry
 from service.api.context import Context
 from service.api.errors import BodyTooLarge
 from service.api.graphiql import ASSETS, PAGE
-from service.api.limits import ApiLimits
 from service.api.schema import build_schema
 from service.engine.cache import EngineCache
 from service.roles import Principal, Role
+from service.settings import ApiLimits
 from service.store.base import GraphStore
 from service.store.tokens import TokenStore
 

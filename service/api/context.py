@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.api.limits import ApiLimits
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
 from service.roles import Principal
+from service.settings import ApiLimits
 from service.store.base import GraphStore
 
 

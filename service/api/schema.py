@@ -12,7 +12,6 @@ from strawberry.types import Info
 from service.api.context import Context
 from service.api.enums import GapReason, NodeKind, Status
 from service.api.errors import ClientError, MaskUnexpected
-from service.api.limits import ApiLimits
 from service.api.mutations import Mutation
 from service.api.pagination import Connection
 from service.api.types import (
@@ -32,6 +31,7 @@ from service.api.types import (
     page,
 )
 from service.engine.engine import Engine, UnknownNode
+from service.settings import ApiLimits
 
 Ctx = Info[Context, None]
 
@@ -58,7 +58,7 @@ class _LoadBearingRows(Sequence[tuple[int, float]]):
 def _in_units(e: Engine, unit_id: str | None) -> set[str] | None:
     if unit_id is None:
         return None
-    if unit_id not in e.graph.unit_ids:
+    if not e.has_unit(unit_id):
         raise ClientError(f"unitId: no unit '{unit_id}'")
     return e.units_below(unit_id)
 
@@ -68,7 +68,7 @@ class Query:
     @strawberry.field
     def node(self, info: Ctx, id: strawberry.ID) -> StrategyNodeType | None:
         e = info.context.engine()
-        i = e.graph.index.get(id)
+        i = e.find_index(id)
         return node_type(e, i) if i is not None else None
 
     @strawberry.field(

@@ -82,11 +82,8 @@ class PersonType:
     def commits_to(self) -> list[StrategyNodeType]:
         e = self._engine
         p = e.people.get(self.id)
-        return [
-            node_type(e, e.graph.index[b])
-            for b in (p.commits_to if p else ())
-            if b in e.graph.index
-        ]
+        found = (e.find_index(b) for b in (p.commits_to if p else ()))
+        return [node_type(e, i) for i in found if i is not None]
 
 
 @strawberry.type(name="Unit")
@@ -98,7 +95,7 @@ class UnitType:
     @classmethod
     def from_domain(cls, e: Engine, unit_id: str) -> UnitType | None:
         u = e.units.get(unit_id)
-        if u is None and unit_id not in e.graph.unit_ids:
+        if u is None and not e.has_unit(unit_id):
             return None
         return cls(id=strawberry.ID(unit_id), name=u.name if u else unit_id, _engine=e)
 
@@ -168,7 +165,7 @@ class ParentLinkType:
 
     @strawberry.field
     def node(self) -> StrategyNodeType | None:
-        i = self._engine.graph.index.get(self.id)
+        i = self._engine.find_index(self.id)
         return node_type(self._engine, i) if i is not None else None
 
 
@@ -235,31 +232,30 @@ class StrategyNodeType:
 
     @strawberry.field
     def parents(self) -> list[ParentLinkType]:
-        e, i = self._engine, self._view.index
-        out = [
+        e = self._engine
+        return [
             ParentLinkType(
-                id=strawberry.ID(e.graph.ids[p]), weight=w, valid=v, dangling=False, _engine=e
+                id=strawberry.ID(p.id),
+                weight=p.weight,
+                valid=p.valid,
+                dangling=p.dangling,
+                _engine=e,
             )
-            for p, w, v in e.links.parents.get(i, [])
+            for p in e.parent_links(self._view.node_index)
         ]
-        out += [
-            ParentLinkType(id=strawberry.ID(d), weight=1.0, valid=False, dangling=True, _engine=e)
-            for d in e.graph.dangling.get(i, [])
-        ]
-        return out
 
     @strawberry.field
     def children(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[StrategyNodeType]:
         e = self._engine
-        kids = e.links.children.get(self._view.index, [])
+        kids = e.children_of(self._view.node_index)
         return page(info, kids, first, after, lambda i: node_type(e, i))
 
     @strawberry.field
     def line_of_sight(self) -> LineOfSightType:
         e = self._engine
-        return LineOfSightType.from_domain(e, e.line_of_sight_at(self._view.index))
+        return LineOfSightType.from_domain(e, e.line_of_sight_at(self._view.node_index))
 
 
 @strawberry.type(name="Vision")
@@ -294,19 +290,16 @@ class KeyResultType(StrategyNodeType):
     @strawberry.field
     def conflicts_with(self) -> list[StrategyNodeType]:
         e = self._engine
-        return [node_type(e, j) for j in e.links.conflicts_with.get(self._view.index, [])]
+        return [node_type(e, j) for j in e.conflicts_of(self._view.node_index)]
 
 
 @strawberry.type(name="Behaviour")
 class BehaviourType(StrategyNodeType):
     @strawberry.field
     def expresses(self) -> list[ValueType]:
-        e = self._engine
-        found = (e.values.get(v) for v in e.graph.expresses.get(self._view.index, []))
         return [
             ValueType(id=strawberry.ID(v.id), name=v.name, description=v.description)
-            for v in found
-            if v is not None
+            for v in self._engine.values_of(self._view.node_index)
         ]
 
 
@@ -318,7 +311,7 @@ class InitiativeType(StrategyNodeType):
     @strawberry.field
     def depends_on(self) -> list[StrategyNodeType]:
         e = self._engine
-        return [node_type(e, j) for j in e.links.depends_on.get(self._view.index, [])]
+        return [node_type(e, j) for j in e.depends_of(self._view.node_index)]
 
 
 NODE_TYPES: list[type[StrategyNodeType]] = [

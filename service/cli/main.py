@@ -360,7 +360,7 @@ def line_of_sight(
             raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
     else:
         assert unit_id is not None
-        if unit_id not in engine.graph.unit_parent and unit_id not in set(engine.graph.unit):
+        if not engine.has_unit(unit_id):
             raise BadInput(f"no unit '{unit_id}' in tenant '{name}'")
         targets = engine.unit_initiatives(unit_id)
     items = [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]

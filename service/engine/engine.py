@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from graph_schema import NodeKind, Scope, Status
+from graph_schema import NodeKind, Scope, Status, Value
 from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap
@@ -31,7 +31,7 @@ from service.engine.graph import (
 from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
 from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
 from service.engine.suggest import IdIndex
-from service.engine.views import NodeView
+from service.engine.views import NodeView, ParentLinkView
 from service.gcpause import gc_paused
 
 T = TypeVar("T")
@@ -71,6 +71,10 @@ STRUCTURAL = (
     "invalid_links",
     "_line_of_sight",
 )
+
+
+_STATUS = {s.value: s for s in Status}
+_SCOPE = {s.value: s for s in Scope}
 
 
 class UnknownNode(StratmapError, KeyError):
@@ -255,32 +259,38 @@ class Engine:
         return Links(up, {k: sorted(v) for k, v in down.items()}, depends, conflicts)
 
     # -- lookups ------------------------------------------------------------------------
+    @cached_property
+    def _columns(self) -> tuple[list[NodeKind], list[bool], list[float]]:
+        # per-node Python values, decoded once per version so that a view costs no NumPy call
+        g = self.graph
+        return [KINDS[c] for c in g.kind.tolist()], self.traced.tolist(), g.work.tolist()
+
     def node(self, i: int) -> NodeView:
         """Node `i` as a frozen view (the one way to read a node outside the engine)."""
         g = self.graph
         row = g.rows[i]
-        kind = KINDS[int(g.kind[i])]
+        kinds, traced, work = self._columns
         scope = g.scope[i]
         return NodeView(
-            index=i,
-            id=row.id,
-            kind=kind,
-            title=row.title,
-            status=Status(row.status),
-            period=row.period,
-            description=row.description,
-            source=row.source,
-            owner=row.owner,
-            unit=row.unit,
-            traced=bool(self.traced[i]),
-            scope=Scope(scope) if scope else None,
-            middle_management=is_middle_management_scope(scope),
-            start=row.start,
-            target=row.target,
-            current=row.current,
-            measure_unit=row.measure_unit,
-            effort=row.effort,
-            work=float(g.work[i]),
+            i,
+            row.id,
+            kinds[i],
+            row.title,
+            _STATUS[row.status],
+            row.period,
+            row.description,
+            row.source,
+            row.owner,
+            row.unit,
+            traced[i],
+            _SCOPE[scope] if scope else None,
+            is_middle_management_scope(scope),
+            row.start,
+            row.target,
+            row.current,
+            row.measure_unit,
+            row.effort,
+            work[i],
         )
 
     def find(
@@ -321,8 +331,40 @@ class Engine:
         out: list[int] = picked.tolist()
         return out if units is None else [i for i in out if g.unit[i] in units]
 
+    def find_index(self, node_id: str) -> int | None:
+        """The index of the node with this id, None where no node has it."""
+        return self.graph.index.get(node_id)
+
+    def has_unit(self, unit_id: str) -> bool:
+        """A unit of the unit tree, or one a node names."""
+        return unit_id in self.graph.unit_ids
+
+    def parent_links(self, i: int) -> list[ParentLinkView]:
+        """Every SUPPORTS link of node `i`: to existing nodes (valid or not), then dangling."""
+        ids = self.graph.ids
+        found = [
+            ParentLinkView(ids[p], p, w, v, False) for p, w, v in self.links.parents.get(i, [])
+        ]
+        found += [ParentLinkView(d, None, 1.0, False, True) for d in self.graph.dangling.get(i, [])]
+        return found
+
+    def children_of(self, i: int) -> list[int]:
+        """Nodes with a SUPPORTS link to `i` (valid or not), in id order."""
+        return self.links.children.get(i, [])
+
+    def conflicts_of(self, i: int) -> list[int]:
+        return self.links.conflicts_with.get(i, [])
+
+    def depends_of(self, i: int) -> list[int]:
+        return self.links.depends_on.get(i, [])
+
+    def values_of(self, i: int) -> list[Value]:
+        """The values a behaviour expresses (those the organisation defines)."""
+        found = (self.values.get(v) for v in self.graph.expresses.get(i, []))
+        return [v for v in found if v is not None]
+
     def kind_at(self, i: int) -> NodeKind:
-        return KINDS[int(self.graph.kind[i])]
+        return self._columns[0][i]
 
     def index_of(self, node_id: str) -> int:
         try:

@@ -7,18 +7,21 @@ engine indexes the snapshot's rows or decodes a kind code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from graph_schema import LEVEL, NodeKind, Scope, Status
 from graph_schema.model import progress_of
 
-__all__ = ["NodeView"]
+__all__ = ["NodeView", "ParentLinkView"]
 
 
-@dataclass(frozen=True, slots=True)
-class NodeView:
-    """One node of one engine version: its stored fields and what the engine derived."""
+class NodeView(NamedTuple):
+    """One node of one engine version: its stored fields and what the engine derived.
 
-    index: int  # the node's position in this engine (valid for this version only)
+    A NamedTuple rather than a frozen dataclass: as immutable and as typed, and built at tuple
+    speed (an API page or `analyze --json` builds one per node it names, up to every node)."""
+
+    node_index: int  # the position of the node in this engine (valid for this version only)
     id: str
     kind: NodeKind
     title: str
@@ -45,3 +48,14 @@ class NodeView:
     @property
     def progress(self) -> float | None:
         return progress_of(self.start, self.target, self.current)
+
+
+@dataclass(frozen=True, slots=True)
+class ParentLinkView:
+    """A SUPPORTS link from a node up to `id`, which may name no node (`index` is then None)."""
+
+    id: str
+    index: int | None
+    weight: float
+    valid: bool  # False where the link breaks the level rules: reported, never followed
+    dangling: bool

@@ -12,8 +12,8 @@ import pytest
 
 from graph_schema import Node, Person, Unit
 from service.api.app import create_app
-from service.api.limits import ApiLimits
 from service.roles import Role
+from service.settings import ApiLimits
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.api.limits import ApiLimits
 from service.api.schema import build_schema
+from service.settings import ApiLimits
 from tests.api.conftest import Api, make_api
 from tests.contract.conftest import dump
 

@@ -280,7 +280,7 @@ def test_pagination(api: Api) -> None:
 
 
 def test_unit_line_of_sight_comes_in_slices(tmp_path: Path) -> None:
-    from service.api.limits import ApiLimits
+    from service.settings import ApiLimits
     from tests.api.conftest import make_api
 
     small = make_api(tmp_path, ApiLimits(page_cap=2))

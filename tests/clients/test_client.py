@@ -17,7 +17,7 @@ from clients import AsyncStratmapClient, AuthError, StratmapClient, StratmapErro
 from clients.client import document
 from clients.report.data import collect
 from clients.report.render import render
-from service.api.limits import ApiLimits
+from service.settings import ApiLimits
 from tests.api.conftest import Api, make_api
 
 ROOT = Path(__file__).resolve().parents[2]
