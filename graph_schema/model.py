@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -21,6 +22,14 @@ __all__ = [
 ]
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Every text and number is bounded: one cell must not cost a hundred times its size in a store,
+# a response or a sum (a 1 MB unit name came back as a 1.6 GB response; 1.7e308 summed to inf).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+Measure = Annotated[float, Field(ge=-1e12, le=1e12)]
+MAX_IDS = 1_000  # ids in any one list of a node or person (parents, dependsOn, leads, ...)
+IdList = Annotated[tuple[Id, ...], Field(max_length=MAX_IDS)]
 
 
 def progress_of(start: float | None, target: float | None, current: float | None) -> float | None:
@@ -28,6 +37,17 @@ def progress_of(start: float | None, target: float | None, current: float | None
     if start is None or target is None or current is None or target == start:
         return None
     return (current - start) / (target - start)
+
+
+def _repeated(ids: Sequence[str]) -> list[str]:
+    """The ids that occur more than once, sorted; one pass (a 20k-id list must not be O(n^2))."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for i in ids:
+        if i in seen:
+            twice.add(i)
+        seen.add(i)
+    return sorted(twice)
 
 
 class Frozen(BaseModel):
@@ -59,20 +79,20 @@ class Node(Frozen):
     status: Status = Status.ACTIVE
     period: Annotated[str, StringConstraints(max_length=50)] | None = None
     # bounded, so a document cannot make one string cost a hundred times its size in the store
-    description: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    effort: float | None = Field(default=None, ge=0.0)
+    description: LongText | None = None
+    effort: float | None = Field(default=None, ge=0.0, le=1e6)
     owner: Id | None = None
     unit: Id | None = None
-    co_owners: tuple[Id, ...] = ()
+    co_owners: IdList = ()
     scope: Scope | None = None
-    start: float | None = None
-    target: float | None = None
-    current: float | None = None
+    start: Measure | None = None
+    target: Measure | None = None
+    current: Measure | None = None
     measure_unit: Annotated[str, StringConstraints(max_length=50)] | None = None
-    parents: tuple[ParentRef, ...] = ()
-    depends_on: tuple[Id, ...] = ()
-    conflicts_with: tuple[Id, ...] = ()
-    expresses: tuple[Id, ...] = ()
+    parents: Annotated[tuple[ParentRef, ...], Field(max_length=MAX_IDS)] = ()
+    depends_on: IdList = ()
+    conflicts_with: IdList = ()
+    expresses: IdList = ()
     source: Annotated[str, StringConstraints(max_length=200)] | None = None
 
     @model_validator(mode="after")
@@ -103,9 +123,11 @@ class Node(Frozen):
             ("expresses", self.expresses),
             ("co_owners", self.co_owners),
         ):
-            twice = sorted({i for i in ids if ids.count(i) > 1})
+            twice = _repeated(ids)
             if twice:
-                raise ValueError(f"field '{name}' names {', '.join(repr(i) for i in twice)} twice")
+                shown = ", ".join(repr(i) for i in twice[:5])
+                more = f" and {len(twice) - 5} more" if len(twice) > 5 else ""
+                raise ValueError(f"field '{name}' names {shown}{more} twice")
         return self
 
     @property
@@ -118,26 +140,26 @@ class Unit(Frozen):
     """A company, department or team; `parent` gives the PART_OF tree."""
 
     id: Id
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    name: Name
     parent: Id | None = None
 
 
 class Person(Frozen):
     id: Id
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    email: str | None = None
+    name: Name
+    email: Email | None = None
     unit: Id | None = None  # MEMBER_OF
-    leads: tuple[Id, ...] = ()  # LEADS
+    leads: IdList = ()  # LEADS
     reports_to: Id | None = None  # REPORTS_TO
-    commits_to: tuple[Id, ...] = ()  # COMMITS_TO behaviours
+    commits_to: IdList = ()  # COMMITS_TO behaviours
 
 
 class Value(Frozen):
     id: Id
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    description: str | None = None
+    name: Name
+    description: LongText | None = None
 
 
 class Organisation(Frozen):
     id: Id
-    name: str | None = None
+    name: Name | None = None

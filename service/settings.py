@@ -22,6 +22,7 @@ class ApiLimits(BaseModel):
     page_default: int = 50
     page_cap: int = 200
     max_body_bytes: int = 20 * 1024 * 1024
+    max_upsert_nodes: int = 10_000  # nodes one upsertNodes call may carry
 
     @classmethod
     def of(cls, settings: ApiLimits) -> ApiLimits:

@@ -200,6 +200,11 @@ class Mutation:
     @strawberry.mutation
     def upsert_nodes(self, info: Info, nodes: list[NodeInput]) -> WriteResult:
         def action(ctx: Context) -> ApplyResult:
+            cap = ctx.limits.max_upsert_nodes
+            if len(nodes) > cap:
+                raise usecases.UseCaseError(
+                    "nodes", f"at most {cap} nodes per call (got {len(nodes)}); import a file"
+                )
             built: list[Node] = []
             issues: list[importers.ImportIssue] = []
             for i, n in enumerate(nodes):

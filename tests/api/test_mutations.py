@@ -236,3 +236,22 @@ def test_import_document_recognises_a_tool_export_from_its_header(api: Api) -> N
     )["importDocument"]
     assert bad["issues"][0]["row"] == 2 and bad["issues"][0]["field"] == "Parent", bad
     assert bad["issues"][0]["file"] == "api-import.csv"
+
+
+def test_upsert_nodes_refuses_more_nodes_than_the_limit_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    from service.settings import ApiLimits
+    from tests.api.conftest import make_api
+
+    small = make_api(tmp_path, ApiLimits(max_upsert_nodes=2))
+    before = dump(small.store, "acme")
+    nodes = ", ".join(f'{{id: "N{i}", kind: GOAL, title: "g{i}"}}' for i in range(3))
+    got = small.data(f"mutation {{ upsertNodes(nodes: [{nodes}]) {{ {RESULT} }} }}")
+    answer = got["upsertNodes"]
+    assert answer["issues"][0]["field"] == "nodes" and "at most 2 nodes" in answer["message"]
+    assert dump(small.store, "acme") == before
+    two = ", ".join(f'{{id: "N{i}", kind: GOAL, title: "g{i}"}}' for i in range(2))
+    ok = small.data(f"mutation {{ upsertNodes(nodes: [{two}]) {{ {RESULT} }} }}")
+    assert ok["upsertNodes"]["created"] == ["N0", "N1"]
+    small.store.close()
