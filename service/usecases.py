@@ -16,7 +16,7 @@ from importers.records import ParsedImport
 from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record
 from service.engine.suggest import IdIndex
-from service.store.base import ApplyResult, ChangeSet, GraphStore
+from service.store.base import ApplyResult, ChangeSet, GraphStore, NodeEdit
 
 
 class UseCaseError(StratmapError):
@@ -135,11 +135,18 @@ def upsert_nodes(store: GraphStore, tenant: str, nodes: Sequence[Node]) -> Apply
     return store.apply(tenant, ChangeSet(nodes=list(nodes)))
 
 
-def _one(store: GraphStore, tenant: str, node_id: str, field: str) -> Node:
-    found = store.get(tenant, [node_id])
-    if not found:
-        raise UseCaseError(field, f"no node '{node_id}'")
-    return found[0]
+def _edit_one(
+    store: GraphStore, tenant: str, node_id: str, field: str, change: Callable[[Node], Node]
+) -> ApplyResult:
+    """Change one node as one unit of work: read and written in the same transaction, so two
+    concurrent edits of a node both land (NodeEdit)."""
+
+    def edit(found: list[Node]) -> list[Node]:
+        if not found:
+            raise UseCaseError(field, f"no node '{node_id}'")
+        return [change(found[0])]
+
+    return store.apply(tenant, ChangeSet(edit=NodeEdit([node_id], edit)))
 
 
 def _revalidate(node: Node, field: str, **update: object) -> Node:
@@ -160,24 +167,30 @@ def link(
     parent_id = parent_id.strip()
     if not parent_id:
         raise UseCaseError("parentId", "must not be empty")
-    child = _one(store, tenant, child_id, "childId")
-    parents = [p.model_dump() for p in child.parents if p.id != parent_id] + [
-        {"id": parent_id, "weight": weight}
-    ]
-    return store.apply(tenant, ChangeSet(nodes=[_revalidate(child, "parentId", parents=parents)]))
+
+    def add(child: Node) -> Node:
+        parents = [p.model_dump() for p in child.parents if p.id != parent_id]
+        parents.append({"id": parent_id, "weight": weight})
+        return _revalidate(child, "parentId", parents=parents)
+
+    return _edit_one(store, tenant, child_id, "childId", add)
 
 
 def unlink(store: GraphStore, tenant: str, child_id: str, parent_id: str) -> ApplyResult:
-    child = _one(store, tenant, child_id, "childId")
-    if all(p.id != parent_id for p in child.parents):
-        raise UseCaseError("parentId", f"'{child_id}' does not support '{parent_id}'")
-    parents = tuple(p for p in child.parents if p.id != parent_id)
-    return store.apply(tenant, ChangeSet(nodes=[child.model_copy(update={"parents": parents})]))
+
+    def drop(child: Node) -> Node:
+        if all(p.id != parent_id for p in child.parents):
+            raise UseCaseError("parentId", f"'{child_id}' does not support '{parent_id}'")
+        parents = tuple(p for p in child.parents if p.id != parent_id)
+        return child.model_copy(update={"parents": parents})
+
+    return _edit_one(store, tenant, child_id, "childId", drop)
 
 
 def set_status(store: GraphStore, tenant: str, node_id: str, status: Status) -> ApplyResult:
-    node = _one(store, tenant, node_id, "id")
-    return store.apply(tenant, ChangeSet(nodes=[node.model_copy(update={"status": status})]))
+    return _edit_one(
+        store, tenant, node_id, "id", lambda node: node.model_copy(update={"status": status})
+    )
 
 
 def delete_nodes(store: GraphStore, tenant: str, ids: Sequence[str]) -> ApplyResult:

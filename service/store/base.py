@@ -5,13 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """A read-modify-write of some nodes, done inside the write's own transaction.
+
+    The store reads the nodes named by `ids` (those that exist, in that order) after it has
+    locked the tenant against other writers, and upserts what `change` makes of them. So two
+    edits of one node never both read the old state: the second sees the first's result.
+    `change` may run more than once (a retried transaction) and must depend only on its input;
+    an exception from it rolls the whole write back.
+    """
+
+    ids: Sequence[str]
+    change: Callable[[list[Node]], Sequence[Node]]
 
 
 @dataclass
@@ -28,6 +43,7 @@ class ChangeSet:
     values: Sequence[Value] = ()
     delete_ids: Sequence[str] = ()
     prune_source: str | None = None
+    edit: NodeEdit | None = None
 
 
 @dataclass

@@ -49,6 +49,13 @@ _q(
     "tenant",
 )
 _q(
+    # a real write (a counter of edits), so that it takes the tenant node's write lock
+    "lock_tenant",
+    "MATCH (t:Tenant {id: $tenant}) SET t.edits = coalesce(t.edits, 0) + 1"
+    " RETURN t.version AS version",
+    "tenant",
+)
+_q(
     "bump_version",
     "MATCH (t:Tenant {id: $tenant}) SET t.version = t.version + 1 RETURN t.version AS version",
     "tenant",

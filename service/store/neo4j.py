@@ -105,12 +105,19 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> ApplyResult:
             result = ApplyResult(dry_run=dry_run)
             version = _run(tx, "ensure_tenant", tenant=tenant)[0]["version"]
+            todo = nodes
+            if changes.edit is not None:
+                # a write to the tenant node first: every other writer of this tenant now waits
+                # for this transaction, so the nodes read below cannot change under the edit
+                _run(tx, "lock_tenant", tenant=tenant)
+                found = self._get_in(tx, tenant, changes.edit.ids)
+                todo = list(changes.edit.change(found)) + nodes
             # Every node and org record first, every link after: a link then finds its target
             # when the change set brings it, and only a truly missing one gets a placeholder.
             org_links = self._apply_org(tx, tenant, changes, result)
             pending = [
                 self._apply_nodes(tx, tenant, batch, result)
-                for batch in batches(nodes, self.batch_size)
+                for batch in batches(todo, self.batch_size)
             ]
             for changed, links in pending:
                 self._link_nodes(tx, tenant, changed, links)
@@ -129,7 +136,7 @@ class Neo4jStore:
                             "prune_candidates",
                             tenant=tenant,
                             source=changes.prune_source,
-                            seen=[n.id for n in nodes],
+                            seen=[n.id for n in todo],
                         )
                     ],
                 )
@@ -423,17 +430,18 @@ class Neo4jStore:
         return self._read(work)
 
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
-        def work(tx: ManagedTransaction) -> list[Node]:
-            found: dict[str, Node] = {}
-            for batch in batches(ids, BATCH):
-                for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
-                    if r["placeholder"]:  # a named but missing node does not exist for callers
-                        continue
-                    row = _node_row(r["props"])
-                    found[row.id] = rows_to_node(row, list(_links(row.id, r["links"], r["co"])))
-            return [found[i] for i in ids if i in found]
+        return self._read(lambda tx: self._get_in(tx, tenant, ids))
 
-        return self._read(work)
+    @staticmethod
+    def _get_in(tx: ManagedTransaction, tenant: str, ids: Sequence[str]) -> list[Node]:
+        found: dict[str, Node] = {}
+        for batch in batches(ids, BATCH):
+            for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
+                if r["placeholder"]:  # a named but missing node does not exist for callers
+                    continue
+                row = _node_row(r["props"])
+                found[row.id] = rows_to_node(row, list(_links(row.id, r["links"], r["co"])))
+        return [found[i] for i in ids if i in found]
 
     def node_ids(self, tenant: str) -> list[str]:
         return [r["id"] for r in self._read(lambda tx: _run(tx, "node_ids", tenant=tenant))]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,11 @@ class SQLiteStore:
             if prune:
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS seen(id TEXT PRIMARY KEY)")
                 db.execute("DELETE FROM temp.seen")
-            for batch in batches(changes.nodes, self.batch_size):
+            nodes: Iterable[Node] = changes.nodes
+            if changes.edit is not None:  # BEGIN IMMEDIATE holds the write lock: read, then write
+                edited = list(changes.edit.change(self.get(tenant, changes.edit.ids)))
+                nodes = chain(edited, nodes)
+            for batch in batches(nodes, self.batch_size):
                 self._apply_nodes(tenant, batch, result)
                 if prune:
                     db.executemany(

@@ -241,6 +241,36 @@ def test_two_writers_both_land(
     assert len(first.read_graph("t").nodes) == 40 + extra and first.version("t") == 40 + extra
 
 
+def test_concurrent_edits_of_one_node_all_land(open_store: StoreFactory) -> None:
+    """link, unlink and setStatus read a node and write it back: two writers editing one node
+    at once must not lose each other's change (each edit is one unit of work)."""
+    from service import usecases
+
+    first, second = open_store(), open_store()
+    first.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("I", "Initiative", "V")]))
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def edit(store, prefix: str) -> None:
+        start.wait()
+        try:
+            for i in range(30):
+                usecases.link(store, "t", "I", f"{prefix}{i}", 0.5)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(s, p)) for s, p in ((first, "A"), (second, "B"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    (child,) = first.get("t", ["I"])
+    want = {"V"} | {f"{p}{i}" for p in "AB" for i in range(30)}
+    assert {p.id for p in child.parents} == want  # every acknowledged link is there
+    assert first.version("t") == 1 + 60
+
+
 def test_history_is_kept_in_order(open_store: StoreFactory) -> None:
     store = open_store()
     store.record_history("t", "baseline", 0.5, {"counts": {"gaps": 3}})
