@@ -9,6 +9,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
+from service.engine import units
 from service.engine.arrays import group_sums
 from service.engine.graph import GOAL, INITIATIVE, KEY_RESULT, OBJECTIVE, CompactGraph
 from service.engine.results import UnitFocus
@@ -136,16 +137,5 @@ def scores(g: CompactGraph, traced: np.ndarray) -> tuple[Score, dict[str, Score]
         u: Score(float(w), float(t))
         for u, w, t in zip(g.unit_ids, work.tolist(), done.tolist(), strict=True)
     }
-    rolled = {u: Score(s.work, s.traced_work) for u, s in direct.items()}
-    for u, s in direct.items():
-        seen = {u}
-        parent = g.unit_parent.get(u)
-        while (
-            parent is not None and parent not in seen
-        ):  # a unit cycle in bad data must not hang us
-            seen.add(parent)
-            target = rolled.setdefault(parent, Score(0.0, 0.0))
-            target.work += s.work
-            target.traced_work += s.traced_work
-            parent = g.unit_parent.get(parent)
-    return overall, dict(sorted(rolled.items()))
+    sums = units.rolled_up(g.unit_parent, {u: (s.work, s.traced_work) for u, s in direct.items()})
+    return overall, {u: Score(w, t) for u, (w, t) in sorted(sums.items())}

@@ -19,7 +19,7 @@ import numpy as np
 from graph_schema import NodeKind, Scope, Status, Value
 from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
-from service.engine import classify, coverage, dominators, overlap
+from service.engine import classify, coverage, dominators, overlap, units
 from service.engine.graph import (
     INITIATIVE,
     KEY_RESULT,
@@ -380,15 +380,7 @@ class Engine:
 
     def units_below(self, unit_id: str) -> set[str]:
         """The unit and every unit below it in the unit tree."""
-        inside = {unit_id}
-        changed = True
-        while changed:  # the unit tree is small: a fixpoint over it is cheap and cycle-safe
-            changed = False
-            for u, parent in self.graph.unit_parent.items():
-                if parent in inside and u not in inside:
-                    inside.add(u)
-                    changed = True
-        return inside
+        return units.below(self.graph.unit_parent, unit_id)
 
     def unit_initiatives(self, unit_id: str) -> list[int]:
         """Active initiatives owned by the unit or by any unit below it."""

@@ -84,9 +84,11 @@ def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
     depth: dict[str, int] = {}
     for start in unit_parent:
         chain: list[str] = []
+        on_chain: set[str] = set()  # a set beside the list: a long chain must stay linear
         u: str | None = start
-        while u is not None and u not in depth and u not in chain:
+        while u is not None and u not in depth and u not in on_chain:
             chain.append(u)
+            on_chain.add(u)
             u = unit_parent.get(u)
         base = depth.get(u, -1) if u is not None and u in depth else -1
         for offset, name in enumerate(reversed(chain)):
