@@ -19,7 +19,26 @@ from importers.errors import ImportInputError
 
 CHUNK = 1 << 20  # bytes read at a time
 _WS = " \t\n\r"
-_DECODER = json.JSONDecoder()
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's default keeps the last of two equal keys ({"id":"X","id":"Y"} is Y): refuse."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_one_value_per_key)
 # A value that raw_decode rejects, or ends, this close to the end of the buffer may be cut short.
 _NEAR_END = 32
 
@@ -137,6 +156,11 @@ class _Reader:
                 raise self.fail(exc.msg, exc.pos) from None
             except RecursionError:
                 raise self.fail("nested too deeply to be a stratmap document", start) from None
+            except _DuplicateKey as exc:
+                shown = exc.key if len(exc.key) <= 60 else exc.key[:57] + "..."
+                raise self.fail(
+                    f"the key {shown!r} appears twice in one object (which one is meant?)", start
+                ) from None
             except ValueError as exc:  # e.g. an integer beyond Python's 4300-digit conversion limit
                 raise self.fail(str(exc).split(";")[0], start) from None
             # a number may go on in the next chunk ("1" of "12", or "0" of "0.5" cut after the dot)

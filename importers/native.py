@@ -106,6 +106,26 @@ def _marks(event: yaml.Event) -> tuple[yaml.error.Mark | None, yaml.error.Mark |
     )
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """Input quoted in a message, cut: a message never echoes unbounded input back."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _check_key(key: yaml.Node, seen: set[tuple[str, str]]) -> None:
+    """A mapping key must be a plain value, and each only once: a mapping or list as a key (an
+    alias bomb fits in a few hundred bytes) is refused before it is constructed, and a second
+    equal key would silently replace the first."""
+    if not isinstance(key, yaml.ScalarNode):
+        raise yaml.composer.ComposerError(
+            None, None, "a key must be a plain value, not a list or mapping", key.start_mark
+        )
+    if (key.tag, key.value) in seen:
+        raise yaml.composer.ComposerError(
+            None, None, f"the key {_shown(key.value)} appears twice in one mapping", key.start_mark
+        )
+    seen.add((key.tag, key.value))
+
+
 def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
     """The next node of the event stream, with implicit tags resolved as PyYAML's composer does."""
     event = loader.get_event()
@@ -140,8 +160,10 @@ def _compose(loader: Any, anchors: dict[str, yaml.Node]) -> yaml.Node:
             else loader.resolve(yaml.MappingNode, None, event.implicit)
         )
         node = yaml.MappingNode(tag, [], _marks(event)[0], None, flow_style=event.flow_style)
+        keys: set[tuple[str, str]] = set()
         while not loader.check_event(yaml.MappingEndEvent):
             key = _compose(loader, anchors)
+            _check_key(key, keys)
             node.value.append((key, _compose(loader, anchors)))
         node.end_mark = loader.get_event().end_mark
     else:
@@ -176,6 +198,8 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                 seen: dict[str, int] = {}
                 while not loader.check_event(yaml.MappingEndEvent):
                     key_tree = _compose(loader, anchors)
+                    if not isinstance(key_tree, yaml.ScalarNode):
+                        _check_key(key_tree, set())  # raises: constructing it could explode
                     key = loader.construct_document(key_tree)
                     line = key_tree.start_mark.line + 1
                     if str(key) in seen:  # a YAML loader would silently keep the last one
@@ -183,7 +207,7 @@ def _walk_yaml(path: Path) -> Iterator[_Entry]:
                             [
                                 ImportIssue(
                                     file,
-                                    f"the key '{key}' appears twice at the top level "
+                                    f"the key {_shown(str(key))} appears twice at the top level "
                                     f"(first on line {seen[str(key)]})",
                                     row=line,
                                 )

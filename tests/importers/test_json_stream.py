@@ -155,6 +155,19 @@ def test_columns_stay_right_on_a_long_line_read_in_many_chunks(tmp_path: Path) -
             "'nodes' must be a list",
         ),
         ("one.yaml", "nodes: {id: A, kind: Vision, title: t}\n", 1, "'nodes' must be a list"),
+        (
+            "dupnode.json",  # json keeps the last of two equal keys: this imported node Y
+            '{"nodes": [{"id": "V", "kind": "Vision", "title": "v"},\n'
+            ' {"id": "X", "kind": "Goal", "title": "t", "id": "Y"}]}',
+            2,
+            "the key 'id' appears twice in one object",
+        ),
+        (
+            "dupnode.yaml",
+            "nodes:\n  - {id: V, kind: Vision, title: v}\n  - {id: X, kind: Goal, title: t, id: Y}\n",
+            3,
+            "appears twice",
+        ),
         ("scalar.json", "5", 1, "expected a mapping"),
         ("yaml.json", "nodes: []", 1, "malformed JSON: Expecting value (column 1)"),
         (
