@@ -164,7 +164,8 @@ def test_columns_stay_right_on_a_long_line_read_in_many_chunks(tmp_path: Path) -
         ),
         (
             "dupnode.yaml",
-            "nodes:\n  - {id: V, kind: Vision, title: v}\n  - {id: X, kind: Goal, title: t, id: Y}\n",
+            "nodes:\n  - {id: V, kind: Vision, title: v}\n"
+            "  - {id: X, kind: Goal, title: t, id: Y}\n",
             3,
             "appears twice",
         ),
