@@ -96,7 +96,7 @@ def run(n: int) -> dict[str, float]:
         cases = {
             "lineOfSight": (
                 f'{{ lineOfSight(nodeId: "{node_id}") '
-                "{ traced paths { strength steps { id kind } } } }",
+                "{ traced paths { edges { node { strength steps { id kind } } } } } }",
                 lambda: line_of_sight_json(engine, engine.line_of_sight(node_id)),
             ),
             "alignmentGaps(first: 50)": (

@@ -38,9 +38,18 @@ def document(name: str) -> str:
     """A query from clients/queries, with the shared fragments it uses appended."""
     folder = resources.files("clients") / "queries"
     text = (folder / f"{name}.graphql").read_text(encoding="utf-8")
-    if "...NodeRef" in text:
-        text += "\n" + (folder / "fragments.graphql").read_text(encoding="utf-8")
+    shared = (folder / "fragments.graphql").read_text(encoding="utf-8")
+    for fragment in _fragments(shared):
+        name_of = fragment.split()[1]
+        if f"...{name_of}" in text:
+            text += "\n" + fragment
     return text
+
+
+def _fragments(text: str) -> list[str]:
+    """The fragment definitions of a file, each as its own text."""
+    parts = [p.strip() for p in ("\n" + text).split("\nfragment ") if p.strip()]
+    return [f"fragment {p}\n" for p in parts]
 
 
 class AsyncStratmapClient:
@@ -152,7 +161,11 @@ class AsyncStratmapClient:
         while True:
             data = await self.execute(
                 document("line_of_sight"),
-                {"nodeId": node_id, "unitId": unit_id, "skip": len(found)},
+                {
+                    "nodeId": node_id,
+                    "unitId": unit_id,
+                    "skip": len(found),
+                },
             )
             page = [LineOfSight.model_validate(x) for x in data["lineOfSight"]]
             found += page

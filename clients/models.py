@@ -14,6 +14,11 @@ class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
+def _reader_kind(value: str) -> str:
+    """The wire carries the enum's name (KEY_RESULT); people read its value (KeyResult)."""
+    return NodeKind[value].value if value in NodeKind.__members__ else value
+
+
 class Ref(Model):
     id: str
     name: str | None = None
@@ -33,8 +38,7 @@ class NodeRef(Model):
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: str) -> str:
-        # the wire carries the enum's name (KEY_RESULT); people read its value (KeyResult)
-        return NodeKind[value].value if value in NodeKind.__members__ else value
+        return _reader_kind(value)
 
     @field_validator("status")
     @classmethod
@@ -112,9 +116,31 @@ class UnitFocus(Model):
     goals: list[GoalShare]
 
 
+class Step(Model):
+    """A node on a path, as the API summarises it, with the weight of its link up."""
+
+    id: str
+    kind: str
+    title: str
+    status: str
+    weight: float | None = None
+    owner: Ref | None = None
+    unit: Ref | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return _reader_kind(value)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return value.lower()
+
+
 class Path(Model):
     strength: float
-    steps: list[NodeRef]
+    steps: list[Step]
 
 
 class BreakGap(Model):
@@ -136,6 +162,12 @@ class LineOfSight(Model):
     node: NodeRef
     paths: list[Path]
     breaks: list[Break]
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _edges(cls, value: Any) -> Any:
+        # the API pages paths (a connection); the client holds the page it asked for
+        return [e["node"] for e in value["edges"]] if isinstance(value, dict) else value
 
 
 class HistoryRecord(Model):

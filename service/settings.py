@@ -23,6 +23,8 @@ class ApiLimits(BaseModel):
     page_cap: int = 200
     max_body_bytes: int = 20 * 1024 * 1024
     max_upsert_nodes: int = 10_000  # nodes one upsertNodes call may carry
+    max_cost: int = 50_000  # service.api.cost: 1 a field, lists multiplied by their length
+    max_response_bytes: int = 10 * 1024 * 1024  # an answer over it is an error, not a body
 
     @classmethod
     def of(cls, settings: ApiLimits) -> ApiLimits:

@@ -63,11 +63,38 @@ class StratmapGraphQL(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         # strawberry assumes the JSON body is an object (or a batch list); a bare string, number
-        # or null made it fail with a 500. Refuse it as the client error it is.
-        parsed = super().parse_json(data)
+        # or null made it fail with a 500, and so did a body nested a hundred thousand deep, one
+        # that is not UTF-8, and a lone surrogate (it parses, then no store can encode it).
+        # Refuse each as the client error it is.
+        try:
+            parsed = super().parse_json(data)
+        except RecursionError:
+            raise HTTPException(400, "the request body is nested too deeply") from None
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"the request body is not UTF-8 (byte {exc.start})") from None
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "the request body must be a JSON object with a 'query'")
+        try:
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise HTTPException(
+                400, "the request body holds a lone surrogate (\\ud800-\\udfff): not text"
+            ) from None
         return parsed
+
+    def encode_json(self, data: object) -> str | bytes:
+        """The answer, unless it is over the response limit: then one error, never a partial
+        body (a 361-character query once produced a 1.6 GB response)."""
+        body = super().encode_json(data)
+        cap = self.limits.max_response_bytes
+        size = len(body) if isinstance(body, bytes) or len(body) * 4 <= cap else len(body.encode())
+        if size <= cap:
+            return body
+        message = (
+            f"the response would be {size:,} bytes, over the limit of {cap:,} "
+            "(STRATMAP_MAX_RESPONSE_BYTES): ask for fewer items or fields"
+        )
+        return json.dumps({"data": None, "errors": [{"message": message}]})
 
 
 def _error(status: int, message: str, request_id: str) -> JSONResponse:

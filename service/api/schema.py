@@ -10,6 +10,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.types import Info
 
 from service.api.context import Context
+from service.api.cost import LINE_OF_SIGHT_SLICE, CostLimiter
 from service.api.enums import GapReason, NodeKind, Status
 from service.api.errors import ClientError, MaskUnexpected
 from service.api.mutations import Mutation
@@ -107,7 +108,8 @@ class Query:
         first: int | None = None,
     ) -> list[LineOfSightType]:
         """For a unit the list grows with its work, so it comes in slices: `first` (at most the page
-        cap, which is also the default) initiatives after skipping `skip`, in id order."""
+        cap; 4 by default, a line of sight being a large answer) initiatives after skipping
+        `skip`, in id order."""
         if (node_id is None) == (unit_id is None):
             raise ClientError("give exactly one of nodeId or unitId")
         e = info.context.engine()
@@ -119,7 +121,7 @@ class Query:
         _in_units(e, unit_id)
         assert unit_id is not None
         cap = info.context.limits.page_cap
-        size = cap if first is None else first
+        size = min(cap, LINE_OF_SIGHT_SLICE) if first is None else first
         if not 0 <= size <= cap or skip < 0:
             raise ClientError(f"first: between 0 and {cap}; skip: not negative")
         return [
@@ -277,6 +279,7 @@ def build_schema(limits: ApiLimits | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=limits.max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: CostLimiter(limits.max_cost, limits.page_default, limits.page_cap),
             MaskUnexpected,
         ],
     )

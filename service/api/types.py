@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from graph_schema import NodeKind, Scope, Status
 from service.api.context import Context
+from service.api.cost import PATHS_PAGE
 from service.api.enums import GapReason, OverlapType
 from service.api.pagination import Connection, paginate
 from service.engine import results
@@ -398,10 +399,59 @@ class GapType:
         return page(info, self._gap.stranded, first, after, lambda i: node_type(e, i))
 
 
+@strawberry.type(name="PathStep")
+class PathStepType:
+    """One node of a path, summarised: a step cannot open another line of sight, its parents or
+    its children, so a path costs what it shows."""
+
+    id: strawberry.ID
+    kind: NodeKind
+    title: str
+    status: Status
+    weight: float | None = strawberry.field(
+        description="Weight of the link from this step up to the next; null on the last step."
+    )
+    _engine: strawberry.Private[Engine]
+    _view: strawberry.Private[NodeView]
+
+    @classmethod
+    def from_domain(cls, e: Engine, i: int, weight: float | None) -> PathStepType:
+        v = e.node(i)
+        return cls(
+            id=strawberry.ID(v.id),
+            kind=v.kind,
+            title=v.title,
+            status=v.status,
+            weight=weight,
+            _engine=e,
+            _view=v,
+        )
+
+    @strawberry.field
+    def owner(self) -> PersonType | None:
+        owner = self._view.owner
+        return PersonType.from_domain(self._engine, owner) if owner else None
+
+    @strawberry.field
+    def unit(self) -> UnitType | None:
+        unit = self._view.unit
+        return UnitType.from_domain(self._engine, unit) if unit else None
+
+
 @strawberry.type(name="LineOfSightPath")
 class LineOfSightPathType:
     strength: float = strawberry.field(description="Product of the link weights along the path.")
-    steps: list[StrategyNodeType]
+    steps: list[PathStepType] = strawberry.field(description="From the node up to a vision.")
+
+    @classmethod
+    def from_domain(cls, e: Engine, path: results.Path) -> LineOfSightPathType:
+        weights = e.step_weights(path.steps)
+        return cls(
+            strength=path.strength,
+            steps=[
+                PathStepType.from_domain(e, s, w) for s, w in zip(path.steps, weights, strict=True)
+            ],
+        )
 
 
 @strawberry.type(name="LineOfSightBreak")
@@ -417,9 +467,23 @@ class LineOfSightType:
     node: StrategyNodeType
     active: bool
     traced: bool
-    truncated: bool = strawberry.field(description="More paths exist than were returned.")
-    paths: list[LineOfSightPathType]
+    truncated: bool = strawberry.field(
+        description="More paths exist than the engine enumerates (it stops at 100)."
+    )
     breaks: list[LineOfSightBreakType]
+    _engine: strawberry.Private[Engine]
+    _paths: strawberry.Private[list[results.Path]]
+
+    @strawberry.field(description="Every path up to a vision, shortest first (10 a page).")
+    def paths(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[LineOfSightPathType]:
+        e = self._engine
+        if first is None:  # a path is a large item: a smaller page than the server's default
+            first = min(PATHS_PAGE, info.context.limits.page_cap)
+        return page(
+            info, self._paths, first, after, lambda p: LineOfSightPathType.from_domain(e, p)
+        )
 
     @classmethod
     def from_domain(cls, e: Engine, los: results.LineOfSight) -> LineOfSightType:
@@ -428,10 +492,8 @@ class LineOfSightType:
             active=los.active,
             traced=los.traced,
             truncated=los.truncated,
-            paths=[
-                LineOfSightPathType(strength=p.strength, steps=[node_type(e, s) for s in p.steps])
-                for p in los.paths
-            ],
+            _engine=e,
+            _paths=los.paths,
             breaks=[
                 LineOfSightBreakType(
                     gap=GapType.from_domain(e, c.gap), chain=[node_type(e, s) for s in c.chain]

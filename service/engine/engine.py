@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, wraps
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import is_not
 from typing import Any, TypeVar
 
@@ -377,6 +377,11 @@ class Engine:
 
     def line_of_sight_at(self, index: int, max_paths: int = MAX_PATHS) -> LineOfSight:
         return self._line_of_sight.of(index, max_paths)
+
+    def step_weights(self, steps: Sequence[int]) -> list[float | None]:
+        """For each step of a path, the weight of its link up to the next step (None last)."""
+        los = self._line_of_sight
+        return [los.weight(a, b) for a, b in pairwise(steps)] + [None] if steps else []
 
     def units_below(self, unit_id: str) -> set[str]:
         """The unit and every unit below it in the unit tree."""

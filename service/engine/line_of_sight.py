@@ -48,6 +48,13 @@ class LineOfSightIndex:
             return LineOfSight(node, True, True, paths, truncated, [])
         return LineOfSight(node, False, True, [], False, self._breaks(node))
 
+    def weight(self, child: int, parent: int) -> float | None:
+        """The weight of the live SUPPORTS link child -> parent (None where there is none)."""
+        for k in range(self.ptr[child], self.ptr[child + 1]):
+            if self.idx[k] == parent:
+                return float(self.w[k])
+        return None
+
     def _paths(self, start: int, max_paths: int) -> tuple[list[Path], bool]:
         ptr, idx, w, depth, traced = self.ptr, self.idx, self.w, self.depth, self.traced
         # A partial path is a linked entry (node, previous entry, length, strength, monotone):

@@ -230,3 +230,78 @@ def test_no_auth_mode_serves_only_requests_addressed_to_localhost(tmp_path: Path
         rebound.status_code == 403
         and "only requests to localhost" in rebound.json()["errors"][0]["message"]
     )
+
+
+def test_query_cost_is_bounded_before_anything_runs(tmp_path: Path) -> None:
+    """Reliability issue, part 1: within the depth limit one query could ask for millions of
+    nodes (a viewer's query ran for minutes on a 21-node graph). Lists multiply their cost by
+    `first` or the page cap, nesting multiplies, and a query over the limit does not run."""
+    api = make_api(tmp_path)
+    wide = (
+        "{ nodes(first: 100) { edges { node { children(first: 100) { edges { node { "
+        "children(first: 100) { edges { node { id } } } } } } } } } }"
+    )
+    refused = api.q(wide, token="viewer")
+    assert refused.get("data") is None
+    assert "query cost 3,030,301 is over the limit of 50,000" in refused["errors"][0]["message"]
+    aliases = " ".join(
+        f"a{i}: alignmentGaps(first: 100) {{ edges {{ node {{ members {{ id }} }} }} }}"
+        for i in range(20)
+    )
+    assert "query cost" in api.q("{ " + aliases + " }", token="viewer")["errors"][0]["message"]
+    small = api.data("{ nodes(first: 5) { edges { node { id } } } }", token="viewer")
+    assert len(small["nodes"]["edges"]) == 5
+    api.store.close()
+
+
+def test_a_path_step_is_a_summary_that_cannot_nest(api: Api) -> None:
+    nested = api.q(
+        '{ lineOfSight(nodeId: "I5") { paths { edges { node { steps '
+        "{ lineOfSight { traced } } } } } } }",
+        token="viewer",
+    )
+    assert "Cannot query field 'lineOfSight' on type 'PathStep'" in nested["errors"][0]["message"]
+
+
+def test_the_cost_limit_is_a_setting(tmp_path: Path) -> None:
+    tight = make_api(tmp_path, ApiLimits(max_cost=10))
+    assert (
+        "over the limit of 10"
+        in tight.q("{ nodes { totalCount edges { node { id } } } }")["errors"][0]["message"]
+    )
+    assert tight.data("{ alignment { score } }")["alignment"]["score"] is not None
+    tight.store.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (
+            b'{"query": "{ alignment { score } }", "variables": '
+            + b"[" * 100_000
+            + b"]" * 100_000
+            + b"}",
+            "nested too deeply",
+        ),
+        (b'{"query": "{ alignment { score } }\xff"}', "not UTF-8"),
+        (
+            b'{"query": "mutation($c: String!) { importDocument(content: $c, format: CSV) '
+            b'{ __typename } }", "variables": {"c": "id,kind,title\\nG,Goal,\\ud800x\\n"}}',
+            "lone surrogate",
+        ),
+    ],
+    ids=["deep", "not-utf8", "surrogate"],
+)
+def test_malformed_bodies_are_client_errors_not_500(api: Api, body: bytes, says: str) -> None:
+    before = dump(api.store, "acme")
+    got = api.post(body)
+    assert got.status_code == 400 and says in got.text
+    assert dump(api.store, "acme") == before
+
+
+def test_a_response_over_the_limit_is_one_error_not_a_partial_body(tmp_path: Path) -> None:
+    small = make_api(tmp_path, ApiLimits(max_response_bytes=300))
+    big = small.q("{ nodes(first: 100) { edges { node { id title description } } } }")
+    assert big["data"] is None and "over the limit of 300" in big["errors"][0]["message"]
+    assert small.data("{ alignment { score } }")["alignment"]["score"] is not None
+    small.store.close()

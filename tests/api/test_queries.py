@@ -94,9 +94,10 @@ def test_unit(api: Api) -> None:
 def test_line_of_sight(api: Api) -> None:
     d = api.data(
         """{
-      traced: lineOfSight(nodeId: "I5") { traced truncated paths { strength steps { id } }
-                                          breaks { gap { reason } } }
-      broken: lineOfSight(nodeId: "I2") { traced paths { strength }
+      traced: lineOfSight(nodeId: "I5") {
+        traced truncated paths { totalCount edges { node { strength steps { id weight } } } }
+        breaks { gap { reason } } }
+      broken: lineOfSight(nodeId: "I2") { traced paths { edges { node { strength } } }
                                           breaks { gap { reason danglingRefs breakPoint { id } }
                                                    chain { id } } }
       team: lineOfSight(unitId: "web") { node { id } traced }
@@ -108,16 +109,37 @@ def test_line_of_sight(api: Api) -> None:
             "traced": True,
             "truncated": False,
             "breaks": [],
-            "paths": [
-                {"strength": 0.5, "steps": [{"id": "I5"}, {"id": "G1"}, {"id": "V"}]},
-                {"strength": 0.5, "steps": [{"id": "I5"}, {"id": "G2"}, {"id": "V"}]},
-            ],
+            "paths": {
+                "totalCount": 2,
+                "edges": [
+                    {
+                        "node": {
+                            "strength": 0.5,
+                            "steps": [
+                                {"id": "I5", "weight": 0.5},
+                                {"id": "G1", "weight": 1.0},
+                                {"id": "V", "weight": None},
+                            ],
+                        }
+                    },
+                    {
+                        "node": {
+                            "strength": 0.5,
+                            "steps": [
+                                {"id": "I5", "weight": 0.5},
+                                {"id": "G2", "weight": 1.0},
+                                {"id": "V", "weight": None},
+                            ],
+                        }
+                    },
+                ],
+            },
         }
     ]
     assert d["broken"] == [
         {
             "traced": False,
-            "paths": [],
+            "paths": {"edges": []},
             "breaks": [
                 {
                     "gap": {
