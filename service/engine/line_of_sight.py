@@ -60,12 +60,18 @@ class LineOfSightIndex:
         # A partial path is a linked entry (node, previous entry, length, strength, monotone):
         # extending it costs O(1), not a copy. While every step so far went strictly closer to
         # a vision ("monotone"), no node can repeat, so the simple-path check is skipped.
-        heap: list[tuple[int, int, Entry]] = [(depth[start], 0, (start, None, 1, 1.0, True))]
+        # Keyed (length so far + distance left, -length, arrival): depth is the exact distance
+        # to a vision, so the key never drops along a path (A*), and among equal keys the
+        # partial path furthest along goes first. Breadth-first among them, a 12-rung ladder
+        # (each node under both of the rung above) spent the whole budget on 2^12 half-paths.
+        heap: list[tuple[int, int, int, Entry]] = [
+            (depth[start], -1, 0, (start, None, 1, 1.0, True))
+        ]
         out: list[Path] = []
         tie = 0
         budget = (depth[start] + 1) * max_paths * _EXPANSION_BUDGET
         while heap and budget > 0:
-            _, _, entry = heapq.heappop(heap)
+            _, _, _, entry = heapq.heappop(heap)
             budget -= 1
             last, _, length, strength, monotone = entry
             if depth[last] == 0:
@@ -90,6 +96,7 @@ class LineOfSightIndex:
                     heap,
                     (
                         length + depth[p],
+                        -length - 1,
                         tie,
                         (p, entry, length + 1, strength * w[k], monotone and closer),
                     ),

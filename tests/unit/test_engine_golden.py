@@ -455,3 +455,22 @@ def test_a_pair_under_two_shared_parents_is_reported_once_under_the_first(
     )
     found = [(o["type"], o["nodes"], o["parent"]) for o in analysis_json(e)["ownershipOverlaps"]]
     assert found == [("DUPLICATE_TITLE", ["A", "B"], "P")]
+
+
+def test_a_ladder_still_yields_its_shortest_paths(make_engine: EngineFactory) -> None:
+    """Reliability issue, part 4: on a 12-rung ladder (each initiative under both initiatives
+    of the rung above) the search spent its budget breadth-first on 2^12 half-paths and
+    returned no path for a traced node. Every traced node gets its shortest paths first."""
+    rungs = 12
+    ladder = [node("L0a", "Initiative", "G1"), node("L0b", "Initiative", "G1")]
+    for r in range(1, rungs):
+        above = (f"L{r - 1}a", f"L{r - 1}b")
+        ladder += [node(f"L{r}a", "Initiative", *above), node(f"L{r}b", "Initiative", *above)]
+    e = make_engine([*SPINE, *ladder])
+    los = e.line_of_sight(f"L{rungs - 1}a")
+    assert los.traced and len(los.paths) == 100 and los.truncated  # 2^11 paths exist
+    ids = e.graph.ids
+    for path in los.paths:
+        steps = [ids[s] for s in path.steps]
+        assert len(steps) == rungs + 2 and steps[-2:] == ["G1", "V"]  # all of them shortest
+    assert len({tuple(p.steps) for p in los.paths}) == 100  # and no path twice
