@@ -29,6 +29,7 @@ from service.engine.findings_json import analysis_json, line_of_sight_json
 from service.roles import Role
 from service.settings import Settings
 from service.store.base import GraphStore, StoreError
+from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -472,6 +473,40 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     )
     out.print("Ctrl+C stops the server.")
     ctx.invoke(serve, host="127.0.0.1", port=port, db=db, no_auth=False, tenant=None)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@db_option
+def backup(file: Path, force: bool, db: Path | None) -> None:
+    """Copy the embedded database to FILE while it is in use, and check the copy.
+
+    To restore, stop the server and put the copy in place of the database file (or serve it
+    with --db). A Neo4j store is backed up with Neo4j's own tools (docs/neo4j.md)."""
+    settings = Settings()
+    if settings.store != "sqlite":
+        raise BadInput("backup copies the embedded SQLite store; back Neo4j up with neo4j-admin")
+    path = db if db is not None else settings.db
+    if not Path(path).exists():
+        raise BadInput(f"no database at {path}")
+    if file.exists() and not force:
+        raise BadInput(f"{file} exists; pass --force to replace it")
+    if file.resolve() == Path(path).resolve():
+        raise BadInput("the backup cannot be the database itself")
+    if force:
+        file.unlink(missing_ok=True)
+    try:
+        store = SQLiteStore(path)
+        try:
+            verdict = store.backup(file)
+        finally:
+            store.close()
+    except StoreError as exc:
+        raise BadInput(str(exc)) from exc
+    if verdict != "ok":
+        raise BadInput(f"the copy at {file} failed its integrity check: {verdict}")
+    out.print(f"backed up {path} to {file} (integrity check: ok)", highlight=False)
 
 
 cli.add_command(serve)

@@ -353,3 +353,23 @@ def test_a_column_map_and_a_workbook_sheet_from_the_command_line(db: Path, tmp_p
     mapping.write_text("- not a mapping\n", encoding="utf-8")
     code, out = run("import", path, "--columns", mapping, "--db", db)
     assert code == 2 and "a column map is a mapping" in out
+
+
+def test_backup_copies_the_store_online_and_the_copy_is_whole(db: Path, tmp_path: Path) -> None:
+    from service.store.sqlite import SQLiteStore
+    from tests.contract.conftest import dump
+
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db)
+    assert code == 0, out
+    copy = tmp_path / "copy.db"
+    reader = SQLiteStore(db)  # another connection holds the database open meanwhile
+    code, out = run("backup", copy, "--db", db)
+    assert code == 0 and "integrity check: ok" in out, out
+    restored = SQLiteStore(copy)
+    assert dump(restored, "northwind") == dump(reader, "northwind")
+    restored.close()
+    reader.close()
+    assert run("backup", copy, "--db", db)[0] == 2  # an existing file is not replaced silently
+    assert run("backup", copy, "--db", db, "--force")[0] == 0
+    assert run("backup", db, "--db", db, "--force")[0] == 2  # nor the database itself
+    assert run("backup", tmp_path / "x.db", "--db", tmp_path / "missing.db")[0] == 2
