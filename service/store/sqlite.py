@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import wraps
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import GraphRows, LinkRow, NodeRow
@@ -24,12 +26,29 @@ _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialised(method: F) -> F:
+    """One call at a time on the store's connection. The API runs each request in a worker
+    thread, and one sqlite3 connection used by two threads at once interleaves transactions
+    ("cannot start a transaction within a transaction": 4 of 548 writes under load)."""
+
+    @wraps(method)
+    def locked(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, locked)
+
+
 class SQLiteStore:
     def __init__(
         self, path: str | Path, *, busy_timeout_ms: int = 10_000, batch_size: int = BATCH
     ) -> None:
         self.path = str(path)
         self.batch_size = batch_size
+        self._lock = threading.RLock()  # apply reads through get: the same thread re-enters
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one
             # transaction.
@@ -58,10 +77,12 @@ class SQLiteStore:
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
             )
 
+    @_serialised
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     # -- writes -------------------------------------------------------------------------
+    @_serialised
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
         db = self._db
         result = ApplyResult(dry_run=dry_run)
@@ -192,6 +213,7 @@ class SQLiteStore:
                     (tenant, *row),
                 )
 
+    @_serialised
     def record_history(
         self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
     ) -> int:
@@ -225,13 +247,16 @@ class SQLiteStore:
         return int(seq)
 
     # -- reads --------------------------------------------------------------------------
+    @_serialised
     def version(self, tenant: str) -> int:
         row = self._db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
         return int(row[0]) if row else 0
 
+    @_serialised
     def tenants(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT tenant FROM tenant ORDER BY tenant")]
 
+    @_serialised
     def read_graph(self, tenant: str) -> GraphRows:
         db = self._db
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
@@ -297,12 +322,14 @@ class SQLiteStore:
             int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints
         )
 
+    @_serialised
     def node_ids(self, tenant: str) -> list[str]:
         return [
             r[0]
             for r in self._db.execute("SELECT id FROM node WHERE tenant = ? ORDER BY id", (tenant,))
         ]
 
+    @_serialised
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
         found: list[Node] = []
         for batch in batches(ids, BATCH):
@@ -324,6 +351,7 @@ class SQLiteStore:
             found.extend(rows_to_node(rows[i], links.get(i, [])) for i in batch if i in rows)
         return found
 
+    @_serialised
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT seq, at, label, version, score, payload FROM history"
@@ -342,6 +370,7 @@ class SQLiteStore:
             for r in reversed(rows)
         ]
 
+    @_serialised
     def backup(self, dest: str | Path) -> str:
         """Copy the whole database to `dest` while it stays in use (SQLite's online backup: a
         consistent snapshot, writers merely wait), then check the copy; returns the check's
@@ -357,5 +386,6 @@ class SQLiteStore:
             raise StoreError(f"cannot back up {self.path} to {dest}: {exc}") from exc
         return str(verdict)
 
+    @_serialised
     def close(self) -> None:
         self._db.close()

@@ -305,3 +305,53 @@ def test_a_response_over_the_limit_is_one_error_not_a_partial_body(tmp_path: Pat
     assert big["data"] is None and "over the limit of 300" in big["errors"][0]["message"]
     assert small.data("{ alignment { score } }")["alignment"]["score"] is not None
     small.store.close()
+
+
+def test_a_slow_write_does_not_stall_other_requests(tmp_path: Path) -> None:
+    """Reliability issue, part 2: resolvers ran on the event loop, so one slow import froze
+    /healthz and every tenant. While a write is held inside the store, health checks and
+    another tenant's reads are answered; then the write completes."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    api = make_api(tmp_path)
+    entered, release = threading.Event(), threading.Event()
+    real_apply = api.store.apply
+
+    def held_apply(*args, **kwargs):
+        entered.set()
+        release.wait(timeout=10)  # on the event loop this would block every other request
+        return real_apply(*args, **kwargs)
+
+    api.store.apply = held_apply  # type: ignore[method-assign]
+    order: list[str] = []
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=api.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            auth = {"authorization": f"Bearer {api.tokens['editor']}"}
+            other = {"authorization": f"Bearer {api.tokens['other']}"}
+
+            async def write() -> None:
+                mutation = 'mutation { setStatus(id: "I1", status: DONE) { __typename } }'
+                r = await client.post("/graphql", json={"query": mutation}, headers=auth)
+                assert r.json()["data"]["setStatus"]["__typename"] == "ApplySuccess"
+                order.append("write")
+
+            task = asyncio.create_task(write())
+            while not entered.is_set():
+                await asyncio.sleep(0.01)
+            health = await client.get("/healthz")
+            read = await client.post(
+                "/graphql", json={"query": "{ nodes { totalCount } }"}, headers=other
+            )
+            order.append("others")
+            assert health.status_code == 200 and read.json()["data"]["nodes"]["totalCount"] == 2
+            release.set()
+            await task
+
+    asyncio.run(main())
+    assert order == ["others", "write"]
+    api.store.close()
