@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,8 +31,6 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
 )
 from graphql.type.definition import GraphQLOutputType
@@ -208,43 +207,48 @@ def query_cost(
 
 
 class CostLimiter(SchemaExtension):
-    """Refuses an operation whose cost (see the module) is over `max_cost`."""
+    """Refuses an operation whose cost (see the module) is over `max_cost`, before it runs.
+
+    It works after validation, on the parsed document and the request's variables, so the
+    validation step stays a pure function of the document (and can be cached)."""
 
     def __init__(self, max_cost: int, page_default: int, page_cap: int) -> None:
         self.max_cost, self.page_default, self.page_cap = max_cost, page_default, page_cap
 
-    def on_operation(self) -> Iterator[None]:
+    def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
-        variables = dict(ctx.variables or {})
-        limits = self
-
-        class _Rule(ValidationRule):
-            def __init__(self, context: ValidationContext) -> None:
-                super().__init__(context)
-                self.fragments = {
-                    d.name.value: d
-                    for d in context.document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                }
-
-            def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
+        document = ctx.graphql_document
+        if document is not None and ctx.result is None:
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            operations = [
+                d
+                for d in document.definitions
+                if isinstance(d, OperationDefinitionNode)
+                and (ctx.operation_name is None or (d.name and d.name.value == ctx.operation_name))
+            ]
+            for operation in operations[:1]:
                 cost = query_cost(
-                    self.context.schema,
-                    node,
-                    self.fragments,
-                    variables,
-                    page_default=limits.page_default,
-                    page_cap=limits.page_cap,
+                    ctx.schema._schema,
+                    operation,
+                    fragments,
+                    dict(ctx.variables or {}),
+                    page_default=self.page_default,
+                    page_cap=self.page_cap,
                 )
-                if cost > limits.max_cost:
-                    self.report_error(
-                        GraphQLError(
-                            f"query cost {cost:,} is over the limit of {limits.max_cost:,} "
-                            "(a list multiplies what it holds by `first`, else by the page "
-                            "cap): ask for fewer items or fewer nested lists",
-                            node,
-                        )
+                if cost > self.max_cost:
+                    ctx.result = ExecutionResult(
+                        data=None,
+                        errors=[
+                            GraphQLError(
+                                f"query cost {cost:,} is over the limit of {self.max_cost:,} "
+                                "(a list multiplies what it holds by `first`, else by the "
+                                "page cap): ask for fewer items or fewer nested lists",
+                                operation,
+                            )
+                        ],
                     )
-
-        ctx.validation_rules = (*ctx.validation_rules, _Rule)
         yield
