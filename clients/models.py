@@ -25,13 +25,13 @@ class Ref(Model):
     title: str | None = None
 
 
-class NodeRef(Model):
+class Named(Model):
+    """What every node the API returns carries, kind and status as people read them."""
+
     id: str
     kind: str
     title: str
     status: str
-    traced: bool
-    level: int
     owner: Ref | None = None
     unit: Ref | None = None
 
@@ -44,6 +44,11 @@ class NodeRef(Model):
     @classmethod
     def _status(cls, value: str) -> str:
         return value.lower()
+
+
+class NodeRef(Named):
+    traced: bool
+    level: int
 
 
 class ParentRef(Model):
@@ -116,26 +121,10 @@ class UnitFocus(Model):
     goals: list[GoalShare]
 
 
-class Step(Model):
+class Step(Named):
     """A node on a path, as the API summarises it, with the weight of its link up."""
 
-    id: str
-    kind: str
-    title: str
-    status: str
     weight: float | None = None
-    owner: Ref | None = None
-    unit: Ref | None = None
-
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        return _reader_kind(value)
-
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        return value.lower()
 
 
 class Path(Model):

@@ -152,6 +152,14 @@ class ValueType:
 # -- the graph -------------------------------------------------------------------------------
 
 
+def _owner(e: Engine, view: NodeView) -> PersonType | None:
+    return PersonType.from_domain(e, view.owner) if view.owner else None
+
+
+def _unit(e: Engine, view: NodeView) -> UnitType | None:
+    return UnitType.from_domain(e, view.unit) if view.unit else None
+
+
 @strawberry.type(name="ParentLink")
 class ParentLinkType:
     id: strawberry.ID = strawberry.field(
@@ -223,13 +231,11 @@ class StrategyNodeType:
 
     @strawberry.field
     def owner(self) -> PersonType | None:
-        owner = self._view.owner
-        return PersonType.from_domain(self._engine, owner) if owner else None
+        return _owner(self._engine, self._view)
 
     @strawberry.field
     def unit(self) -> UnitType | None:
-        unit = self._view.unit
-        return UnitType.from_domain(self._engine, unit) if unit else None
+        return _unit(self._engine, self._view)
 
     @strawberry.field
     def parents(self) -> list[ParentLinkType]:
@@ -429,13 +435,11 @@ class PathStepType:
 
     @strawberry.field
     def owner(self) -> PersonType | None:
-        owner = self._view.owner
-        return PersonType.from_domain(self._engine, owner) if owner else None
+        return _owner(self._engine, self._view)
 
     @strawberry.field
     def unit(self) -> UnitType | None:
-        unit = self._view.unit
-        return UnitType.from_domain(self._engine, unit) if unit else None
+        return _unit(self._engine, self._view)
 
 
 @strawberry.type(name="LineOfSightPath")
