@@ -26,6 +26,8 @@ from service.store.records import batches, classify, describe_change, node_to_ro
 
 BATCH = 1000
 PAGE = 20_000
+_CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+_CONSTRAINT_RETRIES = 3
 T = TypeVar("T")
 
 
@@ -85,11 +87,21 @@ class Neo4jStore:
         return StoreError(f"Neo4j error {getattr(exc, 'code', '')}: {exc}")
 
     def _managed(self, work: Callable[[ManagedTransaction], T], *, write: bool) -> T:
-        try:
-            with self.driver.session(database=self.database) as session:
-                return session.execute_write(work) if write else session.execute_read(work)
-        except (Neo4jError, ServiceUnavailable, SessionExpired) as exc:
-            raise self._describe(exc) from exc
+        for attempt in range(_CONSTRAINT_RETRIES + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    return session.execute_write(work) if write else session.execute_read(work)
+            except Neo4jError as exc:
+                # Two writers creating the same key at once: Neo4j serialises them on the
+                # constraint's lock, a server with optimistic locking (ArcadeDB) fails the
+                # second. The work is idempotent, so running it again, now that the first has
+                # committed, finds the key and updates it.
+                if write and exc.code == _CONSTRAINT_FAILED and attempt < _CONSTRAINT_RETRIES:
+                    continue
+                raise self._describe(exc) from exc
+            except (ServiceUnavailable, SessionExpired) as exc:
+                raise self._describe(exc) from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         return self._managed(work, write=True)
