@@ -17,13 +17,13 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionResult, Info
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from service.api.context import Context
 from service.api.cost import LINE_OF_SIGHT_SLICE, CostLimiter
 from service.api.enums import GapReason, NodeKind, Status
-from service.api.errors import ClientError, MaskUnexpected
+from service.api.errors import ClientError, MaskUnexpected, log
 from service.api.mutations import Mutation
 from service.api.pagination import Connection
 from service.api.types import (
@@ -334,6 +334,17 @@ class OffLoopSchema(strawberry.Schema):
             allowed_operation_types,
             operation_extensions,
         )
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """A client's mistake is one log line (strawberry logged a traceback with each); an
+        unexpected error is logged once, with its traceback, by MaskUnexpected."""
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, ClientError):
+                where = f" at {'.'.join(map(str, error.path))}" if error.path else ""
+                log.info("client error%s: %s", where, error.message[:300])
 
 
 def build_schema(limits: ApiLimits | None = None) -> strawberry.Schema:

@@ -355,3 +355,12 @@ def test_a_slow_write_does_not_stall_other_requests(tmp_path: Path) -> None:
     asyncio.run(main())
     assert order == ["others", "write"]
     api.store.close()
+
+
+def test_a_client_mistake_is_one_log_line(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        got = api.q('{ lineOfSight(nodeId: "NOPE") { traced } }', token="viewer")
+    assert "no node 'NOPE'" in got["errors"][0]["message"]
+    mine = [r for r in caplog.records if r.name.startswith(("stratmap.api", "strawberry"))]
+    assert len(mine) == 1 and mine[0].exc_info is None and "lineOfSight" in mine[0].getMessage()
+    assert "{ lineOfSight" not in mine[0].getMessage()  # never the query text
