@@ -11,6 +11,7 @@ this pass groups integers, and reads the words of a title only to decide a candi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import combinations
 
 import numpy as np
@@ -20,6 +21,8 @@ from service.engine.arrays import unique, unique_counts
 from service.engine.graph import CompactGraph
 from service.engine.results import Overlap, OverlapType
 
+PREFIX = 7  # the code of a prefix-word key; 0 to 3 say how many words a deletion key dropped
+_CODE_BITS = 3
 CHUNK = 1 << 17  # entries per slice of the key search (see _chunked_candidates)
 # Titles of up to 15 words get deletion keys (at most floor(15 / 4) = 3 words dropped); titles of
 # 13 words or more get prefix keys. A title that can match one of 16+ words has 13 or more
@@ -67,8 +70,10 @@ def _prefix(length: int) -> int:
 
 def _keys(
     h: np.ndarray, value: np.ndarray, starts: np.ndarray, size: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(key, entry) for every word set: whole, with words dropped, and its prefix words.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(key, entry, code) for every word set: whole, with words dropped, and its prefix words.
+
+    `code` says what the key leaves out: 0 to 3 words, or PREFIX for a prefix-word key.
 
     Titles are taken one length at a time, so each length's drop patterns are one small index
     table applied to a (titles x words) matrix. Everything is written into two preallocated
@@ -82,34 +87,37 @@ def _keys(
     )
     keys = np.empty(total, dtype=np.uint64)
     entry = np.empty(total, dtype=np.int64)
+    code = np.zeros(total, dtype=np.uint8)
     keys[:m] = h
     entry[:m] = np.arange(m)
     at = m
     for n, t in titles.items():
         words = value[starts[t][:, None] + np.arange(n)]  # (titles, n)
         blocks = [
-            (h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone))
-            for gone in drops[n]
+            (h[t][:, None] - words[:, gone].sum(axis=2, dtype=np.uint64), len(gone), k + 1)
+            for k, gone in enumerate(drops[n])
         ]
         if _prefix(n):
-            blocks.append((words[:, : _prefix(n)] ^ _PREFIX_SALT, _prefix(n)))
-        for block, per_title in blocks:  # (titles, keys per title)
+            blocks.append((words[:, : _prefix(n)] ^ _PREFIX_SALT, _prefix(n), PREFIX))
+        for block, per_title, what in blocks:  # (titles, keys per title)
             keys[at : at + block.size] = block.ravel()
             entry[at : at + block.size] = np.repeat(t, per_title)
+            code[at : at + block.size] = what
             at += block.size
-    return keys, entry
+    return keys, entry, code
 
 
 def _candidates(
     g: CompactGraph, nodes: np.ndarray, parents: np.ndarray, kinds: np.ndarray
 ) -> list[tuple[int, int]]:
-    """Pairs of entries (i < j) sharing a key: the only pairs that can reach the threshold.
+    """Pairs of entries (i < j) sharing a key that can reach the threshold on that key.
 
     A word set's hash is the sum of its words' 64-bit values, so a key with words dropped is a
     subtraction. Each key, salted with the entry's parent and kind, keeps its top bits and
-    carries its entry number in the low ones, so a single value sort (NumPy's SIMD sort, far
-    cheaper than an argsort) both groups equal keys and says whose they are. Losing the low
-    bits of a hash, or any hash collision, can only add a candidate, never hide one.
+    carries its entry number and its code in the low ones, so a single value sort (NumPy's SIMD
+    sort, far cheaper than an argsort) both groups equal keys and says whose they are. Losing
+    the low bits of a hash, or any hash collision, can only add a candidate, never hide one.
+    Within a group, `_pairs_of_run` proposes only the pairs the key itself proves close enough.
     """
     m = len(nodes)
     lo = g.word_ptr[nodes]
@@ -124,17 +132,17 @@ def _candidates(
     nonempty = size > 0
     if nonempty.any():
         h[nonempty] = np.add.reduceat(value, starts[:-1][nonempty])
-    keys, entry = _keys(h, value, starts, size)
+    keys, entry, code = _keys(h, value, starts, size)
     del value
-    bits = np.uint64(max(int(m - 1).bit_length(), 1))
+    bits = np.uint64(max(int(m - 1).bit_length(), 1) + _CODE_BITS)
     salt = parents.astype(np.uint64) * _M2 + kinds.astype(np.uint64)
     with np.errstate(over="ignore"):
         keys *= _M1
         keys += salt[entry]
     keys >>= bits
     keys <<= bits
-    keys |= entry.astype(np.uint64)
-    del entry
+    keys |= (entry.astype(np.uint64) << np.uint64(_CODE_BITS)) | code
+    del entry, code
     keys.sort()  # a value sort is several times cheaper than ordering every entry
     top = keys >> bits
     same = top[1:] == top[:-1]
@@ -145,11 +153,74 @@ def _candidates(
     in_run[:-1] |= same
     runs = keys[in_run]
     cut = np.flatnonzero(np.diff(top[in_run]) != 0) + 1
-    members = (runs & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
+    low = runs & np.uint64((1 << int(bits)) - 1)
+    members = (low >> np.uint64(_CODE_BITS)).astype(np.int64)
+    codes = (low & np.uint64(PREFIX)).astype(np.int64)
+    sizes, hashes = size.tolist(), h.tolist()
     pairs: set[tuple[int, int]] = set()
-    for run in np.split(members, cut):
-        pairs.update(combinations(sorted(set(run.tolist())), 2))
+    for run, what in zip(np.split(members, cut), np.split(codes, cut), strict=True):
+        _pairs_of_run(run.tolist(), what.tolist(), sizes, hashes, pairs)
     return sorted(pairs)
+
+
+def _pairs_of_run(
+    run: list[int],
+    codes: list[int],
+    size: list[int],
+    h: list[int],
+    pairs: set[tuple[int, int]],
+) -> None:
+    """Add to `pairs` the pairs of one group of equal keys that can be near-identical.
+
+    A deletion key K shared by A (d_a words dropped) and B (d_b) proves
+    Jaccard(A, B) >= |K| / (|K| + d_a + d_b), and the pair's own intersection is one such key
+    with equality. So a pair is proposed exactly when its key proves it: 4 (d_a + d_b) <= |K|.
+    Templated siblings ("migrate service N to the new platform") all share the key without N,
+    but that key proves nothing for them, so they cost nothing instead of every pair. Equal word
+    sets pair on their whole key, and are skipped on the others. Prefix keys prove nothing:
+    they propose the pairs, with sizes within the threshold's ratio, that deletion keys cannot
+    (a title of more than _DELETE_UP_TO words).
+    """
+    if len(run) == 2 and codes[0] == codes[1] == 0:  # the common case: two equal word sets
+        a, b = run
+        if a != b:
+            pairs.add((a, b) if a < b else (b, a))
+        return
+    classes: dict[tuple[int, int], dict[int, list[int]]] = {}  # (|K|, dropped) -> hash -> entries
+    long: list[int] = []
+    for e, c in zip(run, codes, strict=True):
+        if c == PREFIX:
+            long.append(e)
+        else:
+            classes.setdefault((size[e] - c, c), {}).setdefault(h[e], []).append(e)
+    for (k, d), sets in classes.items():
+        for (k2, d2), sets2 in classes.items():
+            if k2 != k or d2 < d or 4 * (d + d2) > k:
+                continue
+            if d2 != d:
+                _add_cross([e for es in sets.values() for e in es], sets2.values(), pairs)
+                continue
+            groups = list(sets.values())
+            for x, es in enumerate(groups):
+                if d == 0:  # equal word sets: their whole key is the one that pairs them
+                    _add_cross(es, [es], pairs)
+                _add_cross(es, groups[x + 1 :], pairs)
+    if len(long) > 1:
+        long.sort(key=size.__getitem__)
+        for x, a in enumerate(long):
+            for b in long[x + 1 :]:
+                if 4 * size[b] > 5 * size[a]:
+                    break  # sorted by size: every later one is further off
+                if size[b] > _DELETE_UP_TO and a != b:
+                    pairs.add((a, b) if a < b else (b, a))
+
+
+def _add_cross(left: list[int], rights: Iterable[list[int]], pairs: set[tuple[int, int]]) -> None:
+    for right in rights:
+        for a in left:
+            for b in right:
+                if a != b:
+                    pairs.add((a, b) if a < b else (b, a))
 
 
 def _chunked_candidates(

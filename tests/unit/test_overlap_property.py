@@ -9,6 +9,7 @@ from typing import cast
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from graph_schema.model import Unit
 from graph_schema.titles import THRESHOLD, fingerprint, jaccard, words
 from service.engine import overlap
 from service.engine.engine import Engine
@@ -139,3 +140,51 @@ def _check_against_pairwise(rows: list) -> None:
         ):
             expected.add((f"N{i:02d}", f"N{j:02d}", a[2]))
     assert got == expected
+
+
+# Templated siblings: one shared base and a few varying tokens ("migrate service 17 to ..."), the
+# shape that made the pass compare every pair sharing the key without the varying token.
+TOKENS = [f"n{k}" for k in range(12)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(LONG_WORDS), min_size=3, max_size=20, unique=True).flatmap(
+        lambda base: _rows(
+            st.lists(st.sampled_from(TOKENS), min_size=1, max_size=4).map(
+                lambda varying: " ".join(base + varying)
+            )
+        )
+    )
+)
+def test_templated_titles_match_pairwise_comparison(rows: list) -> None:
+    _check_against_pairwise(rows)
+
+
+def test_templated_siblings_propose_no_pair_their_key_cannot_prove(monkeypatch) -> None:
+    """600 siblings "migrate service number N to the new platform" all share the key without N,
+    but two of them are 5/7 alike: the search must not hand a single pair on to be compared."""
+    proposed: list[int] = []
+    search = overlap._chunked_candidates
+
+    def counting(*args):
+        found = search(*args)
+        proposed.append(len(found))
+        return found
+
+    monkeypatch.setattr(overlap, "_chunked_candidates", counting)
+    nodes = [node("V", "Vision"), node("P", "Goal", "V")]
+    nodes += [
+        node(
+            f"I{i}",
+            "Initiative",
+            "P",
+            title=f"migrate service number {i} to the new platform",
+            unit="ab"[i % 2],
+        )
+        for i in range(600)
+    ]
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=nodes, units=[Unit(id="a", name="A"), Unit(id="b", name="B")]))
+    assert Engine(store.read_graph("t")).overlaps == []
+    assert proposed == [0]
