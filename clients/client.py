@@ -63,6 +63,11 @@ class AsyncStratmapClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url
         self._http = httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
+        # Every read asks for at least the newest version this client has seen (written, read,
+        # or announced by a stale answer), on whichever server process answers it: its reads
+        # never go back in time, and it always reads its own writes.
+        self.min_version = 0
+        self.versions: set[int] = set()  # the versions that answered, since the caller cleared it
 
     async def __aenter__(self) -> AsyncStratmapClient:
         return self
@@ -75,9 +80,10 @@ class AsyncStratmapClient:
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            response = await self._http.post(
-                self.url, json={"query": query, "variables": variables or {}}
-            )
+            body_out: dict[str, Any] = {"query": query, "variables": variables or {}}
+            if self.min_version:
+                body_out["extensions"] = {"minVersion": self.min_version}
+            response = await self._http.post(self.url, json=body_out)
         except httpx.HTTPError as exc:
             raise TransportError(f"cannot reach {self.url}: {exc}") from exc
         try:
@@ -94,8 +100,19 @@ class AsyncStratmapClient:
             raise error_for(message, response.status_code, errors)
         if response.status_code != 200:
             raise error_for(f"HTTP {response.status_code}", response.status_code)
+        self._saw(body.get("extensions"))
         data: dict[str, Any] = body["data"]
         return data
+
+    def _saw(self, extensions: object) -> None:
+        if not isinstance(extensions, dict):
+            return
+        version, latest = extensions.get("version"), extensions.get("latest")
+        if isinstance(version, int):
+            self.versions.add(version)
+            self.min_version = max(self.min_version, version)
+        if isinstance(latest, int):
+            self.min_version = max(self.min_version, latest)
 
     async def _pages(
         self, name: str, field: str, variables: dict[str, Any]
@@ -189,6 +206,15 @@ class StratmapClient:
     ) -> None:
         self._loop = asyncio.new_event_loop()
         self._async = AsyncStratmapClient(url, token, timeout, transport)
+
+    @property
+    def versions(self) -> set[int]:
+        """The versions that answered since this set was last cleared."""
+        return self._async.versions
+
+    @property
+    def min_version(self) -> int:
+        return self._async.min_version
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(coro)

@@ -26,3 +26,4 @@ class Role(StrEnum):
 class Principal:
     tenant: str
     role: Role
+    subject: str = ""  # who: a token's public id; "" when auth is off (one local user)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from clients.client import StratmapClient
+from clients.errors import ApiError
 from clients.models import Alignment, Gap, HistoryRecord, MapNode, NodeRef, Overlap, UnitFocus
 
 __all__ = ["collect"]
@@ -27,6 +28,7 @@ class ReportData(BaseModel):
     pulled_units: list[UnitFocus]
     history: list[HistoryRecord]
     nodes: list[MapNode] = Field(default_factory=list)
+    version: int | None = None  # the one version of the organisation every section shows
 
     @property
     def score_pct(self) -> float | None:
@@ -46,7 +48,32 @@ class ReportData(BaseModel):
         return (self.alignment.score - scores[0]) * 100
 
 
+ATTEMPTS = 3
+
+
 def collect(client: StratmapClient, source: str, unit: str | None = None) -> ReportData:
+    """The report's data, every section from one version of the organisation.
+
+    A report takes a dozen requests; a write landing between two of them would make its
+    sections disagree. The client asks each request for at least the newest version it has seen
+    (a stale answer names the newest), so a second pass is all one version unless writes keep
+    landing; after ATTEMPTS passes the report says which versions it mixes.
+    """
+    for attempt in range(ATTEMPTS):
+        client.versions.clear()
+        data = _collect_once(client, source, unit)
+        if len(client.versions) <= 1 or attempt == ATTEMPTS - 1:
+            break
+    seen = sorted(client.versions)
+    if len(seen) > 1:
+        raise ApiError(
+            f"the organisation changed {ATTEMPTS} times while the report was collected "
+            f"(versions {seen[0]} to {seen[-1]}): run it again when the writes settle"
+        )
+    return data.model_copy(update={"version": seen[0] if seen else None})
+
+
+def _collect_once(client: StratmapClient, source: str, unit: str | None) -> ReportData:
     overlaps = client.overlaps()
     pulled = client.unit_focus(min_goals=2)
     if unit is not None:

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -46,10 +45,6 @@ class StratmapGraphQL(GraphQL[Context, None]):
         # Only POST carries a query and the gate has authenticated it; a GET only fetches the IDE
         # page, so its context gets a principal of no tenant that can read nothing.
         principal = request.scope["state"].get("principal", NOBODY)
-        if principal is not NOBODY:
-            # A rebuild after a write takes seconds on a large graph: do it in a worker thread so
-            # the event loop keeps answering other requests (health checks, other tenants).
-            await run_in_threadpool(self.cache.get, principal.tenant)
         return Context(
             principal=principal,
             cache=self.cache,
@@ -223,6 +218,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        cache.close()
         store.close()  # graceful shutdown: in-flight requests are done, now let the store go
 
     app = Starlette(

@@ -1,5 +1,5 @@
 """Mutations: every write goes through a use case, answers a Success | Error union, and
-invalidates the tenant's engine so the next read sees it."""
+tells the engine cache the version it made, so the writer's next read sees it."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def _write(
             ],
         )
     if result.changed and not result.dry_run:
-        ctx.cache.invalidate(ctx.tenant)
+        ctx.wrote(result.version)
     return ApplySuccess.from_result(result)
 
 

@@ -24,6 +24,7 @@ from service.api.context import Context
 from service.api.cost import LINE_OF_SIGHT_SLICE, CostLimiter
 from service.api.enums import GapReason, NodeKind, Status
 from service.api.errors import ClientError, MaskUnexpected, log
+from service.api.freshness import Freshness, min_version_of
 from service.api.mutations import Mutation
 from service.api.pagination import Connection
 from service.api.types import (
@@ -302,7 +303,7 @@ class OffLoopSchema(strawberry.Schema):
     tenant for 22 s. Queries stay on the loop: answered from the engine, their cost bounded
     (service.api.cost), they take microseconds to milliseconds, and a thread hop each measured
     slower under load (lineOfSight p50 3 ms -> 5 ms at 100k nodes). The engine rebuilds a
-    query may wait for already run in a worker thread (StratmapGraphQL.get_context)."""
+    query may wait for run in a worker thread, before the query starts."""
 
     async def execute(
         self,
@@ -315,6 +316,15 @@ class OffLoopSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         if not _is_mutation(query, operation_name):
+            if isinstance(context_value, Context):
+                try:
+                    context_value.min_version = min_version_of(operation_extensions)
+                except ClientError as exc:
+                    return ExecutionResult(data=None, errors=[GraphQLError(str(exc))])
+                if not context_value.engine_ready():
+                    # a build, a store probe or a wait for minVersion: off the loop, so health
+                    # checks and other tenants go on being answered meanwhile
+                    await run_in_threadpool(context_value.engine)
             return await super().execute(
                 query,
                 variable_values,
@@ -369,6 +379,7 @@ def build_schema(limits: ApiLimits | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=256),
             lambda: CostLimiter(limits.max_cost, limits.page_default, limits.page_cap),
+            Freshness,
             MaskUnexpected,
         ],
     )

@@ -1,26 +1,57 @@
-"""One engine per (tenant, period), rebuilt only when the tenant's version moves.
+"""One engine per (tenant, period), rebuilt in the background when the tenant's version moves.
 
-Writes made through this process invalidate at once. Writes from elsewhere (the CLI, another
-replica on the same Neo4j) are noticed by a version probe at most every `check_interval`
-seconds, so a burst of reads costs no store access at all.
+A rebuild of a large tenant takes seconds. Meanwhile every read of that tenant and period is
+answered by the previous version's engine, flagged stale, and no other tenant or period waits:
+each (tenant, period) has its own build, and builds run on their own threads. A read waits
+only when there is nothing to answer with (the first build), or when it asks for a version
+the cache does not have yet: its `min_version`, or the version its own subject last wrote
+through this process, so a client always reads its own writes here.
+
+Writes made through this process announce their version at once. Writes from elsewhere (the
+CLI, another replica on the same store) are noticed by a version probe at most every
+`check_interval` seconds, so a burst of reads costs no store access at all.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from service.engine.engine import Engine
 from service.store.base import GraphStore
 
+__all__ = ["EngineCache", "Served"]
+
+log = logging.getLogger("stratmap.engine")
+_OWN_WRITES = 10_000  # subjects whose last write this process remembers
+
+
+class Served(NamedTuple):
+    """The engine that answers, and the newest version known (newer than the engine's: stale)."""
+
+    engine: Engine
+    latest: int
+
+    @property
+    def stale(self) -> bool:
+        return self.engine.version < self.latest
+
 
 @dataclass
-class _Entry:
-    engine: Engine
-    checked_at: float
+class _Slot:
+    engine: Engine | None = None
+    checked_at: float = float("-inf")
+    known: int = 0  # the newest version this process knows the store holds
+    building: Future[Engine] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class EngineCache:
@@ -30,6 +61,8 @@ class EngineCache:
         *,
         check_interval: float = 2.0,
         max_engines: int = 8,
+        max_wait: float = 30.0,
+        builders: int = 4,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -37,39 +70,104 @@ class EngineCache:
         # ever asked
         self.max_engines = max_engines
         self.check_interval = check_interval
+        self.max_wait = max_wait  # the longest a read waits for a version it asked for
         self.clock = clock
         self.builds = 0  # engines built: lets tests and /healthz see rebuilds
-        self._entries: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self._slots: OrderedDict[tuple[str, str | None], _Slot] = OrderedDict()
+        self._own: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._lock = threading.Lock()  # guards the two dicts only; never held during a build
+        self._builders = ThreadPoolExecutor(builders, thread_name_prefix="engine-build")
 
-    def get(self, tenant: str, period: str | None = None) -> Engine:
-        key = (tenant, period)
-        now = self.clock()
-        entry = self._entries.get(key)
-        if entry is not None and now - entry.checked_at < self.check_interval:
-            return entry.engine
+    def get(
+        self, tenant: str, period: str | None = None, *, min_version: int = 0, subject: str = ""
+    ) -> Served:
+        """The engine to answer a read with; waits (bounded) only for what the read needs."""
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(
-                    key
-                )  # one rebuild per version, however many requests arrive together
-            entry = self._entries.get(key)
-            if entry is not None and now - entry.checked_at < self.check_interval:
-                return entry.engine
-            if entry is not None and self.store.version(tenant) == entry.engine.version:
-                entry.checked_at = now
-                return entry.engine
+            slot = self._slots.get((tenant, period))
+            if slot is None:
+                slot = self._slots[(tenant, period)] = _Slot()
+                while len(self._slots) > self.max_engines:
+                    self._slots.popitem(last=False)
+            self._slots.move_to_end((tenant, period))
+            needed = max(min_version, self._own.get((tenant, subject), 0))
+        now = self.clock()
+        if now - slot.checked_at >= self.check_interval or needed > slot.known:
+            # outside every lock: Neo4j answers over the network. A version asked for beyond the
+            # store's is one nobody acknowledged: it is held to what the store has, so a made-up
+            # minVersion costs one probe, never a rebuild.
+            version = self.store.version(tenant)
+            with slot.lock:
+                slot.known, slot.checked_at = max(slot.known, version), now
+        needed = min(needed, slot.known)
+        deadline = now + self.max_wait
+        while True:
+            with slot.lock:
+                engine, known = slot.engine, slot.known
+                if engine is not None and engine.version >= known:
+                    return Served(engine, known)
+                building = slot.building or self._start(tenant, period, slot)
+            if engine is not None and engine.version >= needed:
+                return Served(engine, known)
+            left = deadline - self.clock()
+            if engine is not None and left <= 0:
+                return Served(engine, known)
+            # the first build has nothing to serve meanwhile: it is waited for, however long;
+            # a wait that runs out loops once more, and answers stale
+            with suppress(FutureTimeout):
+                building.result(timeout=None if engine is None else left)
+
+    def ready(
+        self, tenant: str, period: str | None = None, *, min_version: int = 0, subject: str = ""
+    ) -> bool:
+        """Whether `get` would answer at once: no store probe, no build, no wait."""
+        slot = self._slots.get((tenant, period))
+        if slot is None or slot.engine is None:
+            return False
+        needed = max(min_version, self._own.get((tenant, subject), 0))
+        return (
+            self.clock() - slot.checked_at < self.check_interval
+            and needed <= slot.known
+            and slot.engine.version >= needed
+        )
+
+    def wrote(self, tenant: str, version: int, subject: str = "") -> None:
+        """A write through this process made `version`: the subject's reads wait for it, and
+        every other read of the tenant knows it is stale until it is built."""
+        with self._lock:
+            self._own[(tenant, subject)] = version
+            self._own.move_to_end((tenant, subject))
+            while len(self._own) > _OWN_WRITES:
+                self._own.popitem(last=False)
+            slots = [s for k, s in self._slots.items() if k[0] == tenant]
+        for slot in slots:
+            with slot.lock:
+                slot.known = max(slot.known, version)
+
+    def _start(self, tenant: str, period: str | None, slot: _Slot) -> Future[Engine]:
+        """Start the slot's one build (the caller holds slot.lock)."""
+        slot.building = self._builders.submit(self._build, tenant, period, slot)
+        return slot.building
+
+    def _build(self, tenant: str, period: str | None, slot: _Slot) -> Engine:
+        try:
             engine = Engine(self.store.read_graph(tenant), period)
             engine.analyse_all()
-            self.builds += 1
-            self._entries[key] = _Entry(engine, now)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_engines:
-                self._entries.popitem(last=False)
-            return engine
-
-    def invalidate(self, tenant: str) -> None:
-        """A write in this process changed the tenant: its next read rebuilds."""
+        except BaseException:
+            log.exception("building the engine of tenant %r, period %r failed", tenant, period)
+            with slot.lock:
+                slot.building = None
+            raise
+        with slot.lock:
+            if slot.engine is None or engine.version >= slot.engine.version:
+                slot.engine = engine
+            slot.known = max(slot.known, engine.version)
+            slot.building = None
+            # a write landed while this one built: build again, so the slot catches up by itself
+            if slot.known > engine.version:
+                self._start(tenant, period, slot)
         with self._lock:
-            for key in [k for k in self._entries if k[0] == tenant]:
-                del self._entries[key]
+            self.builds += 1
+        return engine
+
+    def close(self) -> None:
+        self._builders.shutdown(wait=False, cancel_futures=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from itertools import chain
@@ -49,6 +50,9 @@ class SQLiteStore:
         self.path = str(path)
         self.batch_size = batch_size
         self._lock = threading.RLock()  # apply reads through get: the same thread re-enters
+        self._local = threading.local()  # each thread's read connection (see _reading)
+        self._readers: list[sqlite3.Connection] = []
+        self._busy_timeout_ms = int(busy_timeout_ms)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one
             # transaction.
@@ -247,18 +251,20 @@ class SQLiteStore:
         return int(seq)
 
     # -- reads --------------------------------------------------------------------------
-    @_serialised
     def version(self, tenant: str) -> int:
-        row = self._db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
         return int(row[0]) if row else 0
 
     @_serialised
     def tenants(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT tenant FROM tenant ORDER BY tenant")]
 
-    @_serialised
     def read_graph(self, tenant: str) -> GraphRows:
-        db = self._db
+        with self._reading() as db:
+            return self._read_graph(db, tenant)
+
+    def _read_graph(self, db: sqlite3.Connection, tenant: str) -> GraphRows:
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
         try:
             with gc_paused():
@@ -387,5 +393,29 @@ class SQLiteStore:
         return str(verdict)
 
     @_serialised
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for a whole-graph read or a version probe: the thread's own, outside the
+        store's lock, so a second-long read of one tenant never holds up another tenant's writes
+        or probes (WAL lets readers and one writer run together). An in-memory database has
+        only the one connection."""
+        if self.path == ":memory:":
+            with self._lock:
+                yield self._db
+            return
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA query_only = ON")
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            self._local.db = db
+            with self._lock:
+                self._readers.append(db)
+        yield db
+
     def close(self) -> None:
+        with self._lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self._db.close()

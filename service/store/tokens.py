@@ -63,7 +63,7 @@ class TokenStore:
         if row is None:
             self._cache.pop(digest, None)
             return None
-        principal = Principal(row[0], Role(row[1]))
+        principal = Principal(row[0], Role(row[1]), subject=digest[:12])
         self._cache[digest] = (principal, time.monotonic())
         return principal
 

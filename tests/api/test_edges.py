@@ -204,7 +204,7 @@ def test_engines_for_client_chosen_periods_are_bounded(api: Api) -> None:
         "{ " + " ".join(f'p{i}: alignment(period: "P{i}") {{ score }}' for i in range(15)) + " }"
     )
     api.data(query)
-    assert len(cache._entries) <= cache.max_engines
+    assert len(cache._slots) <= cache.max_engines
 
 
 def test_no_auth_mode_serves_only_requests_addressed_to_localhost(tmp_path: Path) -> None:
@@ -364,3 +364,44 @@ def test_a_client_mistake_is_one_log_line(api: Api, caplog: pytest.LogCaptureFix
     mine = [r for r in caplog.records if r.name.startswith(("stratmap.api", "strawberry"))]
     assert len(mine) == 1 and mine[0].exc_info is None and "lineOfSight" in mine[0].getMessage()
     assert "{ lineOfSight" not in mine[0].getMessage()  # never the query text
+
+
+def test_every_answer_says_which_version_answered_and_whether_it_is_stale(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from service.engine.engine import Engine
+
+    body = api.q("{ alignment { score } }")
+    version = body["extensions"]["version"]
+    assert body["extensions"]["stale"] is False and version == api.store.version("acme")
+    made = api.data(
+        'mutation { link(childId: "O2", parentId: "G1") { ... on ApplySuccess { version } } }'
+    )
+    assert made["link"]["version"] == version + 1
+    # the rebuild hangs: a viewer is answered at once from the old version, flagged stale ...
+    gate = threading.Event()
+
+    def slow(*args, **kwargs):
+        assert gate.wait(20)
+        return Engine(*args, **kwargs)
+
+    monkeypatch.setattr("service.engine.cache.Engine", slow)
+    api.app.app.state.cache.check_interval = 0  # notice the write at once, as another process would
+    try:
+        stale = api.q("{ alignment { score } }", token="viewer")
+        assert stale["extensions"] == {"version": version, "stale": True, "latest": version + 1}
+        # ... and a bad minVersion is the client's error, named
+        bad = api.post(
+            json.dumps({"query": "{ alignment { score } }", "extensions": {"minVersion": "x"}}),
+            "viewer",
+        )
+        assert "extensions.minVersion" in bad.json()["errors"][0]["message"]
+    finally:
+        gate.set()
+    waited = api.post(
+        json.dumps({"query": "{ alignment { score } }", "extensions": {"minVersion": version + 1}}),
+        "viewer",
+    ).json()
+    assert waited["extensions"] == {"version": version + 1, "stale": False}

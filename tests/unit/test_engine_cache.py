@@ -1,0 +1,114 @@
+"""The engine cache: one build per (tenant, period), the old engine served meanwhile."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from graph_schema.rows import GraphRows
+from service.engine.cache import EngineCache
+from service.store.base import ChangeSet
+from service.store.sqlite import SQLiteStore
+from tests.conftest import node
+
+
+class GatedStore(SQLiteStore):
+    """Reads of a gated tenant's graph wait until the test opens the gate."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.gates: dict[str, threading.Event] = {}
+        self.reading = threading.Event()
+
+    def read_graph(self, tenant: str) -> GraphRows:
+        gate = self.gates.get(tenant)
+        if gate is not None:
+            self.reading.set()
+            assert gate.wait(20), "the test never opened the gate"
+        return super().read_graph(tenant)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = GatedStore(tmp_path / "cache.db")
+    for tenant in ("a", "b"):
+        s.apply(tenant, ChangeSet(nodes=[node("V", "Vision"), node("G", "Goal", "V")]))
+    yield s
+    s.close()
+
+
+def _write(store: SQLiteStore, tenant: str, node_id: str) -> int:
+    return store.apply(tenant, ChangeSet(nodes=[node(node_id, "Goal", "V")])).version
+
+
+def test_a_rebuild_serves_the_previous_engine_and_other_tenants_meanwhile(store) -> None:
+    cache = EngineCache(store, check_interval=0)
+    first = cache.get("a")
+    assert not first.stale and cache.get("b").engine.version == 1
+    version = _write(store, "a", "G2")
+    gate = store.gates["a"] = threading.Event()
+    # the first read after the write starts the build and is answered at once, stale
+    served = cache.get("a")
+    assert served.engine is first.engine and served.stale and served.latest == version
+    assert store.reading.wait(5)
+    # while it builds: tenant b and the same tenant's other readers answer without waiting
+    with ThreadPoolExecutor(4) as pool:
+        others = [pool.submit(cache.get, t) for t in ("a", "b", "a", "b")]
+        answers = [f.result(timeout=2) for f in others]
+    assert [a.stale for a in answers] == [True, False, True, False]
+    gate.set()
+    # a read that needs the new version waits for the build in flight (never a second one)
+    fresh = cache.get("a", min_version=version)
+    assert fresh.engine.version == version and not fresh.stale
+    assert cache.builds == 3
+
+
+def test_a_writer_reads_its_own_write_and_others_get_the_stale_answer(store) -> None:
+    cache = EngineCache(store, check_interval=3600)  # no probing: only `wrote` announces it
+    cache.get("a")
+    version = _write(store, "a", "G2")
+    cache.wrote("a", version, subject="writer")
+    gate = store.gates["a"] = threading.Event()
+    stale = cache.get("a", subject="someone else")
+    assert stale.stale and stale.engine.version == version - 1
+    threading.Timer(0.2, gate.set).start()
+    mine = cache.get("a", subject="writer")
+    assert mine.engine.version == version and not mine.stale
+
+
+def test_a_version_nobody_wrote_costs_a_probe_not_a_rebuild(store) -> None:
+    cache = EngineCache(store, check_interval=3600)
+    cache.get("a")
+    builds = cache.builds
+    for _ in range(20):
+        served = cache.get("a", min_version=10**9)
+        assert served.engine.version == 1 and not served.stale
+    assert cache.builds == builds
+
+
+def test_a_wait_for_a_version_is_bounded(store) -> None:
+    cache = EngineCache(store, check_interval=0, max_wait=0.2)
+    cache.get("a")
+    version = _write(store, "a", "G2")
+    gate = store.gates["a"] = threading.Event()
+    try:
+        served = cache.get("a", min_version=version)  # the build hangs: answered stale in time
+        assert served.stale and served.engine.version == version - 1
+    finally:
+        gate.set()
+
+
+def test_a_write_during_a_build_is_built_next_without_a_read_asking(store) -> None:
+    cache = EngineCache(store, check_interval=0)
+    cache.get("a")
+    _write(store, "a", "G2")
+    gate = store.gates["a"] = threading.Event()
+    cache.get("a")  # starts building version 2
+    assert store.reading.wait(5)
+    third = _write(store, "a", "G3")
+    cache.wrote("a", third)
+    gate.set()
+    assert cache.get("a", min_version=third).engine.version == third
