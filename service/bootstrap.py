@@ -17,7 +17,10 @@ def open_store(settings: Settings | None = None, *, db: Path | str | None = None
     settings = settings or Settings()
     if settings.store == "neo4j":
         return open_neo4j(settings)
-    return SQLiteStore(db if db is not None else settings.db)
+    return SQLiteStore(
+        db if db is not None else settings.db,
+        busy_timeout_ms=int(settings.write_wait_seconds * 1000),
+    )
 
 
 def open_neo4j(settings: Settings) -> GraphStore:
@@ -32,7 +35,9 @@ def open_neo4j(settings: Settings) -> GraphStore:
             "STRATMAP_STORE=neo4j needs STRATMAP_NEO4J_URI (e.g. neo4j://localhost:7687)"
         )
     driver = GraphDatabase.driver(
-        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value())
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_transaction_retry_time=settings.write_wait_seconds,
     )
     try:
         driver.verify_connectivity()

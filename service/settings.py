@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ApiLimits", "Settings"]
@@ -48,3 +48,6 @@ class Settings(ApiLimits, BaseSettings):
     auth: bool = True
     tenant: str | None = None  # the tenant served when auth is off
     version_check_seconds: float = 2.0
+    # how long a write waits for another writer (a CLI import beside the server) before it
+    # answers Busy (API) or exits 3 (CLI)
+    write_wait_seconds: float = Field(default=5.0, gt=0, le=600)

@@ -18,7 +18,7 @@ from service.api.context import Context
 from service.api.enums import ImportFormat, NodeKind, Scope, Status
 from service.api.types import AlignmentRecordType
 from service.roles import Role
-from service.store.base import ApplyResult
+from service.store.base import ApplyResult, StoreBusy
 
 
 @strawberry.type
@@ -39,6 +39,19 @@ class InputError:
 @strawberry.type
 class NotAllowed:
     message: str
+
+
+@strawberry.type(
+    description="Another writer held the store past STRATMAP_WRITE_WAIT_SECONDS: nothing was "
+    "written; send the same mutation again after retryAfterSeconds."
+)
+class Busy:
+    message: str
+    retry_after_seconds: float
+
+    @classmethod
+    def of(cls, exc: StoreBusy) -> Busy:
+        return cls(message=str(exc), retry_after_seconds=exc.retry_after_seconds)
 
 
 @strawberry.type
@@ -74,8 +87,10 @@ class HistorySuccess:
     record: AlignmentRecordType
 
 
-WriteResult = Annotated[ApplySuccess | InputError | NotAllowed, strawberry.union("WriteResult")]
-HistoryResult = Annotated[HistorySuccess | NotAllowed, strawberry.union("HistoryResult")]
+WriteResult = Annotated[
+    ApplySuccess | InputError | NotAllowed | Busy, strawberry.union("WriteResult")
+]
+HistoryResult = Annotated[HistorySuccess | NotAllowed | Busy, strawberry.union("HistoryResult")]
 
 
 @strawberry.input
@@ -141,7 +156,7 @@ def _camel(name: str) -> str:
 
 def _write(
     info: Info, role: Role, action: Callable[[Context], ApplyResult]
-) -> ApplySuccess | InputError | NotAllowed:
+) -> ApplySuccess | InputError | NotAllowed | Busy:
     ctx: Context = info.context
     if not ctx.principal.role.allows(role):
         return NotAllowed(
@@ -149,6 +164,8 @@ def _write(
         )
     try:
         result = action(ctx)
+    except StoreBusy as exc:
+        return Busy.of(exc)
     except usecases.UseCaseError as exc:
         return InputError(
             message=exc.message, issues=[InputIssue(message=exc.message, field=exc.field)]
@@ -270,5 +287,8 @@ class Mutation:
             return NotAllowed(
                 message=f"this needs the editor role; your token has {ctx.principal.role.value}"
             )
-        row = usecases.record_history(ctx.store, ctx.tenant, ctx.engine(), label)
+        try:
+            row = usecases.record_history(ctx.store, ctx.tenant, ctx.engine(), label)
+        except StoreBusy as exc:
+            return Busy.of(exc)
         return HistorySuccess(record=AlignmentRecordType.from_domain(row))

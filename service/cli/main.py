@@ -28,7 +28,7 @@ from service.engine.engine import Engine, UnknownNode
 from service.engine.findings_json import analysis_json, line_of_sight_json
 from service.roles import Role
 from service.settings import Settings
-from service.store.base import GraphStore, StoreError
+from service.store.base import GraphStore, StoreBusy, StoreError
 from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 
@@ -45,6 +45,8 @@ class BadInput(click.ClickException):
 def _store(db: Path | None) -> GraphStore:
     try:
         return open_store(Settings(), db=db)
+    except StoreBusy:
+        raise
     except StoreError as exc:
         raise BadInput(str(exc)) from exc
 
@@ -62,7 +64,21 @@ def _progress(nodes: Iterable[Node], total: int) -> Iterator[Node]:
                 bar.update(task, completed=i)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class BusyStore(click.ClickException):
+    """Another writer held the store past the write wait: exit 3, so a script can retry."""
+
+    exit_code = 3
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreBusy as exc:  # every command, wherever the store said it
+            raise BusyStore(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """stratmap: how strategy cascades into work, and where it does not."""
 
@@ -502,6 +518,8 @@ def backup(file: Path, force: bool, db: Path | None) -> None:
             verdict = store.backup(file)
         finally:
             store.close()
+    except StoreBusy:
+        raise
     except StoreError as exc:
         raise BadInput(str(exc)) from exc
     if verdict != "ok":

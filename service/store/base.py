@@ -80,6 +80,14 @@ class StoreError(StratmapError):
     """Root of every storage failure; the message is meant for the user."""
 
 
+class StoreBusy(StoreError):
+    """Another writer held the store for longer than the write wait: nothing was written."""
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class GraphStore(Protocol):
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult: ...
 

@@ -14,13 +14,19 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from neo4j import Driver, ManagedTransaction
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRow
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
-from service.store.base import ApplyResult, ChangeSet, StoreError
+from service.store.base import ApplyResult, ChangeSet, StoreBusy, StoreError
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
 from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
@@ -98,6 +104,14 @@ class Neo4jStore:
                 # committed, finds the key and updates it.
                 if write and exc.code == _CONSTRAINT_FAILED and attempt < _CONSTRAINT_RETRIES:
                     continue
+                if isinstance(exc, TransientError):
+                    # the driver retried it (locks held by another writer, a deadlock) for its
+                    # max_transaction_retry_time, the write wait: the store is busy, not broken
+                    raise StoreBusy(
+                        f"Neo4j stayed busy with other writers ({exc.code}); nothing was "
+                        "written, try again shortly",
+                        retry_after_seconds=1.0,
+                    ) from exc
                 raise self._describe(exc) from exc
             except (ServiceUnavailable, SessionExpired) as exc:
                 raise self._describe(exc) from exc

@@ -18,7 +18,7 @@ from graph_schema.rows import GraphRows, LinkRow, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
-from service.store.base import ApplyResult, ChangeSet, StoreError
+from service.store.base import ApplyResult, ChangeSet, StoreBusy, StoreError
 from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
@@ -33,12 +33,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _serialised(method: F) -> F:
     """One call at a time on the store's connection. The API runs each request in a worker
     thread, and one sqlite3 connection used by two threads at once interleaves transactions
-    ("cannot start a transaction within a transaction": 4 of 548 writes under load)."""
+    ("cannot start a transaction within a transaction": 4 of 548 writes under load).
+
+    Waiting is bounded: for this connection by the write wait, for SQLite's write lock (another
+    process: a CLI import beside the server) by its busy timeout, the same wait. Either running
+    out is StoreBusy, so a caller can say "busy, try again" instead of a masked error.
+    """
 
     @wraps(method)
     def locked(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
+        if not self._lock.acquire(timeout=self.write_wait_seconds):
+            raise self._busy("another request of this server")
+        try:
             return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise self._busy("another process (a CLI import, a second server?)") from exc
+            raise
+        finally:
+            self._lock.release()
 
     return cast(F, locked)
 
@@ -53,6 +66,7 @@ class SQLiteStore:
         self._local = threading.local()  # each thread's read connection (see _reading)
         self._readers: list[sqlite3.Connection] = []
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self.write_wait_seconds = busy_timeout_ms / 1000
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a write is exactly one
             # transaction.
@@ -393,6 +407,14 @@ class SQLiteStore:
         return str(verdict)
 
     @_serialised
+    def _busy(self, holder: str) -> StoreBusy:
+        wait = self.write_wait_seconds
+        return StoreBusy(
+            f"the database {self.path} is busy: {holder} has been writing to it for over "
+            f"{wait:g} s (STRATMAP_WRITE_WAIT_SECONDS); nothing was written, try again shortly",
+            retry_after_seconds=max(1.0, wait),
+        )
+
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """A connection for a whole-graph read or a version probe: the thread's own, outside the
