@@ -33,6 +33,25 @@ from service.store.records import batches, classify, describe_change, node_to_ro
 BATCH = 1000
 PAGE = 20_000
 _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+
+
+class _Raced(Exception):
+    """A query on the tenant node answered no row: a server with optimistic locking (ArcadeDB) lost
+    a race with another writer creating it. Neo4j never does; the work is run again."""
+
+
+def _one(tx: ManagedTransaction, name: str, **params: Any) -> dict[str, Any]:
+    """The one row a query on the tenant node answers (ensure_tenant, bump_version, ...)."""
+    rows = _run(tx, name, **params)
+    if not rows:
+        raise _Raced(params.get("tenant"))
+    return rows[0]
+
+
+def _ensure_tenant(tx: ManagedTransaction, tenant: str) -> int:
+    return int(_one(tx, "ensure_tenant", tenant=tenant)["version"])
+
+
 _CONSTRAINT_RETRIES = 3
 T = TypeVar("T")
 
@@ -97,6 +116,12 @@ class Neo4jStore:
             try:
                 with self.driver.session(database=self.database) as session:
                     return session.execute_write(work) if write else session.execute_read(work)
+            except _Raced:
+                if attempt < _CONSTRAINT_RETRIES:
+                    continue
+                raise StoreError(
+                    "the tenant could not be created: other writers kept racing"
+                ) from None
             except Neo4jError as exc:
                 # Two writers creating the same key at once: Neo4j serialises them on the
                 # constraint's lock, a server with optimistic locking (ArcadeDB) fails the
@@ -130,7 +155,7 @@ class Neo4jStore:
 
         def work(tx: ManagedTransaction) -> ApplyResult:
             result = ApplyResult(dry_run=dry_run)
-            version = _run(tx, "ensure_tenant", tenant=tenant)[0]["version"]
+            version = _ensure_tenant(tx, tenant)
             todo = nodes
             if changes.edit is not None:
                 # a write to the tenant node first: every other writer of this tenant now waits
@@ -170,7 +195,7 @@ class Neo4jStore:
             if removed or result.updated:  # only then can a placeholder have lost its last referrer
                 _run(tx, "drop_placeholders", tenant=tenant)
             if result.changed:
-                version = _run(tx, "bump_version", tenant=tenant)[0]["version"]
+                version = _one(tx, "bump_version", tenant=tenant)["version"]
             result.version = int(version)
             return result
 
@@ -381,7 +406,7 @@ class Neo4jStore:
         self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
     ) -> int:
         def work(tx: ManagedTransaction) -> int:
-            _run(tx, "ensure_tenant", tenant=tenant)
+            _ensure_tenant(tx, tenant)
             return int(
                 _run(
                     tx,

@@ -64,7 +64,8 @@ class SQLiteStore:
         self.batch_size = batch_size
         self._lock = threading.RLock()  # apply reads through get: the same thread re-enters
         self._local = threading.local()  # each thread's read connection (see _reading)
-        self._readers: list[sqlite3.Connection] = []
+        # each reader with the lock it is used under, so close() never pulls one from under a read
+        self._readers: list[tuple[sqlite3.Connection, threading.Lock]] = []
         self._busy_timeout_ms = int(busy_timeout_ms)
         self.write_wait_seconds = busy_timeout_ms / 1000
         try:
@@ -425,19 +426,21 @@ class SQLiteStore:
             with self._lock:
                 yield self._db
             return
-        db = getattr(self._local, "db", None)
-        if db is None:
+        reader: tuple[sqlite3.Connection, threading.Lock] | None = getattr(self._local, "db", None)
+        if reader is None:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA query_only = ON")
             db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
-            self._local.db = db
+            reader = self._local.db = (db, threading.Lock())
             with self._lock:
-                self._readers.append(db)
-        yield db
+                self._readers.append(reader)
+        with reader[1]:
+            yield reader[0]
 
     def close(self) -> None:
         with self._lock:
-            for reader in self._readers:
-                reader.close()
+            for reader, in_use in self._readers:
+                with in_use:  # a build thread may still be reading: let it finish first
+                    reader.close()
             self._readers.clear()
         self._db.close()
