@@ -37,6 +37,14 @@ CONSTRAINTS: tuple[tuple[str, str], ...] = (
     ),
 )
 INDEXES: tuple[tuple[str, str], ...] = (
+    # An index, not a uniqueness constraint: the version numbers the record, and only the one
+    # transaction that made a version commits (Neo4j locks the tenant node; an optimistic
+    # server fails the other at commit, retried by the driver). A constraint made the losers
+    # fail earlier, as a client error, and starve under ArcadeDB.
+    (
+        "audit_seq",
+        "CREATE INDEX audit_seq IF NOT EXISTS FOR (a:Audit) ON (a.tenant, a.seq)",
+    ),
     (
         "strategy_node_source",
         "CREATE INDEX strategy_node_source IF NOT EXISTS FOR (n:StrategyNode)"

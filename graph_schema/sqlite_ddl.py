@@ -103,4 +103,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE node ADD COLUMN fingerprint BLOB;
     UPDATE node SET fingerprint = stratmap_fingerprint(title);
     """,
+    # 4: the audit of every write (who, when, what it changed, by id), written in the write's own
+    # transaction; and tokens that expire.
+    """
+    CREATE TABLE audit (
+        tenant  TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        at      TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        changes TEXT NOT NULL,
+        PRIMARY KEY (tenant, seq)
+    );
+    ALTER TABLE api_token ADD COLUMN expires_at TEXT;
+    """,
 )

@@ -50,7 +50,12 @@ def open_neo4j(settings: Settings) -> GraphStore:
     except (ServiceUnavailable, OSError, ValueError) as exc:
         driver.close()
         raise StoreError(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}") from exc
-    return Neo4jStore(driver, database=settings.neo4j_database, owns_driver=True)
+    return Neo4jStore(
+        driver,
+        database=settings.neo4j_database,
+        owns_driver=True,
+        write_wait_seconds=settings.write_wait_seconds,
+    )
 
 
 def default_tenant(store: GraphStore, tenant: str | None) -> str:

@@ -25,6 +25,9 @@ class ApiLimits(BaseModel):
     max_upsert_nodes: int = 10_000  # nodes one upsertNodes call may carry
     max_cost: int = 50_000  # service.api.cost: 1 a field, lists multiplied by their length
     max_response_bytes: int = 10 * 1024 * 1024  # an answer over it is an error, not a body
+    # past it no further field of a request starts (service.api.time_budget); also the longest
+    # a read waits for the version it asks for
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @classmethod
     def of(cls, settings: ApiLimits) -> ApiLimits:

@@ -7,16 +7,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import importers
 from graph_schema import Node, Status
 from graph_schema.errors import StratmapError
+from graph_schema.rows import LinkRow
 from importers.records import ParsedImport
 from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record
 from service.engine.suggest import IdIndex
 from service.store.base import ApplyResult, ChangeSet, GraphStore, NodeEdit
+from service.store.records import rows_to_node
 
 
 class UseCaseError(StratmapError):
@@ -74,6 +76,7 @@ def import_parsed(
     dry_run: bool = False,
     prune: bool = False,
     progress: Progress | None = None,
+    actor: str = "unknown",
 ) -> tuple[str, ApplyResult]:
     """Apply parsed records in one transaction, all or nothing; returns the tenant chosen."""
     name = tenant_for(parsed, tenant, [] if tenant is not None else store.tenants())
@@ -86,6 +89,8 @@ def import_parsed(
         people=parsed.people,
         values=parsed.values,
         prune_source=parsed.source if prune else None,
+        actor=actor,
+        action=f"import {parsed.source}" + (" --prune" if prune else ""),
     )
     return name, store.apply(name, changes, dry_run=dry_run)
 
@@ -99,6 +104,7 @@ def import_content(
     dry_run: bool = False,
     prune: bool = False,
     source: str | None = None,
+    actor: str = "unknown",
 ) -> ApplyResult:
     """Import a document given as text (the API's path); same rules as importing a file."""
     suffix = {"yaml": ".yaml", "json": ".json", "csv": ".csv"}[fmt]
@@ -123,20 +129,31 @@ def import_content(
             raise importers.ImportFailed(
                 [importers.ImportIssue(name, i.message, i.row, i.path, i.field) for i in exc.issues]
             ) from None
-        return import_parsed(store, parsed, tenant=tenant, dry_run=dry_run, prune=prune)[1]
+        return import_parsed(
+            store, parsed, tenant=tenant, dry_run=dry_run, prune=prune, actor=actor
+        )[1]
 
 
-def upsert_nodes(store: GraphStore, tenant: str, nodes: Sequence[Node]) -> ApplyResult:
+def upsert_nodes(
+    store: GraphStore, tenant: str, nodes: Sequence[Node], *, actor: str = "unknown"
+) -> ApplyResult:
     seen: set[str] = set()
     for i, node in enumerate(nodes):
         if node.id in seen:
             raise UseCaseError(f"nodes[{i}].id", f"duplicate id '{node.id}'")
         seen.add(node.id)
-    return store.apply(tenant, ChangeSet(nodes=list(nodes)))
+    return store.apply(tenant, ChangeSet(nodes=list(nodes), actor=actor, action="upsertNodes"))
 
 
 def _edit_one(
-    store: GraphStore, tenant: str, node_id: str, field: str, change: Callable[[Node], Node]
+    store: GraphStore,
+    tenant: str,
+    node_id: str,
+    field: str,
+    change: Callable[[Node], Node],
+    *,
+    actor: str,
+    action: str,
 ) -> ApplyResult:
     """Change one node as one unit of work: read and written in the same transaction, so two
     concurrent edits of a node both land (NodeEdit)."""
@@ -146,7 +163,9 @@ def _edit_one(
             raise UseCaseError(field, f"no node '{node_id}'")
         return [change(found[0])]
 
-    return store.apply(tenant, ChangeSet(edit=NodeEdit([node_id], edit)))
+    return store.apply(
+        tenant, ChangeSet(edit=NodeEdit([node_id], edit), actor=actor, action=action)
+    )
 
 
 def _revalidate(node: Node, field: str, **update: object) -> Node:
@@ -160,7 +179,13 @@ def _revalidate(node: Node, field: str, **update: object) -> Node:
 
 
 def link(
-    store: GraphStore, tenant: str, child_id: str, parent_id: str, weight: float = 1.0
+    store: GraphStore,
+    tenant: str,
+    child_id: str,
+    parent_id: str,
+    weight: float = 1.0,
+    *,
+    actor: str = "unknown",
 ) -> ApplyResult:
     if not 0.0 <= weight <= 1.0:
         raise UseCaseError("weight", "must be between 0 and 1")
@@ -173,10 +198,14 @@ def link(
         parents.append({"id": parent_id, "weight": weight})
         return _revalidate(child, "parentId", parents=parents)
 
-    return _edit_one(store, tenant, child_id, "childId", add)
+    return _edit_one(
+        store, tenant, child_id, "childId", add, actor=actor, action=f"link {parent_id}"
+    )
 
 
-def unlink(store: GraphStore, tenant: str, child_id: str, parent_id: str) -> ApplyResult:
+def unlink(
+    store: GraphStore, tenant: str, child_id: str, parent_id: str, *, actor: str = "unknown"
+) -> ApplyResult:
 
     def drop(child: Node) -> Node:
         if all(p.id != parent_id for p in child.parents):
@@ -184,20 +213,32 @@ def unlink(store: GraphStore, tenant: str, child_id: str, parent_id: str) -> App
         parents = tuple(p for p in child.parents if p.id != parent_id)
         return child.model_copy(update={"parents": parents})
 
-    return _edit_one(store, tenant, child_id, "childId", drop)
-
-
-def set_status(store: GraphStore, tenant: str, node_id: str, status: Status) -> ApplyResult:
     return _edit_one(
-        store, tenant, node_id, "id", lambda node: node.model_copy(update={"status": status})
+        store, tenant, child_id, "childId", drop, actor=actor, action=f"unlink {parent_id}"
     )
 
 
-def delete_nodes(store: GraphStore, tenant: str, ids: Sequence[str]) -> ApplyResult:
+def set_status(
+    store: GraphStore, tenant: str, node_id: str, status: Status, *, actor: str = "unknown"
+) -> ApplyResult:
+    return _edit_one(
+        store,
+        tenant,
+        node_id,
+        "id",
+        lambda node: node.model_copy(update={"status": status}),
+        actor=actor,
+        action=f"setStatus {status.value}",
+    )
+
+
+def delete_nodes(
+    store: GraphStore, tenant: str, ids: Sequence[str], *, actor: str = "unknown"
+) -> ApplyResult:
     missing = sorted(set(ids) - {n.id for n in store.get(tenant, list(ids))})
     if missing:
         raise UseCaseError("ids", f"no such node(s): {', '.join(missing)}")
-    return store.apply(tenant, ChangeSet(delete_ids=list(ids)))
+    return store.apply(tenant, ChangeSet(delete_ids=list(ids), actor=actor, action="deleteNodes"))
 
 
 class ParentCollector:
@@ -239,3 +280,37 @@ def record_history(
     score = summary.pop("score")
     seq = store.record_history(tenant, label, score, summary)
     return next(r for r in store.history(tenant) if r["seq"] == seq)
+
+
+EXPORT_LEAVES_OUT = "history (recordHistory) and API tokens"
+
+
+def export_document(store: GraphStore, tenant: str) -> dict[str, Any]:
+    """The tenant as one native document (DESIGN section 5), from one consistent read.
+
+    Every field of every node, unit, person and value is kept; a field at its default is left
+    out, since importing it gives the default back. `source` is always written, null included:
+    a node without one would otherwise take the export file's name when imported. The history
+    and the tokens are the server's records, not the organisation's: EXPORT_LEAVES_OUT.
+    """
+    rows = store.read_graph(tenant)
+    links: dict[str, list[LinkRow]] = {}
+    for link in rows.links:
+        links.setdefault(link.src, []).append(link)
+    nodes = []
+    for row in rows.nodes:
+        node = rows_to_node(row, links.get(row.id, []))
+        entry = node.model_dump(mode="json", exclude_defaults=True)
+        entry["source"] = node.source
+        nodes.append(entry)
+
+    def dumped(models: Iterable[BaseModel]) -> list[dict[str, Any]]:
+        return [m.model_dump(mode="json", exclude_defaults=True) for m in models]
+
+    return {
+        "organisation": {"id": tenant},
+        "units": dumped(rows.units),
+        "people": dumped(rows.people),
+        "values": dumped(rows.values),
+        "nodes": nodes,
+    }

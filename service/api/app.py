@@ -46,6 +46,7 @@ class StratmapGraphQL(GraphQL[Context, None]):
         # page, so its context gets a principal of no tenant that can read nothing.
         principal = request.scope["state"].get("principal", NOBODY)
         return Context(
+            deadline=time.monotonic() + self.limits.request_timeout_seconds,
             principal=principal,
             cache=self.cache,
             store=self.store,
@@ -198,7 +199,9 @@ def create_app(
     check_interval: float = 2.0,
 ) -> ASGIApp:
     limits = limits or ApiLimits()
-    cache = EngineCache(store, check_interval=check_interval)
+    cache = EngineCache(
+        store, check_interval=check_interval, max_wait=limits.request_timeout_seconds
+    )
     graphql = StratmapGraphQL(cache, store, limits)
 
     async def healthz(request: Request) -> JSONResponse:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from service.api.errors import ClientError
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
 from service.roles import Principal
 from service.settings import ApiLimits
 from service.store.base import GraphStore
+
+
+class OverBudget(ClientError):
+    """The request ran past its time budget."""
 
 
 @dataclass
@@ -18,6 +24,7 @@ class Context:
     store: GraphStore
     limits: ApiLimits
     request_id: str
+    deadline: float = float("inf")  # time.monotonic() past which no field starts
     min_version: int = 0  # the request's extensions.minVersion: the version it waits for
     # what answered, for extensions.version and extensions.stale (service.api.freshness)
     version: int | None = None
@@ -27,12 +34,34 @@ class Context:
     def tenant(self) -> str:
         return self.principal.tenant
 
+    @property
+    def actor(self) -> str:
+        """Who writes, for the audit: the token's public id and role (`token list` shows it)."""
+        p = self.principal
+        return f"api token {p.subject} ({p.role.value})" if p.subject else "api, auth off"
+
     def engine_ready(self, period: str | None = None) -> bool:
         """Whether `engine` would answer without touching the store or waiting for a build."""
         p = self.principal
         return self.cache.ready(p.tenant, period, min_version=self.min_version, subject=p.subject)
 
+    def within_budget(self) -> None:
+        """The per-request time budget (STRATMAP_REQUEST_TIMEOUT_SECONDS), checked where work
+        starts: each engine read (every root field asks for one) and each page of a connection.
+        Past it nothing more starts and the answer is one error naming the budget. The cost
+        limit (service.api.cost) refuses what is expensive by its shape; this ends what runs
+        away anyway. Work already running finishes (Python cannot stop a thread), and a write,
+        once started, runs to its commit, so its client is never unsure whether it landed.
+        A check on every field would cost a third of a query's time (strawberry's resolve
+        hook, measured): these few checks cost nothing measurable."""
+        if time.monotonic() > self.deadline:
+            raise OverBudget(
+                f"the request ran past its time budget of {self.limits.request_timeout_seconds:g}"
+                " s (STRATMAP_REQUEST_TIMEOUT_SECONDS); ask for less, or narrow it"
+            )
+
     def engine(self, period: str | None = None) -> Engine:
+        self.within_budget()
         p = self.principal
         served = self.cache.get(p.tenant, period, min_version=self.min_version, subject=p.subject)
         # one answer may read several periods: it is as old as the oldest engine it read

@@ -211,6 +211,7 @@ class Mutation:
                 dry_run=dry_run,
                 prune=prune,
                 source=source,
+                actor=ctx.actor,
             ),
         )
 
@@ -242,7 +243,7 @@ class Mutation:
                         )
             if issues:
                 raise importers.ImportFailed(issues)
-            return usecases.upsert_nodes(ctx.store, ctx.tenant, built)
+            return usecases.upsert_nodes(ctx.store, ctx.tenant, built, actor=ctx.actor)
 
         return _write(info, Role.EDITOR, action)
 
@@ -253,7 +254,9 @@ class Mutation:
         return _write(
             info,
             Role.EDITOR,
-            lambda ctx: usecases.link(ctx.store, ctx.tenant, child_id, parent_id, weight),
+            lambda ctx: usecases.link(
+                ctx.store, ctx.tenant, child_id, parent_id, weight, actor=ctx.actor
+            ),
         )
 
     @strawberry.mutation
@@ -261,7 +264,9 @@ class Mutation:
         return _write(
             info,
             Role.EDITOR,
-            lambda ctx: usecases.unlink(ctx.store, ctx.tenant, child_id, parent_id),
+            lambda ctx: usecases.unlink(
+                ctx.store, ctx.tenant, child_id, parent_id, actor=ctx.actor
+            ),
         )
 
     @strawberry.mutation
@@ -269,7 +274,7 @@ class Mutation:
         return _write(
             info,
             Role.EDITOR,
-            lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status),
+            lambda ctx: usecases.set_status(ctx.store, ctx.tenant, id, status, actor=ctx.actor),
         )
 
     @strawberry.mutation(
@@ -277,7 +282,9 @@ class Mutation:
     )
     def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
         return _write(
-            info, Role.ADMIN, lambda ctx: usecases.delete_nodes(ctx.store, ctx.tenant, list(ids))
+            info,
+            Role.ADMIN,
+            lambda ctx: usecases.delete_nodes(ctx.store, ctx.tenant, list(ids), actor=ctx.actor),
         )
 
     @strawberry.mutation(description="Keep today's alignment in the history, for the trend.")

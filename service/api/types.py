@@ -36,6 +36,7 @@ def page(
     build: Callable[[Item], T],
 ) -> Connection[T]:
     """One page of `items` under the server's page limits, each item built only if shown."""
+    info.context.within_budget()
     limits = info.context.limits
     return paginate(
         items, first, after, default=limits.page_default, cap=limits.page_cap, build=build

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from graph_schema import Node, Person, Unit, Value
@@ -44,6 +46,9 @@ class ChangeSet:
     delete_ids: Sequence[str] = ()
     prune_source: str | None = None
     edit: NodeEdit | None = None
+    # for the audit record the store writes in the same transaction: who, and what they did
+    actor: str = "unknown"
+    action: str = "write"
 
 
 @dataclass
@@ -74,6 +79,67 @@ class ApplyResult:
             "version": self.version,
             "dryRun": self.dry_run,
         }
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One write: who made it, when, the version it made, and the ids it changed."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    version: int
+    created: list[str]
+    updated: list[str]
+    moved: list[str]
+    removed: list[str]
+    org_changed: int
+
+    def changes_json(self) -> str:
+        return json.dumps(
+            {
+                "created": self.created,
+                "updated": self.updated,
+                "moved": self.moved,
+                "removed": self.removed,
+                "orgChanged": self.org_changed,
+            }
+        )
+
+    @classmethod
+    def of(
+        cls, seq: int, at: str, actor: str, action: str, version: int, changes: str
+    ) -> AuditRecord:
+        c = json.loads(changes)
+        return cls(
+            seq,
+            at,
+            actor,
+            action,
+            version,
+            c["created"],
+            c["updated"],
+            c["moved"],
+            c["removed"],
+            c["orgChanged"],
+        )
+
+
+def audit_of(changes: ChangeSet, result: ApplyResult, seq: int) -> AuditRecord:
+    """The audit record of a write that changed something (the stores write it with it)."""
+    return AuditRecord(
+        seq,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        changes.actor,
+        changes.action,
+        result.version,
+        sorted(result.created),
+        sorted(result.updated),
+        sorted(result.moved),
+        sorted(result.removed),
+        result.org_changed,
+    )
 
 
 class StoreError(StratmapError):
@@ -108,5 +174,9 @@ class GraphStore(Protocol):
     ) -> int: ...
 
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]: ...
+
+    def audit(self, tenant: str, last: int | None = None) -> list[AuditRecord]:
+        """The tenant's audit records, oldest first (the last `last` of them)."""
+        ...
 
     def close(self) -> None: ...

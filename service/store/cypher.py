@@ -278,6 +278,27 @@ _q(
     "payload",
 )
 _q(
+    # a write that changes something makes exactly one version: the version numbers its record
+    "record_audit",
+    """
+    CREATE (:Audit {tenant: $tenant, seq: $version, at: $at, actor: $actor, action: $action,
+                    version: $version, changes: $changes})""",
+    "tenant",
+    "at",
+    "actor",
+    "action",
+    "version",
+    "changes",
+)
+_q(
+    "audit",
+    """
+    MATCH (a:Audit {tenant: $tenant})
+    RETURN a {.*} AS a ORDER BY a.seq DESC LIMIT $last""",
+    "tenant",
+    "last",
+)
+_q(
     "history",
     """
     MATCH (h:AlignmentRecord {tenant: $tenant})

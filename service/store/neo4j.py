@@ -9,6 +9,8 @@ query of service/store/cypher.py, sent in `UNWIND $rows` batches.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -26,7 +28,14 @@ from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRow
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
-from service.store.base import ApplyResult, ChangeSet, StoreBusy, StoreError
+from service.store.base import (
+    ApplyResult,
+    AuditRecord,
+    ChangeSet,
+    StoreBusy,
+    StoreError,
+    audit_of,
+)
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
 from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
@@ -48,11 +57,21 @@ def _one(tx: ManagedTransaction, name: str, **params: Any) -> dict[str, Any]:
     return rows[0]
 
 
+# Within the write wait, at most this many runs: a conflict that is no race (ArcadeDB failing
+# a label removal every time) must end, and ArcadeDB stops answering after ~16 failed runs.
+_MAX_ATTEMPTS = 10
+
+
+def _pause(attempt: int) -> None:
+    """A short random pause before running a lost race again, so racing writers fall out of
+    step (a fixed one would have them collide again and again)."""
+    time.sleep(random.uniform(0, min(0.05, 0.005 * (attempt + 1))))
+
+
 def _ensure_tenant(tx: ManagedTransaction, tenant: str) -> int:
     return int(_one(tx, "ensure_tenant", tenant=tenant)["version"])
 
 
-_CONSTRAINT_RETRIES = 3
 T = TypeVar("T")
 
 
@@ -90,8 +109,10 @@ class Neo4jStore:
         ensure_schema: bool = True,
         owns_driver: bool = False,
         batch_size: int = BATCH,
+        write_wait_seconds: float = 5.0,
     ) -> None:
         self.driver = driver
+        self.write_wait_seconds = write_wait_seconds
         self.batch_size = batch_size
         self.database = database
         self.owns_driver = owns_driver
@@ -112,35 +133,45 @@ class Neo4jStore:
         return StoreError(f"Neo4j error {getattr(exc, 'code', '')}: {exc}")
 
     def _managed(self, work: Callable[[ManagedTransaction], T], *, write: bool) -> T:
-        for attempt in range(_CONSTRAINT_RETRIES + 1):
+        """Run the work in a managed transaction. A lost race (below) is run again, after a
+        random pause, until the write wait or _MAX_ATTEMPTS runs out, then it is StoreBusy:
+        under optimistic locking one writer can lose to a faster one many times in a row."""
+        deadline = time.monotonic() + self.write_wait_seconds
+        attempt = 0
+        while True:
             try:
                 with self.driver.session(database=self.database) as session:
                     return session.execute_write(work) if write else session.execute_read(work)
-            except _Raced:
-                if attempt < _CONSTRAINT_RETRIES:
-                    continue
-                raise StoreError(
-                    "the tenant could not be created: other writers kept racing"
-                ) from None
+            except _Raced as exc:
+                lost: Exception = exc
             except Neo4jError as exc:
-                # Two writers creating the same key at once: Neo4j serialises them on the
-                # constraint's lock, a server with optimistic locking (ArcadeDB) fails the
-                # second. The work is idempotent, so running it again, now that the first has
-                # committed, finds the key and updates it.
-                if write and exc.code == _CONSTRAINT_FAILED and attempt < _CONSTRAINT_RETRIES:
-                    continue
-                if isinstance(exc, TransientError):
-                    # the driver retried it (locks held by another writer, a deadlock) for its
-                    # max_transaction_retry_time, the write wait: the store is busy, not broken
-                    raise StoreBusy(
-                        f"Neo4j stayed busy with other writers ({exc.code}); nothing was "
-                        "written, try again shortly",
-                        retry_after_seconds=1.0,
-                    ) from exc
-                raise self._describe(exc) from exc
+                # Two writers creating the same key at once (a tenant, the audit record of the
+                # next version): Neo4j serialises them on the constraint's lock, a server with
+                # optimistic locking (ArcadeDB) fails the second. The work is idempotent, so
+                # running it again, now that the first has committed, finds the key and
+                # updates it.
+                if not (write and exc.code == _CONSTRAINT_FAILED):
+                    if isinstance(exc, TransientError):
+                        # the driver retried it (locks held by another writer, a deadlock) for
+                        # its max_transaction_retry_time, the write wait: busy, not broken
+                        raise StoreBusy(
+                            f"Neo4j stayed busy with other writers ({exc.code}); nothing was "
+                            "written, try again shortly",
+                            retry_after_seconds=1.0,
+                        ) from exc
+                    raise self._describe(exc) from exc
+                lost = exc
             except (ServiceUnavailable, SessionExpired) as exc:
                 raise self._describe(exc) from exc
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            if time.monotonic() > deadline or attempt == _MAX_ATTEMPTS - 1:
+                raise StoreBusy(
+                    "other writers kept winning the race for the same keys for over "
+                    f"{self.write_wait_seconds:g} s (STRATMAP_WRITE_WAIT_SECONDS); nothing was "
+                    "written, try again shortly",
+                    retry_after_seconds=1.0,
+                ) from lost
+            _pause(attempt)
+            attempt += 1
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
         return self._managed(work, write=True)
@@ -197,6 +228,18 @@ class Neo4jStore:
             if result.changed:
                 version = _one(tx, "bump_version", tenant=tenant)["version"]
             result.version = int(version)
+            if result.changed and not dry_run:  # in the write's transaction: no write unaudited
+                a = audit_of(changes, result, result.version)
+                _run(
+                    tx,
+                    "record_audit",
+                    tenant=tenant,
+                    at=a.at,
+                    actor=a.actor,
+                    action=a.action,
+                    version=a.version,
+                    changes=a.changes_json(),
+                )
             return result
 
         if not dry_run:
@@ -496,6 +539,17 @@ class Neo4jStore:
 
     def node_ids(self, tenant: str) -> list[str]:
         return [r["id"] for r in self._read(lambda tx: _run(tx, "node_ids", tenant=tenant))]
+
+    def audit(self, tenant: str, last: int | None = None) -> list[AuditRecord]:
+        rows = self._read(
+            lambda tx: _run(
+                tx, "audit", tenant=tenant, last=last if last is not None else 1_000_000_000
+            )
+        )
+        return [
+            AuditRecord.of(a["seq"], a["at"], a["actor"], a["action"], a["version"], a["changes"])
+            for a in (r["a"] for r in reversed(rows))
+        ]
 
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:
         rows = self._read(

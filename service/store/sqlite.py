@@ -18,7 +18,14 @@ from graph_schema.rows import GraphRows, LinkRow, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
-from service.store.base import ApplyResult, ChangeSet, StoreBusy, StoreError
+from service.store.base import (
+    ApplyResult,
+    AuditRecord,
+    ChangeSet,
+    StoreBusy,
+    StoreError,
+    audit_of,
+)
 from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
@@ -145,6 +152,14 @@ class SQLiteStore:
                 version += 1
                 db.execute("UPDATE tenant SET version = ? WHERE tenant = ?", (version, tenant))
             result.version = version
+            if result.changed and not dry_run:  # in the write's transaction: no write unaudited
+                # a write that changes something makes exactly one version: it numbers the record
+                a = audit_of(changes, result, version)
+                db.execute(
+                    "INSERT INTO audit(tenant, seq, at, actor, action, version, changes)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (tenant, a.seq, a.at, a.actor, a.action, a.version, a.changes_json()),
+                )
             db.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -371,6 +386,15 @@ class SQLiteStore:
                 links.setdefault(r[0], []).append(LinkRow(*r))
             found.extend(rows_to_node(rows[i], links.get(i, [])) for i in batch if i in rows)
         return found
+
+    @_serialised
+    def audit(self, tenant: str, last: int | None = None) -> list[AuditRecord]:
+        rows = self._db.execute(
+            "SELECT seq, at, actor, action, version, changes FROM audit"
+            " WHERE tenant = ? ORDER BY seq DESC LIMIT ?",
+            (tenant, -1 if last is None else last),
+        ).fetchall()
+        return [AuditRecord.of(*r) for r in reversed(rows)]
 
     @_serialised
     def history(self, tenant: str, last: int | None = None) -> list[dict[str, Any]]:

@@ -405,3 +405,32 @@ def test_every_answer_says_which_version_answered_and_whether_it_is_stale(
         "viewer",
     ).json()
     assert waited["extensions"] == {"version": version + 1, "stale": False}
+
+
+def test_a_request_past_its_time_budget_starts_no_further_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from service.engine.engine import Engine
+
+    slow = make_api(tmp_path, ApiLimits(request_timeout_seconds=0.2))
+    real = Engine.line_of_sight
+    calls: list[str] = []
+
+    def crawl(self, node_id, max_paths=100):
+        calls.append(node_id)
+        time.sleep(0.15)
+        return real(self, node_id, max_paths)
+
+    monkeypatch.setattr(Engine, "line_of_sight", crawl)
+    query = (
+        "{ " + " ".join(f'l{i}: lineOfSight(nodeId: "I1") {{ traced }}' for i in range(10)) + " }"
+    )
+    body = slow.q(query)
+    messages = {e["message"] for e in body["errors"]}
+    assert any(
+        "time budget of 0.2 s" in m and "STRATMAP_REQUEST_TIMEOUT_SECONDS" in m for m in messages
+    )
+    assert len(calls) <= 3  # ten fields of 0.15 s each: the budget stopped the rest
+    slow.store.close()

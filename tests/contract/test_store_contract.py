@@ -279,6 +279,41 @@ def test_history_is_kept_in_order(open_store: StoreFactory) -> None:
     assert store.history("other") == []
 
 
+def test_every_write_that_changes_something_is_audited_with_it(open_store: StoreFactory) -> None:
+    store = open_store()
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[node("V", "Vision"), node("G", "Goal", "V")], actor="ann", action="import"
+        ),
+    )
+    store.apply("t", ChangeSet(nodes=[node("G", "Goal", "V")], actor="bob", action="again"))
+    store.apply("t", ChangeSet(nodes=[node("X", "Goal")], actor="cy", action="dry"), dry_run=True)
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[node("G", "Goal", "V", title="Renamed")],
+            delete_ids=["V"],
+            actor="dee",
+            action="edit",
+        ),
+    )
+    records = store.audit("t")
+    # the unchanged write and the dry run leave no record: nothing was written
+    assert [(r.seq, r.actor, r.action, r.version) for r in records] == [
+        (1, "ann", "import", 1),
+        (2, "dee", "edit", 2),  # numbered by the version each write made
+    ]
+    assert (records[0].created, records[1].updated, records[1].removed) == (
+        ["G", "V"],
+        ["G"],
+        ["V"],
+    )
+    assert records[0].at.endswith("+00:00")
+    assert [r.seq for r in store.audit("t", last=1)] == [2]
+    assert store.audit("other") == []
+
+
 def test_a_node_changing_kind_keeps_its_links(
     open_store: StoreFactory, request: pytest.FixtureRequest
 ) -> None:
