@@ -6,7 +6,8 @@
     │   ├── CellError                    importers.cells
     │   ├── JsonSyntaxError              importers.json_stream
     │   │   └── NotAnObject              importers.json_stream
-    │   └── JsonEncodingError            importers.json_stream
+    │   ├── JsonEncodingError            importers.json_stream
+    │   └── DuplicateKeyError            importers.json_stream: a key given twice in an object
     ├── StoreError                       service.store.base: the store refused or failed
     ├── UnknownNode                      service.engine.engine: an id names no node
     ├── UseCaseError                     service.usecases: a request the service refuses

@@ -39,6 +39,24 @@ def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_one_value_per_key)
+
+
+class DuplicateKeyError(ImportInputError):
+    """One object gives a key twice: which value is meant cannot be known."""
+
+
+def loads(text: str) -> Any:
+    """A whole JSON text, like json.loads, except that a key given twice in one object is an
+    error instead of the last value silently winning."""
+    try:
+        return _DECODER.decode(text)
+    except _DuplicateKey as exc:
+        shown = exc.key if len(exc.key) <= 60 else exc.key[:57] + "..."
+        raise DuplicateKeyError(
+            f"the key {shown!r} appears twice in one object (which one is meant?)"
+        ) from None
+
+
 # A value that raw_decode rejects, or ends, this close to the end of the buffer may be cut short.
 _NEAR_END = 32
 

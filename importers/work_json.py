@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_schema import Node, NodeKind, Person, Status
+from importers import json_stream
 from importers.cells import CellError, date, period_of
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import LinkRecord, ParsedImport, validate_node
@@ -50,8 +51,11 @@ def api_response(path: Path) -> Any | None:
     if not head.startswith(b"{") or b'"data"' not in head:
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        doc = json_stream.loads(path.read_text(encoding="utf-8-sig"))
+    except json_stream.DuplicateKeyError as exc:
+        # last-wins would import whichever value came second ({"name":"A","name":"B"} is B)
+        raise ImportFailed([ImportIssue(str(path), str(exc))]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     return (
         doc

@@ -212,3 +212,25 @@ def test_pages_of_one_listing_are_imported_together(tmp_path: Path) -> None:
     assert [p.id for p in n["linear:c"].parents] == ["linear:a"]  # named on both pages: once
     assert sorted(p.id for p in n["linear:pr"].parents) == ["linear:a", "linear:c"]
     assert parsed.parts[0].file == f"{one} + {two}"
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        '{"data": [{"gid": "1", "resource_type": "goal", "name": "Grow", "name": "Shrink"}]}',
+        '{"data": {"initiatives": {"nodes": [{"id": "i1", "name": "A", "id": "i2"}]}}}',
+    ],
+    ids=["asana", "linear"],
+)
+def test_a_key_twice_in_an_api_response_is_refused_not_last_wins(
+    store: SQLiteStore, tmp_path: Path, response: str
+) -> None:
+    before = seed(store, tmp_path)
+    bad = tmp_path / "export.json"
+    bad.write_text(response, encoding="utf-8")
+    for parse in (lambda: importers.parse(bad), lambda: importers.parse_files([bad], None)):
+        with pytest.raises(importers.ImportFailed) as caught:
+            import_parsed(store, parse())
+        (issue,) = caught.value.issues
+        assert issue.file == str(bad) and "appears twice in one object" in issue.message
+    assert dump(store, "default") == before
