@@ -147,7 +147,9 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
                 ),
             )
             continue
-        yield row_no, dict(zip(names, cells, strict=True)), None
+        # a short row leaves its last cells empty, as spreadsheets write them (it was a traceback)
+        padded = list(cells) + [""] * (len(names) - len(cells))
+        yield row_no, dict(zip(names, padded, strict=True)), None
 
 
 def parse_csv(
