@@ -13,7 +13,7 @@ from neo4j import Driver
 from service.store.base import GraphStore
 from service.store.neo4j import Neo4jStore
 from service.store.sqlite import SQLiteStore
-from tests.contract.backends import DATABASE, ArcadeDB, real_neo4j
+from tests.contract.backends import DATABASE, PASSWORD, ArcadeDB, real_neo4j
 
 StoreFactory = Callable[[], GraphStore]
 BACKEND_NAMES = ["sqlite", "arcadedb-bolt"] + (["neo4j"] if real_neo4j() is not None else [])
@@ -80,3 +80,24 @@ def dump(store: GraphStore, tenant: str) -> dict[str, Any]:
         "people": sorted(p.model_dump_json() for p in g.people),
         "values": sorted(v.model_dump_json() for v in g.values),
     }
+
+
+@pytest.fixture
+def store_env(
+    request: pytest.FixtureRequest, open_store: StoreFactory, tmp_path: Path
+) -> dict[str, str]:
+    """The STRATMAP_* settings that open the store under test from another process."""
+    backend = request.node.callspec.params["open_store"]
+    if backend == "sqlite":
+        return {"STRATMAP_STORE": "sqlite", "STRATMAP_DB": str(tmp_path / "contract.db")}
+    if backend == "arcadedb-bolt":
+        server = request.getfixturevalue("arcadedb")
+        return {
+            "STRATMAP_STORE": "neo4j",
+            "STRATMAP_NEO4J_URI": server.uri,
+            "STRATMAP_NEO4J_USER": "root",
+            "STRATMAP_NEO4J_PASSWORD": PASSWORD,
+            "STRATMAP_NEO4J_DATABASE": DATABASE,
+        }
+    keys = ("STRATMAP_NEO4J_URI", "STRATMAP_NEO4J_USER", "STRATMAP_NEO4J_PASSWORD")
+    return {"STRATMAP_STORE": "neo4j", **{k: os.environ[k] for k in keys if k in os.environ}}
