@@ -36,6 +36,8 @@ def is_loopback(host: str) -> bool:
 def serve(host: str, port: int, db: Path | None, no_auth: bool, tenant: str | None) -> None:
     """Serve the GraphQL API (and GraphiQL in a browser) at http://HOST:PORT/graphql."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    settings = Settings()
+    no_auth = no_auth or not settings.auth  # STRATMAP_AUTH=false is the flag, same checks
     if no_auth and not is_loopback(host):
         raise click.UsageError(
             f"--no-auth is refused on {host}: it is only allowed on a loopback address"
@@ -55,7 +57,7 @@ def serve(host: str, port: int, db: Path | None, no_auth: bool, tenant: str | No
             fg="yellow",
             err=True,
         )
-    app = build_app(Settings(), db=db, auth=not no_auth, tenant=tenant)
+    app = build_app(settings, db=db, auth=not no_auth, tenant=tenant)
     click.echo(
         f"stratmap serving http://{host}:{port}/graphql (GraphiQL in a browser), /healthz", err=True
     )

@@ -49,13 +49,20 @@ def test_a_mutation_is_seen_by_the_next_query(server: Server) -> None:
 
 
 def test_no_auth_is_refused_off_loopback() -> None:
-    done = subprocess.run(
-        [str(STRATMAP), "serve", "--host", "0.0.0.0", "--no-auth"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2 and "only allowed on a loopback address" in done.stderr
+    import os
+
+    for args, env in (
+        (["--no-auth"], {}),
+        ([], {"STRATMAP_AUTH": "false"}),  # the setting was ignored: it is the flag now
+    ):
+        done = subprocess.run(
+            [str(STRATMAP), "serve", "--host", "0.0.0.0", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **env},
+        )
+        assert done.returncode == 2 and "only allowed on a loopback address" in done.stderr
 
 
 def test_python_client_against_the_real_server(server: Server) -> None:

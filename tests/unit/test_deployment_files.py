@@ -38,3 +38,12 @@ def test_a_broken_compose_file_is_caught() -> None:
 def test_dockerfile_is_slim_non_root_with_a_healthcheck() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "-slim" in text and "USER stratmap" in text and "/healthz" in text
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    """Each limit and setting is an environment variable a deployer must be able to find."""
+    from service.settings import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f"STRATMAP_{k.upper()}" for k in Settings.model_fields]
+    assert [name for name in missing if name not in readme] == []
