@@ -52,8 +52,8 @@ class Context:
         limit (service.api.cost) refuses what is expensive by its shape; this ends what runs
         away anyway. Work already running finishes (Python cannot stop a thread), and a write,
         once started, runs to its commit, so its client is never unsure whether it landed.
-        A check on every field would cost a third of a query's time (strawberry's resolve
-        hook, measured): these few checks cost nothing measurable."""
+        A check on every field (strawberry's resolve hook) measured +60% on a 100-node query
+        (8 -> 13 ms in process): these few checks cost nothing measurable."""
         if time.monotonic() > self.deadline:
             raise OverBudget(
                 f"the request ran past its time budget of {self.limits.request_timeout_seconds:g}"

@@ -24,7 +24,7 @@ from clients import ApiError, StratmapClient
 from graph_schema import Node
 from service import usecases
 from service.bootstrap import default_tenant, open_store
-from service.cli.options import db_option, tenant_option
+from service.cli.options import db_option, output_option, tenant_option
 from service.cli.render import line_of_sight_tree, pct, render_analysis
 from service.cli.report import report
 from service.cli.serve import serve
@@ -526,7 +526,11 @@ def audit(last: int, as_json: bool, tenant: str | None, db: Path | None) -> None
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=1))
         return
-    table = Table("#", "at (UTC)", "who", "what", "version", "changed", box=None)
+    table = Table(box=None)
+    for column in ("#", "at (UTC)"):  # a time cut short is no time: these never wrap
+        table.add_column(column, no_wrap=True)
+    for column in ("who", "what", "version", "changed"):
+        table.add_column(column)
     for r in records:
         counts = [
             f"{len(ids)} {label}"
@@ -541,20 +545,21 @@ def audit(last: int, as_json: bool, tenant: str | None, db: Path | None) -> None
         changed = r.created + r.updated + r.moved + r.removed
         ids = ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
         table.add_row(
-            str(r.seq), r.at, r.actor, r.action, str(r.version), f"{', '.join(counts)}: {ids}"
+            str(r.seq),
+            r.at.removesuffix("+00:00"),
+            r.actor,
+            r.action,
+            str(r.version),
+            f"{', '.join(counts)}: {ids}",
         )
-    out.print(f"Audit of tenant [bold]{name}[/bold]: the last {len(records)} write(s)")
+    out.print(
+        f"Audit of tenant [bold]{name}[/bold]: the last {len(records)} write(s)", highlight=False
+    )
     out.print(table)
 
 
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (.json: JSON, else YAML); standard output without it.",
-)
+@output_option("Write to this file (.json: JSON, else YAML); standard output without it.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default=None)
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @tenant_option

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["db_option", "tenant_option"]
+__all__ = ["db_option", "output_option", "tenant_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,3 +35,18 @@ def tenant_option(f: F) -> F:
         callback=_tenant,
         help="Organisation to use (default: the only one stored, else 'default').",
     )(f)
+
+
+def output_option(help: str) -> Callable[[F], F]:
+    """-o/--output FILE; without it, standard output."""
+
+    def add(f: F) -> F:
+        return click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help=help,
+        )(f)
+
+    return add

@@ -10,6 +10,7 @@ import click
 from clients import ApiError, StratmapClient
 from clients.report.data import collect
 from clients.report.render import FORMATS, render
+from service.cli.options import output_option
 
 
 @click.command()
@@ -26,13 +27,7 @@ from clients.report.render import FORMATS, render
 )
 @click.option("--unit", default=None, help="Only this unit and the units below it.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write here instead of standard output.",
-)
+@output_option("Write here instead of standard output.")
 @click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),

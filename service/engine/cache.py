@@ -89,7 +89,7 @@ class EngineCache:
                 while len(self._slots) > self.max_engines:
                     self._slots.popitem(last=False)
             self._slots.move_to_end((tenant, period))
-            needed = max(min_version, self._own.get((tenant, subject), 0))
+            needed = self._needed(tenant, min_version, subject)
         now = self.clock()
         if now - slot.checked_at >= self.check_interval or needed > slot.known:
             # outside every lock: Neo4j answers over the network. A version asked for beyond the
@@ -123,12 +123,16 @@ class EngineCache:
         slot = self._slots.get((tenant, period))
         if slot is None or slot.engine is None:
             return False
-        needed = max(min_version, self._own.get((tenant, subject), 0))
+        needed = self._needed(tenant, min_version, subject)
         return (
             self.clock() - slot.checked_at < self.check_interval
             and needed <= slot.known
             and slot.engine.version >= needed
         )
+
+    def _needed(self, tenant: str, min_version: int, subject: str) -> int:
+        """The version a read must see: what it asked for, and its subject's last write here."""
+        return max(min_version, self._own.get((tenant, subject), 0))
 
     def wrote(self, tenant: str, version: int, subject: str = "") -> None:
         """A write through this process made `version`: the subject's reads wait for it, and
