@@ -14,7 +14,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext, ExecutionResult, Info
@@ -22,6 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from service.api.context import Context
 from service.api.cost import LINE_OF_SIGHT_SLICE, CostLimiter
+from service.api.depth import depth_rule
 from service.api.enums import GapReason, NodeKind, Status
 from service.api.errors import ClientError, MaskUnexpected, log
 from service.api.freshness import Freshness, min_version_of
@@ -363,7 +363,7 @@ def build_schema(limits: ApiLimits | None = None) -> strawberry.Schema:
     # methods per class, and strawberry's validation cache keys on the rules; a class made per
     # request defeated both (validation was two thirds of a small query's time).
     rules = [
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        depth_rule(limits.max_depth),
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
     return OffLoopSchema(

@@ -366,6 +366,30 @@ def test_a_client_mistake_is_one_log_line(api: Api, caplog: pytest.LogCaptureFix
     assert "{ lineOfSight" not in mine[0].getMessage()  # never the query text
 
 
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ('{ node(id: "I1") { ...missing } }', "Unknown fragment 'missing'."),
+        (  # and the depth limit still holds when every fragment is defined
+            '{ node(id: "I1") { ...f } } fragment f on StrategyNode { parents { node { '
+            "parents { node { parents { node { id } } } } } } }",
+            "exceeds maximum operation depth",
+        ),
+    ],
+)
+def test_fragments_are_validated_not_crashed_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, query: str, says: str
+) -> None:
+    """strawberry's depth rule raised KeyError on a spread of an undefined fragment: the client
+    got the message "'missing'" and the log a traceback."""
+    api = make_api(tmp_path, ApiLimits(max_depth=4))
+    with caplog.at_level(logging.INFO):
+        got = api.q(query, token="viewer")
+    assert any(says in e["message"] for e in got["errors"]), got["errors"]
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    api.store.close()
+
+
 def test_every_answer_says_which_version_answered_and_whether_it_is_stale(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
