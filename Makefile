@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser demo lint test test-neo4j bench schema clean
+.PHONY: setup browser demo lint test soak test-neo4j bench schema clean
 
 LINT := tests/contract/cypher_lint
 LINT_STAMP := $(LINT)/node_modules/.installed
@@ -53,6 +53,15 @@ lint: $(STAMP)
 
 test: setup lint
 	$(BIN)/python -m pytest
+
+# The long checks of reliability (README, "Soak"): SIGKILLs during imports and write bursts,
+# writers and readers against one and two servers, a 1M-node rebuild beside a small tenant, and
+# the fuzzers run far longer. Loopback only; `timeout` ends it after 15 minutes whatever happens.
+SOAK_EXAMPLES ?= 200
+soak: setup
+	STRATMAP_SOAK=1 STRATMAP_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) timeout --kill-after=30 900 \
+	  $(BIN)/python -m pytest -s -p no:cacheprovider tests/soak tests/importers/test_fuzz.py \
+	  tests/e2e/test_schemathesis.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py

@@ -4,6 +4,7 @@ import that then lands whole; never another exception. (Issue 12, section 6.)"""
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,9 @@ FIELDS = [
     "name",
     "resource_type",
 ]
+# `make soak` runs the same fuzzers far longer
 FUZZ = settings(
-    max_examples=80,
+    max_examples=int(os.environ.get("STRATMAP_FUZZ_EXAMPLES", "80")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
