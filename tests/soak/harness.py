@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,16 +20,11 @@ import numpy as np
 
 from graph_schema import Node
 from service.store.sqlite import SQLiteStore
+from tests.contract.backends import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATMAP = Path(sys.executable).with_name("stratmap")
 NORTHWIND = ROOT / "examples" / "northwind.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def stratmap(*args: str, timeout: float = 300) -> str:
