@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -50,6 +50,43 @@ def _repeated(ids: Sequence[str]) -> list[str]:
     return sorted(twice)
 
 
+_KR_ONLY = ("start", "target", "current", "measure_unit")
+
+
+def misplaced_field(kind: str, field: Callable[[str], object]) -> str | None:
+    """The problem with a field that the kind does not have, or None. `field(name)` gives a
+    field's value (a scalar is given unless None, a list unless empty). Each message names the
+    field, so an importer can point at the exact cell; graph_schema.rows's fast path asks the
+    same question."""
+    if kind != NodeKind.KEY_RESULT:
+        for name in _KR_ONLY:
+            if field(name) is not None:
+                return f"field '{name}' applies only to KeyResult, not {kind}"
+        if field("conflicts_with"):
+            return f"field 'conflicts_with' applies only to KeyResult, not {kind}"
+    if kind != NodeKind.OBJECTIVE and field("scope") is not None:
+        return f"field 'scope' applies only to Objective, not {kind}"
+    if kind != NodeKind.INITIATIVE and field("depends_on"):
+        return f"field 'depends_on' applies only to Initiative, not {kind}"
+    if kind != NodeKind.BEHAVIOUR and field("expresses"):
+        return f"field 'expresses' applies only to Behaviour, not {kind}"
+    return None
+
+
+def repeated_id(*lists: tuple[str, Sequence[str]]) -> str | None:
+    """The problem with the first (field, ids) pair that names an id twice, or None. Lists of
+    fewer than two ids are decided without a set: a million imported rows mostly hold those."""
+    for name, ids in lists:
+        if len(ids) < 2:
+            continue
+        twice = _repeated(ids)
+        if twice:
+            shown = ", ".join(repr(i) for i in twice[:5])
+            more = f" and {len(twice) - 5} more" if len(twice) > 5 else ""
+            return f"field '{name}' names {shown}{more} twice"
+    return None
+
+
 class Frozen(BaseModel):
     # Ids such as 1042 arrive as numbers from YAML and spreadsheets: they are ids all the same.
     # NaN and infinities are refused: they break every sum and never compare equal on re-import.
@@ -67,9 +104,6 @@ class ParentRef(Frozen):
 
     id: Id
     weight: float = Field(default=1.0, ge=0.0, le=1.0)
-
-
-_KR_ONLY = ("start", "target", "current", "measure_unit")
 
 
 class Node(Frozen):
@@ -97,37 +131,15 @@ class Node(Frozen):
 
     @model_validator(mode="after")
     def _kind_specific_fields(self) -> Node:
-        # Each check names the offending field so an importer can point at the exact cell.
-        if self.kind != NodeKind.KEY_RESULT:
-            for name in _KR_ONLY:
-                if getattr(self, name) is not None:
-                    raise ValueError(
-                        f"field '{name}' applies only to KeyResult, not {self.kind.value}"
-                    )
-            if self.conflicts_with:
-                raise ValueError(
-                    f"field 'conflicts_with' applies only to KeyResult, not {self.kind.value}"
-                )
-        if self.scope is not None and self.kind != NodeKind.OBJECTIVE:
-            raise ValueError(f"field 'scope' applies only to Objective, not {self.kind.value}")
-        if self.depends_on and self.kind != NodeKind.INITIATIVE:
-            raise ValueError(
-                f"field 'depends_on' applies only to Initiative, not {self.kind.value}"
-            )
-        if self.expresses and self.kind != NodeKind.BEHAVIOUR:
-            raise ValueError(f"field 'expresses' applies only to Behaviour, not {self.kind.value}")
-        for name, ids in (
-            ("parents", [p.id for p in self.parents]),
+        problem = misplaced_field(self.kind, self.__getattribute__) or repeated_id(
+            ("parents", [p.id for p in self.parents] if len(self.parents) > 1 else ()),
             ("depends_on", self.depends_on),
             ("conflicts_with", self.conflicts_with),
             ("expresses", self.expresses),
             ("co_owners", self.co_owners),
-        ):
-            twice = _repeated(ids)
-            if twice:
-                shown = ", ".join(repr(i) for i in twice[:5])
-                more = f" and {len(twice) - 5} more" if len(twice) > 5 else ""
-                raise ValueError(f"field '{name}' names {shown}{more} twice")
+        )
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property

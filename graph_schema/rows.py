@@ -1,18 +1,44 @@
-"""The snapshot a store reads for the engine: flat tuples, one per node and per link.
+"""The flat form of the graph: one tuple per node and per link, as every store writes and reads.
 
 They are tuples rather than domain models: the engine turns a million rows into arrays, and
 building a million validated models first would cost more than the analysis. Every backend
 returns them (service.store) and the engine reads them (service.engine); neither owns them.
+
+A node reaches this form from a `Node` (`node_to_rows`), or, on an import's hot path, straight
+from its plain fields (`record_of`), which applies the model's every rule without building the
+model: validating a `Node` cost more than a third of a 100k-row import, twice over.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from graph_schema.model import Person, Unit, Value
+from graph_schema.kinds import NodeKind, Rel, Scope, Status
+from graph_schema.model import (
+    MAX_IDS,
+    Node,
+    ParentRef,
+    Person,
+    Unit,
+    Value,
+    misplaced_field,
+    repeated_id,
+)
 
-__all__ = ["CO_OWNS", "GraphRows", "LinkRow", "NodeRow"]
+__all__ = [
+    "CO_OWNS",
+    "LIST_LINKS",
+    "GraphRows",
+    "LinkRow",
+    "NodeRecord",
+    "NodeRow",
+    "node_to_rows",
+    "record_of",
+    "rows_to_node",
+]
 
 # The rel of a link row for co-ownership (node -> person): stored beside a node's other links,
 # though the domain holds it as a field (Node.co_owners), not as a relationship of its own.
@@ -58,3 +84,199 @@ class GraphRows:
     # per node, in the order of `nodes`: the stored title fingerprint (graph_schema.titles),
     # or None where the store holds none (a node written before stores kept them)
     fingerprints: list[bytes | None]
+
+
+NodeRecord = tuple[NodeRow, list[LinkRow]]
+# a node's id lists other than its parents, in the order their links are written
+LIST_LINKS: tuple[tuple[str, str], ...] = (
+    (Rel.DEPENDS_ON.value, "depends_on"),
+    (Rel.CONFLICTS_WITH.value, "conflicts_with"),
+    (Rel.EXPRESSES.value, "expresses"),
+    (CO_OWNS, "co_owners"),
+)
+
+
+def node_to_rows(node: Node) -> NodeRecord:
+    row = NodeRow(
+        node.id,
+        node.kind.value,
+        node.title,
+        node.status.value,
+        node.period,
+        node.description,
+        node.effort,
+        node.owner,
+        node.unit,
+        node.scope.value if node.scope else None,
+        node.start,
+        node.target,
+        node.current,
+        node.measure_unit,
+        node.source,
+    )
+    links = [
+        LinkRow(node.id, Rel.SUPPORTS.value, p.id, p.weight, i) for i, p in enumerate(node.parents)
+    ]
+    for rel, attr in LIST_LINKS:
+        links.extend(
+            LinkRow(node.id, rel, dst, 1.0, i) for i, dst in enumerate(getattr(node, attr))
+        )
+    return row, links
+
+
+def rows_to_node(row: NodeRow, links: list[LinkRow]) -> Node:
+    by_rel: dict[str, list[LinkRow]] = {}
+    for link in sorted(links, key=lambda x: (x.rel, x.ord)):
+        by_rel.setdefault(link.rel, []).append(link)
+    data = {k: v for k, v in row._asdict().items() if v is not None}
+    data["parents"] = tuple(
+        ParentRef(id=x.dst, weight=x.weight) for x in by_rel.get(Rel.SUPPORTS.value, [])
+    )
+    for rel, attr in LIST_LINKS:
+        data[attr] = tuple(x.dst for x in by_rel.get(rel, []))
+    return Node.model_validate(data)
+
+
+def _limits() -> tuple[dict[str, tuple[int, int]], dict[str, tuple[float, float]]]:
+    """(text field -> (min, max) length, number field -> (ge, le)), read off the model."""
+    texts: dict[str, tuple[int, int]] = {}
+    numbers: dict[str, tuple[float, float]] = {}
+    for name, prop in Node.model_json_schema()["properties"].items():
+        for alt in (prop, *prop.get("anyOf", ())):
+            if alt.get("type") == "string" and "maxLength" in alt:
+                texts[name] = (int(alt.get("minLength", 0)), int(alt["maxLength"]))
+            elif alt.get("type") == "number":
+                numbers[name] = (alt.get("minimum", -math.inf), alt.get("maximum", math.inf))
+    weight = ParentRef.model_json_schema()["properties"]["weight"]
+    numbers["parents.weight"] = (weight["minimum"], weight["maximum"])
+    return texts, numbers
+
+
+_TEXT, _NUMBER = _limits()
+_ID_LEN = _TEXT["id"]
+_WEIGHT = _NUMBER.pop("parents.weight")
+_ENUMS: dict[str, frozenset[str]] = {
+    "kind": frozenset(k.value for k in NodeKind),
+    "status": frozenset(s.value for s in Status),
+    "scope": frozenset(s.value for s in Scope),
+}
+_LISTS = frozenset(name for _, name in LIST_LINKS)
+if set(Node.model_fields) != {*_TEXT, *_NUMBER, *_ENUMS, *_LISTS, "parents"}:
+    raise ImportError("graph_schema.rows.record_of does not know every field of Node")
+# what each field is, and its bounds (lengths, range or allowed values): one lookup a field
+_REQUIRED, _TEXTUAL, _NUMERIC, _ENUM, _IDS, _PARENTS = (object() for _ in range(6))
+_SPEC: dict[str, tuple[object, Any]] = {
+    **{n: (_REQUIRED if n in ("id", "title") else _TEXTUAL, b) for n, b in _TEXT.items()},
+    **{n: (_NUMERIC, b) for n, b in _NUMBER.items()},
+    **{n: (_ENUM, values) for n, values in _ENUMS.items()},
+    **{n: (_IDS, None) for n in _LISTS},
+    "parents": (_PARENTS, None),
+}
+
+
+def _text_ok(value: object, bounds: tuple[int, int]) -> bool:
+    return (
+        type(value) is str
+        and bounds[0] <= len(value) <= bounds[1]
+        and (not value or not (value[0].isspace() or value[-1].isspace()))
+    )
+
+
+def _ids_ok(ids: object) -> bool:
+    if type(ids) is not list or len(ids) > MAX_IDS:
+        return False
+    lo, hi = _ID_LEN
+    for i in ids:
+        if type(i) is not str or not lo <= len(i) <= hi or i[0].isspace() or i[-1].isspace():
+            return False
+    return True
+
+
+def _parents_of(parents: object) -> list[tuple[str, float]] | None:
+    if type(parents) is not list or len(parents) > MAX_IDS:
+        return None
+    refs: list[tuple[str, float]] = []
+    for p in parents:
+        if type(p) is not dict or "id" not in p or len(p) != 1 + ("weight" in p):
+            return None
+        pid, weight = p["id"], p.get("weight", 1.0)
+        if not _text_ok(pid, _ID_LEN) or type(weight) is not float:
+            return None
+        if not _WEIGHT[0] <= weight <= _WEIGHT[1]:
+            return None
+        refs.append((pid, weight))
+    return refs
+
+
+def record_of(data: Mapping[str, Any]) -> NodeRecord | None:
+    """The rows of the node `data` describes, when `Node.model_validate(data)` would accept it
+    and give exactly these rows; None when the model must judge (and name the problem).
+
+    `data` holds plain values: stripped str for text, ids and enum values, float for numbers,
+    lists of str for id lists and of {"id", "weight"?} dicts for parents, as an importer's cells
+    give them. Anything else (another type, a value needing the model's coercion or stripping)
+    is left to the model, so this never accepts what the model refuses; a property test holds
+    the two to the same rows.
+    """
+    refs: list[tuple[str, float]] = []
+    for name, value in data.items():
+        spec = _SPEC.get(name)
+        if spec is None:
+            return None  # a field the model does not have
+        what, bounds = spec
+        if value is None:  # absent: allowed for optional text and numbers, and a scope
+            if what is not _TEXTUAL and what is not _NUMERIC and name != "scope":
+                return None
+        elif what is _TEXTUAL or what is _REQUIRED:
+            if (
+                type(value) is not str
+                or not bounds[0] <= len(value) <= bounds[1]
+                or (value and (value[0].isspace() or value[-1].isspace()))
+            ):
+                return None
+        elif what is _NUMERIC:
+            if type(value) is not float or not bounds[0] <= value <= bounds[1]:
+                return None
+        elif what is _ENUM:
+            if type(value) is not str or value not in bounds:
+                return None
+        elif what is _IDS:
+            if not _ids_ok(value):
+                return None
+        else:
+            found = _parents_of(value)
+            if found is None:
+                return None
+            refs = found
+    kind = data.get("kind")
+    if kind is None or data.get("id") is None or data.get("title") is None:
+        return None
+    if misplaced_field(kind, data.get) or repeated_id(
+        ("parents", [r[0] for r in refs] if len(refs) > 1 else ()),
+        *((name, data.get(name, ())) for _, name in LIST_LINKS),
+    ):
+        return None
+    node_id = data["id"]
+    row = NodeRow(
+        node_id,
+        kind,
+        data["title"],
+        data.get("status", Status.ACTIVE.value),
+        data.get("period"),
+        data.get("description"),
+        data.get("effort"),
+        data.get("owner"),
+        data.get("unit"),
+        data.get("scope"),
+        data.get("start"),
+        data.get("target"),
+        data.get("current"),
+        data.get("measure_unit"),
+        data.get("source"),
+    )
+    supports = Rel.SUPPORTS.value
+    links = [LinkRow(node_id, supports, pid, w, i) for i, (pid, w) in enumerate(refs)]
+    for rel, name in LIST_LINKS:
+        if ids := data.get(name):
+            links.extend(LinkRow(node_id, rel, dst, 1.0, i) for i, dst in enumerate(ids))
+    return row, links

@@ -164,12 +164,15 @@ def join(parts: Sequence[ParsedImport]) -> ParsedImport:
                 yield node.model_copy(update=update) if update else node
 
     sources = {p.source for p in parts}
+    # one file's nodes that nothing above rewrites pass through in the store's form (fast path)
+    as_is = node_parts[0].records if len(node_parts) == 1 and not links and not by_email else None
     return ParsedImport(
         file=", ".join(p.file for p in parts),
         source=sources.pop() if len(sources) == 1 else "",
         organisation=organisations.pop() if organisations else None,
         node_count=sum(p.node_count for p in node_parts),
         nodes=nodes,
+        records=as_is,
         units=[u for u in units if isinstance(u, Unit)],
         people=list(people.values()),
         values=[v for v in values if isinstance(v, Value)],

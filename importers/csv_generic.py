@@ -1,8 +1,11 @@
 """The generic CSV of DESIGN section 5: one row a node.
 
-Two passes over the file: the first validates every row and collects every problem while
-keeping only the ids; the second (run by the store, inside its one transaction) reads the rows
-again as nodes. Nothing but the id set is held, whatever the file's size.
+One read of the file validates every row and collects every problem, keeping only the ids in
+memory and the rows the store will write in a spool on disk (importers.spool); the store replays
+the spool inside its one transaction. Nothing but the id set is held, whatever the file's size.
+A row is validated by graph_schema.rows.record_of, which applies the model's rules without
+building a model; the model itself judges (and names the problem in) only the rows the fast
+path does not vouch for.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from graph_schema import Node, NodeKind, Scope, Status
+from graph_schema.rows import node_to_rows, record_of, rows_to_node
 from importers.cells import CellError, number, split_ids
 from importers.errors import ImportFailed, ImportIssue
-from importers.records import ParsedImport, ReadOptions, cut_long_text, node_again, validate_node
+from importers.records import ParsedImport, ReadOptions, cut_long_text, validate_node
+from importers.spool import RecordSpool
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
 COLUMNS: tuple[str, ...] = (
@@ -169,8 +174,8 @@ def parse_csv(
     decimal_comma = table.delimiter == ";"
     issues: list[ImportIssue] = []
     first_row: dict[str, int] = {}
-    count = 0
     cuts: list[str] = []
+    spool = RecordSpool()
     for row_no, cells, problem in _rows(table):
         if problem is not None:
             issues.append(problem)
@@ -196,33 +201,34 @@ def parse_csv(
             if raw_id:
                 first_row[raw_id] = row_no
             if not problems:
-                node, found = validate_node(table.file, row_no, data)
-                issues.extend(found)
-                count += node is not None
+                # the model judges only what the fast path cannot vouch for, and names why
+                record = record_of(data)
+                if record is None:
+                    node, found = validate_node(table.file, row_no, data)
+                    issues.extend(found)
+                    record = None if node is None else node_to_rows(node)
+                if record is not None and not issues:  # once one row fails, all of it does
+                    spool.add(record)
         if len(issues) >= MAX_ISSUES:
             issues.append(ImportIssue(table.file, f"stopped after {MAX_ISSUES} problems"))
             break
     if not issues and not first_row:
         issues.append(ImportIssue(table.file, "no data rows: nothing to import", row=2))
     if issues:
+        spool.close()
         raise ImportFailed(issues)
 
     def nodes() -> Iterator[Node]:
-        for row_no, cells, problem in _rows(table):
-            if problem is not None or cells is None:  # the file changed between the passes
-                raise ImportFailed(
-                    [problem or ImportIssue(table.file, "file changed while importing", row=row_no)]
-                )
-            data, problems = _row_to_fields(cells, src, decimal_comma)
-            problems += cut_long_text(data, "", [] if truncate else None)
-            yield node_again(table.file, row_no, data, changed=bool(problems))
+        for row, links in spool.replay():
+            yield rows_to_node(row, links)
 
     return ParsedImport(
         file=table.file,
         source=src,
         organisation=None,
-        node_count=count,
+        node_count=spool.count,
         nodes=nodes,
+        records=spool.replay,
         layout="csv",
         details=describe(table),
         cuts=cuts,

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from graph_schema import Node, Person, Unit, Value
+from graph_schema.rows import NodeRecord
 from importers.errors import ImportFailed, ImportIssue
 
 __all__ = [
@@ -62,6 +63,9 @@ class ParsedImport:
     # A fresh iterator over the validated nodes each call: a large CSV is read again rather than
     # held in memory, so memory grows with the number of ids, not with the file.
     nodes: Callable[[], Iterator[Node]]
+    # The same nodes already in the form the store writes, where the importer can give them
+    # without building models (the generic CSV: the hot path of a large import); None: use nodes
+    records: Callable[[], Iterator[NodeRecord]] | None = None
     units: list[Unit] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)

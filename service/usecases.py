@@ -10,13 +10,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import importers
-from graph_schema import Node, Status
+from graph_schema import Node, Rel, Status
 from graph_schema.errors import StratmapError
-from graph_schema.rows import LinkRow
+from graph_schema.rows import LinkRow, NodeRecord
 from importers.records import ParsedImport
 from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record
 from service.engine.suggest import IdIndex
+from service.gcpause import gc_paused
 from service.store.base import ApplyResult, ChangeSet, GraphStore, NodeEdit
 from service.store.records import rows_to_node
 
@@ -38,7 +39,7 @@ class TenantChoiceError(UseCaseError, ValueError):
         StratmapError.__init__(self, message)
 
 
-Progress = Callable[[Iterable[Node], int], Iterator[Node]]
+Progress = Callable[[Iterable[Node | NodeRecord], int], Iterator[Node | NodeRecord]]
 
 
 def tenant_for(parsed: ParsedImport, tenant: str | None, stored: list[str]) -> str:
@@ -80,7 +81,9 @@ def import_parsed(
 ) -> tuple[str, ApplyResult]:
     """Apply parsed records in one transaction, all or nothing; returns the tenant chosen."""
     name = tenant_for(parsed, tenant, [] if tenant is not None else store.tenants())
-    nodes: Iterable[Node] = parsed.nodes()
+    nodes: Iterable[Node | NodeRecord] = (
+        parsed.records() if parsed.records is not None else parsed.nodes()
+    )
     if progress is not None:
         nodes = progress(nodes, parsed.node_count)
     changes = ChangeSet(
@@ -92,7 +95,8 @@ def import_parsed(
         actor=actor,
         action=f"import {parsed.source}" + (" --prune" if prune else ""),
     )
-    return name, store.apply(name, changes, dry_run=dry_run)
+    with gc_paused():  # rows by the million, none in a cycle: a full collection only costs
+        return name, store.apply(name, changes, dry_run=dry_run)
 
 
 def import_content(
@@ -123,7 +127,8 @@ def import_content(
             # CSV means any table layout the importer knows, recognised from its header (an Ally or
             # Jira export as well as the generic CSV); JSON also takes Asana's and Linear's
             # responses
-            parsed = importers.parse_files([path], None if fmt == "csv" else fmt, source=name)
+            with gc_paused():
+                parsed = importers.parse_files([path], None if fmt == "csv" else fmt, source=name)
         except importers.ImportFailed as exc:
             # report the caller's name for the content, not our temporary path
             raise importers.ImportFailed(
@@ -248,10 +253,15 @@ class ParentCollector:
         self.ids: set[str] = set()
         self.parents: set[str] = set()
 
-    def watch(self, nodes: Iterable[Node]) -> Iterator[Node]:
+    def watch(self, nodes: Iterable[Node | NodeRecord]) -> Iterator[Node | NodeRecord]:
+        supports = Rel.SUPPORTS.value
         for node in nodes:
-            self.ids.add(node.id)
-            self.parents.update(p.id for p in node.parents)
+            if isinstance(node, tuple):
+                self.ids.add(node[0].id)
+                self.parents.update(x.dst for x in node[1] if x.rel == supports)
+            else:
+                self.ids.add(node.id)
+                self.parents.update(p.id for p in node.parents)
             yield node
 
 

@@ -22,6 +22,7 @@ from rich.table import Table
 import importers
 from clients import ApiError, StratmapClient
 from graph_schema import Node
+from graph_schema.rows import NodeRecord
 from service import usecases
 from service.bootstrap import default_tenant, open_store
 from service.cli.options import db_option, output_option, tenant_option
@@ -31,6 +32,7 @@ from service.cli.serve import serve
 from service.cli.tokens import token
 from service.engine.engine import Engine, UnknownNode
 from service.engine.findings_json import analysis_json, line_of_sight_json
+from service.gcpause import gc_paused
 from service.roles import Role
 from service.settings import Settings
 from service.store.base import GraphStore, StoreBusy, StoreError
@@ -64,7 +66,7 @@ def _store(db: Path | None) -> GraphStore:
         raise BadInput(str(exc)) from exc
 
 
-def _progress(nodes: Iterable[Node], total: int) -> Iterator[Node]:
+def _progress(nodes: Iterable[Node | NodeRecord], total: int) -> Iterator[Node | NodeRecord]:
     if not err.is_terminal or total < 2000:  # a bar is noise for small files and in pipes
         yield from nodes
         return
@@ -196,7 +198,8 @@ def import_cmd(
     try:
         if columns_map is not None:
             options = dataclasses.replace(options, columns=importers.read_column_map(columns_map))
-        parsed = importers.parse_files(files, fmt, source=source, options=options)
+        with gc_paused():  # a file's rows are acyclic: full collections over them only cost
+            parsed = importers.parse_files(files, fmt, source=source, options=options)
         if prune and source is None:
             # a file's name is no identity: pruning by it would remove nothing after a rename, or
             # the wrong nodes after a reuse of the name

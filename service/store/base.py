@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.errors import StratmapError
-from graph_schema.rows import GraphRows
+from graph_schema.rows import GraphRows, NodeRecord
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class ChangeSet:
     change set did not mention (an import that no longer lists them).
     """
 
-    nodes: Iterable[Node] = ()
+    # a node, or its stored rows where an importer validated them so (graph_schema.rows)
+    nodes: Iterable[Node | NodeRecord] = ()
     units: Sequence[Unit] = ()
     people: Sequence[Person] = ()
     values: Sequence[Value] = ()

@@ -25,7 +25,7 @@ from neo4j.exceptions import (
 )
 
 from graph_schema import Node, Person, Unit, Value
-from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRow
+from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRecord, NodeRow, node_to_rows
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
 from service.store.base import (
@@ -37,7 +37,7 @@ from service.store.base import (
     audit_of,
 )
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
-from service.store.records import batches, classify, describe_change, node_to_rows, rows_to_node
+from service.store.records import as_record, batches, classify, describe_change, rows_to_node
 
 BATCH = 1000
 PAGE = 20_000
@@ -182,7 +182,7 @@ class Neo4jStore:
     # -- writes -------------------------------------------------------------------------
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
         # Held as a list: a managed transaction may run again, and a generator runs only once.
-        nodes = list(changes.nodes)
+        nodes = list(map(as_record, changes.nodes))
 
         def work(tx: ManagedTransaction) -> ApplyResult:
             result = ApplyResult(dry_run=dry_run)
@@ -193,7 +193,7 @@ class Neo4jStore:
                 # for this transaction, so the nodes read below cannot change under the edit
                 _run(tx, "lock_tenant", tenant=tenant)
                 found = self._get_in(tx, tenant, changes.edit.ids)
-                todo = list(changes.edit.change(found)) + nodes
+                todo = [node_to_rows(n) for n in changes.edit.change(found)] + nodes
             # Every node and org record first, every link after: a link then finds its target
             # when the change set brings it, and only a truly missing one gets a placeholder.
             org_links = self._apply_org(tx, tenant, changes, result)
@@ -218,7 +218,7 @@ class Neo4jStore:
                             "prune_candidates",
                             tenant=tenant,
                             source=changes.prune_source,
-                            seen=[n.id for n in todo],
+                            seen=[r.id for r, _ in todo],
                         )
                     ],
                 )
@@ -279,11 +279,11 @@ class Neo4jStore:
         return removed
 
     def _apply_nodes(
-        self, tx: ManagedTransaction, tenant: str, batch: Sequence[Node], result: ApplyResult
+        self, tx: ManagedTransaction, tenant: str, batch: Sequence[NodeRecord], result: ApplyResult
     ) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
         existing: dict[str, tuple[NodeRow, set[LinkRow]]] = {}
         placeholders: set[str] = set()
-        for r in _run(tx, "existing_nodes", tenant=tenant, ids=[n.id for n in batch]):
+        for r in _run(tx, "existing_nodes", tenant=tenant, ids=[r.id for r, _ in batch]):
             if r["placeholder"]:
                 placeholders.add(r["props"]["id"])
             else:
@@ -294,25 +294,24 @@ class Neo4jStore:
         by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
         links: dict[str, list[dict[str, Any]]] = {}
         changed: list[str] = []
-        for node in batch:
-            row, node_links = node_to_rows(node)
-            before = existing.get(node.id)
+        for row, node_links in batch:
+            before = existing.get(row.id)
             change = classify(before, row, node_links)
             if change == "unchanged":
                 result.unchanged += 1
                 continue
-            getattr(result, change).append(node.id)
+            getattr(result, change).append(row.id)
             if result.dry_run and change == "updated":
-                result.diffs[node.id] = describe_change(before, row, node_links)
-            changed.append(node.id)
+                result.diffs[row.id] = describe_change(before, row, node_links)
+            changed.append(row.id)
             props = {k: v for k, v in row._asdict().items() if v is not None}
             props["fingerprint"] = fingerprint(row.title)
             if before is not None:
                 op = "update" if before[0].kind == row.kind else "relabel"
             else:
-                op = "update" if node.id in placeholders else "create"
-            by_kind.setdefault((op, node.kind.value), []).append(
-                {"id": node.id, "props": {**props, "tenant": tenant}}
+                op = "update" if row.id in placeholders else "create"
+            by_kind.setdefault((op, row.kind), []).append(
+                {"id": row.id, "props": {**props, "tenant": tenant}}
             )
             for link in node_links:
                 links.setdefault(link.rel, []).append(
@@ -324,12 +323,12 @@ class Neo4jStore:
                         "co": True,
                     }
                 )
-            if node.owner:
+            if row.owner:
                 links.setdefault("OWNER", []).append(
-                    {"src": node.id, "dst": node.owner, "weight": 1.0, "ord": -1, "co": False}
+                    {"src": row.id, "dst": row.owner, "weight": 1.0, "ord": -1, "co": False}
                 )
-            if node.unit:
-                links.setdefault("UNIT", []).append({"src": node.id, "dst": node.unit})
+            if row.unit:
+                links.setdefault("UNIT", []).append({"src": row.id, "dst": row.unit})
         for (op, kind), rows in sorted(by_kind.items()):
             if op == "create":
                 _run(tx, f"create_{kind}", rows=rows)

@@ -7,15 +7,24 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
-from graph_schema import Node, ParentRef, Rel
-from graph_schema.rows import CO_OWNS, LinkRow, NodeRow
-
-_LIST_LINKS: tuple[tuple[str, str], ...] = (
-    (Rel.DEPENDS_ON.value, "depends_on"),
-    (Rel.CONFLICTS_WITH.value, "conflicts_with"),
-    (Rel.EXPRESSES.value, "expresses"),
-    (CO_OWNS, "co_owners"),
+from graph_schema import Node, Rel
+from graph_schema.rows import (
+    LIST_LINKS,
+    LinkRow,
+    NodeRecord,
+    NodeRow,
+    node_to_rows,
+    rows_to_node,
 )
+
+__all__ = [
+    "as_record",
+    "batches",
+    "classify",
+    "describe_change",
+    "node_to_rows",
+    "rows_to_node",
+]
 
 T = TypeVar("T")
 
@@ -28,45 +37,9 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def node_to_rows(node: Node) -> tuple[NodeRow, list[LinkRow]]:
-    row = NodeRow(
-        node.id,
-        node.kind.value,
-        node.title,
-        node.status.value,
-        node.period,
-        node.description,
-        node.effort,
-        node.owner,
-        node.unit,
-        node.scope.value if node.scope else None,
-        node.start,
-        node.target,
-        node.current,
-        node.measure_unit,
-        node.source,
-    )
-    links = [
-        LinkRow(node.id, Rel.SUPPORTS.value, p.id, p.weight, i) for i, p in enumerate(node.parents)
-    ]
-    for rel, attr in _LIST_LINKS:
-        links.extend(
-            LinkRow(node.id, rel, dst, 1.0, i) for i, dst in enumerate(getattr(node, attr))
-        )
-    return row, links
-
-
-def rows_to_node(row: NodeRow, links: list[LinkRow]) -> Node:
-    by_rel: dict[str, list[LinkRow]] = {}
-    for link in sorted(links, key=lambda x: (x.rel, x.ord)):
-        by_rel.setdefault(link.rel, []).append(link)
-    data = {k: v for k, v in row._asdict().items() if v is not None}
-    data["parents"] = tuple(
-        ParentRef(id=x.dst, weight=x.weight) for x in by_rel.get(Rel.SUPPORTS.value, [])
-    )
-    for rel, attr in _LIST_LINKS:
-        data[attr] = tuple(x.dst for x in by_rel.get(rel, []))
-    return Node.model_validate(data)
+def as_record(item: Node | NodeRecord) -> NodeRecord:
+    """A change set's node in its stored form: importers on the hot path give it so already."""
+    return item if isinstance(item, tuple) else node_to_rows(item)
 
 
 def classify(
@@ -103,7 +76,7 @@ def describe_change(
         for name, a, b in zip(NodeRow._fields, old_row, row, strict=True)
         if a != b and name != "id"
     ]
-    names = {Rel.SUPPORTS.value: "parents", **dict(_LIST_LINKS)}
+    names = {Rel.SUPPORTS.value: "parents", **dict(LIST_LINKS)}
     old_by: dict[str, dict[str, float]] = {}
     new_by: dict[str, dict[str, float]] = {}
     for bucket, items in ((old_by, old_links), (new_by, links)):
