@@ -118,4 +118,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE api_token ADD COLUMN expires_at TEXT;
     """,
+    # 5: links by their target. Without it a query from a node to what hangs below it (a user's
+    # own SQL from the vision down, the store's dangling-parent check) scans every link of the
+    # tenant for each step: on 1M nodes such a query never returned.
+    """
+    CREATE INDEX link_dst ON link(tenant, dst, rel);
+    """,
 )

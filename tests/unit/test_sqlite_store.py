@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from graph_schema import Node, ParentRef
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.store.base import ChangeSet, StoreError
@@ -142,3 +143,32 @@ def test_one_store_shared_by_threads_serialises_its_connection(tmp_path: Path) -
     assert errors == []
     assert len(store.read_graph("t").nodes) == 1 + 4 * 40 and store.version("t") == 1 + 160
     store.close()
+
+
+def test_a_users_own_sql_from_the_vision_down_walks_an_index(tmp_path: Path) -> None:
+    """What hangs below a node is found by its links' target: that lookup uses an index (on 1M
+    nodes a scan per step never returned), and the recursive walk gives the whole cascade."""
+    path = tmp_path / "s.db"
+    store = SQLiteStore(path)
+    nodes = [Node(id="V", kind="Vision", title="v")]
+    nodes += [
+        Node(id=f"G{g}", kind="Goal", title="g", parents=(ParentRef(id="V"),)) for g in range(3)
+    ]
+    nodes += [
+        Node(id=f"O{i}", kind="Objective", title="o", parents=(ParentRef(id=f"G{i % 3}"),))
+        for i in range(9)
+    ]
+    nodes.append(Node(id="LOOSE", kind="Objective", title="o"))
+    store.apply("t", ChangeSet(nodes=nodes))
+    store.close()
+    db = sqlite3.connect(path)
+    step = "SELECT src FROM link WHERE tenant = 't' AND dst = ? AND rel = 'SUPPORTS'"
+    plan = " ".join(str(r[-1]) for r in db.execute(f"EXPLAIN QUERY PLAN {step}", ("V",)))
+    assert "INDEX link_dst" in plan, plan
+    below = db.execute(
+        "WITH RECURSIVE down(id) AS (SELECT 'V' UNION"
+        " SELECT l.src FROM link l JOIN down ON l.dst = down.id"
+        " WHERE l.tenant = 't' AND l.rel = 'SUPPORTS') SELECT id FROM down"
+    ).fetchall()
+    assert sorted(r[0] for r in below) == sorted(n.id for n in nodes if n.id != "LOOSE")
+    db.close()
