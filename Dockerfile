@@ -1,4 +1,4 @@
-# stratmap's GraphQL service. Slim, non-root, with a health check on /healthz.
+# stratmap's GraphQL service. Slim, non-root, with a health check on /readyz.
 # GraphiQL's assets come from the npm registry at build time; the service serves them itself.
 FROM node:20-slim AS web
 WORKDIR /web
@@ -23,7 +23,7 @@ USER stratmap
 WORKDIR /home/stratmap
 ENV STRATMAP_DB=/home/stratmap/stratmap.db
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
-  CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
+HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=5 \
+  CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status == 200 else 1)"
 # Inside a container the service must listen on all interfaces; auth stays on (tokens required).
 CMD ["stratmap", "serve", "--host", "0.0.0.0", "--port", "8000"]

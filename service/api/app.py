@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (API and GraphiQL), /healthz, /static; auth, limits and logs."""
+"""The ASGI application: /graphql (API and GraphiQL), /healthz, /readyz, /static; auth, limits
+and logs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -205,7 +207,29 @@ def create_app(
     graphql = StratmapGraphQL(cache, store, limits)
 
     async def healthz(request: Request) -> JSONResponse:
+        """Liveness: the process answers HTTP (it may still be building its engines)."""
         return JSONResponse({"status": "ok", "engineBuilds": cache.builds})
+
+    def tenants_served() -> list[str]:
+        return [open_tenant] if tokens is None and open_tenant else store.tenants()
+
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: every tenant (or the one asked for, `?tenant=`) has an engine that answers
+        at once. Each probe also starts any build missing, so a probe never waits on one."""
+        asked = request.query_params.get("tenant")
+        tenants = [asked] if asked else await run_in_threadpool(tenants_served)
+        waiting = []
+        for tenant in tenants:
+            if not cache.answering(tenant):
+                cache.warm(tenant)
+                waiting.append(tenant)
+        # counts only: the probe is unauthenticated, and tenant names are not for everyone
+        body = {
+            "status": "starting" if waiting else "ready",
+            "tenants": len(tenants),
+            "building": len(waiting),
+        }
+        return JSONResponse(body, status_code=503 if waiting else 200)
 
     async def asset(request: Request) -> Response:
         path = ASSETS.get(request.path_params["name"])
@@ -220,6 +244,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # every tenant's engine starts building now, not on its first read
+        for tenant in await run_in_threadpool(tenants_served):
+            cache.warm(tenant)
         yield
         cache.close()
         store.close()  # graceful shutdown: in-flight requests are done, now let the store go
@@ -227,6 +254,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/static/{name}", asset),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],

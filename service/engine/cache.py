@@ -83,12 +83,7 @@ class EngineCache:
     ) -> Served:
         """The engine to answer a read with; waits (bounded) only for what the read needs."""
         with self._lock:
-            slot = self._slots.get((tenant, period))
-            if slot is None:
-                slot = self._slots[(tenant, period)] = _Slot()
-                while len(self._slots) > self.max_engines:
-                    self._slots.popitem(last=False)
-            self._slots.move_to_end((tenant, period))
+            slot = self._slot(tenant, period)
             needed = self._needed(tenant, min_version, subject)
         now = self.clock()
         if now - slot.checked_at >= self.check_interval or needed > slot.known:
@@ -115,6 +110,32 @@ class EngineCache:
             # a wait that runs out loops once more, and answers stale
             with suppress(FutureTimeout):
                 building.result(timeout=None if engine is None else left)
+
+    def _slot(self, tenant: str, period: str | None) -> _Slot:
+        """The (tenant, period)'s slot, made the most recently used (the caller holds _lock)."""
+        slot = self._slots.get((tenant, period))
+        if slot is None:
+            slot = self._slots[(tenant, period)] = _Slot()
+            while len(self._slots) > self.max_engines:
+                self._slots.popitem(last=False)
+        self._slots.move_to_end((tenant, period))
+        return slot
+
+    def warm(self, tenant: str, period: str | None = None) -> None:
+        """Start building the engine of (tenant, period) unless one is there or on its way, and
+        return at once: the server warms every tenant as it starts, so the first read of each
+        finds its engine built or building, never starts the build itself."""
+        with self._lock:
+            slot = self._slot(tenant, period)
+        with slot.lock:
+            if slot.engine is None and slot.building is None:
+                self._start(tenant, period, slot)
+
+    def answering(self, tenant: str, period: str | None = None) -> bool:
+        """Whether a read of (tenant, period) would be answered without waiting for a first build
+        (perhaps stale, while a newer engine builds): what /readyz reports."""
+        slot = self._slots.get((tenant, period))
+        return slot is not None and slot.engine is not None
 
     def ready(
         self, tenant: str, period: str | None = None, *, min_version: int = 0, subject: str = ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -458,3 +460,45 @@ def test_a_request_past_its_time_budget_starts_no_further_field(
     )
     assert len(calls) <= 3  # ten fields of 0.15 s each: the budget stopped the rest
     slow.store.close()
+
+
+def test_readyz_says_ready_only_once_the_tenants_engine_answers(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from service.engine.engine import Engine
+
+    gate = threading.Event()
+
+    def slow(*args, **kwargs):
+        assert gate.wait(20)
+        return Engine(*args, **kwargs)
+
+    monkeypatch.setattr("service.engine.cache.Engine", slow)
+
+    async def probe() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api.app), base_url="http://t"
+        ) as c:
+            return await c.get("/readyz")
+
+    cache = api.app.app.state.cache
+    tenants = len(api.store.tenants())
+    assert tenants > 1  # every tenant must be ready, not just one
+    try:
+        first = asyncio.run(probe())  # no engine yet: the probe starts the builds, never waits
+        assert first.status_code == 503
+        assert first.json() == {"status": "starting", "tenants": tenants, "building": tenants}
+        assert asyncio.run(probe()).status_code == 503  # still building: one build each, not two
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 20
+    while cache.builds < tenants and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ready = asyncio.run(probe())
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "tenants": tenants, "building": 0}
+    assert cache.builds == tenants

@@ -155,3 +155,44 @@ def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
         title = page.title()
         browser.close()
     assert title == "stratmap GraphQL" and outside == [] and errors == []
+
+
+def test_the_server_builds_every_engine_as_it_starts_and_readyz_says_when(
+    server: Server, tmp_path: Path
+) -> None:
+    """Started on a store of its own, the server builds the tenant's engine before any read
+    asks for it (its lifespan warms every tenant), and /readyz turns 200 once it answers."""
+    import contextlib
+    import os
+    import time
+
+    import httpx
+
+    from service.store.sqlite import SQLiteStore
+    from tests.e2e.conftest import free_port
+
+    db = tmp_path / "copy.db"
+    source = SQLiteStore(server.db)
+    assert source.backup(db) == "ok"  # the online backup: the server may be writing
+    source.close()
+    port = free_port()
+    process = subprocess.Popen(
+        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline, builds = time.monotonic() + 30, 0
+        while builds == 0 and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):  # liveness only: it starts nothing
+                builds = httpx.get(f"{url}/healthz", timeout=1).json()["engineBuilds"]
+            time.sleep(0.05)
+        assert builds == 1
+        ready = httpx.get(f"{url}/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ready", "tenants": 1, "building": 0}
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -37,7 +37,7 @@ def test_a_broken_compose_file_is_caught() -> None:
 
 def test_dockerfile_is_slim_non_root_with_a_healthcheck() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "-slim" in text and "USER stratmap" in text and "/healthz" in text
+    assert "-slim" in text and "USER stratmap" in text and "/readyz" in text
 
 
 def test_every_setting_is_in_the_readme() -> None:
