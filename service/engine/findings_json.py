@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sized
+from itertools import islice
+from typing import Any, cast
 
+import numpy as np
+
+from service.engine.dominators import LoadBearing
 from service.engine.engine import Engine
 from service.engine.results import Gap, LineOfSight
 
@@ -51,9 +56,9 @@ def gap_json(
     return out
 
 
-def _gaps_json(engine: Engine) -> list[dict[str, Any]]:
+def _gaps_json(engine: Engine, limit: int | None = None) -> list[dict[str, Any]]:
     out, left = [], SUGGESTED_GAPS
-    for gap in engine.gaps:
+    for gap in islice(engine.gaps, limit):
         out.append(gap_json(engine, gap, suggest=left > 0 or not gap.dangling_refs))
         left -= bool(gap.dangling_refs)
     return out
@@ -116,10 +121,33 @@ def alignment_record(engine: Engine) -> dict[str, Any]:
     }
 
 
-def analysis_json(engine: Engine) -> dict[str, Any]:
+def analysis_json(engine: Engine, limit: int | None = None) -> dict[str, Any]:
+    """Every finding; with `limit`, each list of findings holds its first `limit` items (they
+    are ranked: the worst first) and `totals` says how many there are. Only what is shown is
+    built: at 1M nodes the full document was 202 MB, most of it 894k unowned nodes."""
     g = engine.graph
     ids = g.ids
     overall = engine.overall
+    lists: dict[str, Sized] = {
+        "gaps": engine.gaps,
+        "orphans": engine.orphans,
+        "unsupported": engine.unsupported,
+        "loadBearing": engine.load_bearing,
+        "ownershipOverlaps": engine.overlaps,
+        "unowned": engine.unowned,
+        "conflicts": engine.conflicts,
+        "riskyDependencies": engine.risky_dependencies,
+        "invalidLinks": engine.invalid_links,
+    }
+
+    def first(key: str) -> Iterable[Any]:
+        found = lists[key]
+        if isinstance(found, np.ndarray):
+            return list(found[:limit].tolist())
+        if isinstance(found, LoadBearing):
+            return found.items(0, limit)
+        return islice(cast(Iterable[Any], found), limit)
+
     return {
         "version": engine.version,
         "period": engine.period,
@@ -127,12 +155,13 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
         "work": overall.work,
         "tracedWork": overall.traced_work,
         "counts": engine.counts(),
-        "gaps": _gaps_json(engine),
-        "orphans": [node_ref(engine, i) for i in engine.orphans],
-        "unsupported": [node_ref(engine, i) for i in engine.unsupported],
+        "totals": {key: len(found) for key, found in lists.items()},
+        "gaps": _gaps_json(engine, limit),
+        "orphans": [node_ref(engine, i) for i in first("orphans")],
+        "unsupported": [node_ref(engine, i) for i in first("unsupported")],
         "loadBearing": [
             {"id": ids[i], "kind": engine.kind_at(i).value, "title": g.titles[i], "work": w}
-            for i, w in engine.load_bearing.items()
+            for i, w in first("loadBearing")
         ],
         "ownershipOverlaps": [
             {
@@ -142,7 +171,7 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
                 "parent": ids[o.parent] if o.parent is not None else None,
                 "similarity": o.similarity,
             }
-            for o in engine.overlaps
+            for o in first("ownershipOverlaps")
         ],
         "unitFocus": [
             {
@@ -154,12 +183,13 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
             }
             for f in engine.unit_focus
         ],
-        "unowned": [node_ref(engine, i) for i in engine.unowned.tolist()],
+        "unowned": [node_ref(engine, i) for i in first("unowned")],
         "conflicts": [
-            {"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]} for a, b in engine.conflicts
+            {"a": ids[a], "b": ids[b], "units": [g.unit[a], g.unit[b]]}
+            for a, b in first("conflicts")
         ],
         "riskyDependencies": [
-            {"node": ids[a], "dependsOn": ids[b]} for a, b in engine.risky_dependencies
+            {"node": ids[a], "dependsOn": ids[b]} for a, b in first("riskyDependencies")
         ],
         "invalidLinks": [
             {
@@ -168,7 +198,7 @@ def analysis_json(engine: Engine) -> dict[str, Any]:
                 "childKind": engine.kind_at(c).value,
                 "parentKind": engine.kind_at(p).value,
             }
-            for c, p in engine.invalid_links
+            for c, p in first("invalidLinks")
         ],
         "byUnit": _by_unit(engine),
         "byGoal": _by_goal(engine),

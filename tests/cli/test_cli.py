@@ -34,6 +34,7 @@ TOP_KEYS = {
     "unowned",
     "byUnit",
     "byGoal",
+    "totals",
 }
 
 
@@ -373,3 +374,27 @@ def test_backup_copies_the_store_online_and_the_copy_is_whole(db: Path, tmp_path
     assert run("backup", copy, "--db", db, "--force")[0] == 0
     assert run("backup", db, "--db", db, "--force")[0] == 2  # nor the database itself
     assert run("backup", tmp_path / "x.db", "--db", tmp_path / "missing.db")[0] == 2
+
+
+def test_analyze_json_caps_long_lists_with_totals_unless_all(db: Path, tmp_path: Path) -> None:
+    """At 1M nodes the whole document was 202 MB; capped, each list keeps its worst first."""
+    from service.cli.main import JSON_LIMIT
+
+    rows = ["id,kind,title,parents,owner", "V,vision,V,,ceo", "G,goal,G,V,ceo"]
+    rows += [f"I{i:04d},initiative,work {i},G" for i in range(JSON_LIMIT + 200)]  # unowned
+    rows += [f"X{i:04d},initiative,loose {i},,p" for i in range(JSON_LIMIT + 5)]  # orphans
+    file = tmp_path / "big.csv"
+    file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert run("import", file, "--db", db)[0] == 0
+    code, out = run("analyze", "--json", "--db", db)
+    capped = json.loads(out)
+    code_all, out_all = run("analyze", "--json", "--all", "--db", db)
+    whole = json.loads(out_all)
+    assert code == code_all == 0
+    assert capped["totals"]["unowned"] == len(whole["unowned"]) > JSON_LIMIT
+    assert capped["totals"]["orphans"] == len(whole["orphans"]) == JSON_LIMIT + 5
+    assert capped["totals"]["gaps"] == len(whole["gaps"]) > JSON_LIMIT
+    for key in ("unowned", "orphans", "gaps"):
+        assert capped[key] == whole[key][:JSON_LIMIT]
+    assert whole["totals"] == capped["totals"]
+    assert capped["counts"] == whole["counts"]  # the counts are never capped
