@@ -60,8 +60,11 @@ def verdict(ratio: float, goal: float) -> str:
 
 def org_csv(n: int, changed: float = 0.0) -> Path:
     """The generated organisation as a generic CSV; `changed` of its rows retitled."""
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"org-g{GENERATION}-{n}-{int(changed * 1000)}.csv"
+    # one file name for both: a node's source is its file's name, and a re-import under another
+    # name would rewrite every row as moved, which is not the edit a user makes
+    folder = CACHE / f"changed-{int(changed * 1000)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"org-g{GENERATION}-{n}.csv"
     if path.exists():
         return path
     every = int(1 / changed) if changed else 0

@@ -128,8 +128,10 @@ def cut_long_text(
     """Text longer than its field allows: cut it (and say so in `cuts`) under --truncate, else
     return (field, problem) pairs. Ids are never cut: a cut id would silently name another node."""
     problems = []
-    for name, limit in TEXT_LIMITS.items():
-        value = data.get(name)
+    for name, value in list(data.items()):  # a row's own fields: most leave many out
+        limit = TEXT_LIMITS.get(name)
+        if limit is None:
+            continue
         if isinstance(value, str) and len(value.strip()) > limit:
             if cuts is None or name in ("id", "owner", "unit"):
                 problems.append(

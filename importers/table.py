@@ -65,7 +65,7 @@ class Table:
                 for number, cells in enumerate(reader, start=self.header_record + 1):
                     if self.keep is not None:
                         cells = [cells[i] if i < len(cells) else "" for i in self.keep]
-                    if any(c.strip() for c in cells):
+                    if "".join(cells).strip():
                         yield number, cells
         except csv.Error as exc:
             raise ImportFailed([ImportIssue(self.file, f"malformed CSV: {exc}")]) from None
