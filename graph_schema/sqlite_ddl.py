@@ -124,4 +124,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX link_dst ON link(tenant, dst, rel);
     """,
+    # 6: each tenant's epoch, a random stamp made when the tenant is: with the version and the
+    # last audit record it tells one state of a tenant from any other (a database deleted and
+    # made again, a backup restored), so a persisted engine snapshot is never taken for another.
+    """
+    ALTER TABLE tenant ADD COLUMN epoch TEXT;
+    UPDATE tenant SET epoch = lower(hex(randomblob(16)));
+    """,
 )

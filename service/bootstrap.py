@@ -12,6 +12,8 @@ from service.store.sqlite import SQLiteStore
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
+    from service.engine.snapshot import Snapshots
+
 
 def open_store(settings: Settings | None = None, *, db: Path | str | None = None) -> GraphStore:
     settings = settings or Settings()
@@ -58,6 +60,22 @@ def open_neo4j(settings: Settings) -> GraphStore:
     )
 
 
+def snapshots_for(settings: Settings, store: GraphStore) -> Snapshots | None:
+    """Where this store's engines persist between processes; None when off (STRATMAP_CACHE_DIR
+    empty) or meaningless (an in-memory database)."""
+    from service.engine.snapshot import Snapshots
+
+    if not settings.cache_dir:
+        return None
+    if isinstance(store, SQLiteStore):
+        if store.path == ":memory:":
+            return None
+        return Snapshots(Path(settings.cache_dir), f"sqlite:{Path(store.path).resolve()}")
+    return Snapshots(
+        Path(settings.cache_dir), f"neo4j:{settings.neo4j_uri}/{settings.neo4j_database}"
+    )
+
+
 def default_tenant(store: GraphStore, tenant: str | None) -> str:
     """The tenant asked for; else the only one the store holds; else 'default'."""
     if tenant:
@@ -94,4 +112,5 @@ def build_app(
         open_tenant=default_tenant(store, tenant or settings.tenant),
         limits=ApiLimits.of(settings),
         check_interval=settings.version_check_seconds,
+        snapshots=snapshots_for(settings, store),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ApiLimits", "Settings"]
+
+
+def _user_cache() -> Path:
+    """$XDG_CACHE_HOME, else ~/.cache (the XDG base directory default)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
 
 
 class ApiLimits(BaseModel):
@@ -54,3 +61,5 @@ class Settings(ApiLimits, BaseSettings):
     # how long a write waits for another writer (a CLI import beside the server) before it
     # answers Busy (API) or exits 3 (CLI)
     write_wait_seconds: float = Field(default=5.0, gt=0, le=600)
+    # where built engines are kept between processes (service.engine.snapshot); "" keeps none
+    cache_dir: str = Field(default_factory=lambda: str(_user_cache() / "stratmap"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +11,11 @@ from graph_schema import Node, ParentRef, Person, Unit
 from service.engine.engine import Engine
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
+
+# engine snapshots of the whole run go to one temporary folder, never the user's ~/.cache; each
+# test's database is a new file, so no test finds another's snapshot (servers and CLI
+# subprocesses inherit the setting)
+os.environ["STRATMAP_CACHE_DIR"] = tempfile.mkdtemp(prefix="stratmap-test-cache-")
 
 # the long soak (minutes, a 1M-node store) runs by `make soak` only
 collect_ignore_glob = [] if os.environ.get("STRATMAP_SOAK") else ["soak/*"]

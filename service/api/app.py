@@ -29,6 +29,7 @@ from service.api.errors import BodyTooLarge
 from service.api.graphiql import ASSETS, PAGE
 from service.api.schema import build_schema
 from service.engine.cache import EngineCache
+from service.engine.snapshot import Snapshots
 from service.roles import Principal, Role
 from service.settings import ApiLimits
 from service.store.base import GraphStore
@@ -199,16 +200,26 @@ def create_app(
     open_tenant: str | None = None,
     limits: ApiLimits | None = None,
     check_interval: float = 2.0,
+    snapshots: Snapshots | None = None,
 ) -> ASGIApp:
     limits = limits or ApiLimits()
     cache = EngineCache(
-        store, check_interval=check_interval, max_wait=limits.request_timeout_seconds
+        store,
+        check_interval=check_interval,
+        max_wait=limits.request_timeout_seconds,
+        snapshots=snapshots,
     )
     graphql = StratmapGraphQL(cache, store, limits)
 
     async def healthz(request: Request) -> JSONResponse:
         """Liveness: the process answers HTTP (it may still be building its engines)."""
-        return JSONResponse({"status": "ok", "engineBuilds": cache.builds})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "engineBuilds": cache.builds,
+                "snapshotsLoaded": snapshots.loaded if snapshots is not None else 0,
+            }
+        )
 
     def tenants_served() -> list[str]:
         return [open_tenant] if tokens is None and open_tenant else store.tenants()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+import os
 import shutil
 import socket
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from clients import ApiError, StratmapClient
 from graph_schema import Node
 from graph_schema.rows import NodeRecord
 from service import usecases
-from service.bootstrap import default_tenant, open_store
+from service.bootstrap import default_tenant, open_store, snapshots_for
 from service.cli.options import db_option, output_option, tenant_option
 from service.cli.render import line_of_sight_tree, pct, render_analysis
 from service.cli.report import report
@@ -300,12 +301,43 @@ def _existing(db: Path | None, tenant: str | None) -> tuple[str, GraphStore]:
     return name, store
 
 
-def _engine(db: Path | None, tenant: str | None, period: str | None) -> tuple[str, Engine]:
+def _engine(
+    db: Path | None, tenant: str | None, period: str | None, *, keep: bool = False
+) -> tuple[str, Engine]:
+    """The tenant's engine: an earlier process's snapshot of this very state when there is one
+    (service.engine.snapshot), else built from the store. With `keep`, a built engine is
+    analysed whole and saved for the next command (`analyze` computes it all anyway)."""
     name, store = _existing(db, tenant)
     try:
-        return name, Engine(store.read_graph(name), period)
+        snapshots = snapshots_for(Settings(), store)
+        stamp = store.snapshot_stamp(name) if snapshots is not None else None
+        if snapshots is not None and stamp is not None:
+            found = snapshots.load(name, stamp, period)
+            if found is not None:
+                return name, found
+        engine = Engine(store.read_graph(name), period)
     finally:
         store.close()
+    if keep and snapshots is not None and stamp is not None:
+        engine.analyse_all()
+        _save_in_background(lambda: snapshots.save(name, stamp, engine))
+    return name, engine
+
+
+def _save_in_background(save: Callable[[], object]) -> None:
+    """Write a snapshot from a forked child, so the command ends without waiting for it (a 1M
+    node engine takes seconds to write); the child shares the parent's pages until it writes.
+    Where fork is missing the command simply waits."""
+    if not hasattr(os, "fork"):
+        save()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.fork() == 0:  # the child: write, and leave without running the parent's exit code
+        try:
+            save()
+        finally:
+            os._exit(0)
 
 
 def _check_threshold(score: float | None, fail_under: float | None) -> None:
@@ -356,7 +388,7 @@ def analyze(
     db: Path | None,
 ) -> None:
     """Score, counts and the disconnected objectives, top gaps first."""
-    name, engine = _engine(db, tenant, period)
+    name, engine = _engine(db, tenant, period, keep=True)
     # the table shows `top` rows but counts and groups whole lists; JSON is capped unless --all
     limit = JSON_LIMIT if as_json and not whole else None
     data = {"tenant": name, **analysis_json(engine, limit)}

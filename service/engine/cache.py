@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from service.engine.engine import Engine
+from service.engine.snapshot import Snapshots
 from service.store.base import GraphStore
 
 __all__ = ["EngineCache", "Served"]
@@ -64,8 +65,10 @@ class EngineCache:
         max_wait: float = 30.0,
         builders: int = 4,
         clock: Callable[[], float] = time.monotonic,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.store = store
+        self.snapshots = snapshots  # engines persisted between processes (None: never)
         # periods are chosen by clients: keep the most recently used engines, not one per period
         # ever asked
         self.max_engines = max_engines
@@ -173,10 +176,25 @@ class EngineCache:
         slot.building = self._builders.submit(self._build, tenant, period, slot)
         return slot.building
 
+    def _make(self, tenant: str, period: str | None) -> tuple[Engine, str | None, bool]:
+        """The engine of the store's current state: a snapshot's if there is one (nothing to
+        save then), else built; with the stamp to save it under (if it may be), and whether it
+        was loaded."""
+        snapshots = self.snapshots
+        stamp = self.store.snapshot_stamp(tenant) if snapshots is not None else None
+        if snapshots is not None and stamp is not None:
+            found = snapshots.load(tenant, stamp, period)
+            if found is not None:
+                return found, None, True
+        engine = Engine(self.store.read_graph(tenant), period)
+        engine.analyse_all()
+        with self._lock:
+            self.builds += 1
+        return engine, stamp, False
+
     def _build(self, tenant: str, period: str | None, slot: _Slot) -> Engine:
         try:
-            engine = Engine(self.store.read_graph(tenant), period)
-            engine.analyse_all()
+            engine, stamp, loaded = self._make(tenant, period)
         except BaseException:
             log.exception("building the engine of tenant %r, period %r failed", tenant, period)
             with slot.lock:
@@ -190,8 +208,12 @@ class EngineCache:
             # a write landed while this one built: build again, so the slot catches up by itself
             if slot.known > engine.version:
                 self._start(tenant, period, slot)
-        with self._lock:
-            self.builds += 1
+            newest = slot.known == engine.version
+        if stamp is not None and newest and self.snapshots is not None:
+            # after the engine answers, on this builder thread: the next start finds it here
+            self.snapshots.save(tenant, stamp, engine)
+        if loaded:  # what a snapshot restores on first use, restored now, off the request path
+            engine.graph.restore()
         return engine
 
     def close(self) -> None:

@@ -40,6 +40,20 @@ class LineOfSightIndex:
         self.active = view(g.active)
         self.gap_of: dict[int, Gap] = {m: gap for gap in gaps for m in gap.members}
 
+    _VIEWS = ("traced", "depth", "ptr", "idx", "w", "active")
+
+    def __getstate__(self) -> dict[str, object]:
+        # a persisted engine (service.engine.snapshot) keeps the arrays under the views
+        state = dict(self.__dict__)
+        for name in self._VIEWS:
+            state[name] = np.asarray(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name in self._VIEWS:
+            state[name] = view(np.ascontiguousarray(state[name]))
+        self.__dict__.update(state)
+
     def of(self, node: int, max_paths: int = MAX_PATHS) -> LineOfSight:
         if not self.active[node]:
             return LineOfSight(node, False, False, [], False, [])

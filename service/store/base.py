@@ -170,6 +170,12 @@ class GraphStore(Protocol):
 
     def tenants(self) -> list[str]: ...
 
+    def snapshot_stamp(self, tenant: str) -> str | None:
+        """A string that names this state of the tenant and no other: "<version>/" and then what
+        tells it from any other tenant of that name and version. None where the store cannot
+        tell: then no engine snapshot is persisted or trusted (service.engine.snapshot)."""
+        ...
+
     def record_history(
         self, tenant: str, label: str | None, score: float | None, payload: dict[str, Any]
     ) -> int: ...

@@ -468,6 +468,11 @@ class Neo4jStore:
         rows = self._read(lambda tx: _run(tx, "version", tenant=tenant))
         return int(rows[0]["version"]) if rows else 0
 
+    def snapshot_stamp(self, tenant: str) -> str | None:
+        # a tenant node carries no epoch yet: a recreated database could repeat a version, so
+        # engine snapshots stay off on Neo4j (each server builds its engines from the store)
+        return None
+
     def tenants(self) -> list[str]:
         return [r["id"] for r in self._read(lambda tx: _run(tx, "tenants"))]
 

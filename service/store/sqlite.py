@@ -34,6 +34,10 @@ _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
 
 
+_NEW_TENANT = (
+    "INSERT OR IGNORE INTO tenant(tenant, version, epoch) VALUES (?, 0, lower(hex(randomblob(16))))"
+)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -114,7 +118,7 @@ class SQLiteStore:
         result = ApplyResult(dry_run=dry_run)
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("INSERT OR IGNORE INTO tenant(tenant, version) VALUES (?, 0)", (tenant,))
+            db.execute(_NEW_TENANT, (tenant,))
             self._apply_org(tenant, changes, result)
             prune = changes.prune_source is not None
             if prune:
@@ -262,7 +266,7 @@ class SQLiteStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("INSERT OR IGNORE INTO tenant(tenant, version) VALUES (?, 0)", (tenant,))
+            db.execute(_NEW_TENANT, (tenant,))
             version = db.execute(
                 "SELECT version FROM tenant WHERE tenant = ?", (tenant,)
             ).fetchone()[0]
@@ -293,6 +297,26 @@ class SQLiteStore:
         with self._reading() as db:
             row = db.execute("SELECT version FROM tenant WHERE tenant = ?", (tenant,)).fetchone()
         return int(row[0]) if row else 0
+
+    def snapshot_stamp(self, tenant: str) -> str | None:
+        """One state of the tenant, for persisted engine snapshots: its epoch, version and last
+        audit record (None: nothing stored)."""
+        with self._reading() as db:
+            db.execute("BEGIN")
+            try:
+                row = db.execute(
+                    "SELECT epoch, version FROM tenant WHERE tenant = ?", (tenant,)
+                ).fetchone()
+                last = db.execute(
+                    "SELECT seq, at FROM audit WHERE tenant = ? ORDER BY seq DESC LIMIT 1",
+                    (tenant,),
+                ).fetchone()
+            finally:
+                db.execute("COMMIT")
+        if row is None or row[0] is None:
+            return None
+        seq, at = last if last is not None else (0, "")
+        return f"{row[1]}/{row[0]}/{seq}/{at}"
 
     @_serialised
     def tenants(self) -> list[str]:

@@ -1,0 +1,129 @@
+"""Engines persisted on disk, so a process that starts finds its engine instead of building it.
+
+Building the engine of a 1M-node tenant reads the store and analyses it for 15-20 s; loading
+the engine that an earlier process built for the same state takes a fraction of that. A
+snapshot is the pickled `Engine` with every analysis it had computed, in
+`STRATMAP_CACHE_DIR/<store and tenant>/<period>-v<version>-<stamp>-f<format>-<code>.pickle`:
+
+- it is trusted only for the exact state it was built from: the store's `snapshot_stamp`
+  (epoch, version, last audit record), the period, the snapshot format and a digest of the code
+  that computes the findings (any change to the engine or the domain retires every snapshot);
+- a snapshot that does not load (cut short, corrupt, from another Python) is deleted and the
+  engine is built from the store as if there were none;
+- pickle runs code as it loads, so a file is loaded only from a directory this user made and
+  owns, that nobody else may write (0700), and only if the file is this user's too;
+- saving replaces the file atomically and removes the snapshots of older versions of the same
+  tenant and period: one file per (store, tenant, period).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import stat
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from service.engine.engine import Engine
+from service.gcpause import gc_paused
+
+__all__ = ["FORMAT", "Snapshots", "code_digest"]
+
+log = logging.getLogger("stratmap.engine")
+FORMAT = 1  # bump when what a snapshot holds changes in a way the code digest would not show
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the source that computes the findings: the engine and the domain model."""
+    digest = hashlib.sha256()
+    for package in ("service/engine", "graph_schema"):
+        for path in sorted((_ROOT / package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _version(stamp: str) -> int:
+    """The version a store's stamp names (service.store.base.GraphStore.snapshot_stamp)."""
+    head = stamp.split("/", 1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+def _h(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+class Snapshots:
+    def __init__(self, root: Path, store_id: str) -> None:
+        self.root = root
+        self.store_id = store_id  # which store (a database file, a server): tenants of two differ
+        self.loaded = 0  # engines loaded instead of built: lets tests and /healthz see it
+        self.saved = 0
+
+    def _folder(self, tenant: str) -> Path:
+        return self.root / _h(self.store_id, tenant)
+
+    def _name(self, stamp: str, period: str | None) -> tuple[str, str]:
+        """(the prefix all snapshots of this period share, this state's file name)."""
+        prefix = f"{_h(period or '')}-"
+        return prefix, f"{prefix}v{_version(stamp)}-{_h(stamp)}-f{FORMAT}-{code_digest()}.pickle"
+
+    def _safe(self, path: Path) -> bool:
+        """Whether this user alone could have written `path` and the folders it is in."""
+        uid = os.getuid()
+        for node in (self.root, path.parent, path):
+            info = node.stat()
+            if info.st_uid != uid or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                log.warning("engine snapshot %s ignored: writable by others or not ours", node)
+                return False
+        return True
+
+    def load(self, tenant: str, stamp: str, period: str | None) -> Engine | None:
+        """The engine saved for exactly this state, or None (absent, unsafe or corrupt)."""
+        _, name = self._name(stamp, period)
+        path = self._folder(tenant) / name
+        try:
+            if not path.exists() or not self._safe(path):
+                return None
+            with path.open("rb") as fh, gc_paused():  # a million objects, none in a cycle
+                engine = pickle.load(fh)
+            if not isinstance(engine, Engine) or engine.period != period:
+                raise ValueError(f"holds {type(engine).__name__}, not this period's engine")
+        except Exception as exc:  # a snapshot that does not load is only a missed shortcut
+            log.warning("engine snapshot %s is unreadable (%s); building from the store", path, exc)
+            path.unlink(missing_ok=True)
+            return None
+        self.loaded += 1
+        return engine
+
+    def save(self, tenant: str, stamp: str, engine: Engine) -> Path | None:
+        """Persist `engine` as the snapshot of `stamp`, replacing older ones; None if it cannot
+        (a full disk, a read-only folder: logged, never raised)."""
+        if engine.version != _version(stamp):
+            return None  # a write landed between the stamp and the read: not this state's engine
+        prefix, name = self._name(stamp, engine.period)
+        folder = self._folder(tenant)
+        tmp: str | None = None
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as fh:
+                tmp = fh.name
+                with gc_paused():
+                    pickle.dump(engine, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / name)
+        except (OSError, pickle.PicklingError, TypeError) as exc:
+            log.warning("cannot save the engine snapshot of tenant %r: %s", tenant, exc)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            return None
+        for old in folder.glob(f"{prefix}*"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
+        self.saved += 1
+        return folder / name

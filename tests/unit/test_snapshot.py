@@ -1,0 +1,170 @@
+"""Persisted engine snapshots: used for exactly the state they were built from, rebuilt when
+stale or corrupt, refused when someone else could have written them."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.bootstrap import snapshots_for
+from service.cli.main import cli
+from service.engine.cache import EngineCache
+from service.engine.engine import Engine
+from service.engine.findings_json import analysis_json
+from service.engine.snapshot import Snapshots
+from service.settings import Settings
+from service.store.base import ChangeSet
+from service.store.sqlite import SQLiteStore
+from tests.conftest import node
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "northwind.yaml"
+
+
+def org(store: SQLiteStore) -> None:
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[
+                node("V", "Vision"),
+                node("G1", "Goal", "V"),
+                node("O1", "Objective", "G1"),
+                node("I1", "Initiative", "O1"),
+                node("I2", "Initiative"),
+            ]
+        ),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    made = SQLiteStore(tmp_path / "s.db")
+    org(made)
+    return made
+
+
+def snapshots(tmp_path: Path, store: SQLiteStore) -> Snapshots:
+    return Snapshots(tmp_path / "cache", f"sqlite:{store.path}")
+
+
+def test_a_saved_engine_loads_for_its_state_only(tmp_path: Path, store: SQLiteStore) -> None:
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None and stamp.startswith("1/")
+    built = Engine(store.read_graph("t"))
+    built.analyse_all()
+    saved = snaps.save("t", stamp, built)
+    assert saved is not None and saved.exists()
+    loaded = snaps.load("t", stamp, None)
+    assert loaded is not None and loaded is not built
+    assert analysis_json(loaded) == analysis_json(built)
+    assert snaps.load("t", stamp, "2026-Q4") is None  # another period: another engine
+    assert snaps.load("other", stamp, None) is None  # another tenant
+    # a write makes another state: the old snapshot is not it
+    store.apply("t", ChangeSet(nodes=[node("I2", "Initiative", "O1")]))
+    assert snaps.load("t", store.snapshot_stamp("t") or "", None) is None
+
+
+def test_the_stamp_tells_a_recreated_database_from_the_old_one(tmp_path: Path) -> None:
+    """Same tenant, same version, same contents, made again: not the same state."""
+    stamps = []
+    for _ in range(2):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp_path / 'r.db'}{suffix}").unlink(missing_ok=True)
+        made = SQLiteStore(tmp_path / "r.db")
+        org(made)
+        stamps.append(made.snapshot_stamp("t"))
+        made.close()
+    assert stamps[0] is not None and stamps[1] is not None and stamps[0] != stamps[1]
+    assert stamps[0].split("/")[0] == stamps[1].split("/")[0] == "1"
+
+
+def test_a_stale_snapshot_gives_way_and_only_the_newest_is_kept(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    snaps = snapshots(tmp_path, store)
+    first = store.snapshot_stamp("t")
+    assert first is not None
+    snaps.save("t", first, Engine(store.read_graph("t")))
+    store.apply("t", ChangeSet(nodes=[node("I2", "Initiative", "O1")]))
+    second = store.snapshot_stamp("t")
+    assert second is not None
+    engine = Engine(store.read_graph("t"))
+    assert snaps.save("t", first, engine) is None  # built after a write: not `first`'s engine
+    saved = snaps.save("t", second, engine)
+    assert saved is not None
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]  # the old one is gone
+    loaded = snaps.load("t", second, None)
+    assert loaded is not None and loaded.version == 2 and loaded.orphans == []
+
+
+def test_a_corrupt_snapshot_is_deleted_and_the_engine_built(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    saved = snaps.save("t", stamp, Engine(store.read_graph("t")))
+    assert saved is not None
+    saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])  # cut short
+    cache = EngineCache(store, snapshots=snaps)
+    engine = cache.get("t").engine
+    assert engine.version == 1 and [engine.graph.ids[i] for i in engine.orphans] == ["I2"]
+    assert cache.builds == 1 and snaps.loaded == 0
+    # the build saved a sound one in its place, which the next process loads
+    deadline = time.monotonic() + 10
+    while snaps.saved == 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert snaps.saved == 2
+    again = EngineCache(store, snapshots=snaps)
+    assert again.get("t").engine.version == 1
+    assert again.builds == 0 and snaps.loaded == 1
+    cache.close()
+    again.close()
+
+
+def test_a_snapshot_others_could_have_written_is_not_loaded(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    saved = snaps.save("t", stamp, Engine(store.read_graph("t")))
+    assert saved is not None
+    assert (tmp_path / "cache").stat().st_mode & 0o077 == 0  # made private
+    os.chmod(saved, 0o664)  # group-writable: pickle would run whatever someone put there
+    assert snaps.load("t", stamp, None) is None
+    os.chmod(saved, 0o600)
+    assert snaps.load("t", stamp, None) is not None
+
+
+def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
+    first = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
+    assert first.exit_code == 0, first.output
+    deadline = time.monotonic() + 20  # a forked child writes it, while the command has ended
+    while not list((tmp_path / "cache").rglob("*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built an engine although a snapshot of this state was saved")
+
+    monkeypatch.setattr("service.cli.main.Engine", no_build)
+    again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output) == json.loads(first.output)
+    los = runner.invoke(cli, ["line-of-sight", "I-PLAT-01", "--db", str(db)])
+    assert los.exit_code == 0, los.output
+    # off: nothing is loaded, so the next command builds (and here, fails to)
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", "")
+    assert snapshots_for(Settings(), SQLiteStore(db)) is None
+    assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
