@@ -5,8 +5,13 @@ against its floor measured in the same run on the same data, printing the ratio 
 
 Sections (issue 13's table; all by default):
   import    `stratmap import big.csv` into a fresh store  vs  `sqlite3 .import` of the file;
-            a re-import with 1% of rows changed  vs  parsing the file + reading the tenant's rows;
+            a re-import with 1% of rows changed  vs  reading the file + the tenant's rows;
             peak RSS per row at each size
+  analyze   `stratmap analyze --json`, without and with an engine snapshot  vs  reading the
+            same SQLite file + one scipy BFS; its peak RSS
+  serve     from starting `stratmap serve` to its first answer to `alignment` over HTTP,
+            without and with a snapshot
+  los       `stratmap line-of-sight NODE`  vs  the same walk up in `sqlite3` + a process start
 Each figure is the median of REPEAT runs. The CSV files and stores are generated from
 benchmarks/orggen.py into benchmarks/.cache once.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +38,14 @@ from benchmarks.orggen import GENERATION, org_nodes  # noqa: E402
 CACHE = ROOT / "benchmarks" / ".cache"
 STRATMAP = Path(sys.executable).with_name("stratmap")
 REPEAT = 3
-GOALS = {"import_vs_sqlite3": 10.0, "reimport_vs_floor": 2.0, "rss_per_row_spread": 0.20}
+GOALS = {
+    "import_vs_sqlite3": 10.0,
+    "reimport_vs_floor": 2.0,
+    "rss_per_row_spread": 0.20,
+    "analyze": 3.0,
+    "first_answer_s": 3.0,
+    "los_vs_sqlite3": 3.0,
+}
 HEADER = ["id", "kind", "title", "parents", "owner", "unit", "status"]
 
 
@@ -170,7 +183,178 @@ def bench_import(sizes: Sequence[int]) -> None:
         )
 
 
-SECTIONS: dict[str, Callable[[Sequence[int]], None]] = {"import": bench_import}
+def bench_store(n: int) -> Path:
+    """A copy of the generated organisation's store, private to this run (snapshots and
+    writes must not touch the cached one)."""
+    from benchmarks.engine import store_for
+
+    store = store_for(n)
+    copy = Path(tempfile.mkdtemp(prefix="stratmap-bench-")) / f"org-{n}.db"
+    assert store.backup(copy) == "ok"
+    store.close()
+    return copy
+
+
+def floor_analysis(db: Path) -> float:
+    """analyze's floor, in a process of its own: read the same SQLite file's nodes and links and
+    run one scipy BFS from the vision over them."""
+    code = (
+        "import sqlite3, numpy as np\n"
+        "from scipy.sparse import csr_matrix\n"
+        "from scipy.sparse.csgraph import breadth_first_order\n"
+        f"db = sqlite3.connect({str(db)!r})\n"
+        "q = \"SELECT id FROM node WHERE tenant='bench' ORDER BY id\"\n"
+        "ids = [r[0] for r in db.execute(q)]\n"
+        "at = {k: i for i, k in enumerate(ids)}\n"
+        "src, dst = [], []\n"
+        "for s, d in db.execute(\"SELECT src, dst FROM link WHERE tenant='bench'"
+        " AND rel='SUPPORTS'\"):\n"
+        "    j = at.get(d)\n"
+        "    if j is not None:\n"
+        "        src.append(at[s]); dst.append(j)\n"
+        "m = csr_matrix((np.ones(len(src), np.int8), (dst, src)), shape=(len(ids), len(ids)))\n"
+        "breadth_first_order(m, at['V'], directed=True, return_predecessors=False)\n"
+    )
+    return run([sys.executable, "-c", code])[0]
+
+
+def bench_analyze(sizes: Sequence[int]) -> None:
+    print("\n## analyze (`stratmap analyze --json`), and the snapshot it leaves")
+    for n in sizes:
+        db = bench_store(n)
+        cache = db.parent / "cache"
+        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        floor = statistics.median(floor_analysis(db) for _ in range(REPEAT))
+        cold = []
+        for _ in range(REPEAT):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(run([str(STRATMAP), "analyze", "--json", "--db", str(db)], env=env))
+        wall = statistics.median(t for t, _ in cold)
+        peak = statistics.median(m for _, m in cold)
+        report(f"{n:,} nodes: analyze, no snapshot", wall, "read + 1 BFS", floor, GOALS["analyze"])
+        print(f"  {n:,} nodes: analyze peak RSS {peak / 2**20:,.0f} MB (goal < 1,024 MB at 1M)")
+        wait_for_snapshot(cache)
+        warm = statistics.median(
+            run([str(STRATMAP), "analyze", "--json", "--db", str(db)], env=env)[0]
+            for _ in range(REPEAT)
+        )
+        report(
+            f"{n:,} nodes: analyze, snapshot there", warm, "read + 1 BFS", floor, GOALS["analyze"]
+        )
+        shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def wait_for_snapshot(cache: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not list(cache.rglob("*.pickle")):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no engine snapshot appeared in {cache}")
+        time.sleep(0.1)
+
+
+def first_answer(db: Path, env: dict[str, str]) -> float:
+    """Seconds from starting `stratmap serve` to its first answer to `alignment` over HTTP."""
+    import httpx
+
+    port = free_port()
+    t = time.perf_counter()
+    server = subprocess.Popen(
+        [
+            str(STRATMAP),
+            "serve",
+            "--no-auth",
+            "--tenant",
+            "bench",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+    )
+    try:
+        while True:
+            try:
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ alignment { score } }"},
+                    timeout=120,
+                )
+                if answer.status_code == 200 and answer.json().get("data"):
+                    return time.perf_counter() - t
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit("stratmap serve exited before answering")
+            time.sleep(0.05)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_serve(sizes: Sequence[int]) -> None:
+    print("\n## serve: from `stratmap serve` to its first answer to alignment over HTTP")
+    for n in sizes:
+        db = bench_store(n)
+        cache = db.parent / "cache"
+        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        cold = first_answer(db, env)  # builds, answers, then saves its snapshot
+        wait_for_snapshot(cache)
+        warm = statistics.median(first_answer(db, env) for _ in range(REPEAT))
+        goal = GOALS["first_answer_s"]
+        print(f"  {n:,} nodes: first answer, no snapshot {cold:7.2f} s")
+        print(
+            f"  {n:,} nodes: first answer, snapshot    {warm:7.2f} s"
+            f" (goal <= {goal:g} s at 1M: {verdict(warm, goal)})"
+        )
+        shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def bench_line_of_sight(sizes: Sequence[int]) -> None:
+    print("\n## line of sight from the CLI vs the same walk in sqlite3 plus a process start")
+    for n in sizes:
+        db = bench_store(n)
+        cache = db.parent / "cache"
+        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        node = "I" + str(n // 2)  # an initiative deep in the cascade
+        query = (
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION"
+            " SELECT l.dst, up.depth + 1 FROM link l JOIN up ON l.src = up.id"
+            " WHERE l.tenant = 'bench' AND l.rel = 'SUPPORTS' AND up.depth < 20)"
+            " SELECT id FROM up"
+        ).replace("?1", f"'{node}'")
+        sql = statistics.median(run(["sqlite3", str(db), query])[0] for _ in range(REPEAT))
+        start = statistics.median(run([sys.executable, "-c", "pass"])[0] for _ in range(REPEAT))
+        floor = sql + start
+        argv = [str(STRATMAP), "line-of-sight", node, "--json", "--db", str(db)]
+        cold = statistics.median(
+            run(argv, env={"STRATMAP_CACHE_DIR": ""})[0] for _ in range(REPEAT)
+        )
+        run([str(STRATMAP), "analyze", "--json", "--db", str(db)], env=env)
+        wait_for_snapshot(cache)
+        warm = statistics.median(run(argv, env=env)[0] for _ in range(REPEAT))
+        goal = GOALS["los_vs_sqlite3"]
+        report(f"{n:,} nodes: line-of-sight, no snapshot", cold, "sqlite3 + start", floor, goal)
+        report(f"{n:,} nodes: line-of-sight, snapshot", warm, "sqlite3 + start", floor, goal)
+        shutil.rmtree(db.parent, ignore_errors=True)
+
+
+SECTIONS: dict[str, Callable[[Sequence[int]], None]] = {
+    "import": bench_import,
+    "analyze": bench_analyze,
+    "serve": bench_serve,
+    "los": bench_line_of_sight,
+}
 
 
 def main() -> None:
