@@ -50,8 +50,14 @@ def analysis(fn: Callable[[Engine], T]) -> cached_property[T]:
 
 @dataclass(frozen=True)
 class Links:
-    parents: dict[int, list[tuple[int, float, bool]]]  # child -> (parent, weight, valid)
-    children: dict[int, list[int]]
+    """Every SUPPORTS link both ways (valid or not, to existing parents) as CSR over the edge
+    arrays, and the other relations by node: built in O(V + E) with the engine, so browsing a
+    node's parents or children costs its own links, not a pass over the graph."""
+
+    up_ptr: np.ndarray  # int64, n + 1: node i's links are up_edge[up_ptr[i]:up_ptr[i + 1]]
+    up_edge: np.ndarray  # edge indices (into CompactGraph.e_*), grouped by child, link order
+    down_ptr: np.ndarray  # int64, n + 1
+    down_child: np.ndarray  # int32 children, grouped by parent, in id order
     depends_on: dict[int, list[int]]
     conflicts_with: dict[int, list[int]]
 
@@ -70,11 +76,23 @@ STRUCTURAL = (
     "risky_dependencies",
     "invalid_links",
     "_line_of_sight",
+    "links",
+    "_by_unit",
+    "_status_code",
+    "_period_code",
+    "_titles_lower",
 )
 
 
 _STATUS = {s.value: s for s in Status}
 _SCOPE = {s.value: s for s in Scope}
+
+
+def _codes(values: list[str | None]) -> tuple[dict[str | None, int], np.ndarray]:
+    """Each distinct value's code, and every value as its code (an int32 array)."""
+    known: dict[str | None, int] = {}
+    codes = np.fromiter((known.setdefault(v, len(known)) for v in values), np.int32, len(values))
+    return known, codes
 
 
 class UnknownNode(StratmapError, KeyError):
@@ -237,26 +255,27 @@ class Engine:
 
     @analysis
     def links(self) -> Links:
-        """Every SUPPORTS link both ways (valid or not, parents existing or not), for browsing."""
+        """Every SUPPORTS link both ways (valid or not, parents existing), for browsing."""
         g = self.graph
-        up: dict[int, list[tuple[int, float, bool]]] = {}
-        down: dict[int, list[int]] = {}
-        for c, p, w, v in zip(
-            g.e_child.tolist(),
-            g.e_parent.tolist(),
-            g.e_weight.tolist(),
-            g.e_valid.tolist(),
-            strict=True,
-        ):
-            up.setdefault(c, []).append((p, w, v))
-            down.setdefault(p, []).append(c)
+        up_ptr = np.zeros(g.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g.e_child, minlength=g.n), out=up_ptr[1:])
+        down_ptr = np.zeros(g.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g.e_parent, minlength=g.n), out=down_ptr[1:])
+        by_parent = np.lexsort((g.e_child, g.e_parent))  # by parent, then child (id order)
         depends: dict[int, list[int]] = {}
         for a, b in g.depends_on:
             depends.setdefault(a, []).append(b)
         conflicts: dict[int, list[int]] = {}
         for a, b in g.conflicts_with:
             conflicts.setdefault(a, []).append(b)
-        return Links(up, {k: sorted(v) for k, v in down.items()}, depends, conflicts)
+        return Links(
+            up_ptr,
+            np.argsort(g.e_child, kind="stable"),
+            down_ptr,
+            g.e_child[by_parent],
+            depends,
+            conflicts,
+        )
 
     # -- lookups ------------------------------------------------------------------------
     @cached_property
@@ -293,6 +312,54 @@ class Engine:
             work[i],
         )
 
+    # -- indexes for browsing, built once per version (O(V)); each query costs its answer ----
+    @analysis
+    def _by_unit(self) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes grouped by unit (CSR over unit code + 1, code 0 being "no unit"), in id order."""
+        g = self.graph
+        codes = g.unit_code.astype(np.int64) + 1
+        ptr = np.zeros(len(g.unit_ids) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(codes, minlength=len(g.unit_ids) + 1), out=ptr[1:])
+        return ptr, np.argsort(codes, kind="stable").astype(np.int32)
+
+    @analysis
+    def _status_code(self) -> tuple[dict[str | None, int], np.ndarray]:
+        return _codes([r.status for r in self.graph.rows])
+
+    @analysis
+    def _period_code(self) -> tuple[dict[str | None, int], np.ndarray]:
+        return _codes([r.period for r in self.graph.rows])
+
+    @analysis
+    def _titles_lower(self) -> tuple[str, np.ndarray]:
+        """Every title lowered, joined by NUL, and where each starts: a substring search is one
+        C-level scan of one string instead of a million Python comparisons."""
+        lowered = [t.lower() for t in self.graph.titles]
+        starts = np.zeros(len(lowered) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, lowered), np.int64, len(lowered)) + 1, out=starts[1:])
+        return "\0".join(lowered), starts
+
+    def in_units(self, units: set[str]) -> np.ndarray:
+        """The nodes owned inside these units, in id order; costs the answer, not the graph."""
+        g = self.graph
+        ptr, order = self._by_unit
+        where = {u: c + 1 for c, u in enumerate(g.unit_ids)}
+        parts = [order[ptr[c] : ptr[c + 1]] for u in units if (c := where.get(u)) is not None]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+
+    def _matching(self, needle: str) -> np.ndarray:
+        """The nodes whose lowered title contains `needle`, in id order."""
+        text, starts = self._titles_lower
+        if not needle or "\0" in needle:
+            return np.zeros(0, dtype=np.int64)
+        hits: list[int] = []
+        at, find, step = text.find(needle), text.find, len(needle)
+        while at != -1:
+            hits.append(at)
+            at = find(needle, at + step)
+        nodes = np.searchsorted(starts, np.array(hits, dtype=np.int64), side="right") - 1
+        return np.unique(nodes)
+
     def find(
         self,
         *,
@@ -302,19 +369,26 @@ class Engine:
         period: str | None = None,
         search: str | None = None,
     ) -> list[int]:
-        """Nodes in id order matching every filter given (title search ignores case)."""
+        """Nodes in id order matching every filter given (title search ignores case), found
+        through the engine's indexes: the narrowest of unit and title first, then masks."""
         g = self.graph
-        code = None if kind is None else KINDS.index(kind)
-        needle = search.lower() if search else None
-        return [
-            i
-            for i in range(g.n)
-            if (code is None or g.kind[i] == code)
-            and (units is None or g.unit[i] in units)
-            and (status is None or g.rows[i].status == status.value)
-            and (period is None or g.rows[i].period == period)
-            and (needle is None or needle in g.titles[i].lower())
-        ]
+        chosen: np.ndarray | None = None  # None: every node (never materialised unless needed)
+        if units is not None:
+            chosen = self.in_units(units).astype(np.int64)
+        if search:
+            hits = self._matching(search.lower())
+            chosen = hits if chosen is None else np.intersect1d(chosen, hits, assume_unique=True)
+        picked = np.arange(g.n, dtype=np.int64) if chosen is None else chosen
+        if kind is not None:
+            picked = picked[g.kind[picked] == KINDS.index(kind)]
+        if status is not None:
+            known, codes = self._status_code
+            picked = picked[codes[picked] == known.get(status.value, -1)]
+        if period is not None:
+            known, codes = self._period_code
+            picked = picked[codes[picked] == known.get(period, -1)]
+        found: list[int] = picked.tolist()
+        return found
 
     def keep(
         self,
@@ -341,16 +415,25 @@ class Engine:
 
     def parent_links(self, i: int) -> list[ParentLinkView]:
         """Every SUPPORTS link of node `i`: to existing nodes (valid or not), then dangling."""
-        ids = self.graph.ids
+        g, links = self.graph, self.links
+        edges = links.up_edge[links.up_ptr[i] : links.up_ptr[i + 1]]
         found = [
-            ParentLinkView(ids[p], p, w, v, False) for p, w, v in self.links.parents.get(i, [])
+            ParentLinkView(g.ids[p], p, w, v, False)
+            for p, w, v in zip(
+                g.e_parent[edges].tolist(),
+                g.e_weight[edges].tolist(),
+                g.e_valid[edges].tolist(),
+                strict=True,
+            )
         ]
         found += [ParentLinkView(d, None, 1.0, False, True) for d in self.graph.dangling.get(i, [])]
         return found
 
     def children_of(self, i: int) -> list[int]:
         """Nodes with a SUPPORTS link to `i` (valid or not), in id order."""
-        return self.links.children.get(i, [])
+        links = self.links
+        found: list[int] = links.down_child[links.down_ptr[i] : links.down_ptr[i + 1]].tolist()
+        return found
 
     def conflicts_of(self, i: int) -> list[int]:
         return self.links.conflicts_with.get(i, [])
@@ -390,9 +473,9 @@ class Engine:
     def unit_initiatives(self, unit_id: str) -> list[int]:
         """Active initiatives owned by the unit or by any unit below it."""
         g = self.graph
-        inside = self.units_below(unit_id)
-        live = np.flatnonzero(g.active & (g.kind == INITIATIVE)).tolist()
-        return sorted(i for i in live if g.unit[i] in inside)
+        picked = self.in_units(self.units_below(unit_id))
+        found: list[int] = picked[g.active[picked] & (g.kind[picked] == INITIATIVE)].tolist()
+        return found
 
     @analysis
     def _counts(self) -> dict[str, Any]:
