@@ -358,10 +358,13 @@ SECTIONS: dict[str, Callable[[Sequence[int]], None]] = {
 
 
 def main() -> None:
+    global REPEAT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000, 1_000_000])
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per figure (median)")
     args = parser.parse_args()
+    REPEAT = args.repeat
     load = os.getloadavg()
     print(
         f"user paths: {', '.join(f'{n:,}' for n in args.sizes)} nodes; "
