@@ -30,6 +30,7 @@ from clients.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+LIMITED_PAGE = 100  # the page size of a list fetched with a limit (the API's cap is 200)
 T = TypeVar("T")
 
 
@@ -50,6 +51,15 @@ def _fragments(text: str) -> list[str]:
     """The fragment definitions of a file, each as its own text."""
     parts = [p.strip() for p in ("\n" + text).split("\nfragment ") if p.strip()]
     return [f"fragment {p}\n" for p in parts]
+
+
+class Listing(list[M]):
+    """Findings as a list, and how many the server holds in all (`total` >= len: a list fetched
+    with a limit is its first items)."""
+
+    def __init__(self, items: list[M], total: int) -> None:
+        super().__init__(items)
+        self.total = max(total, len(items))
 
 
 class AsyncStratmapClient:
@@ -115,20 +125,42 @@ class AsyncStratmapClient:
             self.min_version = max(self.min_version, latest)
 
     async def _pages(
-        self, name: str, field: str, variables: dict[str, Any]
+        self,
+        name: str,
+        field: str,
+        variables: dict[str, Any],
+        limit: int | None = None,
+        total: list[int] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
+        """Every node of a connection, page by page; with `limit`, the first `limit` in one
+        request (`limit` at most the server's page cap). `total`, if given, receives the
+        connection's totalCount."""
         after: str | None = None
+        seen = 0
+        # no `first` for a whole list: the server's own page size, whatever cap it is set to;
+        # a limited one in pages of at most LIMITED_PAGE, under any sane page cap
+        first = None if limit is None else max(1, min(limit, LIMITED_PAGE))
         while True:
-            # no `first`: the server's own page size, whatever cap it is configured with
-            data = (await self.execute(document(name), {**variables, "after": after}))[field]
+            asked = {**variables, "after": after, "first": first}
+            data = (await self.execute(document(name), asked))[field]
+            if total is not None:
+                total[:] = [int(data.get("totalCount", 0))]
             for edge in data["edges"]:
+                if limit is not None and seen >= limit:
+                    return
+                seen += 1
                 yield edge["node"]
-            if not data["pageInfo"]["hasNextPage"]:
+            if not data["pageInfo"]["hasNextPage"] or (limit is not None and seen >= limit):
                 return
             after = data["pageInfo"]["endCursor"]
 
-    async def _all(self, model: type[M], name: str, field: str, **variables: Any) -> list[M]:
-        return [model.model_validate(node) async for node in self._pages(name, field, variables)]
+    async def _all(
+        self, model: type[M], name: str, field: str, limit: int | None = None, **variables: Any
+    ) -> Listing[M]:
+        total = [0]
+        pages = self._pages(name, field, variables, limit, total)
+        found = [model.model_validate(n) async for n in pages]
+        return Listing(found, total[0])
 
     async def alignment(self, unit_id: str | None = None, period: str | None = None) -> Alignment:
         data = await self.execute(document("alignment"), {"unitId": unit_id, "period": period})
@@ -140,8 +172,9 @@ class AsyncStratmapClient:
         *,
         middle_management_only: bool = False,
         stranded_first: int | None = None,
-    ) -> list[Gap]:
-        out = []
+        limit: int | None = None,
+    ) -> Listing[Gap]:
+        out, total = [], [0]
         async for node in self._pages(
             "gaps",
             "alignmentGaps",
@@ -150,25 +183,31 @@ class AsyncStratmapClient:
                 "strandedFirst": stranded_first,
                 "middleManagementOnly": middle_management_only,
             },
+            limit,
+            total,
         ):
             node = {**node, "stranded": [e["node"] for e in node["stranded"]["edges"]]}
             out.append(Gap.model_validate(node))
-        return out
+        return Listing(out, total[0])
 
-    async def orphans(self, unit_id: str | None = None, kind: str | None = None) -> list[NodeRef]:
-        return await self._all(NodeRef, "orphans", "orphans", unitId=unit_id, kind=kind)
+    async def orphans(
+        self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> Listing[NodeRef]:
+        return await self._all(NodeRef, "orphans", "orphans", limit, unitId=unit_id, kind=kind)
 
-    async def unsupported(self) -> list[NodeRef]:
-        return await self._all(NodeRef, "unsupported", "unsupportedStrategy")
+    async def unsupported(self, limit: int | None = None) -> Listing[NodeRef]:
+        return await self._all(NodeRef, "unsupported", "unsupportedStrategy", limit)
 
-    async def overlaps(self) -> list[Overlap]:
-        return await self._all(Overlap, "overlaps", "ownershipOverlaps")
+    async def overlaps(self, limit: int | None = None) -> Listing[Overlap]:
+        return await self._all(Overlap, "overlaps", "ownershipOverlaps", limit)
 
-    async def unit_focus(self, min_goals: int = 0) -> list[UnitFocus]:
-        return await self._all(UnitFocus, "unit_focus", "unitFocus", minGoals=min_goals)
+    async def unit_focus(self, min_goals: int = 0, limit: int | None = None) -> Listing[UnitFocus]:
+        return await self._all(UnitFocus, "unit_focus", "unitFocus", limit, minGoals=min_goals)
 
-    async def nodes(self, unit_id: str | None = None) -> list[MapNode]:
-        return await self._all(MapNode, "nodes", "nodes", unitId=unit_id)
+    async def nodes(
+        self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> Listing[MapNode]:
+        return await self._all(MapNode, "nodes", "nodes", limit, unitId=unit_id, kind=kind)
 
     async def line_of_sight(
         self, node_id: str | None = None, unit_id: str | None = None
@@ -242,29 +281,35 @@ class StratmapClient:
         *,
         middle_management_only: bool = False,
         stranded_first: int | None = None,
-    ) -> list[Gap]:
+        limit: int | None = None,
+    ) -> Listing[Gap]:
         return self._run(
             self._async.gaps(
                 unit_id,
                 middle_management_only=middle_management_only,
                 stranded_first=stranded_first,
+                limit=limit,
             )
         )
 
-    def orphans(self, unit_id: str | None = None, kind: str | None = None) -> list[NodeRef]:
-        return self._run(self._async.orphans(unit_id, kind))
+    def orphans(
+        self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> Listing[NodeRef]:
+        return self._run(self._async.orphans(unit_id, kind, limit))
 
-    def unsupported(self) -> list[NodeRef]:
-        return self._run(self._async.unsupported())
+    def unsupported(self, limit: int | None = None) -> Listing[NodeRef]:
+        return self._run(self._async.unsupported(limit))
 
-    def overlaps(self) -> list[Overlap]:
-        return self._run(self._async.overlaps())
+    def overlaps(self, limit: int | None = None) -> Listing[Overlap]:
+        return self._run(self._async.overlaps(limit))
 
-    def unit_focus(self, min_goals: int = 0) -> list[UnitFocus]:
-        return self._run(self._async.unit_focus(min_goals))
+    def unit_focus(self, min_goals: int = 0, limit: int | None = None) -> Listing[UnitFocus]:
+        return self._run(self._async.unit_focus(min_goals, limit))
 
-    def nodes(self, unit_id: str | None = None) -> list[MapNode]:
-        return self._run(self._async.nodes(unit_id))
+    def nodes(
+        self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> Listing[MapNode]:
+        return self._run(self._async.nodes(unit_id, kind, limit))
 
     def line_of_sight(
         self, node_id: str | None = None, unit_id: str | None = None

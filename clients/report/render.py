@@ -100,7 +100,7 @@ def markdown(d: ReportData, top: int = 10) -> str:
         "|" + "---|" * len(COUNT_LABELS),
         "| " + " | ".join(str(a.counts[k]) for _, k in COUNT_LABELS) + " |",
         "",
-        f"## Disconnected objectives: alignment gaps ({len(d.gaps)})",
+        f"## Disconnected objectives: alignment gaps ({d.shown('gaps')})",
         "",
         "MM = middle-management gap: a department or team objective that no longer traces "
         "to strategy.",
@@ -143,21 +143,21 @@ def markdown(d: ReportData, top: int = 10) -> str:
             "  classDef stranded fill:#fff,stroke:#c62828,stroke-dasharray:3 3",
             "```",
         ]
-    out += ["", f"## Orphaned initiatives ({len(d.orphaned_initiatives)})", ""]
+    out += ["", f"## Orphaned initiatives ({d.shown('orphaned_initiatives')})", ""]
     for unit, items in d.orphans_by_unit():
         out.append(
             f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in items)
         )
-    out += ["", f"## Strategy that nothing executes ({len(d.unsupported)})", ""]
+    out += ["", f"## Strategy that nothing executes ({d.shown('unsupported')})", ""]
     out += [f"- {n.kind}: {_md(n.title)} ({_md(n.id)})" for n in d.unsupported]
-    out += ["", f"## Ownership overlaps ({len(d.overlaps)})", ""]
+    out += ["", f"## Ownership overlaps ({d.shown('overlaps')})", ""]
     out += [
         f"- {o.type}: "
         + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in o.nodes)
         + f" — units {', '.join(_md(u.id) for u in o.units)}"
         for o in d.overlaps
     ]
-    out += ["", f"## Units pulled in several directions ({len(d.pulled_units)})", ""]
+    out += ["", f"## Units pulled in several directions ({d.shown('pulled_units')})", ""]
     out += [
         f"- **{_md(f.unit.name or f.unit.id)}**: focus {f.focus:.2f}; "
         + ", ".join(f"{_md(g.goal.title or g.goal.id)} {g.share * 100:.0f}%" for g in f.goals)

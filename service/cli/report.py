@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from clients import ApiError, StratmapClient
-from clients.report.data import collect
+from clients.report.data import TOP, collect
 from clients.report.render import FORMATS, render
 from service.cli.options import output_option
 
@@ -47,7 +47,8 @@ def report(
     """A report that highlights disconnected objectives: html, md, csv or json."""
     try:
         with StratmapClient(url, token, timeout) as client:
-            data = collect(client, url, unit)
+            # a page lists the first findings of each section with totals; CSV and JSON all
+            data = collect(client, url, unit, top=TOP if fmt in ("html", "md") else None)
     except ApiError as exc:
         click.echo(f"report failed: {exc}", err=True)
         sys.exit(2)

@@ -18,7 +18,9 @@ from clients.client import document
 from clients.report.data import collect
 from clients.report.render import render
 from service.settings import ApiLimits
+from service.store.base import ChangeSet
 from tests.api.conftest import Api, make_api
+from tests.conftest import node
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = sorted(
@@ -163,3 +165,43 @@ def test_markdown_report_keeps_hostile_text_inert(api: Api) -> None:
     )  # no cell was split
     mermaid = md[md.index("```mermaid") : md.index("```", md.index("```mermaid") + 3)]
     assert "<img" not in mermaid and "`" not in mermaid.removeprefix("```mermaid")
+
+
+def test_a_large_organisations_report_lists_the_first_of_each_finding_in_few_requests(
+    api: Api,
+) -> None:
+    """A page lists the first TOP findings of each section with how many there are, in a
+    bounded number of requests whatever the size (2,200 for 100k nodes before); CSV keeps all."""
+    from clients.report.data import MAP_ALL, TOP
+
+    many = TOP + 17
+    nodes = [node(f"LOOSE{i:03d}", "Initiative", title=f"loose {i}") for i in range(many)]
+    nodes += [node(f"W{i:03d}", "Initiative", "O1", title=f"work {i}") for i in range(MAP_ALL)]
+    api.store.apply("acme", ChangeSet(nodes=nodes))
+    requests = 0
+
+    class Counting(httpx.ASGITransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal requests
+            requests += 1
+            return await super().handle_async_request(request)
+
+    client = StratmapClient(
+        "http://test/graphql", api.tokens["viewer"], transport=Counting(app=api.app)
+    )
+    with client:
+        page = collect(client, "test", top=TOP)
+        asked = requests
+        whole = collect(client, "test", top=None)
+    assert asked <= 20, asked
+    assert len(page.gaps) == len(page.orphaned_initiatives) == TOP
+    assert page.total("gaps") == len(whole.gaps) >= many
+    assert page.total("orphaned_initiatives") == len(whole.orphaned_initiatives) >= many
+    assert page.gaps == whole.gaps[:TOP]  # the worst first, the same ones
+    assert page.map_nodes > MAP_ALL and {n.kind for n in page.nodes} <= {"Vision", "Goal"}
+    html = render(page, "html")
+    assert f"alignment gaps ({TOP} of {page.total('gaps')})" in html
+    assert f"Orphaned initiatives ({TOP} of {page.total('orphaned_initiatives')})" in html
+    assert "The top of the cascade" in html
+    rows = list(csv.DictReader(io.StringIO(render(whole, "csv"))))
+    assert sum(r["finding"] == "alignment_gap" for r in rows) == len(whole.gaps)
