@@ -11,7 +11,7 @@ from clients.client import StratmapClient
 from clients.errors import ApiError
 from clients.models import Alignment, Gap, HistoryRecord, MapNode, NodeRef, Overlap, UnitFocus
 
-__all__ = ["collect"]
+__all__ = ["MAP_ALL", "TOP", "collect"]
 
 
 class ReportData(BaseModel):
