@@ -302,11 +302,12 @@ def _existing(db: Path | None, tenant: str | None) -> tuple[str, GraphStore]:
 
 
 def _engine(
-    db: Path | None, tenant: str | None, period: str | None, *, keep: bool = False
-) -> tuple[str, Engine]:
+    db: Path | None, tenant: str | None, period: str | None
+) -> tuple[str, Engine, Callable[[], None] | None]:
     """The tenant's engine: an earlier process's snapshot of this very state when there is one
-    (service.engine.snapshot), else built from the store. With `keep`, a built engine is
-    analysed whole and saved for the next command (`analyze` computes it all anyway)."""
+    (service.engine.snapshot), else built from the store; and, for a built one, what saves it as
+    the next command's snapshot once this one has computed what it needs (None: nothing to
+    save). Saving runs in a forked child, so the command never waits for it."""
     name, store = _existing(db, tenant)
     try:
         snapshots = snapshots_for(Settings(), store)
@@ -314,14 +315,18 @@ def _engine(
         if snapshots is not None and stamp is not None:
             found = snapshots.load(name, stamp, period)
             if found is not None:
-                return name, found
+                return name, found, None
         engine = Engine(store.read_graph(name), period)
     finally:
         store.close()
-    if keep and snapshots is not None and stamp is not None:
+    if snapshots is None or stamp is None:
+        return name, engine, None
+
+    def save() -> None:
         engine.analyse_all()
         _save_in_background(lambda: snapshots.save(name, stamp, engine))
-    return name, engine
+
+    return name, engine, save
 
 
 def _save_in_background(save: Callable[[], object]) -> None:
@@ -388,7 +393,7 @@ def analyze(
     db: Path | None,
 ) -> None:
     """Score, counts and the disconnected objectives, top gaps first."""
-    name, engine = _engine(db, tenant, period, keep=True)
+    name, engine, save = _engine(db, tenant, period)
     # the table shows `top` rows but counts and groups whole lists; JSON is capped unless --all
     limit = JSON_LIMIT if as_json and not whole else None
     data = {"tenant": name, **analysis_json(engine, limit)}
@@ -397,6 +402,8 @@ def analyze(
     else:
         out.print(f"Tenant [bold]{name}[/bold], version {engine.version}")
         render_analysis(out, data, top=top)
+    if save is not None:  # after the findings: the snapshot keeps the suggestion index too
+        save()
     _check_threshold(data["score"], fail_under)
 
 
@@ -439,7 +446,7 @@ def line_of_sight(
     if url is not None:
         _remote_line_of_sight(url, token, node_id, unit_id, as_json)
         return
-    name, engine = _engine(db, tenant, period)
+    name, engine, _ = _engine(db, tenant, period)  # one line of sight: not worth saving
     if node_id is not None:
         try:
             targets = [engine.index_of(node_id)]

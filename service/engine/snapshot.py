@@ -24,6 +24,7 @@ import os
 import pickle
 import stat
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -52,6 +53,13 @@ def _version(stamp: str) -> int:
     """The version a store's stamp names (service.store.base.GraphStore.snapshot_stamp)."""
     head = stamp.split("/", 1)[0]
     return int(head) if head.isdigit() else -1
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _h(*parts: str) -> str:
@@ -112,7 +120,10 @@ class Snapshots:
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             folder.mkdir(mode=0o700, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as fh:
+            # named like the snapshots it replaces: one a killed process left is cleaned up below
+            with tempfile.NamedTemporaryFile(
+                dir=folder, prefix=prefix, suffix=".tmp", delete=False
+            ) as fh:
                 tmp = fh.name
                 with gc_paused():
                     pickle.dump(engine, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -123,7 +134,7 @@ class Snapshots:
                 Path(tmp).unlink(missing_ok=True)
             return None
         for old in folder.glob(f"{prefix}*"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
+            if old.name != name and (old.suffix != ".tmp" or _older_than(old, 3600)):
+                old.unlink(missing_ok=True)  # another process's file in the making is left be
         self.saved += 1
         return folder / name

@@ -51,6 +51,16 @@ def snapshots(tmp_path: Path, store: SQLiteStore) -> Snapshots:
     return Snapshots(tmp_path / "cache", f"sqlite:{store.path}")
 
 
+def saved(tmp_path: Path, store: SQLiteStore) -> tuple[Snapshots, str, Path]:
+    """The store's engine saved as a snapshot of its state: (snapshots, stamp, file)."""
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    path = snaps.save("t", stamp, Engine(store.read_graph("t")))
+    assert path is not None
+    return snaps, stamp, path
+
+
 def test_a_saved_engine_loads_for_its_state_only(tmp_path: Path, store: SQLiteStore) -> None:
     snaps = snapshots(tmp_path, store)
     stamp = store.snapshot_stamp("t")
@@ -105,12 +115,8 @@ def test_a_stale_snapshot_gives_way_and_only_the_newest_is_kept(
 def test_a_corrupt_snapshot_is_deleted_and_the_engine_built(
     tmp_path: Path, store: SQLiteStore
 ) -> None:
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
-    saved = snaps.save("t", stamp, Engine(store.read_graph("t")))
-    assert saved is not None
-    saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])  # cut short
+    snaps, _, path = saved(tmp_path, store)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # cut short
     cache = EngineCache(store, snapshots=snaps)
     engine = cache.get("t").engine
     assert engine.version == 1 and [engine.graph.ids[i] for i in engine.orphans] == ["I2"]
@@ -130,15 +136,11 @@ def test_a_corrupt_snapshot_is_deleted_and_the_engine_built(
 def test_a_snapshot_others_could_have_written_is_not_loaded(
     tmp_path: Path, store: SQLiteStore
 ) -> None:
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
-    saved = snaps.save("t", stamp, Engine(store.read_graph("t")))
-    assert saved is not None
+    snaps, stamp, path = saved(tmp_path, store)
     assert (tmp_path / "cache").stat().st_mode & 0o077 == 0  # made private
-    os.chmod(saved, 0o664)  # group-writable: pickle would run whatever someone put there
+    os.chmod(path, 0o664)  # group-writable: pickle would run whatever someone put there
     assert snaps.load("t", stamp, None) is None
-    os.chmod(saved, 0o600)
+    os.chmod(path, 0o600)
     assert snaps.load("t", stamp, None) is not None
 
 
