@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/suggest.py
+	$(BIN)/python benchmarks/user_paths.py
 
 # The contract suite against a real Neo4j: the docker-compose one on a machine with Docker.
 NEO4J_PASSWORD ?= stratmap-dev-password

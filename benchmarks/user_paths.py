@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.orggen import GENERATION, org_nodes  # noqa: E402
+from tests.contract.backends import free_port  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 STRATMAP = Path(sys.executable).with_name("stratmap")
@@ -183,16 +184,18 @@ def bench_import(sizes: Sequence[int]) -> None:
         )
 
 
-def bench_store(n: int) -> Path:
+def bench_store(n: int) -> tuple[Path, Path, dict[str, str]]:
     """A copy of the generated organisation's store, private to this run (snapshots and
-    writes must not touch the cached one)."""
+    writes must not touch the cached one): (database, its snapshot folder, the environment
+    that points stratmap at that folder)."""
     from benchmarks.engine import store_for
 
     store = store_for(n)
     copy = Path(tempfile.mkdtemp(prefix="stratmap-bench-")) / f"org-{n}.db"
     assert store.backup(copy) == "ok"
     store.close()
-    return copy
+    cache = copy.parent / "cache"
+    return copy, cache, {"STRATMAP_CACHE_DIR": str(cache)}
 
 
 def floor_analysis(db: Path) -> float:
@@ -221,9 +224,7 @@ def floor_analysis(db: Path) -> float:
 def bench_analyze(sizes: Sequence[int]) -> None:
     print("\n## analyze (`stratmap analyze --json`), and the snapshot it leaves")
     for n in sizes:
-        db = bench_store(n)
-        cache = db.parent / "cache"
-        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        db, cache, env = bench_store(n)
         floor = statistics.median(floor_analysis(db) for _ in range(REPEAT))
         cold = []
         for _ in range(REPEAT):
@@ -294,20 +295,10 @@ def first_answer(db: Path, env: dict[str, str]) -> float:
         server.wait(timeout=30)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def bench_serve(sizes: Sequence[int]) -> None:
     print("\n## serve: from `stratmap serve` to its first answer to alignment over HTTP")
     for n in sizes:
-        db = bench_store(n)
-        cache = db.parent / "cache"
-        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        db, cache, env = bench_store(n)
         cold = first_answer(db, env)  # builds, answers, then saves its snapshot
         wait_for_snapshot(cache)
         warm = statistics.median(first_answer(db, env) for _ in range(REPEAT))
@@ -323,9 +314,7 @@ def bench_serve(sizes: Sequence[int]) -> None:
 def bench_line_of_sight(sizes: Sequence[int]) -> None:
     print("\n## line of sight from the CLI vs the same walk in sqlite3 plus a process start")
     for n in sizes:
-        db = bench_store(n)
-        cache = db.parent / "cache"
-        env = {"STRATMAP_CACHE_DIR": str(cache)}
+        db, cache, env = bench_store(n)
         node = "I" + str(n // 2)  # an initiative deep in the cascade
         query = (
             "WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION"
