@@ -210,10 +210,12 @@ class EngineCache:
                 self._start(tenant, period, slot)
             newest = slot.known == engine.version
         if stamp is not None and newest and self.snapshots is not None:
-            # after the engine answers, on this builder thread: the next start finds it here
-            self.snapshots.save(tenant, stamp, engine)
+            # a task of its own, after the engine answers: the next start finds it on disk, and
+            # no read waits for the seconds it takes to write
+            self._builders.submit(self.snapshots.save, tenant, stamp, engine)
         if loaded:  # what a snapshot restores on first use, restored now, off the request path
-            engine.graph.restore()
+            # (a task of its own: a read waiting for this build is answered without waiting)
+            self._builders.submit(engine.graph.restore)
         return engine
 
     def close(self) -> None:
