@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from service.engine.engine import Engine
 from service.engine.snapshot import Snapshots
@@ -80,6 +80,7 @@ class EngineCache:
         self._own: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()  # guards the two dicts only; never held during a build
         self._builders = ThreadPoolExecutor(builders, thread_name_prefix="engine-build")
+        self._saves: list[Future[Any]] = []  # snapshots being written (close waits for them)
 
     def get(
         self, tenant: str, period: str | None = None, *, min_version: int = 0, subject: str = ""
@@ -212,11 +213,20 @@ class EngineCache:
         if stamp is not None and newest and self.snapshots is not None:
             # a task of its own, after the engine answers: the next start finds it on disk, and
             # no read waits for the seconds it takes to write
-            self._builders.submit(self.snapshots.save, tenant, stamp, engine)
+            saving = self._builders.submit(self.snapshots.save, tenant, stamp, engine)
+            with self._lock:
+                self._saves = [f for f in self._saves if not f.done()] + [saving]
         if loaded:  # what a snapshot restores on first use, restored now, off the request path
             # (a task of its own: a read waiting for this build is answered without waiting)
             self._builders.submit(engine.graph.restore)
         return engine
 
-    def close(self) -> None:
+    def close(self, save_wait: float = 60.0) -> None:
+        """Stop building; a snapshot being written is waited for (at most `save_wait` s): the
+        server re-raises SIGTERM once it has shut down, which would cut the file short."""
+        with self._lock:
+            saves = list(self._saves)
+        for saving in saves:
+            with suppress(Exception):
+                saving.result(timeout=save_wait)
         self._builders.shutdown(wait=False, cancel_futures=True)

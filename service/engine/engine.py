@@ -109,6 +109,11 @@ class Engine:
         self.people = {p.id: p for p in rows.people}
         self.values = {v.id: v for v in rows.values}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy: requests keep memoising analyses into __dict__ while a snapshot is written
+        # (service.engine.snapshot), and pickling a dict that grows fails half way
+        return dict(self.__dict__)
+
     # -- the analyses, each memoised --------------------------------------------------
     @analysis
     def _reach(self) -> classify.Reach:

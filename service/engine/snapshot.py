@@ -128,7 +128,7 @@ class Snapshots:
                 with gc_paused():
                     pickle.dump(engine, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, folder / name)
-        except (OSError, pickle.PicklingError, TypeError) as exc:
+        except Exception as exc:  # a snapshot not written is a missed shortcut, never an error
             log.warning("cannot save the engine snapshot of tenant %r: %s", tenant, exc)
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)

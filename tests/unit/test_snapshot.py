@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -170,3 +171,23 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     monkeypatch.setenv("STRATMAP_CACHE_DIR", "")
     assert snapshots_for(Settings(), SQLiteStore(db)) is None
     assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
+
+
+def test_closing_the_cache_waits_for_the_snapshot_being_written(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    """The server re-raises SIGTERM once shut down: a write still running would be cut."""
+    snaps = snapshots(tmp_path, store)
+    save = snaps.save
+
+    def slow_save(*args: Any) -> Path | None:
+        time.sleep(0.5)  # a 1M-node engine takes seconds to write
+        return save(*args)
+
+    snaps.save = slow_save  # type: ignore[method-assign,assignment]
+    cache = EngineCache(store, snapshots=snaps)
+    assert cache.get("t").engine.version == 1
+    assert snaps.saved == 0  # the read did not wait for the write ...
+    cache.close()  # ... and close does, with no polling here
+    assert snaps.saved == 1
+    assert [p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()] == [".pickle"]
