@@ -69,11 +69,17 @@ MAP_ALL = 300  # an organisation this small is drawn whole; a larger one, its to
 
 
 def collect(
-    client: StratmapClient, source: str, unit: str | None = None, top: int | None = TOP
+    client: StratmapClient,
+    source: str,
+    unit: str | None = None,
+    top: int | None = TOP,
+    *,
+    with_nodes: bool = True,
 ) -> ReportData:
     """The report's data, every section from one version of the organisation; with `top`, the
     first `top` findings of each section and how many there are, in about ten requests
-    whatever the organisation's size (a 100k-node report took 2,200 before).
+    whatever the organisation's size (a 100k-node report took 2,200 before). Without
+    `with_nodes` no node is fetched for the map (CSV and Markdown draw none).
 
     A report takes a dozen requests; a write landing between two of them would make its
     sections disagree. The client asks each request for at least the newest version it has seen
@@ -82,7 +88,7 @@ def collect(
     """
     for attempt in range(ATTEMPTS):
         client.versions.clear()
-        data = _collect_once(client, source, unit, top)
+        data = _collect_once(client, source, unit, top, with_nodes)
         if len(client.versions) <= 1 or attempt == ATTEMPTS - 1:
             break
     seen = sorted(client.versions)
@@ -95,7 +101,7 @@ def collect(
 
 
 def _collect_once(
-    client: StratmapClient, source: str, unit: str | None, top: int | None
+    client: StratmapClient, source: str, unit: str | None, top: int | None, with_nodes: bool
 ) -> ReportData:
     alignment = client.alignment(unit)
     # a unit's overlaps, pulled units and unsupported strategy are filtered here, from whole
@@ -122,8 +128,11 @@ def _collect_once(
     orphans = client.orphans(unit, "INITIATIVE", limit=top)
     totals |= {"gaps": gaps.total, "orphaned_initiatives": orphans.total}
     size = int(alignment.counts.get("nodes", 0))
-    if top is None or size <= MAP_ALL:
-        nodes: list[MapNode] = client.nodes()
+    nodes: list[MapNode] = []
+    if not with_nodes:
+        pass
+    elif top is None or size <= MAP_ALL:
+        nodes = client.nodes()
     else:  # the top of the cascade: what every gap's chain hangs from
         nodes = [*client.nodes(kind="VISION", limit=MAP_ALL)]
         nodes += client.nodes(kind="GOAL", limit=MAP_ALL - len(nodes))

@@ -48,7 +48,13 @@ def report(
     try:
         with StratmapClient(url, token, timeout) as client:
             # a page lists the first findings of each section with totals; CSV and JSON all
-            data = collect(client, url, unit, top=TOP if fmt in ("html", "md") else None)
+            data = collect(
+                client,
+                url,
+                unit,
+                top=TOP if fmt in ("html", "md") else None,
+                with_nodes=fmt in ("html", "json"),  # the map, and JSON's every node
+            )
     except ApiError as exc:
         click.echo(f"report failed: {exc}", err=True)
         sys.exit(2)
