@@ -18,7 +18,7 @@ from graph_schema.rows import node_to_rows, record_of
 from importers.csv_generic import _row_to_fields, _rows
 from importers.table import open_table
 
-GITLAB = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "gitlab-fy20-q4"
+GITLAB = Path(__file__).resolve().parents[1] / "data" / "gitlab-fy20-q4"  # the copy in the repo
 
 # text at and around every bound the model sets, with and without surrounding space
 _EDGE_TEXT = st.sampled_from(
