@@ -502,3 +502,23 @@ def test_readyz_says_ready_only_once_the_tenants_engine_answers(
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "tenants": tenants, "building": 0}
     assert cache.builds == tenants
+
+
+def test_readyz_builds_no_engine_a_caller_names(api: Api) -> None:
+    """Unauthenticated: a tenant named in the query must not start a build or take a cache
+    slot (nine made-up names would evict a real tenant's engine)."""
+    import asyncio
+
+    import httpx
+
+    async def probe(path: str) -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api.app), base_url="http://t"
+        ) as c:
+            return await c.get(path)
+
+    cache = api.app.app.state.cache
+    for i in range(12):
+        asyncio.run(probe(f"/readyz?tenant=made-up-{i}"))
+    assert not [k for k in cache._slots if k[0].startswith("made-up")]
+    assert {k[0] for k in cache._slots} <= set(api.store.tenants())
