@@ -205,3 +205,20 @@ def test_a_large_organisations_report_lists_the_first_of_each_finding_in_few_req
     assert "The top of the cascade" in html
     rows = list(csv.DictReader(io.StringIO(render(whole, "csv"))))
     assert sum(r["finding"] == "alignment_gap" for r in rows) == len(whole.gaps)
+
+
+def test_a_page_names_the_first_stranded_nodes_of_a_gap_and_counts_them_all(api: Api) -> None:
+    from clients.report.data import STRANDED_SHOWN
+
+    many = STRANDED_SHOWN + 5
+    nodes = [node("LOST", "Objective", title="lost")]
+    nodes += [node(f"S{i:02d}", "Initiative", "LOST", title=f"stranded {i}") for i in range(many)]
+    api.store.apply("acme", ChangeSet(nodes=nodes))
+    with sync_client(api) as client:
+        page = collect(client, "test")
+        whole = collect(client, "test", top=None)
+    gap = next(g for g in page.gaps if g.break_point.id == "LOST")
+    full = next(g for g in whole.gaps if g.break_point.id == "LOST")
+    assert gap.stranded_nodes == full.stranded_nodes == len(full.stranded) >= many
+    assert gap.stranded == full.stranded[:STRANDED_SHOWN]
+    assert f"{gap.stranded_nodes} node(s)" in render(page, "html")
