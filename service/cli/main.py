@@ -310,9 +310,9 @@ def _engine(
     save). Saving runs in a forked child, so the command never waits for it."""
     name, store = _existing(db, tenant)
     try:
-        snapshots = snapshots_for(Settings(), store)
-        stamp = store.snapshot_stamp(name) if snapshots is not None else None
-        if snapshots is not None and stamp is not None:
+        snapshots, stamp = snapshots_for(Settings(), store), None
+        if snapshots is not None:
+            stamp = store.snapshot_stamp(name)
             found = snapshots.load(name, stamp, period)
             if found is not None:
                 return name, found, None

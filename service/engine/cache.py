@@ -181,10 +181,10 @@ class EngineCache:
         """The engine of the store's current state: a snapshot's if there is one (nothing to
         save then), else built; with the stamp to save it under (if it may be), and whether it
         was loaded."""
-        snapshots = self.snapshots
-        stamp = self.store.snapshot_stamp(tenant) if snapshots is not None else None
-        if snapshots is not None and stamp is not None:
-            found = snapshots.load(tenant, stamp, period)
+        stamp = None
+        if self.snapshots is not None:
+            stamp = self.store.snapshot_stamp(tenant)
+            found = self.snapshots.load(tenant, stamp, period)
             if found is not None:
                 return found, None, True
         engine = Engine(self.store.read_graph(tenant), period)

@@ -91,8 +91,11 @@ class Snapshots:
                 return False
         return True
 
-    def load(self, tenant: str, stamp: str, period: str | None) -> Engine | None:
-        """The engine saved for exactly this state, or None (absent, unsafe or corrupt)."""
+    def load(self, tenant: str, stamp: str | None, period: str | None) -> Engine | None:
+        """The engine saved for exactly this state, or None (absent, unsafe or corrupt; or no
+        stamp: a store that cannot name its state has no snapshot)."""
+        if stamp is None:
+            return None
         _, name = self._name(stamp, period)
         path = self._folder(tenant) / name
         try:
