@@ -31,6 +31,7 @@ from graph_schema.model import (
 __all__ = [
     "CO_OWNS",
     "LIST_LINKS",
+    "GraphDelta",
     "GraphRows",
     "LinkRow",
     "NodeRecord",
@@ -84,6 +85,25 @@ class GraphRows:
     # per node, in the order of `nodes`: the stored title fingerprint (graph_schema.titles),
     # or None where the store holds none (a node written before stores kept them)
     fingerprints: list[bytes | None]
+
+
+@dataclass(frozen=True)
+class GraphDelta:
+    """What one write changed, as the store now holds it: enough for an engine to update itself
+    instead of reading the whole tenant again (service.engine.patch).
+
+    `links[k]` are the out-links of `nodes[k]`, in the order a store reads them back (by rel,
+    then dst); `incoming` are the links of other nodes to the nodes this write created (a
+    parent named before it existed). Node, unit, person and value removals are not described:
+    a store gives no delta for a write that makes them, nor for one too large to be worth it.
+    """
+
+    base: int  # the version the write was applied to
+    version: int  # the version it made
+    nodes: list[NodeRow]
+    links: list[list[LinkRow]]
+    fingerprints: list[bytes]
+    incoming: list[LinkRow]
 
 
 NodeRecord = tuple[NodeRow, list[LinkRow]]

@@ -24,9 +24,16 @@ from service.engine.results import Gap, GapReason
 
 
 @dataclass
-class Reach:
+class Trace:
     traced: np.ndarray  # bool
     depth: np.ndarray  # int32: hops up to the nearest active vision; -1 when untraced
+
+
+@dataclass
+class Reach(Trace):
+    """A trace with the BFS tree it came from (what load-bearing needs; a patched engine's
+    trace, service.engine.patch, has none)."""
+
     order: np.ndarray  # BFS order from the virtual root (index n) over live edges, root first
     parent: (
         np.ndarray

@@ -15,8 +15,14 @@ from service.engine.graph import GOAL, INITIATIVE, KEY_RESULT, OBJECTIVE, Compac
 from service.engine.results import UnitFocus
 
 
-def unsupported(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
+def unsupported(g: CompactGraph, traced: np.ndarray, executed: np.ndarray) -> np.ndarray:
     """Traced goals, objectives and key results with no traced initiative below them."""
+    strategy = np.isin(g.kind, [GOAL, OBJECTIVE, KEY_RESULT])
+    return np.flatnonzero(traced & strategy & ~executed)
+
+
+def executed(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
+    """Per node: whether a traced initiative lies at or below it (over live links)."""
     n = g.n
     seeds = np.flatnonzero(traced & (g.kind == INITIATIVE)).astype(np.int32)
     src = np.concatenate([g.live_child, np.full(len(seeds), n, dtype=np.int32)])
@@ -24,8 +30,7 @@ def unsupported(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
     m = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
     executed = np.zeros(n + 1, dtype=bool)
     executed[breadth_first_order(m, n, directed=True, return_predecessors=False)] = True
-    strategy = np.isin(g.kind, [GOAL, OBJECTIVE, KEY_RESULT])
-    return np.flatnonzero(traced & strategy & ~executed[:n])
+    return executed[:n]
 
 
 @dataclass

@@ -99,7 +99,15 @@ class UnknownNode(StratmapError, KeyError):
     """The id names no node of this tenant."""
 
 
+# The analyses a patched engine (service.engine.patch) takes from the engine it was patched
+# from, as they were, until a rebuild replaces it: each is a pass over the whole graph.
+CARRIED = ("load_bearing", "overlaps", "unit_focus", "_goal_reach")
+
+
 class Engine:
+    # analyses whose values are a previous version's (a patched engine's CARRIED ones)
+    stale: frozenset[str] = frozenset()
+
     def __init__(self, rows: GraphRows, period: str | None = None) -> None:
         with gc_paused():
             self.graph: CompactGraph = build_graph(rows, period)
@@ -109,6 +117,21 @@ class Engine:
         self.people = {p.id: p for p in rows.people}
         self.values = {v.id: v for v in rows.values}
 
+    @classmethod
+    def derived(cls, graph: CompactGraph, base: Engine, analyses: dict[str, Any]) -> Engine:
+        """The engine of `graph`, a later version of `base`'s with the same organisation,
+        holding these analyses already (service.engine.patch): every other one is computed
+        on first use, except those carried from `base` (CARRIED), which stay stale."""
+        engine = cls.__new__(cls)
+        engine.graph = graph
+        engine.version, engine.period = graph.version, base.period
+        engine.units, engine.people, engine.values = base.units, base.people, base.values
+        carried = {k: base.__dict__[k] for k in CARRIED if k in base.__dict__}
+        engine.__dict__.update(carried)
+        engine.__dict__.update(analyses)
+        engine.stale = frozenset(carried) - {"_goal_reach"}
+        return engine
+
     def __getstate__(self) -> dict[str, Any]:
         # a copy: requests keep memoising analyses into __dict__ while a snapshot is written
         # (service.engine.snapshot), and pickling a dict that grows fails half way
@@ -116,7 +139,7 @@ class Engine:
 
     # -- the analyses, each memoised --------------------------------------------------
     @analysis
-    def _reach(self) -> classify.Reach:
+    def _reach(self) -> classify.Trace:
         return classify.trace(self.graph)
 
     @property
@@ -155,13 +178,20 @@ class Engine:
         return sorted(g.break_point for g in self.gaps if g.reason is GapReason.UNLINKED)
 
     @analysis
+    def _executed(self) -> np.ndarray:
+        return coverage.executed(self.graph, self.traced)
+
+    @analysis
     def unsupported(self) -> list[int]:
-        found: list[int] = coverage.unsupported(self.graph, self.traced).tolist()
+        found: list[int] = coverage.unsupported(self.graph, self.traced, self._executed).tolist()
         return found
 
     @analysis
     def load_bearing(self) -> dominators.LoadBearing:
-        return dominators.load_bearing(self.graph, self._reach)
+        reach = self._reach
+        if not isinstance(reach, classify.Reach):  # a patched trace keeps no BFS tree
+            reach = classify.trace(self.graph)
+        return dominators.load_bearing(self.graph, reach)
 
     @analysis
     def overlaps(self) -> list[Overlap]:
@@ -412,7 +442,10 @@ class Engine:
 
     def find_index(self, node_id: str) -> int | None:
         """The index of the node with this id, None where no node has it."""
-        return self.graph.index.get(node_id)
+        g = self.graph
+        # the id index may be shared with later, patched versions, which add to it
+        i = g.index.get(node_id)
+        return i if i is not None and i < g.n and g.ids[i] == node_id else None
 
     def has_unit(self, unit_id: str) -> bool:
         """A unit of the unit tree, or one a node names."""
@@ -455,10 +488,10 @@ class Engine:
         return self._columns[0][i]
 
     def index_of(self, node_id: str) -> int:
-        try:
-            return self.graph.index[node_id]
-        except KeyError:
-            raise UnknownNode(node_id) from None
+        i = self.find_index(node_id)
+        if i is None:
+            raise UnknownNode(node_id)
+        return i
 
     def line_of_sight(self, node_id: str, max_paths: int = MAX_PATHS) -> LineOfSight:
         return self.line_of_sight_at(self.index_of(node_id), max_paths)

@@ -77,6 +77,7 @@ class CompactGraph:
     co_owners: dict[int, list[str]] = field(default_factory=dict)
     expresses: dict[int, list[str]] = field(default_factory=dict)  # behaviour -> value ids
     unit_parent: dict[str, str | None] = field(default_factory=dict)
+    unit_depth: dict[str, int] = field(default_factory=dict)  # what an objective's scope needs
     unit_names: dict[str, str] = field(default_factory=dict)
     person_unit: dict[str, str | None] = field(default_factory=dict)
     version: int = 0
@@ -118,6 +119,17 @@ class CompactGraph:
         raise AttributeError(name)
 
 
+def objective_scope(r: NodeRow, depths: dict[str, int]) -> str | None:
+    """An objective's scope: declared, else derived from its unit's depth (None otherwise)."""
+    if r.kind != NodeKind.OBJECTIVE.value:
+        return None
+    if r.scope is not None:
+        return r.scope
+    if r.unit is not None and r.unit in depths:
+        return scope_for_unit_depth(depths[r.unit]).value
+    return None
+
+
 def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
     depth: dict[str, int] = {}
     for start in unit_parent:
@@ -157,15 +169,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     ids = [r.id for r in nodes]
     index = {node_id: i for i, node_id in enumerate(ids)}
     kind = np.fromiter((KIND_CODE[r.kind] for r in nodes), dtype=np.int8, count=n)
-    active_status = Status.ACTIVE.value
-    active = np.fromiter(
-        (
-            r.status == active_status and (period is None or r.period is None or r.period == period)
-            for r in nodes
-        ),
-        dtype=bool,
-        count=n,
-    )
+    active = np.fromiter((is_active(r, period) for r in nodes), dtype=bool, count=n)
     effort = np.fromiter(
         (r.effort if r.effort is not None else 1.0 for r in nodes), dtype=np.float64, count=n
     )
@@ -173,16 +177,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
 
     unit_parent = {u.id: u.parent for u in rows.units}
     depths = _unit_depths(unit_parent)
-    scope: list[str | None] = []
-    for r in nodes:
-        if r.kind != NodeKind.OBJECTIVE.value:
-            scope.append(None)
-        elif r.scope is not None:
-            scope.append(r.scope)
-        elif r.unit is not None and r.unit in depths:
-            scope.append(scope_for_unit_depth(depths[r.unit]).value)
-        else:
-            scope.append(None)
+    scope = [objective_scope(r, depths) for r in nodes]
 
     sup_c: list[int] = []
     sup_p: list[int] = []
@@ -260,6 +255,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         co_owners=co_owners,
         expresses=expresses,
         unit_parent=unit_parent,
+        unit_depth=depths,
         unit_names={u.id: u.name for u in rows.units},
         person_unit={p.id: p.unit for p in rows.people},
         version=rows.version,
@@ -272,6 +268,14 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         live_child=live_child,
         live_parent=live_parent,
     )
+
+
+def is_active(r: NodeRow, period: str | None) -> bool:
+    """Active, and inside the period (a node without one is in every period)."""
+    return r.status == _ACTIVE and (period is None or r.period is None or r.period == period)
+
+
+_ACTIVE = Status.ACTIVE.value
 
 
 def is_middle_management_scope(scope: str | None) -> bool:

@@ -28,7 +28,12 @@ Entry: TypeAlias = tuple[int, "Entry | None", int, float, bool]
 
 class LineOfSightIndex:
     def __init__(
-        self, g: CompactGraph, traced: np.ndarray, depth: np.ndarray, gaps: list[Gap]
+        self,
+        g: CompactGraph,
+        traced: np.ndarray,
+        depth: np.ndarray,
+        gaps: list[Gap],
+        gap_of: dict[int, Gap] | None = None,
     ) -> None:
         self.g = g
         # memoryviews: Python ints on access, no million-entry list built per version
@@ -38,7 +43,10 @@ class LineOfSightIndex:
         self.idx = view(g.up_idx)
         self.w = view(np.ascontiguousarray(g.up_w))
         self.active = view(g.active)
-        self.gap_of: dict[int, Gap] = {m: gap for gap in gaps for m in gap.members}
+        # each gap member's gap (given by a patched engine, which updates the previous one's)
+        self.gap_of: dict[int, Gap] = (
+            {m: gap for gap in gaps for m in gap.members} if gap_of is None else gap_of
+        )
 
     _VIEWS = ("traced", "depth", "ptr", "idx", "w", "active")
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.errors import StratmapError
-from graph_schema.rows import GraphRows, NodeRecord
+from graph_schema.rows import GraphDelta, GraphRows, NodeRecord
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class ApplyResult:
     org_changed: int = 0
     version: int = 0
     dry_run: bool = False
+    # what the write changed, for engines to update from (None: rebuild from the store instead)
+    delta: GraphDelta | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:

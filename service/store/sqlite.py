@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from graph_schema import Node, Person, Unit, Value
-from graph_schema.rows import GraphRows, LinkRow, NodeRecord, NodeRow
+from graph_schema.rows import GraphDelta, GraphRows, LinkRow, NodeRecord, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
@@ -29,6 +29,9 @@ from service.store.base import (
 from service.store.records import as_record, batches, classify, describe_change, rows_to_node
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
+# A write of more nodes than this gives no delta (ApplyResult.delta): engines rebuild instead,
+# which costs the same at that size, and an import keeps no copy of its rows.
+DELTA_LIMIT = 1_000
 _NODE_COLS = ", ".join(NodeRow._fields)
 _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
@@ -116,6 +119,7 @@ class SQLiteStore:
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
         db = self._db
         result = ApplyResult(dry_run=dry_run)
+        written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None if dry_run else []
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute(_NEW_TENANT, (tenant,))
@@ -129,7 +133,9 @@ class SQLiteStore:
                 edited = list(changes.edit.change(self.get(tenant, changes.edit.ids)))
                 nodes = chain(edited, nodes)
             for batch in batches(map(as_record, nodes), self.batch_size):
-                self._apply_nodes(tenant, batch, result)
+                self._apply_nodes(tenant, batch, result, written)
+                if written is not None and len(written) > DELTA_LIMIT:
+                    written = None
                 if prune:
                     db.executemany(
                         "INSERT OR IGNORE INTO temp.seen VALUES (?)", [(r.id,) for r, _ in batch]
@@ -156,6 +162,8 @@ class SQLiteStore:
                 version += 1
                 db.execute("UPDATE tenant SET version = ? WHERE tenant = ?", (version, tenant))
             result.version = version
+            if written is not None and result.changed and not result.removed:
+                result.delta = self._delta(tenant, result, written)
             if result.changed and not dry_run:  # in the write's transaction: no write unaudited
                 # a write that changes something makes exactly one version: it numbers the record
                 a = audit_of(changes, result, version)
@@ -171,7 +179,44 @@ class SQLiteStore:
         result.removed.sort()
         return result
 
-    def _apply_nodes(self, tenant: str, batch: list[NodeRecord], result: ApplyResult) -> None:
+    def _delta(
+        self, tenant: str, result: ApplyResult, written: list[tuple[NodeRow, list[LinkRow], bytes]]
+    ) -> GraphDelta | None:
+        """The write as rows, for engines to update from; None where it changed the org."""
+        if result.org_changed:
+            return None
+        created = result.created
+        incoming: list[LinkRow] = []
+        mine = {row.id for row, _, _ in written}
+        for some in batches(created, BATCH):
+            slots = ",".join("?" * len(some))
+            incoming += [
+                LinkRow(*r)
+                for r in self._db.execute(
+                    "SELECT src, rel, dst, weight, ord FROM link"
+                    f" WHERE tenant = ? AND dst IN ({slots}) ORDER BY src, rel, dst",
+                    (tenant, *some),
+                )
+                if r[0] not in mine
+            ]
+        last = {w[0].id: w for w in written}  # a node written twice in one change set: its last
+        written = [last[k] for k in sorted(last)]
+        return GraphDelta(
+            base=result.version - 1,
+            version=result.version,
+            nodes=[row for row, _, _ in written],
+            links=[sorted(links, key=lambda k: (k.rel, k.dst)) for _, links, _ in written],
+            fingerprints=[fp for _, _, fp in written],
+            incoming=incoming,
+        )
+
+    def _apply_nodes(
+        self,
+        tenant: str,
+        batch: list[NodeRecord],
+        result: ApplyResult,
+        written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None,
+    ) -> None:
         db = self._db
         ids = [r.id for r, _ in batch]
         slots = ",".join("?" * len(ids))
@@ -203,7 +248,10 @@ class SQLiteStore:
             getattr(result, change).append(row.id)
             if result.dry_run and change == "updated":
                 result.diffs[row.id] = describe_change(before, row, links)
-            upserts.append((tenant, *row, fingerprint(row.title)))
+            blob = fingerprint(row.title)
+            upserts.append((tenant, *row, blob))
+            if written is not None:
+                written.append((row, links, blob))
             if had is not None:
                 relinked.append((tenant, row.id))
             new_links.extend((tenant, *link) for link in links)
@@ -349,7 +397,10 @@ class SQLiteStore:
                     map(
                         LinkRow._make,
                         db.execute(
-                            "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?",
+                            # the key's order, spelt out: an engine updated from a write's delta
+                            # (service.engine.patch) keeps its links in this same order
+                            "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?"
+                            " ORDER BY src, rel, dst",
                             (tenant,),
                         ),
                     )

@@ -1,0 +1,216 @@
+"""An engine patched from a write's delta (service.engine.patch) equals the engine a rebuild
+from the store makes: its graph field by field, and every analysis it patches or computes from
+that graph; the ones it carries are flagged stale and are the previous version's.
+
+Hypothesis draws random organisations (the engine property test's graphs, with units and
+owners added) and a random sequence of writes: edits of kind, status, effort, owner, unit,
+parents, and new nodes (some with ids that sort inside the existing ones, which must not be
+patched). Each write patches the engine the previous one patched, as a server does between
+rebuilds, so errors that compound over writes show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from graph_schema import Node, NodeKind, ParentRef, Status, Unit
+from service.engine.engine import CARRIED, Engine
+from service.engine.patch import patched
+from service.store.base import ChangeSet
+from service.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from tests.unit import test_engine_property as prop
+else:
+    try:
+        from tests.unit import test_engine_property as prop
+    except ImportError:  # tests/unit on sys.path (pytest's rootdir-less "prepend" import)
+        import test_engine_property as prop
+
+UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
+UNIT_IDS = [None, "U1", "U2"]
+OWNERS = [None, "P1", "P2"]
+WEIGHTS = [0.5, 1.0]
+K = NodeKind
+
+
+@st.composite
+def organisations(draw: st.DrawFn) -> list[Node]:
+    nodes = draw(prop.graphs())
+    return [
+        n.model_copy(
+            update={"unit": draw(st.sampled_from(UNIT_IDS)), "owner": draw(st.sampled_from(OWNERS))}
+        )
+        for n in nodes
+    ]
+
+
+@st.composite
+def writes(draw: st.DrawFn, ids: list[str]) -> list[Node]:
+    """One change set: some nodes edited (given whole, as the API's writes give them), some
+    created. `ids` grows as nodes are created, so later writes link to them."""
+    out: dict[str, Node] = {}
+    pool = [*ids, "MISSING1", "Z9"]  # Z9: a parent named before it exists
+    for _ in range(draw(st.integers(1, 3))):
+        new = draw(st.booleans())
+        if new:
+            # "Z..." sorts after every "N..." (patchable); "N5a" inside them (a rebuild)
+            node_id = draw(st.sampled_from(["Z1", "Z2", "Z9", "N5a"]))
+        else:
+            node_id = draw(st.sampled_from(ids))
+        parents = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True))
+        kind = draw(st.sampled_from(prop.KINDS))
+        out[node_id] = Node(
+            id=node_id,
+            kind=kind,
+            title=draw(st.sampled_from(["title a", "title b", f"title {node_id}"])),
+            status=draw(st.sampled_from(prop.STATUSES)),
+            effort=draw(prop.EFFORTS),
+            unit=draw(st.sampled_from(UNIT_IDS)),
+            owner=draw(st.sampled_from(OWNERS)),
+            co_owners=tuple(draw(st.lists(st.sampled_from(["P1", "P3"]), max_size=1))),
+            parents=tuple(
+                ParentRef(id=p, weight=draw(st.sampled_from([0.5, 1.0]))) for p in parents
+            ),
+            depends_on=tuple(draw(st.lists(st.sampled_from(pool), max_size=2, unique=True)))
+            if kind is K.INITIATIVE
+            else (),
+            conflicts_with=tuple(draw(st.lists(st.sampled_from(pool), max_size=1)))
+            if kind is K.KEY_RESULT
+            else (),
+        )
+    return list(out.values())
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    return bool(a == b)
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def assert_graphs_equal(got: Engine, want: Engine) -> None:
+    for f in fields(got.graph):
+        if f.name == "index":  # shared between versions; checked through find_index below
+            continue
+        a, b = getattr(got.graph, f.name), getattr(want.graph, f.name)
+        assert same(a, b), f"graph.{f.name}: {a!r} != {b!r}"
+    for i, node_id in enumerate(want.graph.ids):
+        assert got.find_index(node_id) == i
+    assert got.find_index("MISSING1") is None
+
+
+def assert_engines_agree(got: Engine, want: Engine) -> None:
+    """Every analysis but the carried ones: exact, except unit scores (summed by difference)."""
+    assert_graphs_equal(got, want)
+    assert same(got.traced, want.traced)
+    assert same(got._reach.depth, want._reach.depth)
+    assert got.gaps == want.gaps
+    assert got.orphans == want.orphans
+    assert same(got.unowned, want.unowned)
+    assert same(got._executed, want._executed)
+    assert got.unsupported == want.unsupported
+    assert got.by_goal == want.by_goal
+    assert got.overall == want.overall
+    assert list(got.by_unit) == list(want.by_unit)
+    for unit, score in want.by_unit.items():
+        have = got.by_unit[unit]
+        assert close(have.work, score.work) and close(have.traced_work, score.traced_work), unit
+    for i in range(want.graph.n):
+        assert got.line_of_sight_at(i) == want.line_of_sight_at(i), want.graph.ids[i]
+    # computed from the patched graph on first use
+    assert got.conflicts == want.conflicts
+    assert got.risky_dependencies == want.risky_dependencies
+    assert got.invalid_links == want.invalid_links
+    for i in range(want.graph.n):
+        assert got.parent_links(i) == want.parent_links(i)
+        assert got.children_of(i) == want.children_of(i)
+    for unit in ("U1", "U2"):
+        assert got.unit_initiatives(unit) == want.unit_initiatives(unit)
+    assert got.find(search="title") == want.find(search="title")
+    assert got.find(status=Status.ACTIVE) == want.find(status=Status.ACTIVE)
+    carried = {"loadBearing", "ownershipOverlaps", "pulledUnits"}
+    have_counts = {k: v for k, v in got.counts().items() if k not in carried}
+    assert have_counts == {k: v for k, v in want.counts().items() if k not in carried}
+
+
+def fresh(store: SQLiteStore) -> Engine:
+    engine = Engine(store.read_graph("t"))
+    engine.analyse_all()
+    return engine
+
+
+@settings(
+    max_examples=int(__import__("os").environ.get("STRATMAP_PROPERTY_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.data(), organisations())
+def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Node]) -> None:
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
+    engine = rebuilt = fresh(store)
+    ids = sorted(n.id for n in nodes)
+    for _ in range(data.draw(st.integers(1, 4))):
+        written = data.draw(writes(ids))
+        result = store.apply("t", ChangeSet(nodes=written))
+        if not result.changed:
+            assert result.delta is None
+            continue
+        assert result.delta is not None
+        rebuilt = fresh(store)
+        got = patched(engine, result.delta)
+        inside = any(n.id not in ids and n.id < ids[-1] for n in written)
+        ids = sorted(set(ids) | {n.id for n in written})
+        if inside:
+            assert got is None, "a node created inside the id order cannot be patched"
+            engine = rebuilt
+            continue
+        assert got is not None
+        event("patched")
+        assert got.version == rebuilt.version == result.version
+        assert_engines_agree(got, rebuilt)
+        # the whole-graph passes are the previous version's until a rebuild, and say so
+        assert got.stale == frozenset(CARRIED) - {"_goal_reach"}
+        assert got.load_bearing is engine.load_bearing
+        assert got.overlaps is engine.overlaps
+        engine = got
+    assert rebuilt.stale == frozenset()
+
+
+def test_a_write_that_changes_the_org_gives_no_delta() -> None:
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=[Node(id="V", kind=K.VISION, title="v")], units=UNITS))
+    result = store.apply(
+        "t",
+        ChangeSet(
+            nodes=[Node(id="G", kind=K.GOAL, title="g", parents=(ParentRef(id="V"),))],
+            units=[Unit(id="U3", name="New")],
+        ),
+    )
+    assert result.changed and result.delta is None
+
+
+def test_a_stale_base_or_a_new_unit_is_not_patched() -> None:
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=[Node(id="V", kind=K.VISION, title="v")], units=UNITS))
+    engine = fresh(store)
+    first = store.apply("t", ChangeSet(nodes=[Node(id="W", kind=K.GOAL, title="w")]))
+    second = store.apply("t", ChangeSet(nodes=[Node(id="X", kind=K.GOAL, title="x", unit="U9")]))
+    assert first.delta is not None and second.delta is not None
+    assert patched(engine, second.delta) is None  # made on version 2, the engine has 1
+    after = patched(engine, first.delta)
+    assert after is not None and after.find_index("W") == 1
+    assert patched(after, second.delta) is None  # U9: a unit no node named before
