@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from graph_schema.rows import GraphDelta
 from service.api.errors import ClientError
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
 from service.roles import Principal
 from service.settings import ApiLimits
 from service.store.base import GraphStore
+
+_API_NAMES = {
+    "load_bearing": "loadBearing",
+    "overlaps": "ownershipOverlaps",
+    "unit_focus": "unitFocus",
+}
 
 
 class OverBudget(ClientError):
@@ -29,6 +36,8 @@ class Context:
     # what answered, for extensions.version and extensions.stale (service.api.freshness)
     version: int | None = None
     latest: int = 0  # the newest version known, when `version` is older
+    # analyses the answer read that are a previous version's (a patched engine's Engine.stale)
+    stale_reads: set[str] = field(default_factory=set)
 
     @property
     def tenant(self) -> str:
@@ -70,7 +79,15 @@ class Context:
         self.latest = max(self.latest, served.latest)
         return served.engine
 
-    def wrote(self, version: int) -> None:
-        """A mutation made `version`: the answer reports it, and the writer's reads wait for it."""
-        self.cache.wrote(self.tenant, version, self.principal.subject)
+    def read(self, engine: Engine, *analyses: str) -> None:
+        """The answer reads these analyses of `engine`: those it holds stale are reported in
+        `extensions.staleAnalyses` under their API names (service.api.freshness)."""
+        for name in analyses:
+            if name in engine.stale:
+                self.stale_reads.add(_API_NAMES.get(name, name))
+
+    def wrote(self, version: int, delta: GraphDelta | None = None) -> None:
+        """A mutation made `version`: the answer reports it, and the writer's reads wait for it
+        (the engines patched from its delta, where the store gave one, before this returns)."""
+        self.cache.wrote(self.tenant, version, self.principal.subject, delta)
         self.version, self.latest = version, version

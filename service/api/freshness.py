@@ -6,6 +6,11 @@ service.engine.cache): `stale: true` says so, and `version` says which one it wa
 reports the version it made. A stale answer also gives `latest`, the newest version known.
 A client that passes either back as `minVersion` (on any server
 process of the same store) waits, bounded, until that version answers.
+
+Right after a write through this process, the engine answering is patched from the write
+(service.engine.patch): current in every finding but a few whole-graph ones, which are the
+previous version's until the background rebuild lands. An answer that read one of those is
+`stale: true` too, with `staleAnalyses` naming them (loadBearing, ownershipOverlaps, unitFocus).
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ class Freshness(SchemaExtension):
         ctx = self.execution_context.context
         if not isinstance(ctx, Context) or ctx.version is None:
             return {}  # nothing was read or written: an introspection, an error before running
+        carried = {"staleAnalyses": sorted(ctx.stale_reads)} if ctx.stale_reads else {}
         if ctx.latest <= ctx.version:
-            return {"version": ctx.version, "stale": False}
+            return {"version": ctx.version, "stale": bool(carried), **carried}
         # the newest version's number lets a client wait for it (minVersion), as a report does
-        return {"version": ctx.version, "stale": True, "latest": ctx.latest}
+        return {"version": ctx.version, "stale": True, "latest": ctx.latest, **carried}

@@ -179,7 +179,7 @@ def _write(
             ],
         )
     if result.changed and not result.dry_run:
-        ctx.wrote(result.version)
+        ctx.wrote(result.version, result.delta)
     return ApplySuccess.from_result(result)
 
 

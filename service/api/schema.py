@@ -195,6 +195,7 @@ class Query:
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[LoadBearingType]:
         e = info.context.engine()
+        info.context.read(e, "load_bearing")
         return page(
             info,
             _LoadBearingRows(e),
@@ -208,6 +209,7 @@ class Query:
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[OwnershipOverlapType]:
         e = info.context.engine()
+        info.context.read(e, "overlaps")
         return page(
             info, e.overlaps, first, after, lambda o: OwnershipOverlapType.from_domain(e, o)
         )
@@ -219,6 +221,7 @@ class Query:
         self, info: Ctx, min_goals: int = 0, first: int | None = None, after: str | None = None
     ) -> Connection[UnitFocusType]:
         e = info.context.engine()
+        info.context.read(e, "unit_focus")
         found = [f for f in e.unit_focus if len(f.goals) >= min_goals]
         return page(info, found, first, after, lambda f: UnitFocusType.from_domain(e, f))
 

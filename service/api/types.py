@@ -131,7 +131,8 @@ class UnitType:
         return s.score if s else None
 
     @strawberry.field
-    def focus(self) -> UnitFocusType | None:
+    def focus(self, info: Info[Context, None]) -> UnitFocusType | None:
+        info.context.read(self._engine, "unit_focus")
         f = next((f for f in self._engine.unit_focus if f.unit == self.id), None)
         return UnitFocusType.from_domain(self._engine, f) if f else None
 
@@ -622,7 +623,8 @@ class AlignmentSummaryType:
     @strawberry.field(
         description="Counts of nodes and findings (always for the whole organisation)."
     )
-    def counts(self) -> JSON:
+    def counts(self, info: Info[Context, None]) -> JSON:
+        info.context.read(self._engine, "load_bearing", "overlaps", "unit_focus")
         return JSON(self._engine.counts())
 
     @strawberry.field

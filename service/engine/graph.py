@@ -15,6 +15,7 @@ import numpy as np
 from graph_schema import NodeKind, Rel, Scope, Status, scope_for_unit_depth, valid_support_table
 from graph_schema.rows import CO_OWNS, GraphRows, NodeRow
 from graph_schema.titles import fingerprint
+from service.engine.column import Column
 from service.gcpause import gc_paused
 
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
@@ -40,18 +41,20 @@ def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
 class CompactGraph:
     """Nodes are indexed in id order, so ordering by index is ordering by id everywhere."""
 
+    # Per-node Python values are Columns (service.engine.column), which later, patched versions
+    # share chunk by chunk.
     n: int
-    ids: list[str]
+    ids: Column[str]
     index: dict[str, int]
     kind: np.ndarray  # int8 kind code
     active: np.ndarray  # bool: active and inside the period
-    titles: list[str]
-    owner: list[str | None]
-    unit: list[str | None]
-    rows: list[NodeRow]  # the snapshot's rows in index order: the details the API serves
+    titles: Column[str]
+    owner: Column[str | None]
+    unit: Column[str | None]
+    rows: Column[NodeRow]  # the snapshot's rows in index order: the details the API serves
     unit_code: np.ndarray  # int32 index into unit_ids; -1 where a node has no unit
     unit_ids: list[str]
-    scope: list[str | None]  # declared or derived from the unit tree (objectives only)
+    scope: Column[str | None]  # declared or derived from the unit tree (objectives only)
     work: np.ndarray  # float64: an initiative's effort, 1 where not given; 0 for other kinds
     # SUPPORTS links whose parent exists: child, parent, weight, valid (respects the levels)
     e_child: np.ndarray
@@ -114,7 +117,9 @@ class CompactGraph:
         if name == "rows" and "_rows_pickled" in self.__dict__:
             with gc_paused():
                 columns = pickle.loads(self.__dict__["_rows_pickled"])
-                self.rows = list(map(NodeRow._make, zip(*columns, strict=True))) if columns else []
+                self.rows = Column(
+                    map(NodeRow._make, zip(*columns, strict=True)) if columns else ()
+                )
             return self.rows
         raise AttributeError(name)
 
@@ -230,17 +235,17 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     down_ptr, down_idx = csr(n, live_parent, live_child)
     return CompactGraph(
         n=n,
-        ids=ids,
+        ids=Column(ids),
         index=index,
         kind=kind,
         active=active,
-        titles=[r.title for r in nodes],
-        owner=[r.owner for r in nodes],
-        unit=units,
-        rows=nodes,
+        titles=Column([r.title for r in nodes]),
+        owner=Column([r.owner for r in nodes]),
+        unit=Column(units),
+        rows=Column(nodes),
         unit_code=unit_code,
         unit_ids=unit_ids,
-        scope=scope,
+        scope=Column(scope),
         work=work,
         e_child=e_child,
         e_parent=e_parent,

@@ -57,6 +57,7 @@ from service.engine.graph import (
 )
 from service.engine.line_of_sight import LineOfSightIndex
 from service.engine.results import Gap, GapReason
+from service.gcpause import gc_paused
 
 __all__ = ["patched"]
 
@@ -74,11 +75,14 @@ def patched(base: Engine, delta: GraphDelta) -> Engine | None:
     """`base`'s engine at `delta.version`, or None where only a rebuild gives it exactly."""
     if delta.base != base.version or not delta.nodes:
         return None
-    try:
-        change = _patch_graph(base.graph, delta)
-    except _Unpatchable:
-        return None
-    return _patch_analyses(base, change)
+    # the collector paused: a full collection walks every object of a million-node engine
+    # (0.6 s measured), and a patch allocates enough small objects to set one off
+    with gc_paused():
+        try:
+            change = _patch_graph(base.graph, delta)
+        except _Unpatchable:
+            return None
+        return _patch_analyses(base, change)
 
 
 # -- the graph --------------------------------------------------------------------------------
@@ -88,6 +92,7 @@ class _Change:
     written: list[int]  # the written nodes' indices (created ones past the previous n)
     relinked: list[int]  # nodes whose links up changed: the written, and those a creation resolved
     flipped: list[int]  # written nodes whose activity or kind changed, and the created
+    reweighed: list[int]  # written nodes whose work or scope changed
 
 
 def _segments(
@@ -131,16 +136,6 @@ def _resegment(
     return _ptr(lengths), spliced
 
 
-def _copy_list(old: list[Any], at: dict[int, Any], n2: int) -> list[Any]:
-    """`old` with the entries at these indices replaced (indices past its end appended)."""
-    if all(i < len(old) and old[i] == v for i, v in at.items()) and n2 == len(old):
-        return old  # unchanged: shared (no engine ever mutates a list it holds)
-    new = old + [None] * (n2 - len(old))
-    for i, v in at.items():
-        new[i] = v
-    return new
-
-
 def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
     n, rows = g.n, delta.nodes
     fresh = [r.id for r in rows if _index(g, r.id) is None]
@@ -153,7 +148,7 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
     for k, node_id in enumerate(fresh):  # shared with `g` (see Engine.find_index)
         g.index[node_id] = n + k
     at = [g.index[r.id] for r in rows]
-    ids = g.ids + fresh if fresh else g.ids
+    ids = g.ids.replaced({n + k: node_id for k, node_id in enumerate(fresh)}, n2)
     index = g.index
 
     def exists(node_id: str) -> int | None:
@@ -167,13 +162,17 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
     unit_code = np.concatenate([g.unit_code, np.full(n2 - n, -1, dtype=np.int32)])
     support_links = np.concatenate([g.support_links, np.zeros(n2 - n, dtype=np.int32)])
     flipped: list[int] = []
+    reweighed: list[int] = []  # a gap reads the work and scope of its members and stranded
     for i, r in zip(at, rows, strict=True):
         k, live = KIND_CODE[r.kind], is_active(r, g.period)
         if i >= n or kind[i] != k or active[i] != live:
             flipped.append(i)
         kind[i], active[i] = k, live
         effort = r.effort if r.effort is not None else 1.0
-        work[i] = effort if k == INITIATIVE else 0.0
+        w = effort if k == INITIATIVE else 0.0
+        if i < n and (work[i] != w or g.scope[i] != objective_scope(r, g.unit_depth)):
+            reweighed.append(i)
+        work[i] = w
         unit_code[i] = -1 if r.unit is None else bisect.bisect_left(g.unit_ids, r.unit)
     links_of = dict(zip(at, delta.links, strict=True))
     for i, links in links_of.items():
@@ -185,19 +184,12 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         c = exists(link.src)
         if c is not None:
             resolved.setdefault(c, []).append(link)
-    relinked = sorted(set(at) | set(resolved))
+    relinked: list[int] = []  # only those whose links up did change
     dangling = g.dangling
     new_dangling: dict[int, list[str]] = {}
     cuts: list[tuple[int, int, list[np.ndarray]]] = []
-    for c in relinked:
-        lo, hi = (
-            (
-                int(np.searchsorted(g.e_child, c, "left")),
-                int(np.searchsorted(g.e_child, c, "right")),
-            )
-            if c < n
-            else (len(g.e_child), len(g.e_child))
-        )
+    for c in sorted(set(at) | set(resolved)):
+        lo, hi = _edges_of(g, c) if c < n else (len(g.e_child), len(g.e_child))
         if c in links_of:
             ups = [link for link in links_of[c] if link.rel == _SUPPORTS]
         else:  # its own links stand; the parents this write created now exist
@@ -211,8 +203,16 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
                 parents.append(p)
                 weights.append(link.weight)
         order = np.argsort(np.array(parents, dtype=np.int64), kind="stable")
-        p_arr = np.array(parents, dtype=np.int32)[order]
-        cuts.append((lo, hi, [np.full(len(p_arr), c), p_arr, np.array(weights)[order]]))
+        p_arr, w_arr = np.array(parents, dtype=np.int32)[order], np.array(weights)[order]
+        if (
+            c < n
+            and np.array_equal(g.e_parent[lo:hi], p_arr)
+            and np.array_equal(g.e_weight[lo:hi], w_arr)
+            and dangling.get(c, []) == missing
+        ):
+            continue  # its links up are as they were
+        relinked.append(c)
+        cuts.append((lo, hi, [np.full(len(p_arr), c), p_arr, w_arr]))
         new_dangling[c] = missing
     e_child, e_parent, e_weight = _segments([g.e_child, g.e_parent, g.e_weight], cuts)
     if any(i < n and g.kind[i] != kind[i] for i in flipped):
@@ -258,7 +258,7 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
     # the parents whose live children changed: of a relinked child's old and new live links,
     # and every flipped node (its children's links went live or dead with it)
     changed: set[int] = set(flipped)
-    for c in relinked:
+    for c in sorted(set(relinked) | set(flipped)):
         if c < n:
             changed.update(g.up_idx[g.up_ptr[c] : g.up_ptr[c + 1]].tolist())
         changed.update(live_parent[up_ptr[c] : up_ptr[c + 1]].tolist())
@@ -278,14 +278,14 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         index=index,
         kind=kind,
         active=active,
-        titles=_copy_list(g.titles, {i: r.title for i, r in row_at.items()}, n2),
-        owner=_copy_list(g.owner, {i: r.owner for i, r in row_at.items()}, n2),
-        unit=_copy_list(g.unit, {i: r.unit for i, r in row_at.items()}, n2),
-        rows=_copy_list(g.rows, row_at, n2),
+        titles=g.titles.replaced({i: r.title for i, r in row_at.items()}, n2),
+        owner=g.owner.replaced({i: r.owner for i, r in row_at.items()}, n2),
+        unit=g.unit.replaced({i: r.unit for i, r in row_at.items()}, n2),
+        rows=g.rows.replaced(row_at, n2),
         unit_code=unit_code,
         unit_ids=g.unit_ids,
-        scope=_copy_list(
-            g.scope, {i: objective_scope(r, g.unit_depth) for i, r in row_at.items()}, n2
+        scope=g.scope.replaced(
+            {i: objective_scope(r, g.unit_depth) for i, r in row_at.items()}, n2
         ),
         work=work,
         e_child=e_child,
@@ -314,12 +314,15 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         version=delta.version,
         period=g.period,
     )
-    return _Change(graph, sorted(at), relinked, sorted(set(flipped)))
+    return _Change(graph, sorted(at), relinked, sorted(set(flipped)), reweighed)
 
 
 def _edges_of(g: CompactGraph, c: int) -> tuple[int, int]:
     """Where child c's SUPPORTS links lie in e_* (sorted by child)."""
-    return int(np.searchsorted(g.e_child, c, "left")), int(np.searchsorted(g.e_child, c, "right"))
+    key = np.int32(c)  # of the array's own type: a Python int casts the whole array (0.2 ms)
+    return int(np.searchsorted(g.e_child, key, "left")), int(
+        np.searchsorted(g.e_child, key, "right")
+    )
 
 
 def _index(g: CompactGraph, node_id: str) -> int | None:
@@ -609,12 +612,13 @@ class _Retraced:
     traced: np.ndarray
     depth: np.ndarray
     lifted: set[int]  # at or above a node whose trace, row or links changed, before or after
+    written: set[int]
 
 
 def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     g0, g = base.graph, ch.graph
     n0, n = g0.n, g.n
-    seeds = set(ch.relinked) | set(ch.flipped)
+    seeds = set(ch.relinked) | set(ch.flipped) | set(ch.reweighed)
     if ch.flipped:  # a gap's reason reads its parents' activity over every link, live or not
         mark = np.zeros(n, dtype=bool)
         mark[ch.flipped] = True
@@ -630,7 +634,7 @@ def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     lifted = _closure(view(g0.up_ptr), view(g0.up_idx), starts, n0) | _closure(
         view(g.up_ptr), view(g.up_idx), starts, n
     )
-    rt = _Retraced(g0, g, region, traced0, traced, depth, lifted)
+    rt = _Retraced(g0, g, region, traced0, traced, depth, lifted, set(ch.written))
     gaps, gap_of, orphans = _patch_gaps(base, rt)
     executed = _patch_executed(base, rt)
     live_init = np.flatnonzero(g.active & (g.kind == INITIATIVE))
@@ -757,16 +761,84 @@ def _patch_unit_scores(base: Engine, rt: _Retraced, changed: set[int]) -> dict[s
     return by_unit
 
 
+def _goals_above(
+    g: CompactGraph, traced: np.ndarray, nodes: Iterable[int]
+) -> dict[int, frozenset[int]] | None:
+    """For each node, the traced goals at or above it over live links (only traced nodes lie
+    below a traced goal), memoised up the graph: each ancestor is visited once. None where the
+    walk meets a traced cycle, whose members' answers a memo cannot settle in one pass."""
+    memo: dict[int, frozenset[int]] = {}
+    ptr, idx, tr, kind = view(g.up_ptr), view(g.up_idx), view(traced), view(g.kind)
+    open_: set[int] = set()  # expanded, not finished: the walk's current path
+    none: frozenset[int] = frozenset()
+    for start in nodes:
+        stack = [(start, False)]
+        while stack:
+            v, done = stack.pop()
+            if v in memo:
+                continue
+            if not done:
+                if v in open_:
+                    return None
+                open_.add(v)
+                stack.append((v, True))
+                stack.extend((p, False) for k in range(ptr[v], ptr[v + 1]) if tr[p := idx[k]])
+                continue
+            found = {v} if kind[v] == GOAL else set()
+            for k in range(ptr[v], ptr[v + 1]):
+                p = idx[k]
+                if tr[p]:
+                    above = memo.get(p)
+                    if above is None:
+                        return None
+                    found |= above
+            memo[v] = frozenset(found) if found else none
+            open_.discard(v)
+    return memo
+
+
 def _patch_by_goal(base: Engine, rt: _Retraced) -> list[tuple[int, float, float | None]]:
-    """A goal above a change is walked again; the others keep their work; every share anew."""
-    g, traced = rt.g, rt.traced
+    """Each goal's traced work moved by what the changed initiatives add and take: those at or
+    below a written node, the only ones whose goals, trace or work can have changed. Summed by
+    difference (within rounding of a rebuild's); where a traced cycle stops the goal walk, each
+    goal above a change is walked down again instead."""
+    g0, g, traced = rt.g0, rt.g, rt.traced
     total = float(g.work[traced & (g.kind == INITIATIVE)].sum())
     before = {goal: w for goal, w, _ in base.by_goal}
+    changed = sorted(rt.region | rt.written)
+    was = [v for v in changed if v < g0.n and rt.traced0[v] and g0.kind[v] == INITIATIVE]
+    now = [v for v in changed if traced[v] and g.kind[v] == INITIATIVE]
+    old_goals, new_goals = _goals_above(g0, rt.traced0, was), _goals_above(g, traced, now)
+    goals = np.flatnonzero(traced & (g.kind == GOAL)).tolist()
+    if old_goals is None or new_goals is None:
+        return _walked_by_goal(g, traced, goals, before, rt.lifted, total)
+    moved: dict[int, float] = {}
+    for graph, nodes, above, sign in ((g0, was, old_goals, -1.0), (g, now, new_goals, 1.0)):
+        for v in nodes:
+            w = sign * float(graph.work[v])
+            for goal in above[v]:
+                moved[goal] = moved.get(goal, 0.0) + w
+    out: list[tuple[int, float, float | None]] = []
+    for goal in goals:
+        work = before.get(goal, 0.0) + moved.get(goal, 0.0)
+        out.append((goal, work, (work / total) if total > 0 else None))
+    return out
+
+
+def _walked_by_goal(
+    g: CompactGraph,
+    traced: np.ndarray,
+    goals: list[int],
+    before: dict[int, float],
+    lifted: set[int],
+    total: float,
+) -> list[tuple[int, float, float | None]]:
+    """By goal with each goal above a change walked down again (coverage.goal_reach's walk)."""
     down: csr_matrix | None = None
     out: list[tuple[int, float, float | None]] = []
-    for goal in np.flatnonzero(traced & (g.kind == GOAL)).tolist():
+    for goal in goals:
         work = before.get(goal)
-        if work is None or goal in rt.lifted:
+        if work is None or goal in lifted:
             if down is None:
                 down = csr_matrix(
                     (np.ones(len(g.down_idx)), g.down_idx, g.down_ptr), shape=(g.n, g.n)

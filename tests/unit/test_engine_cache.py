@@ -112,3 +112,43 @@ def test_a_write_during_a_build_is_built_next_without_a_read_asking(store) -> No
     cache.wrote("a", third)
     gate.set()
     assert cache.get("a", min_version=third).engine.version == third
+
+
+def test_a_write_with_a_delta_is_read_at_once_then_rebuilt(store) -> None:
+    """The write's own process patches the engine before `wrote` returns: the next read is
+    the new version with no build and no wait, even while the store is gated; the background
+    rebuild then replaces the patched engine, and its stale analyses with it."""
+    cache = EngineCache(store, check_interval=60)
+    before = cache.get("a").engine
+    assert before.load_bearing is not None and before.stale == frozenset()
+    builds = cache.builds
+    store.gates["a"] = gate = threading.Event()
+    # "Z1" sorts after every id: a node created inside the id order is rebuilt, not patched
+    result = store.apply("a", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
+    cache.wrote("a", result.version, "someone", result.delta)
+    served = cache.get("a", subject="someone")
+    assert not served.stale and served.engine.version == result.version
+    patched = served.engine
+    assert patched.find_index("Z1") is not None and patched.orphans == []
+    assert patched.stale == {"load_bearing", "overlaps", "unit_focus"}
+    assert cache.patches == 1 and cache.builds == builds  # the rebuild waits at the gate
+    gate.set()
+    for _ in range(200):
+        engine = cache.get("a").engine
+        if engine is not patched:
+            break
+        threading.Event().wait(0.02)
+    assert engine is not patched and engine.version == result.version
+    assert engine.stale == frozenset() and cache.builds == builds + 1
+    cache.close()
+
+
+def test_a_delta_made_on_another_version_is_rebuilt_not_patched(store) -> None:
+    cache = EngineCache(store, check_interval=60)
+    cache.get("a")
+    _write(store, "a", "G2")  # a write from elsewhere: this cache has not seen it
+    result = store.apply("a", ChangeSet(nodes=[node("G3", "Goal", "V")]))
+    cache.wrote("a", result.version, "", result.delta)
+    assert cache.patches == 0
+    assert cache.get("a", min_version=result.version).engine.find_index("G2") is not None
+    cache.close()
