@@ -90,7 +90,9 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     keys, mass = group_sums(key, share, n_units * n_goals)
     k_unit, k_goal = keys // n_goals, keys % n_goals
     total = np.bincount(k_unit, weights=mass, minlength=n_units)
-    p = mass / total[k_unit]
+    # a unit whose work reaching goals is all of zero effort has no shares to weigh: 0, not
+    # the NaN of 0 / 0 (which sorted nowhere and is not JSON)
+    p = np.divide(mass, total[k_unit], out=np.zeros(len(mass)), where=total[k_unit] > 0)
     entropy = np.bincount(
         k_unit, weights=np.where(p > 0, -p * np.log(np.where(p > 0, p, 1)), 0), minlength=n_units
     )

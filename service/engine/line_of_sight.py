@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Mapping
 from typing import TypeAlias
 
 import numpy as np
@@ -33,7 +34,7 @@ class LineOfSightIndex:
         traced: np.ndarray,
         depth: np.ndarray,
         gaps: list[Gap],
-        gap_of: dict[int, Gap] | None = None,
+        gap_of: Mapping[int, Gap] | None = None,
     ) -> None:
         self.g = g
         # memoryviews: Python ints on access, no million-entry list built per version
@@ -44,7 +45,7 @@ class LineOfSightIndex:
         self.w = view(np.ascontiguousarray(g.up_w))
         self.active = view(g.active)
         # each gap member's gap (given by a patched engine, which updates the previous one's)
-        self.gap_of: dict[int, Gap] = (
+        self.gap_of: Mapping[int, Gap] = (
             {m: gap for gap in gaps for m in gap.members} if gap_of is None else gap_of
         )
 

@@ -29,7 +29,7 @@ renumbering a million nodes is a rebuild), or one that names a unit the graph do
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,11 +42,13 @@ from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
 from service.engine import coverage
 from service.engine.arrays import view
 from service.engine.classify import Trace
-from service.engine.engine import Engine
+from service.engine.engine import Engine, Links
 from service.engine.graph import (
     GOAL,
     INITIATIVE,
+    KEY_RESULT,
     KIND_CODE,
+    KINDS,
     OBJECTIVE,
     VALID_SUPPORT,
     VISION,
@@ -62,6 +64,8 @@ from service.gcpause import gc_paused
 __all__ = ["patched"]
 
 _SUPPORTS = Rel.SUPPORTS.value
+_STRATEGY = (GOAL, OBJECTIVE, KEY_RESULT)
+_INITIATIVE = KINDS[INITIATIVE].value
 _DEPENDS = Rel.DEPENDS_ON.value
 _CONFLICTS = Rel.CONFLICTS_WITH.value
 _EXPRESSES = Rel.EXPRESSES.value
@@ -79,7 +83,7 @@ def patched(base: Engine, delta: GraphDelta) -> Engine | None:
     # (0.6 s measured), and a patch allocates enough small objects to set one off
     with gc_paused():
         try:
-            change = _patch_graph(base.graph, delta)
+            change = _patch_graph(base.graph, base.links, delta)
         except _Unpatchable:
             return None
         return _patch_analyses(base, change)
@@ -93,6 +97,8 @@ class _Change:
     relinked: list[int]  # nodes whose links up changed: the written, and those a creation resolved
     flipped: list[int]  # written nodes whose activity or kind changed, and the created
     reweighed: list[int]  # written nodes whose work or scope changed
+    touched: list[int]  # nodes whose live links up may have changed
+    links: Links
 
 
 def _segments(
@@ -100,6 +106,9 @@ def _segments(
 ) -> list[np.ndarray]:
     """Each array with its [lo, hi) ranges replaced by the given pieces (ranges sorted and
     disjoint, one piece per array): a splice in one copy, whatever the number of ranges."""
+    cuts = list(cuts)
+    if not cuts:  # shared: arrays are never written once an engine holds them
+        return list(arrays)
     pieces: list[list[np.ndarray]] = [[] for _ in arrays]
     at = 0
     for lo, hi, new in cuts:
@@ -112,31 +121,42 @@ def _segments(
     return [np.concatenate(p) for p in pieces]
 
 
-def _ptr(lengths: np.ndarray) -> np.ndarray:
-    ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=ptr[1:])
-    return ptr
-
-
 def _resegment(
     ptr: np.ndarray, data: np.ndarray, n2: int, new: dict[int, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """A CSR over n2 >= n nodes with node i's segment replaced by new[i] (the rest as they were;
     nodes past the old n empty unless given)."""
     n = len(ptr) - 1
-    lengths = np.zeros(n2, dtype=np.int64)
-    lengths[:n] = np.diff(ptr)
+    if not new:  # shared: arrays are never written once an engine holds them
+        return (ptr if n2 == n else _reptr(ptr, n2, {})), data
     end = len(data)
     cuts = []
     for i in sorted(new):
         lo, hi = (int(ptr[i]), int(ptr[i + 1])) if i < n else (end, end)
         cuts.append((lo, hi, [new[i]]))
-        lengths[i] = len(new[i])
     (spliced,) = _segments([data], cuts)
-    return _ptr(lengths), spliced
+    return _reptr(ptr, n2, {i: len(v) for i, v in new.items()}), spliced
 
 
-def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
+def _reptr(ptr: np.ndarray, n2: int, lengths: dict[int, int]) -> np.ndarray:
+    """A CSR's pointers over n2 >= n nodes with these nodes' segment lengths changed: each
+    later pointer moves by the sum of the changes before it, one slice add per change (a
+    diff and a cumsum over every node cost twice that, and two temporaries)."""
+    n = len(ptr) - 1
+    out = np.empty(n2 + 1, dtype=np.int64)
+    out[: n + 1] = ptr
+    out[n + 1 :] = ptr[-1]
+    order = sorted(lengths)
+    shift = 0
+    for k, i in enumerate(order):
+        shift += lengths[i] - (int(ptr[i + 1] - ptr[i]) if i < n else 0)
+        stop = order[k + 1] + 1 if k + 1 < len(order) else n2 + 1
+        if shift:
+            out[i + 1 : stop] += shift
+    return out
+
+
+def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     n, rows = g.n, delta.nodes
     fresh = [r.id for r in rows if _index(g, r.id) is None]
     if fresh and n and fresh[0] <= g.ids[-1]:
@@ -155,28 +175,43 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         i = index.get(node_id)
         return i if i is not None and i < n2 and ids[i] == node_id else None
 
-    # -- per-node columns
-    kind = np.concatenate([g.kind, np.zeros(n2 - n, dtype=np.int8)])
-    active = np.concatenate([g.active, np.zeros(n2 - n, dtype=bool)])
-    work = np.concatenate([g.work, np.zeros(n2 - n)])
-    unit_code = np.concatenate([g.unit_code, np.full(n2 - n, -1, dtype=np.int32)])
-    support_links = np.concatenate([g.support_links, np.zeros(n2 - n, dtype=np.int32)])
+    # -- per-node arrays: each copied only where a value changes (each copy is a pass of its own
+    # over a million entries)
+    kind = _with(g.kind, n2, {i: KIND_CODE[r.kind] for i, r in zip(at, rows, strict=True)}, 0)
+    active = _with(
+        g.active, n2, {i: is_active(r, g.period) for i, r in zip(at, rows, strict=True)}, False
+    )
+    new_work = {
+        i: (r.effort if r.effort is not None else 1.0) if r.kind == _INITIATIVE else 0.0
+        for i, r in zip(at, rows, strict=True)
+    }
+    work = _with(g.work, n2, new_work, 0.0)
+    unit_code = _with(
+        g.unit_code,
+        n2,
+        {
+            i: -1 if r.unit is None else bisect.bisect_left(g.unit_ids, r.unit)
+            for i, r in zip(at, rows, strict=True)
+        },
+        -1,
+    )
+    support_links = _with(
+        g.support_links,
+        n2,
+        {
+            i: sum(1 for k in links if k.rel == _SUPPORTS)
+            for i, links in zip(at, delta.links, strict=True)
+        },
+        0,
+    )
     flipped: list[int] = []
     reweighed: list[int] = []  # a gap reads the work and scope of its members and stranded
     for i, r in zip(at, rows, strict=True):
-        k, live = KIND_CODE[r.kind], is_active(r, g.period)
-        if i >= n or kind[i] != k or active[i] != live:
+        if i >= n or g.kind[i] != kind[i] or g.active[i] != active[i]:
             flipped.append(i)
-        kind[i], active[i] = k, live
-        effort = r.effort if r.effort is not None else 1.0
-        w = effort if k == INITIATIVE else 0.0
-        if i < n and (work[i] != w or g.scope[i] != objective_scope(r, g.unit_depth)):
+        if i < n and (g.work[i] != work[i] or g.scope[i] != objective_scope(r, g.unit_depth)):
             reweighed.append(i)
-        work[i] = w
-        unit_code[i] = -1 if r.unit is None else bisect.bisect_left(g.unit_ids, r.unit)
     links_of = dict(zip(at, delta.links, strict=True))
-    for i, links in links_of.items():
-        support_links[i] = sum(1 for link in links if link.rel == _SUPPORTS)
 
     # -- SUPPORTS links: e_* stay sorted by (child, parent), as a store reads them
     resolved: dict[int, list[LinkRow]] = {}  # a child not written whose dangling parent now is
@@ -185,11 +220,17 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         if c is not None:
             resolved.setdefault(c, []).append(link)
     relinked: list[int] = []  # only those whose links up did change
+    old_ups: dict[int, list[int]] = {}
+    new_ups: dict[int, list[int]] = {}
     dangling = g.dangling
     new_dangling: dict[int, list[str]] = {}
     cuts: list[tuple[int, int, list[np.ndarray]]] = []
     for c in sorted(set(at) | set(resolved)):
-        lo, hi = _edges_of(g, c) if c < n else (len(g.e_child), len(g.e_child))
+        lo, hi = (
+            (int(links0.up_ptr[c]), int(links0.up_ptr[c + 1]))
+            if c < n
+            else (len(g.e_child), len(g.e_child))
+        )
         if c in links_of:
             ups = [link for link in links_of[c] if link.rel == _SUPPORTS]
         else:  # its own links stand; the parents this write created now exist
@@ -214,14 +255,51 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         relinked.append(c)
         cuts.append((lo, hi, [np.full(len(p_arr), c), p_arr, w_arr]))
         new_dangling[c] = missing
+        old_ups[c] = g.e_parent[lo:hi].tolist()
+        new_ups[c] = p_arr.tolist()
     e_child, e_parent, e_weight = _segments([g.e_child, g.e_parent, g.e_weight], cuts)
-    if any(i < n and g.kind[i] != kind[i] for i in flipped):
-        e_valid = VALID_SUPPORT[kind[e_child], kind[e_parent]]  # a kind changed: every level
-    else:
-        e_valid = _segments(
-            [g.e_valid],
-            [(lo, hi, [VALID_SUPPORT[kind[new[0]], kind[new[1]]]]) for lo, hi, new in cuts],
-        )[0]
+    e_valid = _segments(
+        [g.e_valid],
+        [(lo, hi, [VALID_SUPPORT[kind[new[0]], kind[new[1]]]]) for lo, hi, new in cuts],
+    )[0]
+    # every SUPPORTS link both ways (Links, for browsing): each relinked child's own range,
+    # and the child lists of the parents it left or joined
+    e_ptr = (
+        links0.up_ptr
+        if n2 == n and not relinked
+        else _reptr(links0.up_ptr, n2, {c: len(new_ups[c]) for c in relinked})
+    )
+    moved = set(relinked)
+    joined: dict[int, list[int]] = {}
+    for c in relinked:
+        for p in old_ups[c]:
+            joined.setdefault(p, [])
+        for p in new_ups[c]:
+            joined.setdefault(p, []).append(c)
+    all_down = {
+        p: np.array(
+            sorted(
+                [c for c in _slice(links0.down_ptr, links0.down_child, p, n) if c not in moved]
+                + kids
+            ),
+            dtype=np.int32,
+        )
+        for p, kids in joined.items()
+    }
+    a_ptr, a_child = _resegment(links0.down_ptr, links0.down_child, n2, all_down)
+
+    def children(p: int) -> list[int]:
+        found: list[int] = a_child[a_ptr[p] : a_ptr[p + 1]].tolist()
+        return found
+
+    # a kind changed: the levels of its links both ways
+    rekinded = [i for i in flipped if i < n and g.kind[i] != kind[i]]
+    if rekinded and e_valid is g.e_valid:
+        e_valid = e_valid.copy()  # written below: never the previous version's
+    for k in rekinded:
+        for c in [k, *children(k)]:
+            lo, hi = int(e_ptr[c]), int(e_ptr[c + 1])
+            e_valid[lo:hi] = VALID_SUPPORT[kind[c], kind[e_parent[lo:hi]]]
     if any(dangling.get(c, []) != new_dangling[c] for c in relinked):
         dangling = dict(dangling)
         for c, missing in new_dangling.items():
@@ -237,39 +315,66 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
     expresses = _named(g.expresses, links_of, _EXPRESSES)
 
     # -- fingerprints
-    lengths = np.diff(g.word_ptr)
     new_words: dict[int, np.ndarray] = {}
     for i, blob in zip(at, delta.fingerprints, strict=True):
         words = np.frombuffer(blob, dtype="<u4").astype(np.uint32)
-        if (
-            i >= n
-            or lengths[i] != len(words)
-            or not np.array_equal(g.words[g.word_ptr[i] : g.word_ptr[i + 1]], words)
-        ):
+        if i >= n or not np.array_equal(g.words[g.word_ptr[i] : g.word_ptr[i + 1]], words):
             new_words[i] = words
-    word_ptr, words_all = (
-        _resegment(g.word_ptr, g.words, n2, new_words) if new_words else (g.word_ptr, g.words)
-    )
+    word_ptr, words_all = _resegment(g.word_ptr, g.words, n2, new_words)
 
-    # -- live links (valid, both ends active) and their CSR both ways
-    live = e_valid & active[e_child] & active[e_parent]
-    live_child, live_parent = e_child[live], e_parent[live]
-    up_ptr = _ptr(np.bincount(live_child, minlength=n2))
-    # the parents whose live children changed: of a relinked child's old and new live links,
-    # and every flipped node (its children's links went live or dead with it)
-    changed: set[int] = set(flipped)
-    for c in sorted(set(relinked) | set(flipped)):
-        if c < n:
-            changed.update(g.up_idx[g.up_ptr[c] : g.up_ptr[c + 1]].tolist())
-        changed.update(live_parent[up_ptr[c] : up_ptr[c + 1]].tolist())
-    mark = np.zeros(n2, dtype=bool)
-    mark[list(changed)] = True
-    picked = np.flatnonzero(mark[live_parent])
-    by_parent = np.argsort(live_parent[picked], kind="stable")
-    kids_p, kids_c = live_parent[picked][by_parent], live_child[picked][by_parent]
-    bounds = [*np.searchsorted(kids_p, sorted(changed), "left").tolist(), len(kids_p)]
-    new_down = {p: kids_c[bounds[k] : bounds[k + 1]] for k, p in enumerate(sorted(changed))}
+    # -- live links (valid, both ends active) and their CSR both ways: a child's live links
+    # change where its links did, or its activity or kind, or a parent's
+    touched = sorted(set(relinked) | {x for f in flipped for x in (f, *children(f))})
+    live_cuts: list[tuple[int, int, list[np.ndarray]]] = []
+    up_lengths: dict[int, int] = {}
+    was_up: dict[int, list[int]] = {}
+    now_up: dict[int, list[int]] = {}
+    for c in touched:
+        lo, hi = int(e_ptr[c]), int(e_ptr[c + 1])
+        parents_c = e_parent[lo:hi]
+        live = e_valid[lo:hi] & active[c] & active[parents_c]
+        was_up[c] = _slice(g.up_ptr, g.up_idx, c, n)
+        now_up[c] = parents_c[live].tolist()
+        olo, ohi = (int(g.up_ptr[c]), int(g.up_ptr[c + 1])) if c < n else (len(g.up_idx),) * 2
+        live_cuts.append(
+            (olo, ohi, [parents_c[live], np.full(int(live.sum()), c), e_weight[lo:hi][live]])
+        )
+        up_lengths[c] = len(now_up[c])
+    if live_cuts:
+        live_parent, live_child, up_w = _segments([g.up_idx, g.live_child, g.up_w], live_cuts)
+    else:
+        live_parent, live_child, up_w = g.up_idx, g.live_child, g.up_w
+    up_ptr = g.up_ptr if n2 == n and not up_lengths else _reptr(g.up_ptr, n2, up_lengths)
+    left = set(touched)
+    gained: dict[int, list[int]] = {}
+    for c in touched:
+        for p in was_up[c]:
+            gained.setdefault(p, [])
+        for p in now_up[c]:
+            gained.setdefault(p, []).append(c)
+    new_down = {
+        p: np.array(
+            sorted([c for c in _slice(g.down_ptr, g.down_idx, p, n) if c not in left] + kids),
+            dtype=np.int32,
+        )
+        for p, kids in gained.items()
+    }
     down_ptr, down_idx = _resegment(g.down_ptr, g.down_idx, n2, new_down)
+    depends_links = _by_first(depends_on) if depends_on is not g.depends_on else links0.depends_on
+    conflicts_links = (
+        _by_first(conflicts_with)
+        if conflicts_with is not g.conflicts_with
+        else links0.conflicts_with
+    )
+    links = Links(
+        e_ptr,
+        # e_* are sorted by child already: each child's links lie in order
+        links0.up_edge if not cuts else np.arange(len(e_child), dtype=np.int64),
+        a_ptr,
+        a_child,
+        depends_links,
+        conflicts_links,
+    )
 
     row_at = dict(zip(at, rows, strict=True))
     graph = CompactGraph(
@@ -298,7 +403,7 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         words=words_all,
         up_ptr=up_ptr,
         up_idx=live_parent,
-        up_w=e_weight[live],
+        up_w=up_w,
         down_ptr=down_ptr,
         down_idx=down_idx,
         live_child=live_child,
@@ -314,7 +419,31 @@ def _patch_graph(g: CompactGraph, delta: GraphDelta) -> _Change:
         version=delta.version,
         period=g.period,
     )
-    return _Change(graph, sorted(at), relinked, sorted(set(flipped)), reweighed)
+    return _Change(graph, sorted(at), relinked, sorted(set(flipped)), reweighed, touched, links)
+
+
+def _with(old: np.ndarray, n2: int, values: dict[int, Any], fill: Any) -> np.ndarray:
+    """`old` grown to n2 entries (`fill` past its end) with these entries set: `old` itself
+    where nothing changes (arrays are never written once an engine holds them)."""
+    n = len(old)
+    if n2 == n and all(old[i] == v for i, v in values.items()):
+        return old
+    out = np.concatenate([old, np.full(n2 - n, fill, dtype=old.dtype)]) if n2 > n else old.copy()
+    for i, v in values.items():
+        out[i] = v
+    return out
+
+
+def _slice(ptr: np.ndarray, data: np.ndarray, i: int, n: int) -> list[int]:
+    """Node i's segment of a CSR over n nodes (empty for a node past them)."""
+    return data[ptr[i] : ptr[i + 1]].tolist() if i < n else []
+
+
+def _by_first(pairs: list[tuple[int, int]]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for a, b in pairs:
+        out.setdefault(a, []).append(b)
+    return out
 
 
 def _edges_of(g: CompactGraph, c: int) -> tuple[int, int]:
@@ -408,7 +537,7 @@ def _closure(ptr: memoryview, idx: memoryview, starts: Iterable[int], n: int) ->
 
 
 def _up_outside(
-    ptr: memoryview, idx: memoryview, untraced: memoryview, region: set[int], n: int
+    ptr: memoryview, idx: memoryview, untraced: _Untraced, region: set[int], n: int
 ) -> set[int]:
     """The untraced nodes outside the region above its untraced nodes (over live links up)."""
     seen: set[int] = set()
@@ -560,7 +689,7 @@ def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
 
 
 def _strand(
-    gap: Gap, ptr: memoryview, idx: memoryview, untraced: memoryview, own: memoryview
+    gap: Gap, ptr: memoryview, idx: memoryview, untraced: _Untraced, own: memoryview
 ) -> Gap:
     """The gap with its stranded set walked (classify._strand, for one gap)."""
     seen = set(gap.members)
@@ -618,11 +747,9 @@ class _Retraced:
 def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     g0, g = base.graph, ch.graph
     n0, n = g0.n, g.n
-    seeds = set(ch.relinked) | set(ch.flipped) | set(ch.reweighed)
-    if ch.flipped:  # a gap's reason reads its parents' activity over every link, live or not
-        mark = np.zeros(n, dtype=bool)
-        mark[ch.flipped] = True
-        seeds.update(g.e_child[mark[g.e_parent]].tolist())
+    # a gap's reason reads its parents' activity over every link, live or not: the touched
+    # include every child of a flipped node
+    seeds = set(ch.touched) | set(ch.reweighed)
     region = _closure(view(g0.down_ptr), view(g0.down_idx), seeds, n0) | _closure(
         view(g.down_ptr), view(g.down_idx), seeds, n
     )
@@ -637,29 +764,65 @@ def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     rt = _Retraced(g0, g, region, traced0, traced, depth, lifted, set(ch.written))
     gaps, gap_of, orphans = _patch_gaps(base, rt)
     executed = _patch_executed(base, rt)
-    live_init = np.flatnonzero(g.active & (g.kind == INITIATIVE))
-    overall = coverage.Score(  # in full: one vectorised sum, exactly a rebuild's
-        float(g.work[live_init].sum()), float(g.work[live_init[traced[live_init]]].sum())
-    )
+    overall, by_unit = _patch_scores(base, rt, set(ch.written) | set(retraced))
     analyses: dict[str, Any] = {
         "_reach": Trace(traced, depth),
         "gaps": gaps,
         "orphans": orphans,
         "unowned": _patch_unowned(base, g, ch.written),
         "_executed": executed,
-        "unsupported": coverage.unsupported(g, traced, executed).tolist(),
-        "_scores": (overall, _patch_unit_scores(base, rt, set(ch.written) | set(retraced))),
-        "by_goal": _patch_by_goal(base, rt),
+        "unsupported": _patch_unsupported(base, rt, executed),
+        "_scores": (overall, by_unit),
+        "by_goal": _patch_by_goal(base, rt, overall.traced_work),
         "_line_of_sight": LineOfSightIndex(g, traced, depth, gaps, gap_of=gap_of),
+        "links": ch.links,
     }
     return Engine.derived(g, base, analyses)
 
 
-def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], dict[int, Gap], list[int]]:
+class _GapsOf(Mapping[int, Gap]):
+    """Each gap member's gap: the previous version's with this write's changes laid over it,
+    so a patch costs what it changed, not a copy of every member (a dict copy of the members of
+    every gap is most of a patch's gap work at a million nodes). Flattened every few layers."""
+
+    LAYERS = 8
+
+    def __init__(self, under: Mapping[int, Gap], changes: dict[int, Gap | None], depth: int):
+        self.under, self.changes, self.depth = under, changes, depth
+
+    @classmethod
+    def over(cls, under: Mapping[int, Gap], changes: dict[int, Gap | None]) -> Mapping[int, Gap]:
+        depth = under.depth + 1 if isinstance(under, _GapsOf) else 1
+        if depth <= cls.LAYERS:
+            return cls(under, changes, depth)
+        flat = dict(under.items())
+        for m, gap in changes.items():
+            if gap is None:
+                flat.pop(m, None)
+            else:
+                flat[m] = gap
+        return flat
+
+    def __getitem__(self, member: int) -> Gap:
+        if member in self.changes:
+            gap = self.changes[member]
+            if gap is None:
+                raise KeyError(member)
+            return gap
+        return self.under[member]
+
+    def __iter__(self) -> Iterator[int]:
+        yield from (m for m, gap in self.changes.items() if gap is not None)
+        yield from (m for m in self.under if m not in self.changes)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Gap], list[int]]:
     """Gaps inside the region found anew, those above it re-walked; ranked; and orphans."""
     g0, g, region = rt.g0, rt.g, rt.region
-    untraced = view(g.active & ~rt.traced & (g.kind != VISION))
-    untraced0 = view(g0.active & ~rt.traced0 & (g0.kind != VISION))
+    untraced, untraced0 = _Untraced(g, rt.traced), _Untraced(g0, rt.traced0)
     up_ptr, up_idx = view(g.up_ptr), view(g.up_idx)
     gap_of0 = base._line_of_sight.gap_of
     dropped = {id(x): x for v in region if v < g0.n and (x := gap_of0.get(v)) is not None}
@@ -679,13 +842,9 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], dict[int, Gap],
         )
     removed = [*dropped.values(), *rewalked.values()]
     gaps = _reranked(base.gaps, removed, added)
-    gap_of = dict(gap_of0)
-    for x in removed:
-        for m in x.members:
-            gap_of.pop(m, None)
-    for x in added:
-        for m in x.members:
-            gap_of[m] = x
+    moved: dict[int, Gap | None] = {m: None for x in removed for m in x.members}
+    moved.update((m, x) for x in added for m in x.members)
+    gap_of = _GapsOf.over(gap_of0, moved)
     orphans = list(base.orphans)
     for x in removed:
         if x.reason is GapReason.UNLINKED:
@@ -698,12 +857,46 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], dict[int, Gap],
     return gaps, gap_of, orphans
 
 
+class _Untraced:
+    """Whether a node is active, untraced and no vision, asked node by node: a patch asks it of
+    the few nodes it walks, where an array of the answer would cost three passes over all."""
+
+    def __init__(self, g: CompactGraph, traced: np.ndarray) -> None:
+        self.active, self.traced, self.kind = view(g.active), view(traced), view(g.kind)
+
+    def __getitem__(self, v: int) -> bool:
+        return bool(self.active[v] and not self.traced[v] and self.kind[v] != VISION)
+
+
 def _patch_unowned(base: Engine, g: CompactGraph, written: list[int]) -> np.ndarray:
-    mark = np.zeros(g.n, dtype=bool)
-    mark[base.unowned] = True
-    for i in written:
-        mark[i] = bool(g.active[i]) and g.owner[i] is None
-    return np.flatnonzero(mark)
+    """The unowned (a sorted array) with the written nodes' membership decided again."""
+    old = base.unowned
+    at = np.searchsorted(old, np.array(written, dtype=old.dtype)).tolist()
+    was = [k < len(old) and int(old[k]) == i for k, i in zip(at, written, strict=True)]
+    now = [bool(g.active[i]) and g.owner[i] is None for i in written]
+    drop = [k for k, w, x in zip(at, was, now, strict=True) if w and not x]
+    add = [i for i, w, x in zip(written, was, now, strict=True) if x and not w]
+    if not drop and not add:
+        return old
+    out = np.delete(old, drop) if drop else old
+    return np.insert(out, np.searchsorted(out, add), add) if add else out
+
+
+def _patch_unsupported(base: Engine, rt: _Retraced, executed: np.ndarray) -> list[int]:
+    """Traced strategy nothing executes, decided again where the write reaches (`lifted`)."""
+    tr, ex, kind = view(rt.traced), view(executed), view(rt.g.kind)
+    old = base.unsupported
+    found = set(old)
+    changed = False
+    for v in rt.lifted:
+        now = bool(tr[v] and kind[v] in _STRATEGY and not ex[v])
+        if now != (v in found):
+            changed = True
+            if now:
+                found.add(v)
+            else:
+                found.discard(v)
+    return sorted(found) if changed else old
 
 
 def _patch_executed(base: Engine, rt: _Retraced) -> np.ndarray:
@@ -733,17 +926,22 @@ def _patch_executed(base: Engine, rt: _Retraced) -> np.ndarray:
     return executed
 
 
-def _patch_unit_scores(base: Engine, rt: _Retraced, changed: set[int]) -> dict[str, coverage.Score]:
-    """Each unit's figures moved by what its changed initiatives add and take, rolled up the
-    unit tree. Summed by difference, so within rounding of a rebuild's (the overall score and
-    by goal are summed in full, and equal a rebuild's exactly)."""
+def _patch_scores(
+    base: Engine, rt: _Retraced, changed: set[int]
+) -> tuple[coverage.Score, dict[str, coverage.Score]]:
+    """The work and traced work overall and of each unit, moved by what the changed initiatives
+    add and take, each unit's rolled up the unit tree. Summed by difference, so within
+    rounding of a rebuild's sums."""
     moves: dict[str, list[float]] = {}
+    overall = [base.overall.work, base.overall.traced_work]
     for v in changed:
         for graph, traced, sign in ((rt.g0, rt.traced0, -1.0), (rt.g, rt.traced, 1.0)):
             if v < graph.n and graph.active[v] and graph.kind[v] == INITIATIVE:
+                w = float(graph.work[v])
+                overall[0] += sign * w
+                overall[1] += sign * w if traced[v] else 0.0
                 code = int(graph.unit_code[v])
                 if code >= 0:
-                    w = float(graph.work[v])
                     acc = moves.setdefault(graph.unit_ids[code], [0.0, 0.0])
                     acc[0] += sign * w
                     acc[1] += sign * w if traced[v] else 0.0
@@ -758,7 +956,7 @@ def _patch_unit_scores(base: Engine, rt: _Retraced, changed: set[int]) -> dict[s
             s = by_unit[unit]
             by_unit[unit] = coverage.Score(s.work + dw, s.traced_work + dt)
             unit = rt.g.unit_parent.get(unit)
-    return by_unit
+    return coverage.Score(overall[0], overall[1]), by_unit
 
 
 def _goals_above(
@@ -797,19 +995,26 @@ def _goals_above(
     return memo
 
 
-def _patch_by_goal(base: Engine, rt: _Retraced) -> list[tuple[int, float, float | None]]:
+def _patch_by_goal(
+    base: Engine, rt: _Retraced, total: float
+) -> list[tuple[int, float, float | None]]:
     """Each goal's traced work moved by what the changed initiatives add and take: those at or
     below a written node, the only ones whose goals, trace or work can have changed. Summed by
     difference (within rounding of a rebuild's); where a traced cycle stops the goal walk, each
     goal above a change is walked down again instead."""
     g0, g, traced = rt.g0, rt.g, rt.traced
-    total = float(g.work[traced & (g.kind == INITIATIVE)].sum())
     before = {goal: w for goal, w, _ in base.by_goal}
     changed = sorted(rt.region | rt.written)
     was = [v for v in changed if v < g0.n and rt.traced0[v] and g0.kind[v] == INITIATIVE]
     now = [v for v in changed if traced[v] and g.kind[v] == INITIATIVE]
     old_goals, new_goals = _goals_above(g0, rt.traced0, was), _goals_above(g, traced, now)
-    goals = np.flatnonzero(traced & (g.kind == GOAL)).tolist()
+    traced_goals = set(before)  # changed only where the write reaches
+    for v in changed:
+        if traced[v] and g.kind[v] == GOAL:
+            traced_goals.add(v)
+        else:
+            traced_goals.discard(v)
+    goals = sorted(traced_goals)
     if old_goals is None or new_goals is None:
         return _walked_by_goal(g, traced, goals, before, rt.lifted, total)
     moved: dict[int, float] = {}

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, NodeKind, ParentRef, Status, Unit
+from service.engine import patch as patch_module
 from service.engine.engine import CARRIED, Engine
 from service.engine.patch import patched
 from service.store.base import ChangeSet
@@ -33,6 +34,7 @@ else:
     except ImportError:  # tests/unit on sys.path (pytest's rootdir-less "prepend" import)
         import test_engine_property as prop
 
+patch_module._GapsOf.LAYERS = 2  # flattened often here, so that both of its paths are run
 UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
 UNIT_IDS = [None, "U1", "U2"]
 OWNERS = [None, "P1", "P2"]
@@ -93,6 +95,16 @@ def same(a: Any, b: Any) -> bool:
         a, b = np.asarray(a), np.asarray(b)
         return a.shape == b.shape and bool(np.array_equal(a, b))
     return bool(a == b)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return list(value)
+    return list(value) if hasattr(value, "__iter__") and not isinstance(value, str) else value
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -174,7 +186,11 @@ def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Nod
             continue
         assert result.delta is not None
         rebuilt = fresh(store)
+        held = {f.name: _copy(getattr(engine.graph, f.name)) for f in fields(engine.graph)}
         got = patched(engine, result.delta)
+        for name, value in held.items():  # the previous version's readers see no change
+            if name != "index":  # shared, append-only (see Engine.find_index)
+                assert same(getattr(engine.graph, name), value), f"patching changed {name}"
         inside = any(n.id not in ids and n.id < ids[-1] for n in written)
         ids = sorted(set(ids) | {n.id for n in written})
         if inside:

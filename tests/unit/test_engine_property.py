@@ -341,3 +341,21 @@ def check_engine(nodes: list[Node]) -> None:
 @given(graphs())
 def test_engine_agrees_with_brute_force(nodes: list[Node]) -> None:
     check_engine(nodes)
+
+
+def test_a_unit_whose_work_is_all_of_zero_effort_has_a_focus_not_nan() -> None:
+    # 0 / 0 shares made the focus NaN: sorted anywhere, and not JSON
+    nodes = [
+        node("V", K.VISION),
+        node("G1", K.GOAL, "V"),
+        node("G2", K.GOAL, "V"),
+        node("O1", K.OBJECTIVE, "G1"),
+        node("O2", K.OBJECTIVE, "G2"),
+        node("I1", K.INITIATIVE, "O1", effort=0.0).model_copy(update={"unit": "U"}),
+        node("I2", K.INITIATIVE, "O2", effort=0.0).model_copy(update={"unit": "U"}),
+        node("I3", K.INITIATIVE, "V", effort=2.0).model_copy(update={"unit": "U"}),
+    ]
+    engine, _ = run_engine(nodes)
+    (focus,) = [f for f in engine.unit_focus if f.unit == "U"]
+    assert focus.focus is not None and not math.isnan(focus.focus)
+    assert all(not math.isnan(share) for _, share in focus.goals)
