@@ -7,8 +7,8 @@ one BFS redone in memory, all measured in the same run on the same graph.
 
 Each scenario is a change set of up to 100 nodes written to a copy of the generated store, and
 each patch starts from the engine the previous one made, as a server's writes follow one another:
-  archive   one objective archived, with the largest subtree of at most 10k nodes below it:
-            every node under it changes state (traced to untraced)
+  archive   objectives just under goals archived, with about 10k nodes below them in all:
+            every node under them changes state (traced to untraced)
   relink    100 initiatives moved to other key results
   edit      100 nodes' titles, owners and efforts changed (no link changes)
   create    50 initiatives created (ids after every existing one) and 50 archived
@@ -49,17 +49,37 @@ def _ids(engine: Engine, picked: np.ndarray) -> list[str]:
     return [engine.graph.ids[i] for i in picked.tolist()]
 
 
+def _sizes(engine: Engine) -> np.ndarray:
+    """Roughly how many nodes lie below each (over live links, deepest first; a node under two
+    parents counts for both): enough to pick subtrees of a size."""
+    g, depth = engine.graph, engine._reach.depth
+    size = np.ones(g.n, dtype=np.int64)
+    child_depth = depth[g.live_child]
+    for d in range(int(depth.max()), 0, -1):
+        at = child_depth == d
+        np.add.at(size, g.live_parent[at], size[g.live_child[at]])
+    return size
+
+
 def archive(engine: Engine, store: SQLiteStore, rng: np.random.Generator, k: int) -> list[Node]:
+    """Objectives just under goals (disjoint subtrees), the largest first, archived together
+    until about 10k nodes lie below them; each repeat takes the next ones."""
     g = engine.graph
-    down = csr_matrix((np.ones(len(g.down_idx)), g.down_idx, g.down_ptr), shape=(g.n, g.n))
-    traced_objectives = np.flatnonzero(engine.traced & (g.kind == OBJECTIVE))
-    best, size = -1, 0
-    for o in rng.choice(traced_objectives, size=min(400, len(traced_objectives)), replace=False):
-        below = len(breadth_first_order(down, int(o), directed=True, return_predecessors=False))
-        if size < below <= 10_000:
-            best, size = int(o), below
-    (found,) = store.get(TENANT, [g.ids[best]])
-    return [found.model_copy(update={"status": Status.ARCHIVED})]
+    size = _sizes(engine)
+    tops = np.flatnonzero(engine.traced & (g.kind == OBJECTIVE) & (engine._reach.depth == 2))
+    tops = tops[np.argsort(-size[tops], kind="stable")]
+    picked: list[int] = []
+    total, skip = 0, 0
+    for o in tops.tolist():
+        if skip < k * 3:  # a fresh few each repeat: the previous ones are archived already
+            skip += 1
+            continue
+        if total + size[o] > 10_000 or len(picked) == 100:
+            break
+        picked.append(o)
+        total += int(size[o])
+    found = store.get(TENANT, [g.ids[o] for o in picked])
+    return [n.model_copy(update={"status": Status.ARCHIVED}) for n in found]
 
 
 def relink(engine: Engine, store: SQLiteStore, rng: np.random.Generator, k: int) -> list[Node]:

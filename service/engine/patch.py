@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from graph_schema import Rel
 from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
@@ -537,7 +537,7 @@ def _closure(ptr: memoryview, idx: memoryview, starts: Iterable[int], n: int) ->
 
 
 def _up_outside(
-    ptr: memoryview, idx: memoryview, untraced: _Untraced, region: set[int], n: int
+    ptr: memoryview, idx: memoryview, untraced: _Untraced | memoryview, region: set[int], n: int
 ) -> set[int]:
     """The untraced nodes outside the region above its untraced nodes (over live links up)."""
     seen: set[int] = set()
@@ -647,6 +647,42 @@ def _source_components(
     return out
 
 
+def _source_components_in_c(g: CompactGraph, nodes: list[int]) -> list[tuple[list[int], bool]]:
+    """_source_components by scipy's strongly connected components, over the subgraph of these
+    nodes' live links up, renumbered to them: for a region too large to walk in Python."""
+    if not nodes:
+        return []
+    at = np.array(nodes, dtype=np.int64)  # sorted
+    m = len(at)
+    starts, ends = g.up_ptr[at], g.up_ptr[at + 1]
+    counts = ends - starts
+    child = np.repeat(np.arange(m), counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    parent = g.up_idx[np.repeat(starts, counts) + offsets].astype(np.int64)
+    where = np.searchsorted(at, parent)
+    inside = (where < m) & (at[np.minimum(where, m - 1)] == parent)
+    ic, ip = child[inside], where[inside]
+    _, label = connected_components(
+        csr_matrix((np.ones(len(ic), dtype=np.int8), (ic, ip)), shape=(m, m)),
+        directed=True,
+        connection="strong",
+    )
+    comps = int(label.max()) + 1 if m else 0
+    exits = np.zeros(comps, dtype=bool)
+    exits[label[child[~inside]]] = True  # a live parent outside: untraced, so another component
+    exits[label[ic[label[ic] != label[ip]]]] = True
+    size = np.bincount(label, minlength=comps)
+    looped = np.zeros(comps, dtype=bool)
+    looped[label[ic[ic == ip]]] = True
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(comps + 1))
+    out: list[tuple[list[int], bool]] = []
+    for c in np.flatnonzero(~exits).tolist():
+        members = at[order[bounds[c] : bounds[c + 1]]].tolist()
+        out.append((members, bool(size[c] > 1 or looped[c])))
+    return out
+
+
 def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
     """A gap of these members, as service.engine.classify describes it (stranded set empty)."""
 
@@ -689,7 +725,7 @@ def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
 
 
 def _strand(
-    gap: Gap, ptr: memoryview, idx: memoryview, untraced: _Untraced, own: memoryview
+    gap: Gap, ptr: memoryview, idx: memoryview, untraced: _Untraced | memoryview, own: memoryview
 ) -> Gap:
     """The gap with its stranded set walked (classify._strand, for one gap)."""
     seen = set(gap.members)
@@ -707,6 +743,24 @@ def _strand(
     gap.stranded = found
     if found:
         gap.stranded_work += float(sum(own[w] for w in found))
+    return gap
+
+
+def _strand_below(gap: Gap, down: csr_matrix, untraced: np.ndarray, work: np.ndarray) -> Gap:
+    """_strand by scipy's walk: the untraced nodes below the members are exactly what the
+    walk through untraced nodes reaches (every node below a traced one is traced)."""
+    below = [
+        breadth_first_order(down, m, directed=True, return_predecessors=False) for m in gap.members
+    ]
+    reached = np.unique(np.concatenate(below)) if len(below) > 1 else np.sort(below[0])
+    reached = reached[untraced[reached]]
+    if len(gap.members) == 1:
+        found: list[int] = reached[reached != gap.members[0]].tolist()
+    else:
+        found = np.setdiff1d(reached, gap.members, assume_unique=True).tolist()
+    gap.stranded = found
+    if found:
+        gap.stranded_work += float(sum(work[found].tolist()))  # summed as _strand sums
     return gap
 
 
@@ -756,7 +810,11 @@ def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     traced0 = base.traced
     depth = _retrace(g, region, base._reach.depth)
     traced = depth >= 0
-    retraced = [v for v in region if v >= n0 or traced[v] != traced0[v]]
+    inside = np.fromiter(region, dtype=np.int64, count=len(region))
+    old_part = inside[inside < n0]
+    retraced = (
+        inside[inside >= n0].tolist() + old_part[traced[old_part] != traced0[old_part]].tolist()
+    )
     starts = set(retraced) | seeds | set(ch.written)
     lifted = _closure(view(g0.up_ptr), view(g0.up_idx), starts, n0) | _closure(
         view(g.up_ptr), view(g.up_idx), starts, n
@@ -822,7 +880,8 @@ class _GapsOf(Mapping[int, Gap]):
 def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Gap], list[int]]:
     """Gaps inside the region found anew, those above it re-walked; ranked; and orphans."""
     g0, g, region = rt.g0, rt.g, rt.region
-    untraced, untraced0 = _Untraced(g, rt.traced), _Untraced(g0, rt.traced0)
+    big = len(region) > _BIG
+    untraced, untraced0 = _untraced(g, rt.traced, big), _untraced(g0, rt.traced0, big)
     up_ptr, up_idx = view(g.up_ptr), view(g.up_idx)
     gap_of0 = base._line_of_sight.gap_of
     dropped = {id(x): x for v in region if v < g0.n and (x := gap_of0.get(v)) is not None}
@@ -831,15 +890,29 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     rewalked = {id(x): x for w in above if (x := gap_of0.get(w)) is not None}
     candidates = [v for v in sorted(region) if untraced[v]]
     own, dptr, didx = view(g.work), view(g.down_ptr), view(g.down_idx)
-    added = [
-        _strand(_gap(g, members, cyclic), dptr, didx, untraced, own)
-        for members, cyclic in _source_components(candidates, up_ptr, up_idx, region)
-    ]
+    if big:  # many walks: each one scipy's, in C
+        # float64 data and canonical form up front, as coverage.goal_reach does: scipy checks
+        # and converts the matrix on every walk otherwise (O(links) each)
+        down = csr_matrix((np.ones(len(g.down_idx)), g.down_idx, g.down_ptr), shape=(g.n, g.n))
+        down.sum_duplicates()
+        mask = g.active & ~rt.traced & (g.kind != VISION)
+
+        def strand(gap: Gap) -> Gap:
+            return _strand_below(gap, down, mask, g.work)
+    else:
+
+        def strand(gap: Gap) -> Gap:
+            return _strand(gap, dptr, didx, untraced, own)
+
+    components = (
+        _source_components_in_c(g, candidates)
+        if big
+        else _source_components(candidates, up_ptr, up_idx, region)
+    )
+    added = [strand(_gap(g, members, cyclic)) for members, cyclic in components]
     for x in rewalked.values():  # only its stranded set can have changed: walked from scratch
         work = _gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work
-        added.append(
-            _strand(replace(x, stranded=[], stranded_work=work), dptr, didx, untraced, own)
-        )
+        added.append(strand(replace(x, stranded=[], stranded_work=work)))
     removed = [*dropped.values(), *rewalked.values()]
     gaps = _reranked(base.gaps, removed, added)
     moved: dict[int, Gap | None] = {m: None for x in removed for m in x.members}
@@ -855,6 +928,16 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         if x.reason is GapReason.UNLINKED:
             bisect.insort(orphans, x.break_point)
     return gaps, gap_of, orphans
+
+
+_BIG = 2_000  # a region of more nodes than this is walked by scipy, flags read from arrays
+
+
+def _untraced(g: CompactGraph, traced: np.ndarray, big: bool) -> _Untraced | memoryview:
+    """Whether each node is active, untraced and no vision: asked node by node of a small
+    region; of a large one, read from the array of the answer (three passes over all nodes
+    cost less than that many questions)."""
+    return view(g.active & ~traced & (g.kind != VISION)) if big else _Untraced(g, traced)
 
 
 class _Untraced:
@@ -932,19 +1015,25 @@ def _patch_scores(
     """The work and traced work overall and of each unit, moved by what the changed initiatives
     add and take, each unit's rolled up the unit tree. Summed by difference, so within
     rounding of a rebuild's sums."""
-    moves: dict[str, list[float]] = {}
+    at = np.array(sorted(changed), dtype=np.int64)
+    units_n = len(rt.g.unit_ids)
     overall = [base.overall.work, base.overall.traced_work]
-    for v in changed:
-        for graph, traced, sign in ((rt.g0, rt.traced0, -1.0), (rt.g, rt.traced, 1.0)):
-            if v < graph.n and graph.active[v] and graph.kind[v] == INITIATIVE:
-                w = float(graph.work[v])
-                overall[0] += sign * w
-                overall[1] += sign * w if traced[v] else 0.0
-                code = int(graph.unit_code[v])
-                if code >= 0:
-                    acc = moves.setdefault(graph.unit_ids[code], [0.0, 0.0])
-                    acc[0] += sign * w
-                    acc[1] += sign * w if traced[v] else 0.0
+    by_code = np.zeros((2, units_n + 1))  # work and traced work moved, per unit code + 1
+    for graph, traced, sign in ((rt.g0, rt.traced0, -1.0), (rt.g, rt.traced, 1.0)):
+        v = at[at < graph.n]
+        v = v[graph.active[v] & (graph.kind[v] == INITIATIVE)]
+        w = graph.work[v]
+        t = np.where(traced[v], w, 0.0)
+        overall[0] += sign * float(w.sum())
+        overall[1] += sign * float(t.sum())
+        codes = graph.unit_code[v].astype(np.int64) + 1  # 0: no unit
+        by_code[0] += sign * np.bincount(codes, weights=w, minlength=units_n + 1)
+        by_code[1] += sign * np.bincount(codes, weights=t, minlength=units_n + 1)
+    moves = {
+        rt.g.unit_ids[c - 1]: (float(by_code[0, c]), float(by_code[1, c]))
+        for c in np.flatnonzero((by_code[0] != 0) | (by_code[1] != 0)).tolist()
+        if c > 0
+    }
     by_unit = dict(base.by_unit)
     for u, (dw, dt) in moves.items():
         if dw == 0.0 and dt == 0.0:
@@ -1007,7 +1096,9 @@ def _patch_by_goal(
     changed = sorted(rt.region | rt.written)
     was = [v for v in changed if v < g0.n and rt.traced0[v] and g0.kind[v] == INITIATIVE]
     now = [v for v in changed if traced[v] and g.kind[v] == INITIATIVE]
-    old_goals, new_goals = _goals_above(g0, rt.traced0, was), _goals_above(g, traced, now)
+    few = len(was) + len(now) <= _BIG  # else each goal above a change is walked, in C
+    old_goals = _goals_above(g0, rt.traced0, was) if few else None
+    new_goals = _goals_above(g, traced, now) if few else None
     traced_goals = set(before)  # changed only where the write reaches
     for v in changed:
         if traced[v] and g.kind[v] == GOAL:
@@ -1015,7 +1106,7 @@ def _patch_by_goal(
         else:
             traced_goals.discard(v)
     goals = sorted(traced_goals)
-    if old_goals is None or new_goals is None:
+    if len(was) + len(now) > _BIG or old_goals is None or new_goals is None:
         return _walked_by_goal(g, traced, goals, before, rt.lifted, total)
     moved: dict[int, float] = {}
     for graph, nodes, above, sign in ((g0, was, old_goals, -1.0), (g, now, new_goals, 1.0)):

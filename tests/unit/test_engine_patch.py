@@ -35,6 +35,7 @@ else:
         import test_engine_property as prop
 
 patch_module._GapsOf.LAYERS = 2  # flattened often here, so that both of its paths are run
+BIG = patch_module._BIG
 UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
 UNIT_IDS = [None, "U1", "U2"]
 OWNERS = [None, "P1", "P2"]
@@ -174,6 +175,8 @@ def fresh(store: SQLiteStore) -> Engine:
 )
 @given(st.data(), organisations())
 def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Node]) -> None:
+    # a large region takes other paths (scipy's walks, flags from arrays): both are drawn
+    patch_module._BIG = data.draw(st.sampled_from([0, BIG]), label="large-region threshold")
     store = SQLiteStore(":memory:")
     store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
     engine = rebuilt = fresh(store)
