@@ -647,12 +647,14 @@ def _source_components(
     return out
 
 
-def _source_components_in_c(g: CompactGraph, nodes: list[int]) -> list[tuple[list[int], bool]]:
-    """_source_components by scipy's strongly connected components, over the subgraph of these
-    nodes' live links up, renumbered to them: for a region too large to walk in Python."""
+def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
+    """The gaps among these untraced nodes of the region, stranded sets walked, by scipy over
+    the subgraph of their live links renumbered to them: for a region too large to walk in
+    Python. Every untraced node below one of them is one of them (the region is closed
+    downward), so each walk stays in the subgraph and allocates its size, not the graph's."""
     if not nodes:
         return []
-    at = np.array(nodes, dtype=np.int64)  # sorted
+    at = np.array(nodes, dtype=np.int64)  # sorted: local order is id order
     m = len(at)
     starts, ends = g.up_ptr[at], g.up_ptr[at + 1]
     counts = ends - starts
@@ -667,7 +669,7 @@ def _source_components_in_c(g: CompactGraph, nodes: list[int]) -> list[tuple[lis
         directed=True,
         connection="strong",
     )
-    comps = int(label.max()) + 1 if m else 0
+    comps = int(label.max()) + 1
     exits = np.zeros(comps, dtype=bool)
     exits[label[child[~inside]]] = True  # a live parent outside: untraced, so another component
     exits[label[ic[label[ic] != label[ip]]]] = True
@@ -676,10 +678,20 @@ def _source_components_in_c(g: CompactGraph, nodes: list[int]) -> list[tuple[lis
     looped[label[ic[ic == ip]]] = True
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(comps + 1))
-    out: list[tuple[list[int], bool]] = []
+    # float64 and canonical up front: scipy checks and converts a matrix on every walk otherwise
+    down = csr_matrix((np.ones(len(ic)), (ip, ic)), shape=(m, m))
+    down.sum_duplicates()
+    out: list[Gap] = []
     for c in np.flatnonzero(~exits).tolist():
-        members = at[order[bounds[c] : bounds[c + 1]]].tolist()
-        out.append((members, bool(size[c] > 1 or looped[c])))
+        local = order[bounds[c] : bounds[c + 1]]
+        gap = _gap(g, at[local].tolist(), bool(size[c] > 1 or looped[c]))
+        walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in local]
+        reached = np.unique(np.concatenate(walks)) if len(walks) > 1 else np.sort(walks[0])
+        found: list[int] = at[np.setdiff1d(reached, local)].tolist()
+        gap.stranded = found
+        if found:
+            gap.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
+        out.append(gap)
     return out
 
 
@@ -743,24 +755,6 @@ def _strand(
     gap.stranded = found
     if found:
         gap.stranded_work += float(sum(own[w] for w in found))
-    return gap
-
-
-def _strand_below(gap: Gap, down: csr_matrix, untraced: np.ndarray, work: np.ndarray) -> Gap:
-    """_strand by scipy's walk: the untraced nodes below the members are exactly what the
-    walk through untraced nodes reaches (every node below a traced one is traced)."""
-    below = [
-        breadth_first_order(down, m, directed=True, return_predecessors=False) for m in gap.members
-    ]
-    reached = np.unique(np.concatenate(below)) if len(below) > 1 else np.sort(below[0])
-    reached = reached[untraced[reached]]
-    if len(gap.members) == 1:
-        found: list[int] = reached[reached != gap.members[0]].tolist()
-    else:
-        found = np.setdiff1d(reached, gap.members, assume_unique=True).tolist()
-    gap.stranded = found
-    if found:
-        gap.stranded_work += float(sum(work[found].tolist()))  # summed as _strand sums
     return gap
 
 
@@ -881,7 +875,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     """Gaps inside the region found anew, those above it re-walked; ranked; and orphans."""
     g0, g, region = rt.g0, rt.g, rt.region
     big = len(region) > _BIG
-    untraced, untraced0 = _untraced(g, rt.traced, big), _untraced(g0, rt.traced0, big)
+    untraced, untraced0 = _untraced(g, rt.traced, big), _Untraced(g0, rt.traced0)
     up_ptr, up_idx = view(g.up_ptr), view(g.up_idx)
     gap_of0 = base._line_of_sight.gap_of
     dropped = {id(x): x for v in region if v < g0.n and (x := gap_of0.get(v)) is not None}
@@ -890,29 +884,17 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     rewalked = {id(x): x for w in above if (x := gap_of0.get(w)) is not None}
     candidates = [v for v in sorted(region) if untraced[v]]
     own, dptr, didx = view(g.work), view(g.down_ptr), view(g.down_idx)
-    if big:  # many walks: each one scipy's, in C
-        # float64 data and canonical form up front, as coverage.goal_reach does: scipy checks
-        # and converts the matrix on every walk otherwise (O(links) each)
-        down = csr_matrix((np.ones(len(g.down_idx)), g.down_idx, g.down_ptr), shape=(g.n, g.n))
-        down.sum_duplicates()
-        mask = g.active & ~rt.traced & (g.kind != VISION)
-
-        def strand(gap: Gap) -> Gap:
-            return _strand_below(gap, down, mask, g.work)
+    if big:  # in C: the region's own subgraph, its components, and a walk per gap in it
+        added = _region_gaps_in_c(g, candidates)
     else:
-
-        def strand(gap: Gap) -> Gap:
-            return _strand(gap, dptr, didx, untraced, own)
-
-    components = (
-        _source_components_in_c(g, candidates)
-        if big
-        else _source_components(candidates, up_ptr, up_idx, region)
-    )
-    added = [strand(_gap(g, members, cyclic)) for members, cyclic in components]
+        added = [
+            _strand(_gap(g, members, cyclic), dptr, didx, untraced, own)
+            for members, cyclic in _source_components(candidates, up_ptr, up_idx, region)
+        ]
     for x in rewalked.values():  # only its stranded set can have changed: walked from scratch
         work = _gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work
-        added.append(strand(replace(x, stranded=[], stranded_work=work)))
+        again = replace(x, stranded=[], stranded_work=work)
+        added.append(_strand(again, dptr, didx, untraced, own))
     removed = [*dropped.values(), *rewalked.values()]
     gaps = _reranked(base.gaps, removed, added)
     moved: dict[int, Gap | None] = {m: None for x in removed for m in x.members}
