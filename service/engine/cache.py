@@ -11,8 +11,9 @@ Writes made through this process announce their version at once, and where the s
 what they changed (a delta), the engine is patched from it before the write returns
 (service.engine.patch): milliseconds instead of a rebuild, so the next read, the writer's or
 anyone's, sees the write. A patched engine carries a few whole-graph analyses from the previous
-version (`Engine.stale`); a rebuild from the store, started at once in the background, replaces
-it. Writes from elsewhere (the CLI, another replica on the same store) are noticed by a version
+version (`Engine.stale`); a rebuild from the store replaces it in the background, once the
+tenant has had a second without writes (ten at most): one rebuild per burst of writes. Writes
+from elsewhere (the CLI, another replica on the same store) are noticed by a version
 probe at most every `check_interval` seconds, so a burst of reads costs no store access at all;
 those are rebuilt, never patched.
 """
@@ -61,6 +62,9 @@ class _Slot:
     building: Future[Engine] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     patching: threading.Lock = field(default_factory=threading.Lock)  # one patch at a time
+    patched_at: float = 0.0  # the last patch
+    carrying_since: float | None = None  # the first patch the engine's carried analyses wait on
+    timer: threading.Timer | None = None  # the rebuild that replaces a patched engine, pending
 
 
 class EngineCache:
@@ -74,6 +78,8 @@ class EngineCache:
         builders: int = 4,
         clock: Callable[[], float] = time.monotonic,
         snapshots: Snapshots | None = None,
+        rebuild_delay: float = 1.0,
+        rebuild_delay_max: float = 10.0,
     ) -> None:
         self.store = store
         self.snapshots = snapshots  # engines persisted between processes (None: never)
@@ -83,6 +89,10 @@ class EngineCache:
         self.check_interval = check_interval
         self.max_wait = max_wait  # the longest a read waits for a version it asked for
         self.clock = clock
+        # A patched engine is rebuilt once its tenant has had no patch for `rebuild_delay` s,
+        # and at the latest `rebuild_delay_max` s after the first: a rebuild holds the
+        # interpreter for seconds (20 s at 1M nodes), so one per burst of writes, not per write.
+        self.rebuild_delay, self.rebuild_delay_max = rebuild_delay, rebuild_delay_max
         self.builds = 0  # engines built: lets tests and /healthz see rebuilds
         self.patches = 0  # engines patched from a write's delta
         self._slots: OrderedDict[tuple[str, str | None], _Slot] = OrderedDict()
@@ -193,8 +203,9 @@ class EngineCache:
 
     def _patch(self, tenant: str, period: str | None, slot: _Slot, delta: GraphDelta) -> None:
         """Install the slot's engine patched to the delta's version, if it has the version the
-        delta was made on; then rebuild from the store in the background, which replaces the
-        patched engine and its stale analyses. A patch that fails leaves the rebuild to it."""
+        delta was made on; a rebuild from the store replaces it and its stale analyses later
+        (`_rebuild_later`). A patch that fails or does not apply leaves it to the rebuild that
+        `get` starts for a version it does not have."""
         with slot.patching:
             with slot.lock:
                 base = slot.engine
@@ -211,10 +222,36 @@ class EngineCache:
                 if slot.engine is not base:
                     return
                 slot.engine = engine
-                if slot.building is None:
-                    self._start(tenant, period, slot)
+                slot.patched_at = self.clock()
+                if slot.carrying_since is None:
+                    slot.carrying_since = slot.patched_at
             with self._lock:
                 self.patches += 1
+        self._rebuild_later(tenant, period, slot)
+
+    def _rebuild_later(self, tenant: str, period: str | None, slot: _Slot) -> None:
+        """Start the rebuild that replaces a patched engine once it is due (see rebuild_delay),
+        or set one timer for when it will be."""
+        with slot.lock:
+            if slot.carrying_since is None or (slot.timer is not None and slot.timer.is_alive()):
+                return
+            due = min(
+                slot.patched_at + self.rebuild_delay, slot.carrying_since + self.rebuild_delay_max
+            )
+            wait = due - self.clock()
+            if wait <= 0:
+                slot.timer = None
+                if slot.building is None:
+                    self._start(tenant, period, slot)
+                return
+            slot.timer = threading.Timer(wait, self._fire, (tenant, period, slot))
+            slot.timer.daemon = True
+            slot.timer.start()
+
+    def _fire(self, tenant: str, period: str | None, slot: _Slot) -> None:
+        with slot.lock:
+            slot.timer = None
+        self._rebuild_later(tenant, period, slot)
 
     def _start(self, tenant: str, period: str | None, slot: _Slot) -> Future[Engine]:
         """Start the slot's one build (the caller holds slot.lock)."""
@@ -248,6 +285,8 @@ class EngineCache:
         with slot.lock:
             if slot.engine is None or engine.version >= slot.engine.version:
                 slot.engine = engine
+                if not engine.stale:
+                    slot.carrying_since = None
             slot.known = max(slot.known, engine.version)
             slot.building = None
             # a write landed while this one built: build again, so the slot catches up by itself
@@ -270,6 +309,9 @@ class EngineCache:
         server re-raises SIGTERM once it has shut down, which would cut the file short."""
         with self._lock:
             saves = list(self._saves)
+            timers = [s.timer for s in self._slots.values() if s.timer is not None]
+        for timer in timers:
+            timer.cancel()
         for saving in saves:
             with suppress(Exception):
                 saving.result(timeout=save_wait)

@@ -170,6 +170,17 @@ def test_reads_come_from_the_engine_and_one_write_rebuilds_once(api: Api) -> Non
         )
     assert (cache.builds, api.store.reads) == (builds, reads)
     api.data('mutation { link(childId: "O2", parentId: "G1") { __typename } }')
+    # the write patched the engine: read at once, by everyone, with no build ...
+    for _ in range(10):
+        assert api.data('{ node(id: "I2") { traced } }', token="viewer")["node"]["traced"] is True
+    assert (cache.builds, cache.patches) == (builds, 1)
+    # ... and one rebuild replaces it once the tenant is quiet (rebuild_delay: 1 s)
+    import time
+
+    for _ in range(100):
+        if cache.builds > builds:
+            break
+        time.sleep(0.05)
     for _ in range(10):
         assert api.data('{ node(id: "I2") { traced } }')["node"]["traced"] is True
     assert cache.builds == builds + 1

@@ -152,3 +152,36 @@ def test_a_delta_made_on_another_version_is_rebuilt_not_patched(store) -> None:
     assert cache.patches == 0
     assert cache.get("a", min_version=result.version).engine.find_index("G2") is not None
     cache.close()
+
+
+def _settled(cache: EngineCache, builds: int, timeout: float = 5.0) -> bool:
+    for _ in range(int(timeout / 0.02)):
+        if cache.builds > builds and not cache.get("a").engine.stale:
+            return True
+        threading.Event().wait(0.02)
+    return False
+
+
+def test_a_burst_of_patched_writes_is_rebuilt_once_when_quiet(store) -> None:
+    cache = EngineCache(store, check_interval=60, rebuild_delay=0.3, rebuild_delay_max=30)
+    cache.get("a")
+    builds = cache.builds
+    for k in range(4):  # 0.1 s apart: each moves the rebuild 0.3 s on
+        result = store.apply("a", ChangeSet(nodes=[node(f"Z{k}", "Initiative", "G")]))
+        cache.wrote("a", result.version, "", result.delta)
+        threading.Event().wait(0.1)
+    assert cache.patches == 4 and cache.builds == builds
+    assert _settled(cache, builds) and cache.builds == builds + 1
+    assert cache.get("a").engine.find_index("Z3") is not None
+    cache.close()
+
+
+def test_writes_that_never_pause_are_rebuilt_by_the_longest_delay(store) -> None:
+    cache = EngineCache(store, check_interval=60, rebuild_delay=30, rebuild_delay_max=0.3)
+    cache.get("a")
+    builds = cache.builds
+    result = store.apply("a", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
+    cache.wrote("a", result.version, "", result.delta)
+    assert cache.get("a").engine.stale  # patched, carrying
+    assert _settled(cache, builds, timeout=3.0)
+    cache.close()
