@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/suggest.py
 	$(BIN)/python benchmarks/user_paths.py
+	$(BIN)/python benchmarks/patch.py
 
 # The contract suite against a real Neo4j: the docker-compose one on a machine with Docker.
 NEO4J_PASSWORD ?= stratmap-dev-password
