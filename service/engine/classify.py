@@ -7,6 +7,7 @@ untraced part: never a path search per node (DESIGN section 2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -146,6 +147,27 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     return gaps
 
 
+def stranded_below(
+    members: list[int], ptr: memoryview, idx: memoryview, untraced: Any
+) -> list[int]:
+    """The untraced nodes below the members over live links (`ptr`/`idx` by parent), members
+    excluded, in id order: one walk, which stops at traced nodes. `untraced[v]` is any lookup
+    (an array's memoryview, or a patch's node-by-node one)."""
+    seen = set(members)
+    stack = list(members)
+    found: list[int] = []
+    while stack:
+        v = stack.pop()
+        for k in range(ptr[v], ptr[v + 1]):
+            w = idx[k]
+            if untraced[w] and w not in seen:
+                seen.add(w)
+                found.append(w)
+                stack.append(w)
+    found.sort()
+    return found
+
+
 def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap], own_work: np.ndarray) -> None:
     """Stranded set of each gap: untraced nodes below its members, members excluded.
 
@@ -162,17 +184,6 @@ def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap], own_work: np
     for gap in gaps:
         if not any(feeds_mv[m] for m in gap.members):
             continue
-        seen = set(gap.members)
-        stack = list(gap.members)
-        found: list[int] = []
-        while stack:
-            v = stack.pop()
-            for k in range(ptr[v], ptr[v + 1]):
-                w = idx[k]
-                if unt[w] and w not in seen:
-                    seen.add(w)
-                    found.append(w)
-                    stack.append(w)
-        found.sort()
+        found = stranded_below(gap.members, ptr, idx, unt)
         gap.stranded = found
         gap.stranded_work += float(sum(own[w] for w in found))

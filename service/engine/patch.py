@@ -41,7 +41,7 @@ from graph_schema import Rel
 from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
 from service.engine import coverage
 from service.engine.arrays import view
-from service.engine.classify import Trace
+from service.engine.classify import Trace, stranded_below
 from service.engine.engine import Engine, Links
 from service.engine.graph import (
     GOAL,
@@ -136,6 +136,33 @@ def _resegment(
         cuts.append((lo, hi, [new[i]]))
     (spliced,) = _segments([data], cuts)
     return _reptr(ptr, n2, {i: len(v) for i, v in new.items()}), spliced
+
+
+def _moved_children(
+    ptr: np.ndarray,
+    children: np.ndarray,
+    n2: int,
+    moved: list[int],
+    was: dict[int, list[int]],
+    now: dict[int, list[int]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A by-parent CSR of children (each parent's in id order) after these children moved from
+    the parents `was` names to those `now` names: only the parents they left or joined change."""
+    n, gone = len(ptr) - 1, set(moved)
+    joined: dict[int, list[int]] = {}
+    for c in moved:
+        for p in was[c]:
+            joined.setdefault(p, [])
+        for p in now[c]:
+            joined.setdefault(p, []).append(c)
+    lists = {
+        p: np.array(
+            sorted([c for c in _slice(ptr, children, p, n) if c not in gone] + kids),
+            dtype=np.int32,
+        )
+        for p, kids in joined.items()
+    }
+    return _resegment(ptr, children, n2, lists)
 
 
 def _reptr(ptr: np.ndarray, n2: int, lengths: dict[int, int]) -> np.ndarray:
@@ -269,24 +296,9 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
         if n2 == n and not relinked
         else _reptr(links0.up_ptr, n2, {c: len(new_ups[c]) for c in relinked})
     )
-    moved = set(relinked)
-    joined: dict[int, list[int]] = {}
-    for c in relinked:
-        for p in old_ups[c]:
-            joined.setdefault(p, [])
-        for p in new_ups[c]:
-            joined.setdefault(p, []).append(c)
-    all_down = {
-        p: np.array(
-            sorted(
-                [c for c in _slice(links0.down_ptr, links0.down_child, p, n) if c not in moved]
-                + kids
-            ),
-            dtype=np.int32,
-        )
-        for p, kids in joined.items()
-    }
-    a_ptr, a_child = _resegment(links0.down_ptr, links0.down_child, n2, all_down)
+    a_ptr, a_child = _moved_children(
+        links0.down_ptr, links0.down_child, n2, relinked, old_ups, new_ups
+    )
 
     def children(p: int) -> list[int]:
         found: list[int] = a_child[a_ptr[p] : a_ptr[p + 1]].tolist()
@@ -345,21 +357,7 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     else:
         live_parent, live_child, up_w = g.up_idx, g.live_child, g.up_w
     up_ptr = g.up_ptr if n2 == n and not up_lengths else _reptr(g.up_ptr, n2, up_lengths)
-    left = set(touched)
-    gained: dict[int, list[int]] = {}
-    for c in touched:
-        for p in was_up[c]:
-            gained.setdefault(p, [])
-        for p in now_up[c]:
-            gained.setdefault(p, []).append(c)
-    new_down = {
-        p: np.array(
-            sorted([c for c in _slice(g.down_ptr, g.down_idx, p, n) if c not in left] + kids),
-            dtype=np.int32,
-        )
-        for p, kids in gained.items()
-    }
-    down_ptr, down_idx = _resegment(g.down_ptr, g.down_idx, n2, new_down)
+    down_ptr, down_idx = _moved_children(g.down_ptr, g.down_idx, n2, touched, was_up, now_up)
     depends_links = _by_first(depends_on) if depends_on is not g.depends_on else links0.depends_on
     conflicts_links = (
         _by_first(conflicts_with)
@@ -377,10 +375,10 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     )
 
     row_at = dict(zip(at, rows, strict=True))
-    graph = CompactGraph(
+    graph = replace(  # the org (units, people) and the id index as they were
+        g,
         n=n2,
         ids=ids,
-        index=index,
         kind=kind,
         active=active,
         titles=g.titles.replaced({i: r.title for i, r in row_at.items()}, n2),
@@ -388,7 +386,6 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
         unit=g.unit.replaced({i: r.unit for i, r in row_at.items()}, n2),
         rows=g.rows.replaced(row_at, n2),
         unit_code=unit_code,
-        unit_ids=g.unit_ids,
         scope=g.scope.replaced(
             {i: objective_scope(r, g.unit_depth) for i, r in row_at.items()}, n2
         ),
@@ -412,12 +409,7 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
         conflicts_with=conflicts_with,
         co_owners=co_owners,
         expresses=expresses,
-        unit_parent=g.unit_parent,
-        unit_depth=g.unit_depth,
-        unit_names=g.unit_names,
-        person_unit=g.person_unit,
         version=delta.version,
-        period=g.period,
     )
     return _Change(graph, sorted(at), relinked, sorted(set(flipped)), reweighed, touched, links)
 
@@ -740,18 +732,7 @@ def _strand(
     gap: Gap, ptr: memoryview, idx: memoryview, untraced: _Untraced | memoryview, own: memoryview
 ) -> Gap:
     """The gap with its stranded set walked (classify._strand, for one gap)."""
-    seen = set(gap.members)
-    stack = list(gap.members)
-    found: list[int] = []
-    while stack:
-        v = stack.pop()
-        for k in range(ptr[v], ptr[v + 1]):
-            w = idx[k]
-            if untraced[w] and w not in seen:
-                seen.add(w)
-                found.append(w)
-                stack.append(w)
-    found.sort()
+    found = stranded_below(gap.members, ptr, idx, untraced)
     gap.stranded = found
     if found:
         gap.stranded_work += float(sum(own[w] for w in found))
