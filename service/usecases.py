@@ -286,6 +286,10 @@ def record_history(
 ) -> dict[str, Any]:
     """Keep the engine's alignment (score, counts, by unit, by goal) as the next history record;
     returns that record as the store holds it."""
+    if engine.stale:
+        # a patched engine carries some counts from the version before (service.engine.patch);
+        # history is kept for good, so it is taken from the store's own state instead
+        engine = Engine(store.read_graph(tenant), engine.period)
     summary = alignment_record(engine)
     score = summary.pop("score")
     seq = store.record_history(tenant, label, score, summary)

@@ -100,6 +100,7 @@ class EngineCache:
         self._lock = threading.Lock()  # guards the two dicts only; never held during a build
         self._builders = ThreadPoolExecutor(builders, thread_name_prefix="engine-build")
         self._saves: list[Future[Any]] = []  # snapshots being written (close waits for them)
+        self._closed = False
 
     def get(
         self, tenant: str, period: str | None = None, *, min_version: int = 0, subject: str = ""
@@ -140,7 +141,9 @@ class EngineCache:
         if slot is None:
             slot = self._slots[(tenant, period)] = _Slot()
             while len(self._slots) > self.max_engines:
-                self._slots.popitem(last=False)
+                _, gone = self._slots.popitem(last=False)
+                if gone.timer is not None:
+                    gone.timer.cancel()
         self._slots.move_to_end((tenant, period))
         return slot
 
@@ -183,7 +186,13 @@ class EngineCache:
     ) -> None:
         """A write through this process made `version`: the subject's reads wait for it, and
         every other read of the tenant knows it is stale until it is built; with the write's
-        delta, each of the tenant's engines is patched to it before this returns."""
+        delta, each of the tenant's engines is patched to it before this returns.
+
+        The patches come first: announcing the version before its engine is there would send
+        a read in between to a full rebuild (and the writer's own read to wait for it)."""
+        if delta is not None and delta.version == version:
+            for (name, period), slot in [(k, s) for k, s in self._slot_items() if k[0] == tenant]:
+                self._patch(name, period, slot, delta)
         with self._lock:
             self._own[(tenant, subject)] = version
             self._own.move_to_end((tenant, subject))
@@ -193,9 +202,6 @@ class EngineCache:
         for slot in slots:
             with slot.lock:
                 slot.known = max(slot.known, version)
-        if delta is not None and delta.version == version:
-            for (name, period), slot in [(k, s) for k, s in self._slot_items() if k[0] == tenant]:
-                self._patch(name, period, slot, delta)
 
     def _slot_items(self) -> list[tuple[tuple[str, str | None], _Slot]]:
         with self._lock:
@@ -207,33 +213,42 @@ class EngineCache:
         (`_rebuild_later`). A patch that fails or does not apply leaves it to the rebuild that
         `get` starts for a version it does not have."""
         with slot.patching:
-            with slot.lock:
-                base = slot.engine
-            if base is None or base.version != delta.base:
-                return
-            try:
-                engine = patched(base, delta)
-            except Exception:
-                log.exception("patching tenant %r, period %r to %d", tenant, period, delta.version)
-                return
-            if engine is None:
-                return
-            with slot.lock:
-                if slot.engine is not base:
+            for _ in range(2):  # once more if a rebuild of the same version replaced the base
+                with slot.lock:
+                    base = slot.engine
+                if base is None or base.version != delta.base:
                     return
-                slot.engine = engine
-                slot.patched_at = self.clock()
-                if slot.carrying_since is None:
-                    slot.carrying_since = slot.patched_at
-            with self._lock:
-                self.patches += 1
+                try:
+                    engine = patched(base, delta)
+                except Exception:
+                    log.exception(
+                        "patching tenant %r, period %r to %d", tenant, period, delta.version
+                    )
+                    return
+                if engine is None:
+                    return
+                with slot.lock:
+                    if slot.engine is not base:
+                        continue
+                    slot.engine = engine
+                    slot.known = max(slot.known, engine.version)
+                    slot.patched_at = self.clock()
+                    if slot.carrying_since is None:
+                        slot.carrying_since = slot.patched_at
+                with self._lock:
+                    self.patches += 1
+                break
+            else:
+                return
         self._rebuild_later(tenant, period, slot)
 
     def _rebuild_later(self, tenant: str, period: str | None, slot: _Slot) -> None:
         """Start the rebuild that replaces a patched engine once it is due (see rebuild_delay),
         or set one timer for when it will be."""
         with slot.lock:
-            if slot.carrying_since is None or (slot.timer is not None and slot.timer.is_alive()):
+            if self._closed or slot.carrying_since is None:
+                return
+            if slot.timer is not None and slot.timer.is_alive():
                 return
             due = min(
                 slot.patched_at + self.rebuild_delay, slot.carrying_since + self.rebuild_delay_max
@@ -281,6 +296,10 @@ class EngineCache:
             log.exception("building the engine of tenant %r, period %r failed", tenant, period)
             with slot.lock:
                 slot.building = None
+                retry = slot.carrying_since is not None
+                slot.patched_at = self.clock()  # a patched engine's rebuild: tried again later
+            if retry:
+                self._rebuild_later(tenant, period, slot)
             raise
         with slot.lock:
             if slot.engine is None or engine.version >= slot.engine.version:
@@ -308,6 +327,7 @@ class EngineCache:
         """Stop building; a snapshot being written is waited for (at most `save_wait` s): the
         server re-raises SIGTERM once it has shut down, which would cut the file short."""
         with self._lock:
+            self._closed = True
             saves = list(self._saves)
             timers = [s.timer for s in self._slots.values() if s.timer is not None]
         for timer in timers:

@@ -112,8 +112,11 @@ class CompactGraph:
         # with the GC paused (a million new tuples made it 3x slower: 7 s instead of 2.3 s)
         if name == "index":
             with gc_paused():
-                self.index = {node_id: i for i, node_id in enumerate(self.ids)}
-            return self.index
+                built = {node_id: i for i, node_id in enumerate(self.ids)}
+            # two threads may build it at once (a patch, the cache's restore): the first kept
+            # is the one all use, so an id a patch adds is never in a dict thrown away
+            index: dict[str, int] = self.__dict__.setdefault("index", built)
+            return index
         if name == "rows" and "_rows_pickled" in self.__dict__:
             with gc_paused():
                 columns = pickle.loads(self.__dict__["_rows_pickled"])

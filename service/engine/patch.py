@@ -185,18 +185,36 @@ def _reptr(ptr: np.ndarray, n2: int, lengths: dict[int, int]) -> np.ndarray:
 
 def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     n, rows = g.n, delta.nodes
-    fresh = [r.id for r in rows if _index(g, r.id) is None]
+    # read once: a snapshot-loaded graph builds its index on first use, perhaps on another
+    # thread meanwhile (CompactGraph.__getattr__), and every id added here must be in this one
+    index = g.index
+    fresh = [r.id for r in rows if _index(g, index, r.id) is None]
     if fresh and n and fresh[0] <= g.ids[-1]:
         raise _Unpatchable  # a new id inside the order: every later index would move
     known_units = set(g.unit_ids)
     if any(r.unit is not None and r.unit not in known_units for r in rows):
         raise _Unpatchable  # a new unit renumbers the unit codes
     n2 = n + len(fresh)
+    named_only = set(g.unit_ids) - set(g.unit_parent)  # units only nodes name
+    if named_only:
+        leaving = {
+            g.unit[i]
+            for r in rows
+            if (i := _index(g, index, r.id)) is not None
+            and g.unit[i] in named_only
+            and g.unit[i] != r.unit
+        }
+        if leaving:  # the unit goes from the codes if no other node names it: a rebuild
+            still = {r.unit for r in rows}
+            written = {i for r in rows if (i := _index(g, index, r.id)) is not None}
+            for u in (x for x in leaving - still if x is not None):
+                code = bisect.bisect_left(g.unit_ids, u)
+                if not any(j not in written for j in np.flatnonzero(g.unit_code == code).tolist()):
+                    raise _Unpatchable
     for k, node_id in enumerate(fresh):  # shared with `g` (see Engine.find_index)
-        g.index[node_id] = n + k
-    at = [g.index[r.id] for r in rows]
+        index[node_id] = n + k
+    at = [index[r.id] for r in rows]
     ids = g.ids.replaced({n + k: node_id for k, node_id in enumerate(fresh)}, n2)
-    index = g.index
 
     def exists(node_id: str) -> int | None:
         i = index.get(node_id)
@@ -375,8 +393,9 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     )
 
     row_at = dict(zip(at, rows, strict=True))
-    graph = replace(  # the org (units, people) and the id index as they were
+    graph = replace(  # the org (units, people) as it was
         g,
+        index=index,
         n=n2,
         ids=ids,
         kind=kind,
@@ -446,8 +465,8 @@ def _edges_of(g: CompactGraph, c: int) -> tuple[int, int]:
     )
 
 
-def _index(g: CompactGraph, node_id: str) -> int | None:
-    i = g.index.get(node_id)
+def _index(g: CompactGraph, index: dict[str, int], node_id: str) -> int | None:
+    i = index.get(node_id)
     return i if i is not None and i < g.n and g.ids[i] == node_id else None
 
 
@@ -972,6 +991,21 @@ def _patch_executed(base: Engine, rt: _Retraced) -> np.ndarray:
     return executed
 
 
+# Sums patched by difference keep a residue of rounding (0.1 + 0.2 - 0.1 - 0.2 = 2.8e-17):
+# within this much of the organisation's total work, a sum is the 0 it would be rebuilt as,
+# so that a unit with no work left scores None, not 1.0.
+_EPS = 1e-12
+
+
+def _settled(x: float, eps: float) -> float:
+    return 0.0 if abs(x) <= eps else x
+
+
+def _score(work: float, traced: float, eps: float) -> coverage.Score:
+    work, traced = _settled(work, eps), _settled(traced, eps)
+    return coverage.Score(work, min(traced, work))
+
+
 def _patch_scores(
     base: Engine, rt: _Retraced, changed: set[int]
 ) -> tuple[coverage.Score, dict[str, coverage.Score]]:
@@ -992,6 +1026,7 @@ def _patch_scores(
         codes = graph.unit_code[v].astype(np.int64) + 1  # 0: no unit
         by_code[0] += sign * np.bincount(codes, weights=w, minlength=units_n + 1)
         by_code[1] += sign * np.bincount(codes, weights=t, minlength=units_n + 1)
+    eps = _EPS * (1.0 + base.overall.work)
     moves = {
         rt.g.unit_ids[c - 1]: (float(by_code[0, c]), float(by_code[1, c]))
         for c in np.flatnonzero((by_code[0] != 0) | (by_code[1] != 0)).tolist()
@@ -1006,9 +1041,9 @@ def _patch_scores(
         while unit is not None and unit not in seen:  # up the unit tree (a ring: once round)
             seen.add(unit)
             s = by_unit[unit]
-            by_unit[unit] = coverage.Score(s.work + dw, s.traced_work + dt)
+            by_unit[unit] = _score(s.work + dw, s.traced_work + dt, eps)
             unit = rt.g.unit_parent.get(unit)
-    return coverage.Score(overall[0], overall[1]), by_unit
+    return _score(overall[0], overall[1], eps), by_unit
 
 
 def _goals_above(
@@ -1079,7 +1114,7 @@ def _patch_by_goal(
                 moved[goal] = moved.get(goal, 0.0) + w
     out: list[tuple[int, float, float | None]] = []
     for goal in goals:
-        work = before.get(goal, 0.0) + moved.get(goal, 0.0)
+        work = _settled(before.get(goal, 0.0) + moved.get(goal, 0.0), _EPS * (1.0 + total))
         out.append((goal, work, (work / total) if total > 0 else None))
     return out
 

@@ -218,6 +218,11 @@ class SQLiteStore:
         written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None,
     ) -> None:
         db = self._db
+        if len({r.id for r, _ in batch}) < len(batch):
+            # a node given twice in one batch (an edit beside an upsert of it): the last one
+            # wins, as across batches; both would insert their links (a key violation, or
+            # the union of the two)
+            batch = list({r.id: (r, links) for r, links in batch}.values())
         ids = [r.id for r, _ in batch]
         slots = ",".join("?" * len(ids))
         existing = {

@@ -172,3 +172,16 @@ def test_a_users_own_sql_from_the_vision_down_walks_an_index(tmp_path: Path) -> 
     ).fetchall()
     assert sorted(r[0] for r in below) == sorted(n.id for n in nodes if n.id != "LOOSE")
     db.close()
+
+
+def test_a_node_given_twice_in_one_change_set_is_its_last_version() -> None:
+
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=[Node(id="V", kind="Vision", title="v")]))
+    first = Node(id="G", kind="Goal", title="one", parents=(ParentRef(id="V"), ParentRef(id="X")))
+    last = Node(id="G", kind="Goal", title="two", parents=(ParentRef(id="V"),))
+    result = store.apply("t", ChangeSet(nodes=[first, last]))
+    assert result.created == ["G"]
+    (stored,) = store.get("t", ["G"])
+    assert stored.title == "two" and [p.id for p in stored.parents] == ["V"]
+    assert result.delta is not None and result.delta.nodes[0].title == "two"
