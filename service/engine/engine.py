@@ -20,6 +20,7 @@ from graph_schema import NodeKind, Scope, Status, Value
 from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap, units
+from service.engine.column import Column
 from service.engine.graph import (
     INITIATIVE,
     KEY_RESULT,
@@ -314,10 +315,15 @@ class Engine:
 
     # -- lookups ------------------------------------------------------------------------
     @cached_property
-    def _columns(self) -> tuple[list[NodeKind], list[bool], list[float]]:
+    def _columns(self) -> tuple[Column[NodeKind], Column[bool], Column[float]]:
         # per-node Python values, decoded once per version so that a view costs no NumPy call
+        # (Columns: a patched version updates the entries it changed, service.engine.patch)
         g = self.graph
-        return [KINDS[c] for c in g.kind.tolist()], self.traced.tolist(), g.work.tolist()
+        return (
+            Column([KINDS[c] for c in g.kind.tolist()]),
+            Column(self.traced.tolist()),
+            Column(g.work.tolist()),
+        )
 
     def node(self, i: int) -> NodeView:
         """Node `i` as a frozen view (the one way to read a node outside the engine)."""

@@ -829,6 +829,14 @@ def _patch_analyses(base: Engine, ch: _Change) -> Engine:
         "_line_of_sight": LineOfSightIndex(g, traced, depth, gaps, gap_of=gap_of),
         "links": ch.links,
     }
+    if "_columns" in base.__dict__:  # the per-node values views read: the changed entries only
+        kinds, was_traced, works = base._columns
+        changed = sorted(set(ch.written) | set(retraced))
+        analyses["_columns"] = (
+            kinds.replaced({i: KINDS[int(g.kind[i])] for i in changed}, n),
+            was_traced.replaced({i: bool(traced[i]) for i in changed}, n),
+            works.replaced({i: float(g.work[i]) for i in changed}, n),
+        )
     return Engine.derived(g, base, analyses)
 
 

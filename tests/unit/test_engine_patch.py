@@ -147,6 +147,7 @@ def assert_engines_agree(got: Engine, want: Engine) -> None:
         assert (have.score is None) == (score.score is None), unit
     for i in range(want.graph.n):
         assert got.line_of_sight_at(i) == want.line_of_sight_at(i), want.graph.ids[i]
+        assert got.node(i) == want.node(i), want.graph.ids[i]
     # computed from the patched graph on first use
     assert got.conflicts == want.conflicts
     assert got.risky_dependencies == want.risky_dependencies
