@@ -65,6 +65,7 @@ __all__ = ["patched"]
 
 _SUPPORTS = Rel.SUPPORTS.value
 _STRATEGY = (GOAL, OBJECTIVE, KEY_RESULT)
+_BIG = 2_000  # a region of more nodes than this is walked by scipy, flags read from arrays
 _INITIATIVE = KINDS[INITIATIVE].value
 _DEPENDS = Rel.DEPENDS_ON.value
 _CONFLICTS = Rel.CONFLICTS_WITH.value
@@ -279,7 +280,7 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
         if c in links_of:
             ups = [link for link in links_of[c] if link.rel == _SUPPORTS]
         else:  # its own links stand; the parents this write created now exist
-            ups = _stored_ups(g, c, lo, hi, resolved[c], exists)
+            ups = _stored_ups(g, c, lo, hi, resolved[c])
         parents, weights, missing = [], [], []
         for link in ups:
             p = exists(link.dst)
@@ -476,7 +477,6 @@ def _stored_ups(
     lo: int,
     hi: int,
     resolved: list[LinkRow],
-    exists: Any,
 ) -> list[LinkRow]:
     """A child's SUPPORTS links as the store holds them, in dst order: the existing parents and
     the dangling ids (some now created), the weights of the resolved ones from the store."""
@@ -918,9 +918,6 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         if x.reason is GapReason.UNLINKED:
             bisect.insort(orphans, x.break_point)
     return gaps, gap_of, orphans
-
-
-_BIG = 2_000  # a region of more nodes than this is walked by scipy, flags read from arrays
 
 
 def _untraced(g: CompactGraph, traced: np.ndarray, big: bool) -> _Untraced | memoryview:

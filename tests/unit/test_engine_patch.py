@@ -25,6 +25,7 @@ from service.engine.engine import CARRIED, Engine
 from service.engine.patch import patched
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
+from tests.conftest import node
 
 if TYPE_CHECKING:
     from tests.unit import test_engine_property as prop
@@ -247,23 +248,9 @@ def test_sums_patched_by_difference_settle_at_zero() -> None:
     """0.1 + 0.2 - 0.1 - 0.2 is 2.8e-17: a unit whose work all went scores None, as rebuilt."""
     store = SQLiteStore(":memory:")
     org = [
-        Node(id="V", kind=K.VISION, title="v"),
-        Node(
-            id="W1",
-            kind=K.INITIATIVE,
-            title="a",
-            effort=0.1,
-            unit="U1",
-            parents=(ParentRef(id="V"),),
-        ),
-        Node(
-            id="W2",
-            kind=K.INITIATIVE,
-            title="b",
-            effort=0.2,
-            unit="U1",
-            parents=(ParentRef(id="V"),),
-        ),
+        node("V", "Vision"),
+        node("W1", "Initiative", "V", effort=0.1, unit="U1"),
+        node("W2", "Initiative", "V", effort=0.2, unit="U1"),
     ]
     store.apply("t", ChangeSet(nodes=org, units=UNITS))
     engine = fresh(store)
@@ -283,14 +270,9 @@ def test_history_is_recorded_from_the_store_when_the_engine_carries_stale_counts
     from service import usecases
 
     store = SQLiteStore(":memory:")
-    org = [
-        Node(id="V", kind=K.VISION, title="v"),
-        Node(id="G", kind=K.GOAL, title="g", parents=(ParentRef(id="V"),)),
-    ]
-    store.apply("t", ChangeSet(nodes=org, units=UNITS))
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), node("G", "Goal", "V")], units=UNITS))
     engine = fresh(store)
-    extra = Node(id="Z1", kind=K.INITIATIVE, title="z", parents=(ParentRef(id="G"),))
-    result = store.apply("t", ChangeSet(nodes=[extra]))
+    result = store.apply("t", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
     assert result.delta is not None
     got = patched(engine, result.delta)
     assert got is not None and got.stale
