@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser demo lint test soak test-neo4j bench schema clean
+.PHONY: setup browser graphviz demo lint test soak test-neo4j bench schema clean
 
 LINT := tests/contract/cypher_lint
 LINT_STAMP := $(LINT)/node_modules/.installed
 
-setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) browser
+setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) browser graphviz
 
 # Neo4j's own Cypher linter (npm), run by the tests over every statement of the Neo4j store.
 $(LINT_STAMP): $(LINT)/package.json $(LINT)/package-lock.json
@@ -27,6 +27,14 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+# The HTML report's strategy maps are laid out by Graphviz's dot: Debian's package, as above.
+graphviz:
+	@command -v dot >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "Graphviz (dot) lays out the report's maps; install it"; exit 1; }; \
+	  echo "installing Debian's graphviz for the report's strategy maps"; \
+	  $(SUDO) apt-get install -y -q graphviz >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q graphviz >/dev/null; }; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -4,6 +4,7 @@ from clients.client import AsyncStratmapClient, StratmapClient
 from clients.errors import (
     ApiError,
     AuthError,
+    MapUnavailable,
     RequestError,
     ServerError,
     StratmapError,
@@ -14,6 +15,7 @@ __all__ = [
     "ApiError",
     "AsyncStratmapClient",
     "AuthError",
+    "MapUnavailable",
     "RequestError",
     "ServerError",
     "StratmapClient",

@@ -31,6 +31,8 @@ from clients.models import (
 
 M = TypeVar("M", bound=BaseModel)
 LIMITED_PAGE = 100  # the page size of a list fetched with a limit (the API's cap is 200)
+FOCUS_PAGE = 5  # gaps with their focused maps' nodes: ~5,800 of the API's cost each
+ABOVE_FIRST = 20  # the chain above a break point that a focused map draws
 T = TypeVar("T")
 
 
@@ -131,6 +133,7 @@ class AsyncStratmapClient:
         variables: dict[str, Any],
         limit: int | None = None,
         total: list[int] | None = None,
+        page: int | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Every node of a connection, page by page; with `limit`, the first `limit` in one
         request (`limit` at most the server's page cap). `total`, if given, receives the
@@ -139,7 +142,8 @@ class AsyncStratmapClient:
         seen = 0
         # no `first` for a whole list: the server's own page size, whatever cap it is set to;
         # a limited one in pages of at most LIMITED_PAGE, under any sane page cap
-        first = None if limit is None else max(1, min(limit, LIMITED_PAGE))
+        # (`page` sets both: a query whose items are dear asks for fewer at a time)
+        first = page if limit is None else max(1, min(limit, page or LIMITED_PAGE))
         while True:
             asked = {**variables, "after": after, "first": first}
             data = (await self.execute(document(name), asked))[field]
@@ -173,18 +177,24 @@ class AsyncStratmapClient:
         middle_management_only: bool = False,
         stranded_first: int | None = None,
         limit: int | None = None,
+        focus: bool = False,
     ) -> Listing[Gap]:
+        """The gaps, ranked. With `focus`, each also carries what its focused map draws: the
+        break point's, the stranded nodes' and the chain above's parent links (`above`), in
+        smaller pages, since each gap then costs a hundred nodes."""
         out, total = [], [0]
+        variables: dict[str, Any] = {"unitId": unit_id, "strandedFirst": stranded_first}
+        if focus:
+            variables["aboveFirst"] = ABOVE_FIRST
+        else:
+            variables["middleManagementOnly"] = middle_management_only
         async for node in self._pages(
-            "gaps",
+            "gap_focus" if focus else "gaps",
             "alignmentGaps",
-            {
-                "unitId": unit_id,
-                "strandedFirst": stranded_first,
-                "middleManagementOnly": middle_management_only,
-            },
+            variables,
             limit,
             total,
+            page=FOCUS_PAGE if focus else None,
         ):
             node = {**node, "stranded": [e["node"] for e in node["stranded"]["edges"]]}
             out.append(Gap.model_validate(node))
@@ -282,6 +292,7 @@ class StratmapClient:
         middle_management_only: bool = False,
         stranded_first: int | None = None,
         limit: int | None = None,
+        focus: bool = False,
     ) -> Listing[Gap]:
         return self._run(
             self._async.gaps(
@@ -289,6 +300,7 @@ class StratmapClient:
                 middle_management_only=middle_management_only,
                 stranded_first=stranded_first,
                 limit=limit,
+                focus=focus,
             )
         )
 

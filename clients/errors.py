@@ -6,6 +6,7 @@ StratmapError           graph_schema.errors: the root of every stratmap error
     ├── AuthError       the token is missing, unknown, revoked, or lacks the role
     ├── RequestError    the server refused the request (a bad argument, an unknown id)
     └── ServerError     the server failed (HTTP 5xx, or an error it masked and logged)
+MapUnavailable          the strategy map's layout engine (Graphviz's dot) cannot run here
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from graph_schema.errors import StratmapError
 __all__ = [
     "ApiError",
     "AuthError",
+    "MapUnavailable",
     "RequestError",
     "ServerError",
     "StratmapError",
@@ -34,6 +36,10 @@ class ApiError(StratmapError):
         super().__init__(message)
         self.status = status
         self.errors = errors or []
+
+
+class MapUnavailable(StratmapError):
+    """Graphviz's `dot`, which lays out the HTML report's strategy maps, is missing or failed."""
 
 
 class TransportError(ApiError):

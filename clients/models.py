@@ -68,12 +68,13 @@ class Gap(Model):
     stranded_nodes: int
     stranded_work: float
     middle_management: bool
-    break_point: NodeRef
+    break_point: MapNode
     members: list[Ref]
     inactive_parents: list[Ref]
     owner: Ref | None = None
     unit: Ref | None = None
-    stranded: list[NodeRef] = Field(default_factory=list)
+    stranded: list[MapNode] = Field(default_factory=list)
+    above: list[MapNode] = Field(default_factory=list)  # the chain above the break point
 
 
 class UnitScore(Model):

@@ -1,5 +1,6 @@
 """stratmap's domain model. Imports nothing else of the project."""
 
+from graph_schema.causes import gap_cause
 from graph_schema.kinds import (
     CASCADE_EXCEPTIONS,
     LEVEL,
@@ -26,6 +27,7 @@ __all__ = [
     "Status",
     "Unit",
     "Value",
+    "gap_cause",
     "is_valid_support",
     "scope_for_unit_depth",
     "valid_support_table",

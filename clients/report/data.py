@@ -11,7 +11,7 @@ from clients.client import StratmapClient
 from clients.errors import ApiError
 from clients.models import Alignment, Gap, HistoryRecord, MapNode, NodeRef, Overlap, UnitFocus
 
-__all__ = ["MAP_ALL", "STRANDED_SHOWN", "TOP", "collect"]
+__all__ = ["FOCUS_STRANDED", "MAP_ALL", "STRANDED_SHOWN", "TOP", "collect"]
 
 
 class ReportData(BaseModel):
@@ -67,6 +67,7 @@ ATTEMPTS = 3
 TOP = 50  # findings a report lists per section (HTML, Markdown); CSV and JSON take them all
 MAP_ALL = 300  # an organisation this small is drawn whole; a larger one, its top levels
 STRANDED_SHOWN = 12  # stranded nodes a page names per gap (it says how many there are)
+FOCUS_STRANDED = 40  # stranded nodes a gap's focused map draws (it counts the rest in a box)
 
 
 def collect(
@@ -76,11 +77,14 @@ def collect(
     top: int | None = TOP,
     *,
     with_nodes: bool = True,
+    focus: bool = False,
 ) -> ReportData:
     """The report's data, every section from one version of the organisation; with `top`, the
     first `top` findings of each section and how many there are, in about ten requests
     whatever the organisation's size (a 100k-node report took 2,200 before). Without
-    `with_nodes` no node is fetched for the map (CSV and Markdown draw none).
+    `with_nodes` no node is fetched for the map (CSV and Markdown draw none). With `focus`, each
+    gap brings what its focused map draws: the chain above its break point and the first
+    FOCUS_STRANDED stranded nodes, with their links (a page of HTML draws one map a gap).
 
     A report takes a dozen requests; a write landing between two of them would make its
     sections disagree. The client asks each request for at least the newest version it has seen
@@ -89,7 +93,7 @@ def collect(
     """
     for attempt in range(ATTEMPTS):
         client.versions.clear()
-        data = _collect_once(client, source, unit, top, with_nodes)
+        data = _collect_once(client, source, unit, top, with_nodes, focus)
         if len(client.versions) <= 1 or attempt == ATTEMPTS - 1:
             break
     seen = sorted(client.versions)
@@ -102,7 +106,12 @@ def collect(
 
 
 def _collect_once(
-    client: StratmapClient, source: str, unit: str | None, top: int | None, with_nodes: bool
+    client: StratmapClient,
+    source: str,
+    unit: str | None,
+    top: int | None,
+    with_nodes: bool,
+    focus: bool,
 ) -> ReportData:
     alignment = client.alignment(unit)
     # a unit's overlaps, pulled units and unsupported strategy are filtered here, from whole
@@ -127,7 +136,10 @@ def _collect_once(
         totals = {}
     # a page names the first few stranded nodes of each gap and counts the rest (a 100k-node
     # organisation's gaps strand hundreds each: the page ran to metres)
-    gaps = client.gaps(unit, limit=top, stranded_first=None if top is None else STRANDED_SHOWN)
+    if focus:
+        gaps = client.gaps(unit, limit=top, stranded_first=FOCUS_STRANDED, focus=True)
+    else:
+        gaps = client.gaps(unit, limit=top, stranded_first=None if top is None else STRANDED_SHOWN)
     orphans = client.orphans(unit, "INITIATIVE", limit=top)
     totals |= {"gaps": gaps.total, "orphaned_initiatives": orphans.total}
     size = int(alignment.counts.get("nodes", 0))

@@ -7,9 +7,11 @@ import io
 import json
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from clients.report.data import ReportData
-from clients.report.strategy_map import layout
+from clients.models import Gap
+from clients.report.data import STRANDED_SHOWN, ReportData
+from clients.report.strategy_map import cause, focused, svg, whole
 
 __all__ = ["FORMATS", "render"]
 
@@ -48,11 +50,27 @@ def _sparkline(d: ReportData) -> str:
     return " ".join(f"{10 + i * step:.1f},{55 - s * 50:.1f}" for i, s in enumerate(scores))
 
 
+def why(gap: Gap) -> str:
+    """A gap's cause as a sentence."""
+    text = cause(gap)
+    return text[:1].upper() + text[1:] + "."
+
+
 def html(d: ReportData) -> str:
-    strategy_map = layout(d.nodes, {g.break_point.id for g in d.gaps})
+    """The page, with the strategy map and a focused map of each gap laid out by Graphviz
+    (MapUnavailable when its `dot` is missing)."""
+    strategy_map = whole(d.nodes, d.gaps, complete=len(d.nodes) >= d.map_nodes)
+    focused_maps = [
+        svg(focused(g), f"gap-{i}-map", f"focused map of gap {i}")
+        for i, g in enumerate(d.gaps, start=1)
+    ]
     return _env.get_template("report.html.j2").render(
         d=d,
         m=strategy_map,
+        map_svg=Markup(svg(strategy_map, "strategy-map")),
+        focused_maps=[Markup(f) for f in focused_maps],
+        why=why,
+        stranded_shown=STRANDED_SHOWN,
         pct=pct,
         num=num,
         trend=d.trend(),

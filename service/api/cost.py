@@ -56,6 +56,7 @@ KNOWN_LENGTHS = {
     ("LineOfSight", "breaks"): 16,  # the gaps on one node's chains
     ("Gap", "members"): 16,  # a break point, or the few nodes of a cycle
     ("Gap", "inactiveParents"): 16,
+    ("Gap", "above"): 20,  # its default: the chain a focused map draws
     ("UnitFocus", "goals"): 32,  # the strategic goals one unit's work reaches
     ("Query", "lineOfSight"): LINE_OF_SIGHT_SLICE,
 }

@@ -341,6 +341,9 @@ def node_type(e: Engine, i: int) -> StrategyNodeType:
 # -- the analyses ----------------------------------------------------------------------------
 
 
+ABOVE_DEFAULT, ABOVE_MAX = 20, 50  # a gap's chain above: what a focused map draws
+
+
 @strawberry.type(name="Gap")
 class GapType:
     reason: GapReason
@@ -398,6 +401,15 @@ class GapType:
     def unit(self) -> UnitType | None:
         unit = self._engine.node(self._gap.break_point).unit
         return UnitType.from_domain(self._engine, unit) if unit else None
+
+    @strawberry.field(
+        description="The chain above the break point: its parents, theirs and so on, through "
+        "every link (valid or not, active or not), nearest first; at most `first` (default 20)."
+    )
+    def above(self, first: int | None = None) -> list[StrategyNodeType]:
+        e = self._engine
+        limit = ABOVE_DEFAULT if first is None else max(0, min(first, ABOVE_MAX))
+        return [node_type(e, i) for i in e.above(self._gap.break_point, limit)]
 
     @strawberry.field(description="What is stranded behind this gap.")
     def stranded(

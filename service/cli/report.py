@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from clients import ApiError, StratmapClient
+from clients import ApiError, MapUnavailable, StratmapClient
 from clients.report.data import TOP, collect
 from clients.report.render import FORMATS, render
 from service.cli.options import output_option
@@ -54,11 +54,12 @@ def report(
                 unit,
                 top=TOP if fmt in ("html", "md") else None,
                 with_nodes=fmt in ("html", "json"),  # the map, and JSON's every node
+                focus=fmt == "html",  # a focused map of each gap
             )
-    except ApiError as exc:
+            text = render(data, fmt)
+    except (ApiError, MapUnavailable) as exc:
         click.echo(f"report failed: {exc}", err=True)
         sys.exit(2)
-    text = render(data, fmt)
     if output is None:
         click.echo(text, nl=False)
     else:

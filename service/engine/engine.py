@@ -473,6 +473,26 @@ class Engine:
         found += [ParentLinkView(d, None, 1.0, False, True) for d in self.graph.dangling.get(i, [])]
         return found
 
+    def above(self, i: int, limit: int) -> list[int]:
+        """What node `i` hangs from: its parents, theirs and so on, through every link to an
+        existing node (valid or not, active or not), nearest first, at most `limit`. A gap's
+        chain above its break point; costs the nodes it returns and their links."""
+        g, links = self.graph, self.links
+        seen = {i}
+        found: list[int] = []
+        frontier = [i]
+        while frontier and len(found) < limit:
+            nxt: list[int] = []
+            for c in frontier:
+                edges = links.up_edge[links.up_ptr[c] : links.up_ptr[c + 1]]
+                for p in g.e_parent[edges].tolist():
+                    if p not in seen and len(found) < limit:
+                        seen.add(p)
+                        found.append(p)
+                        nxt.append(p)
+            frontier = nxt
+        return found
+
     def children_of(self, i: int) -> list[int]:
         """Nodes with a SUPPORTS link to `i` (valid or not), in id order."""
         links = self.links

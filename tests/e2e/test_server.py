@@ -105,6 +105,16 @@ def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path: Path
         timeout=120,
     )
     assert low.returncode == 1 and "below 99.5%" in low.stderr
+    page = tmp_path / "r.html"
+    html = [str(STRATMAP), "report", "--url", server.url, "--format", "html", "-o", str(page)]
+    drawn = subprocess.run(html, capture_output=True, text=True, env=env, timeout=120)
+    assert drawn.returncode == 0 and page.read_text(encoding="utf-8").count('<svg id="gap-') >= 7
+    page.unlink()
+    # without Graphviz (no `dot` on the PATH): a clear message, exit 2, and no file half written
+    no_dot = {**env, "PATH": str(tmp_path)}
+    missing = subprocess.run(html, capture_output=True, text=True, env=no_dot, timeout=120)
+    assert missing.returncode == 2 and "apt-get install graphviz" in missing.stderr
+    assert not page.exists()
     tree = subprocess.run(
         [str(STRATMAP), "line-of-sight", "--url", server.url, "--unit", "cs"],
         capture_output=True,
