@@ -40,7 +40,7 @@ def gap_cause(
         return f"its link{s} to {_ids(invalid)} break{'s' if not s else ''} the level rules"
     if reason == "CYCLE":
         others = [m for m in members if m != node]
-        return f"it is in a cycle with {_ids(others)}" if others else "it supports itself"
+        return f"it is in a cycle with {_ids(others)}" if others else "it is in a cycle"
     if reason == "UNLINKED":
         return "it is linked to nothing above it"
     return reason.lower().replace("_", " ")

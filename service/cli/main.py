@@ -22,7 +22,7 @@ from rich.table import Table
 
 import importers
 from clients import ApiError, StratmapClient
-from graph_schema import Node
+from graph_schema import Node, gap_cause
 from graph_schema.rows import NodeRecord
 from service import usecases
 from service.bootstrap import default_tenant, open_store, snapshots_for
@@ -41,9 +41,11 @@ from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# In a pipe or CI log rich would assume 80 columns and fold every table; logs are wide.
-out = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+# In a pipe or CI log rich would assume 80 columns and fold every table; logs are wide. A width
+# the user gives (COLUMNS) always wins.
+_WIDE = "COLUMNS" in os.environ
+out = Console(width=None if sys.stdout.isatty() or _WIDE else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() or _WIDE else 140)
 
 
 class BadInput(click.ClickException):
@@ -477,6 +479,11 @@ def _remote_line_of_sight(
                 "reason": b["gap"]["reason"],
                 "danglingRefs": b["gap"]["dangling_refs"],
                 "inactiveParents": [p["id"] for p in b["gap"]["inactive_parents"]],
+                "cause": gap_cause(
+                    b["gap"]["reason"],
+                    dangling=b["gap"]["dangling_refs"],
+                    inactive=[p["id"] for p in b["gap"]["inactive_parents"]],
+                ),
                 "chain": [_flat(s) for s in b["chain"]],
             }
             for b in item["breaks"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 
@@ -41,19 +43,23 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
     console.print(counts)
 
     gaps = Table(title=f"Top alignment gaps by stranded work (of {len(data['gaps'])})", box=None)
-    for col in ("#", "break point", "reason", "MM", "stranded", "work", "unit"):
-        gaps.add_column(col, no_wrap=True)
-    gaps.add_column("title", overflow="ellipsis", no_wrap=True, max_width=40)
+    # ids never wrap or shorten; the title and the cause wrap in what width is left
+    for col in ("#", "break point", "MM", "stranded", "work"):
+        gaps.add_column(col, no_wrap=True, overflow="ignore")
+    gaps.add_column("title, and why it breaks", overflow="fold", ratio=1, min_width=24)
     for rank, gap in enumerate(data["gaps"][:top], start=1):
         gaps.add_row(
             str(rank),
             gap["breakPoint"],
-            gap["reason"],
             "MM" if gap["middleManagement"] else "",
             str(gap["strandedNodes"]),
             f"{gap['strandedWork']:g}",
-            gap["unit"] or "-",
-            gap["title"],
+            Text.assemble(
+                gap["title"],
+                "\n",
+                (f"{gap['reason']}: {gap_sentence(gap)}", "red"),
+                (f" ({gap['unit']})" if gap.get("unit") else "", "dim"),
+            ),
         )
     console.print(gaps)
     console.print(
@@ -123,6 +129,14 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
     )
 
 
+def gap_sentence(gap: dict[str, Any]) -> str:
+    """A gap's cause in words, with the parents the missing id most likely meant."""
+    text = str(gap.get("cause") or gap["reason"])
+    if gap.get("suggestedParents"):
+        text += f" (did you mean {', '.join(gap['suggestedParents'])}?)"
+    return text
+
+
 def _step(step: dict[str, Any]) -> str:
     who = ", ".join(x for x in (step.get("owner"), step.get("unit")) if x)
     return f"{step['kind']} [bold]{step['id']}[/bold] {step['title']}" + (
@@ -143,20 +157,7 @@ def line_of_sight_tree(item: dict[str, Any]) -> Tree:
         tree.add("[dim]... more paths not shown[/dim]")
     for brk in item["breaks"]:
         chain = " -> ".join(f"{s['kind']} {s['id']}" for s in brk["chain"][1:]) or "(here)"
-        maybe = (
-            f" (did you mean {', '.join(brk['suggestedParents'])}?)"
-            if brk.get("suggestedParents")
-            else ""
-        )
-        why = {
-            "DANGLING_PARENT": f"names missing parent(s) {', '.join(brk['danglingRefs'])}{maybe}",
-            "INACTIVE_PARENT": (
-                f"its parent(s) {', '.join(brk['inactiveParents'])} are done or archived"
-            ),
-            "UNLINKED": "supports nothing",
-            "LEVEL_INVERSION": "links only against the level rules",
-            "CYCLE": "a cycle with no way out",
-        }.get(brk["reason"], "")
+        why = escape(gap_sentence(brk))
         tree.add(f"[red]✗ BREAK[/red] {chain} [red]{brk['reason']} at {brk['gap']}[/red]: {why}")
     if item["traced"] is False and not item["breaks"]:
         tree.add("[red]✗ does not trace to the vision[/red]")

@@ -322,7 +322,7 @@ def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_o
         "I-1": ["O-DIG"],
     }
     code, out = run("line-of-sight", "I-1", "--db", db)
-    assert "names missing parent(s) O-DGI (did you mean O-DIG?)" in out
+    assert "its parent O-DGI does not exist (did you mean O-DIG?)" in out
 
 
 def test_a_column_map_and_a_workbook_sheet_from_the_command_line(db: Path, tmp_path: Path) -> None:
@@ -398,3 +398,53 @@ def test_analyze_json_caps_long_lists_with_totals_unless_all(db: Path, tmp_path:
         assert capped[key] == whole[key][:JSON_LIMIT]
     assert whole["totals"] == capped["totals"]
     assert capped["counts"] == whole["counts"]  # the counts are never capped
+
+
+def test_analyze_reads_at_80_columns_and_says_why_each_gap_breaks(db: Path) -> None:
+    """At 80 columns no line is wider, no id is cut, and each gap names what breaks it: the
+    missing id, the inactive parent, the parent against the level rules, the cycle's other node."""
+    import subprocess
+    import sys
+
+    stratmap = Path(sys.executable).parent / "stratmap"
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db)
+    assert code == 0, out
+    env = {"COLUMNS": "80", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [str(stratmap), "analyze", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    gap_rows = [line.split() for line in lines if line[:3].strip().isdigit()]
+    assert [row[1] for row in gap_rows][:7] == [
+        "O-SALES-NA",
+        "O-CS-2",
+        "I-PLAT-09",
+        "I-SUP-04",
+        "KR-AUTO-2.1",
+        "O-PPL-3",
+        "O-ASM-2",
+    ]
+    text = " ".join(done.stdout.split())
+    for cause in (
+        "its parent G-NA-EXPANSION is no longer active",
+        "its parent G-SERVICE does not exist",
+        "its link to I-AUTO-05 breaks the level rules",
+        "it is in a cycle with O-ASM-3",
+        "it is linked to nothing above it",
+    ):
+        assert cause in text
+    tree = subprocess.run(
+        [str(stratmap), "line-of-sight", "--db", str(db), "--unit", "cs"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert "its parent G-SERVICE does not exist" in " ".join(tree.stdout.split())
