@@ -26,4 +26,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s --retries=5 \
   CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status == 200 else 1)"
 # Inside a container the service must listen on all interfaces; auth stays on (tokens required).
-CMD ["stratmap", "serve", "--host", "0.0.0.0", "--port", "8000"]
+# --create: a new container starts its own database (compose serves Neo4j instead).
+CMD ["stratmap", "serve", "--host", "0.0.0.0", "--port", "8000", "--create"]

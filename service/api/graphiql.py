@@ -17,6 +17,7 @@ PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>stratmap GraphQL</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/static/graphiql.css">
   <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>
@@ -26,8 +27,21 @@ PAGE = """<!doctype html>
   <script src="/static/react-dom.js"></script>
   <script src="/static/graphiql.js"></script>
   <script>
-    // Put your token in the Headers tab: {"Authorization": "Bearer smt_..."}
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+    // Put your token in the Headers tab: {"Authorization": "Bearer smt_..."}. Until a token is
+    // there nothing is sent: the schema is fetched once one is (the refresh button, or the first
+    // query run), so the page opens without an error the user did not cause.
+    const send = GraphiQL.createFetcher({ url: window.location.pathname });
+    const hasToken = (headers) => {
+      const auth = headers && (headers.Authorization || headers.authorization);
+      return typeof auth === "string" && /^Bearer\\s+smt_\\S+$/.test(auth.trim());
+    };
+    const fetcher = (params, options) => {
+      if (hasToken(options && options.headers)) return send(params, options);
+      if (params.operationName === "IntrospectionQuery") return new Promise(() => {});
+      return Promise.resolve({ errors: [{ message:
+        'Put your token in the Headers tab first: {"Authorization": "Bearer smt_..."} '
+        + "(make one with: stratmap token create --tenant ORG --role viewer)" }] });
+    };
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {
         fetcher,

@@ -26,7 +26,7 @@ from graph_schema import Node, gap_cause
 from graph_schema.rows import NodeRecord
 from service import usecases
 from service.bootstrap import default_tenant, open_store, snapshots_for
-from service.cli.options import db_option, output_option, tenant_option
+from service.cli.options import BadInput, db_option, output_option, tenant_option
 from service.cli.render import line_of_sight_tree, pct, render_analysis
 from service.cli.report import report
 from service.cli.serve import serve
@@ -46,10 +46,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 _WIDE = "COLUMNS" in os.environ
 out = Console(width=None if sys.stdout.isatty() or _WIDE else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() or _WIDE else 140)
-
-
-class BadInput(click.ClickException):
-    exit_code = 2
 
 
 def cli_actor() -> str:
@@ -317,8 +313,8 @@ def _engine(
             stamp = store.snapshot_stamp(name)
             found = snapshots.load(name, stamp, period)
             if found is not None:
-                return name, found, None
-        engine = Engine(store.read_graph(name), period)
+                return name, _in_period(found, period), None
+        engine = _in_period(Engine(store.read_graph(name), period), period)
     finally:
         store.close()
     if snapshots is None or stamp is None:
@@ -329,6 +325,17 @@ def _engine(
         _save_in_background(lambda: snapshots.save(name, stamp, engine))
 
     return name, engine, save
+
+
+def _in_period(engine: Engine, period: str | None) -> Engine:
+    """The engine, unless `period` is one no node has: a typo would show an empty organisation
+    (a 0% score) instead of saying so."""
+    if period is not None and period not in (known := engine.periods()):
+        raise BadInput(
+            f"no node has period '{period}'; the periods there are: "
+            + (", ".join(known) if known else "none (no node names a period)")
+        )
+    return engine
 
 
 def _save_in_background(save: Callable[[], object]) -> None:

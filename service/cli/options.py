@@ -8,9 +8,23 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["db_option", "output_option", "tenant_option"]
+__all__ = ["BadInput", "db_option", "existing_db", "output_option", "tenant_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BadInput(click.ClickException):
+    """Input that cannot be meant: the message says what is wrong and what there is; exit 2."""
+
+    exit_code = 2
+
+
+def existing_db(path: Path, create: bool = False) -> Path:
+    """`path`, which must exist unless `create`: a mistyped --db would otherwise start an empty
+    database and serve (or list) nothing."""
+    if not create and str(path) != ":memory:" and not path.exists():
+        raise BadInput(f"no database at {path}: give the right --db, or --create to start one")
+    return path
 
 
 def db_option(f: F) -> F:

@@ -12,7 +12,7 @@ import click
 import uvicorn
 
 from service.bootstrap import build_app, missing_web_assets
-from service.cli.options import db_option
+from service.cli.options import BadInput, db_option, existing_db
 from service.settings import Settings
 
 
@@ -25,6 +25,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _port_free(host: str, port: int) -> None:
+    """Refuse a port another process holds, before the store is opened and a banner printed."""
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise BadInput(f"cannot serve on {host}: {exc.strerror or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise BadInput(
+                f"port {port} on {host} is in use ({exc.strerror}): stop what holds it, or "
+                "choose another with --port"
+            ) from None
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -33,7 +53,10 @@ def is_loopback(host: str) -> bool:
     "--no-auth", is_flag=True, help="Serve without tokens: allowed on a loopback address only."
 )
 @click.option("--tenant", default=None, help="With --no-auth: the organisation served.")
-def serve(host: str, port: int, db: Path | None, no_auth: bool, tenant: str | None) -> None:
+@click.option("--create", is_flag=True, help="Start a new, empty database when --db names none.")
+def serve(
+    host: str, port: int, db: Path | None, no_auth: bool, tenant: str | None, create: bool
+) -> None:
     """Serve the GraphQL API (and GraphiQL in a browser) at http://HOST:PORT/graphql."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     settings = Settings()
@@ -42,6 +65,9 @@ def serve(host: str, port: int, db: Path | None, no_auth: bool, tenant: str | No
         raise click.UsageError(
             f"--no-auth is refused on {host}: it is only allowed on a loopback address"
         )
+    if settings.store == "sqlite":
+        db = existing_db(db if db is not None else settings.db, create)
+    _port_free(host, port)
     if no_auth:
         click.secho(
             "!" * 72 + f"\n!! AUTH IS OFF: anyone who can reach {host}:{port} reads and writes.\n"

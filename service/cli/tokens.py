@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from service.cli.options import db_option
+from service.bootstrap import open_store
+from service.cli.options import BadInput, db_option, existing_db
 from service.roles import Role
 from service.settings import Settings
 from service.store.tokens import TokenStore
@@ -42,6 +43,13 @@ class Lifetime(click.ParamType[timedelta]):
 LIFETIME = Lifetime()
 
 
+def _tokens_at(db: Path | None, settings: Settings) -> Path:
+    """The tokens' database. On SQLite it is the organisations' own, so it must exist (a typo
+    would list nothing); beside Neo4j it is the service's own file, made on first use."""
+    path = db if db is not None else settings.db
+    return existing_db(path) if settings.store == "sqlite" else path
+
+
 @click.group()
 def token() -> None:
     """API tokens: each bound to one tenant and one role."""
@@ -64,7 +72,19 @@ def create(
     tenant: str, role: str, label: str | None, expires: timedelta | None, db: Path | None
 ) -> None:
     """Create a token and print it once: only its hash is stored."""
-    store = TokenStore(db if db is not None else Settings().db)
+    settings = Settings()
+    path = _tokens_at(db, settings)
+    graphs = open_store(settings, db=path)
+    try:
+        known = graphs.tenants()
+    finally:
+        graphs.close()
+    if tenant not in known:
+        raise BadInput(
+            f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'}): "
+            "import it first"
+        )
+    store = TokenStore(path)
     try:
         click.echo(store.create(tenant, Role(role), label, expires))
     except ValueError as exc:
@@ -77,7 +97,7 @@ def create(
 @db_option
 def list_tokens(db: Path | None) -> None:
     """List tokens (never the secret: only the first characters of its hash)."""
-    store = TokenStore(db if db is not None else Settings().db)
+    store = TokenStore(_tokens_at(db, Settings()))
     for t in store.list():
         expires = f"expires {t['expires']}" if t["expires"] else "never expires"
         click.echo(
@@ -96,7 +116,7 @@ def list_tokens(db: Path | None) -> None:
 def rotate(token_id: str, expires: timedelta | None, db: Path | None) -> None:
     """Replace the token with this id (from `token list`) by a new one, printed once, for the
     same tenant, role and label; the old one stops working (on a running server within 30 s)."""
-    store = TokenStore(db if db is not None else Settings().db)
+    store = TokenStore(_tokens_at(db, Settings()))
     try:
         click.echo(store.rotate(token_id, expires))
     except ValueError as exc:
@@ -111,7 +131,7 @@ def rotate(token_id: str, expires: timedelta | None, db: Path | None) -> None:
 def revoke(token_id: str, db: Path | None) -> None:
     """Revoke the token with this id (from `token list`); a running server stops accepting it
     within 30 seconds."""
-    store = TokenStore(db if db is not None else Settings().db)
+    store = TokenStore(_tokens_at(db, Settings()))
     try:
         count = store.revoke(token_id)
     except ValueError as exc:

@@ -371,6 +371,10 @@ class Engine:
     def _period_code(self) -> tuple[dict[str | None, int], np.ndarray]:
         return _codes([r.period for r in self.graph.rows])
 
+    def periods(self) -> list[str]:
+        """The periods the nodes name, sorted (a node without one is in every period)."""
+        return sorted(p for p in self._period_code[0] if p is not None)
+
     @analysis
     def _titles_lower(self) -> tuple[str, np.ndarray]:
         """Every title lowered, joined by NUL, and where each starts: a substring search is one

@@ -51,6 +51,9 @@ def test_rotating_a_token_replaces_it_with_the_same_rights_and_lifetime(tmp_path
 def test_the_token_commands_create_with_an_expiry_and_rotate(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
     run = CliRunner().invoke
+    org = tmp_path / "a.csv"
+    org.write_text("id,kind,title\nV,Vision,Be trusted\n", encoding="utf-8")
+    assert run(cli, ["import", str(org), "--tenant", "a", "--db", db]).exit_code == 0
     made = run(
         cli,
         ["token", "create", "--tenant", "a", "--role", "viewer", "--expires", "90d", "--db", db],

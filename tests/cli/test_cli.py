@@ -154,6 +154,9 @@ def test_tokens_create_list_revoke(tmp_path: Path) -> None:
     from service.store.tokens import TokenStore
 
     db = tmp_path / "tokens.db"
+    org = tmp_path / "acme.csv"
+    org.write_text("id,kind,title\nV,Vision,Be trusted\n", encoding="utf-8")
+    assert run("import", org, "--tenant", "acme", "--db", db)[0] == 0  # a token needs its tenant
     code, token = run(
         "token", "create", "--tenant", "acme", "--role", "viewer", "--label", "ci", "--db", db
     )
@@ -448,3 +451,27 @@ def test_analyze_reads_at_80_columns_and_says_why_each_gap_breaks(db: Path) -> N
         check=True,
     )
     assert "its parent G-SERVICE does not exist" in " ".join(tree.stdout.split())
+
+
+def test_input_that_cannot_be_meant_is_refused_with_what_there_is(db: Path, tmp_path: Path) -> None:
+    import socket
+
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db)
+    assert code == 0, out
+    code, out = run("analyze", "--db", db, "--period", "2099-Q9")
+    assert code == 2 and "no node has period '2099-Q9'" in out and "2026-Q3, 2026-Q4" in out
+    code, out = run("line-of-sight", "I-CS-01", "--db", db, "--period", "2026-Q9")
+    assert code == 2 and "the periods there are: 2026-Q3, 2026-Q4" in out
+    code, out = run("token", "create", "--tenant", "globex", "--role", "viewer", "--db", db)
+    assert code == 2 and "no organisation 'globex'" in out and "known: northwind" in out
+    missing = tmp_path / "typo.db"
+    for args in (("token", "list"), ("serve",)):
+        code, out = run(*args, "--db", missing)
+        assert code == 2 and f"no database at {missing}" in out and "--create" in out
+        assert not missing.exists()  # nothing created by a typo
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        code, out = run("serve", "--db", db, "--port", str(port))
+    assert code == 2 and f"port {port} on 127.0.0.1 is in use" in out

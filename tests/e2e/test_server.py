@@ -162,11 +162,29 @@ def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
             "request", lambda r: outside.append(r.url) if not r.url.startswith(origin) else None
         )
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        refused: list[int] = []
+        page.on("response", lambda r: refused.append(r.status) if r.status >= 400 else None)
         page.goto(page_url)
         page.wait_for_selector(".graphiql-container", timeout=20_000)
+        page.wait_for_timeout(2_000)  # what it would fetch by itself (the schema) has been asked
         title = page.title()
+        shown = page.inner_text(".graphiql-response")
+        untouched = (list(errors), list(refused))
+        # with a token in the Headers tab, the default query runs and answers
+        page.click("text=Headers")
+        page.locator(".graphiql-editor-tool .graphiql-editor").last.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(f'{{"Authorization": "Bearer {server.token}"')  # it closes the }
+        page.click(".graphiql-execute-button")
+        page.wait_for_function(
+            "document.querySelector('.graphiql-response').innerText.includes('\"score\"')",
+            timeout=20_000,
+        )
         browser.close()
-    assert title == "stratmap GraphQL" and outside == [] and errors == []
+    assert title == "stratmap GraphQL" and outside == []
+    assert untouched == ([], []) and "error" not in shown.lower()  # nothing before the user acts
+    assert errors == []
 
 
 def test_the_server_builds_every_engine_as_it_starts_and_readyz_says_when(
