@@ -40,6 +40,7 @@ from service.api.types import (
     StrategyNodeType,
     UnitFocusType,
     UnitType,
+    UnsupportedSubtreeType,
     node_type,
     page,
 )
@@ -109,7 +110,8 @@ class Query:
 
     @strawberry.field(
         description="Every path up to the vision (shortest first), or where it breaks. "
-        "Give nodeId, or unitId for each active initiative of that unit and those below."
+        "Give nodeId, or unitId for each active objective, key result, behaviour and "
+        "initiative of that unit and those below."
     )
     def line_of_sight(
         self,
@@ -120,7 +122,7 @@ class Query:
         first: int | None = None,
     ) -> list[LineOfSightType]:
         """For a unit the list grows with its work, so it comes in slices: `first` (at most the page
-        cap; 4 by default, a line of sight being a large answer) initiatives after skipping
+        cap; 4 by default, a line of sight being a large answer) nodes after skipping
         `skip`, in id order."""
         if (node_id is None) == (unit_id is None):
             raise ClientError("give exactly one of nodeId or unitId")
@@ -138,7 +140,7 @@ class Query:
             raise ClientError(f"first: between 0 and {cap}; skip: not negative")
         return [
             LineOfSightType.from_domain(e, e.line_of_sight_at(i))
-            for i in e.unit_initiatives(unit_id)[skip : skip + size]
+            for i in e.unit_work(unit_id)[skip : skip + size]
         ]
 
     @strawberry.field(description="Nodes that support nothing at all (UNLINKED gaps).")
@@ -183,12 +185,37 @@ class Query:
         self,
         info: Ctx,
         kind: NodeKind | None = None,
+        unit_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[StrategyNodeType]:
         e = info.context.engine()
-        found = e.keep(e.unsupported, kind=kind)
+        found = e.keep(e.unsupported, kind=kind, units=_in_units(e, unit_id))
         return page(info, found, first, after, lambda i: node_type(e, i))
+
+    @strawberry.field(
+        description="Unsupported strategy as its topmost nodes: each unsupported node none of "
+        "whose parents is unsupported, with how many unsupported nodes hang below it; most first."
+    )
+    def unsupported_subtrees(
+        self,
+        info: Ctx,
+        unit_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[UnsupportedSubtreeType]:
+        e = info.context.engine()
+        units = _in_units(e, unit_id)
+        found = [
+            t for t in e.unsupported_subtrees() if units is None or e.graph.unit[t[0]] in units
+        ]
+        return page(
+            info,
+            found,
+            first,
+            after,
+            lambda t: UnsupportedSubtreeType(top=node_type(e, t[0]), below=t[1]),
+        )
 
     @strawberry.field(description="Nodes ranked by the traced work that hangs on them alone.")
     def load_bearing(
@@ -206,23 +233,37 @@ class Query:
 
     @strawberry.field
     def ownership_overlaps(
-        self, info: Ctx, first: int | None = None, after: str | None = None
+        self,
+        info: Ctx,
+        unit_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[OwnershipOverlapType]:
         e = info.context.engine()
         info.context.read(e, "overlaps")
-        return page(
-            info, e.overlaps, first, after, lambda o: OwnershipOverlapType.from_domain(e, o)
-        )
+        units = _in_units(e, unit_id)
+        found = [o for o in e.overlaps if units is None or units.intersection(o.units)]
+        return page(info, found, first, after, lambda o: OwnershipOverlapType.from_domain(e, o))
 
     @strawberry.field(
         description="Units by focus, least focused first; minGoals=2 lists those pulled apart."
     )
     def unit_focus(
-        self, info: Ctx, min_goals: int = 0, first: int | None = None, after: str | None = None
+        self,
+        info: Ctx,
+        min_goals: int = 0,
+        unit_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[UnitFocusType]:
         e = info.context.engine()
         info.context.read(e, "unit_focus")
-        found = [f for f in e.unit_focus if len(f.goals) >= min_goals]
+        units = _in_units(e, unit_id)
+        found = [
+            f
+            for f in e.unit_focus
+            if len(f.goals) >= min_goals and (units is None or f.unit in units)
+        ]
         return page(info, found, first, after, lambda f: UnitFocusType.from_domain(e, f))
 
     @strawberry.field(description="Active nodes without an owner.")
@@ -276,11 +317,18 @@ class Query:
     @strawberry.field(
         description="The alignment as recorded over time (recordHistory), oldest first."
     )
-    def history(self, info: Ctx, last: int | None = None) -> list[AlignmentRecordType]:
+    def history(
+        self, info: Ctx, last: int | None = None, unit_id: strawberry.ID | None = None
+    ) -> list[AlignmentRecordType]:
+        """With unitId, each record's score is that unit's as recorded (null in records kept
+        before units were), and its counts are the organisation's."""
         if last is not None and not 0 < last <= info.context.limits.page_cap:
             raise ClientError(f"last: between 1 and {info.context.limits.page_cap}")
         ctx = info.context
-        return [AlignmentRecordType.from_domain(r) for r in ctx.store.history(ctx.tenant, last)]
+        if unit_id is not None:
+            _in_units(ctx.engine(), unit_id)
+        rows = ctx.store.history(ctx.tenant, last)
+        return [AlignmentRecordType.from_domain(r, unit_id) for r in rows]
 
 
 def _is_mutation(query: str | None, operation_name: str | None) -> bool:

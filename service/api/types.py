@@ -403,6 +403,16 @@ class GapType:
         return UnitType.from_domain(self._engine, unit) if unit else None
 
     @strawberry.field(
+        description="Who can mend it: the owner of the parent a missing id most likely meant, of "
+        "the parent no longer active, or of the parent linked against the level rules; for a "
+        "node linked to nothing or a cycle, the leader of the break point's unit (or the unit "
+        "above that has one); where none is named, the break point's owner."
+    )
+    def fixed_by(self) -> PersonType | None:
+        who = self._engine.fixer(self._gap)
+        return PersonType.from_domain(self._engine, who) if who else None
+
+    @strawberry.field(
         description="The chain above the break point: its parents, theirs and so on, through "
         "every link (valid or not, active or not), nearest first; at most `first` (default 20)."
     )
@@ -578,6 +588,12 @@ class LoadBearingType:
     )
 
 
+@strawberry.type(name="UnsupportedSubtree")
+class UnsupportedSubtreeType:
+    top: StrategyNodeType
+    below: int = strawberry.field(description="Unsupported nodes that hang below the top one.")
+
+
 @strawberry.type(name="DeclaredConflict")
 class DeclaredConflictType:
     a: StrategyNodeType
@@ -632,21 +648,24 @@ class AlignmentSummaryType:
             _unit=unit_id,
         )
 
+    def _units(self) -> set[str] | None:
+        return None if self._unit is None else self._engine.units_below(self._unit)
+
     @strawberry.field(
-        description="Counts of nodes and findings (always for the whole organisation)."
+        description="Counts of nodes and findings: the organisation's, or with unitId those of "
+        "the nodes owned by that unit and the units below it."
     )
     def counts(self, info: Info[Context, None]) -> JSON:
         info.context.read(self._engine, "load_bearing", "overlaps", "unit_focus")
-        return JSON(self._engine.counts())
+        return JSON(self._engine.counts(self._units()))
 
-    @strawberry.field
+    @strawberry.field(description="Each unit's score; with unitId, that unit's and those below.")
     def by_unit(self) -> list[UnitScoreType]:
-        e = self._engine
+        e, units = self._engine, self._units()
         return [
             UnitScoreType(unit=u, score=s.score, work=s.work, traced_work=s.traced_work)
             for uid, s in e.by_unit.items()
-            if (self._unit is None or uid == self._unit)
-            and (u := UnitType.from_domain(e, uid)) is not None
+            if (units is None or uid in units) and (u := UnitType.from_domain(e, uid)) is not None
         ]
 
     @strawberry.field
@@ -663,14 +682,52 @@ class AlignmentRecordType:
     version: int
     score: float | None
     counts: JSON
+    by_goal: list[RecordedGoalType] = strawberry.field(
+        description="Each goal's share of the traced work, as recorded."
+    )
+    by_unit: list[RecordedUnitType] = strawberry.field(
+        description="Each unit's score, as recorded (empty in records kept before units were)."
+    )
 
     @classmethod
-    def from_domain(cls, row: dict[str, Any]) -> AlignmentRecordType:
+    def from_domain(cls, row: dict[str, Any], unit_id: str | None = None) -> AlignmentRecordType:
+        units = [
+            RecordedUnitType(unit_id=strawberry.ID(u["unit"]), name=u.get("name"), score=u["score"])
+            for u in row.get("byUnit", [])
+        ]
+        score = row["score"]
+        if unit_id is not None:
+            score = next((u.score for u in units if u.unit_id == unit_id), None)
         return cls(
             seq=row["seq"],
             at=row["at"],
             label=row["label"],
             version=row["version"],
-            score=row["score"],
+            score=score,
             counts=row.get("counts", {}),
+            by_goal=[
+                RecordedGoalType(
+                    goal_id=strawberry.ID(g["goal"]),
+                    title=g.get("title"),
+                    share=g.get("share"),
+                    traced_work=g.get("tracedWork", 0.0),
+                )
+                for g in row.get("byGoal", [])
+            ],
+            by_unit=units,
         )
+
+
+@strawberry.type(name="RecordedGoal")
+class RecordedGoalType:
+    goal_id: strawberry.ID
+    title: str | None
+    share: float | None
+    traced_work: float
+
+
+@strawberry.type(name="RecordedUnit")
+class RecordedUnitType:
+    unit_id: strawberry.ID
+    name: str | None
+    score: float | None

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -465,7 +466,7 @@ def line_of_sight(
         assert unit_id is not None
         if not engine.has_unit(unit_id):
             raise BadInput(f"no unit '{unit_id}' in tenant '{name}'")
-        targets = engine.unit_initiatives(unit_id)
+        targets = engine.unit_work(unit_id)
     items = [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
     _print_line_of_sight(items, unit_id, as_json)
 
@@ -509,8 +510,10 @@ def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_js
         return
     if unit_id is not None:
         broken = sum(1 for i in items if not i["traced"])
+        kinds = Counter(i["node"]["kind"] for i in items)
+        listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no active work"
         out.print(
-            f"Unit [bold]{unit_id}[/bold]: {len(items)} active initiatives, "
+            f"Unit [bold]{unit_id}[/bold]: {listed} ({len(items)} active nodes), "
             f"{broken} without line of sight"
         )
     for item in items:

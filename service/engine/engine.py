@@ -38,6 +38,15 @@ from service.gcpause import gc_paused
 T = TypeVar("T")
 
 
+# what a unit's line of sight lists: its work and the objectives and results above it
+LINE_OF_SIGHT_KINDS = (
+    NodeKind.OBJECTIVE,
+    NodeKind.KEY_RESULT,
+    NodeKind.BEHAVIOUR,
+    NodeKind.INITIATIVE,
+)
+
+
 def analysis(fn: Callable[[Engine], T]) -> cached_property[T]:
     """Memoise an analysis on the engine; the GC is paused while it allocates in bulk."""
 
@@ -538,6 +547,77 @@ class Engine:
         """The unit and every unit below it in the unit tree."""
         return units.below(self.graph.unit_parent, unit_id)
 
+    def unit_work(self, unit_id: str) -> list[int]:
+        """Active objectives, key results, behaviours and initiatives owned by the unit or by a
+        unit below it, in id order: what a manager's line of sight covers (OKR-only data has
+        no initiatives at all)."""
+        g = self.graph
+        picked = self.in_units(self.units_below(unit_id))
+        wanted = np.isin(g.kind[picked], [KINDS.index(k) for k in LINE_OF_SIGHT_KINDS])
+        found: list[int] = picked[g.active[picked] & wanted].tolist()
+        return found
+
+    def leader_of(self, unit_id: str | None) -> str | None:
+        """Who leads the unit, else the nearest unit above it that has a leader."""
+        leaders = self._leaders
+        seen: set[str] = set()
+        while unit_id is not None and unit_id not in seen:
+            if unit_id in leaders:
+                return leaders[unit_id]
+            seen.add(unit_id)
+            unit_id = self.graph.unit_parent.get(unit_id)
+        return None
+
+    @cached_property
+    def _leaders(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for p in sorted(self.people.values(), key=lambda p: p.id):
+            for u in p.leads:
+                found.setdefault(u, p.id)
+        return found
+
+    def fixer(self, gap: Gap) -> str | None:
+        """Who can mend the gap: the owner of the parent it most likely meant (a missing id),
+        of the parent that is no longer active, or of the parent linked against the level
+        rules; for a node linked to nothing or a cycle, the leader of the break point's unit.
+        Where that names nobody: the break point's unit's leader, then its owner."""
+        g, bp = self.graph, gap.break_point
+        parent: int | None = None
+        if gap.reason is GapReason.DANGLING_PARENT:
+            parent = next(iter(self.suggested_parents(gap, 1)), None)
+        elif gap.reason is GapReason.INACTIVE_PARENT:
+            parent = next(iter(gap.inactive_parents), None)
+        elif gap.reason is GapReason.LEVEL_INVERSION:
+            bad = [p.index for p in self.parent_links(bp) if not p.valid and not p.dangling]
+            parent = next((p for p in bad if p is not None), None)
+        owner = g.owner[parent] if parent is not None else None
+        return owner or self.leader_of(g.unit[bp]) or g.owner[bp]
+
+    def unsupported_subtrees(self) -> list[tuple[int, int]]:
+        """Unsupported strategy as its topmost nodes: (node, how many unsupported nodes hang
+        below it), for each unsupported node no live parent of which is unsupported; largest
+        first. One walk per top, over unsupported nodes only."""
+        g = self.graph
+        bad = np.zeros(g.n, dtype=bool)
+        bad[np.asarray(self.unsupported, dtype=np.int64)] = True
+        has_bad_parent = np.zeros(g.n, dtype=bool)
+        live = bad[g.live_child] & bad[g.live_parent]
+        has_bad_parent[g.live_child[live]] = True
+        tops = np.flatnonzero(bad & ~has_bad_parent).tolist()
+        ptr, idx = g.down_ptr, g.down_idx
+        out = []
+        for top in tops:
+            seen, stack = {top}, [top]
+            while stack:
+                v = stack.pop()
+                for w in idx[ptr[v] : ptr[v + 1]].tolist():
+                    if bad[w] and w not in seen:
+                        seen.add(w)
+                        stack.append(w)
+            out.append((top, len(seen) - 1))
+        out.sort(key=lambda t: (-t[1], t[0]))
+        return out
+
     def unit_initiatives(self, unit_id: str) -> list[int]:
         """Active initiatives owned by the unit or by any unit below it."""
         g = self.graph
@@ -549,8 +629,47 @@ class Engine:
     def _counts(self) -> dict[str, Any]:
         return self._compute_counts()
 
-    def counts(self) -> dict[str, Any]:
-        return dict(self._counts)
+    def counts(self, units: set[str] | None = None) -> dict[str, Any]:
+        """Counts of nodes and findings: the organisation's, or those of the nodes owned inside
+        `units` (a unit and those below it: a finding counts where its nodes are)."""
+        return dict(self._counts) if units is None else self._scoped_counts(units)
+
+    def _scoped_counts(self, units: set[str]) -> dict[str, Any]:
+        g, t = self.graph, self.traced
+        inside = np.zeros(g.n, dtype=bool)
+        inside[self.in_units(units)] = True
+        active, traced = g.active & inside, t & inside
+        gaps = [gap for gap in self.gaps if inside[gap.break_point]]
+        untraced = int((active & ~t).sum())
+        in_gaps = sum(int(inside[gap.members].sum()) for gap in gaps)
+        orphans = [i for i in self.orphans if inside[i]]
+        lb = self.load_bearing
+        return {
+            "nodes": int(inside.sum()),
+            "active": int(active.sum()),
+            "traced": int(traced.sum()),
+            "untraced": untraced,
+            "stranded": untraced - in_gaps,
+            "byKind": {
+                k.value: {
+                    "active": int((active & (g.kind == code)).sum()),
+                    "traced": int((traced & (g.kind == code)).sum()),
+                }
+                for code, k in enumerate(KINDS)
+            },
+            "gaps": len(gaps),
+            "middleManagementGaps": sum(1 for gap in gaps if gap.middle_management),
+            "orphans": len(orphans),
+            "orphanedInitiatives": sum(1 for i in orphans if g.kind[i] == INITIATIVE),
+            "unsupported": sum(1 for i in self.unsupported if inside[i]),
+            "loadBearing": int(inside[lb.nodes].sum()) if len(lb) else 0,
+            "ownershipOverlaps": sum(1 for o in self.overlaps if units.intersection(o.units)),
+            "pulledUnits": sum(1 for f in self.unit_focus if f.pulled and f.unit in units),
+            "unowned": int(inside[self.unowned].sum()) if len(self.unowned) else 0,
+            "conflicts": sum(1 for a, b in self.conflicts if inside[a] or inside[b]),
+            "riskyDependencies": sum(1 for a, _ in self.risky_dependencies if inside[a]),
+            "invalidLinks": sum(1 for c, _ in self.invalid_links if inside[c]),
+        }
 
     def _compute_counts(self) -> dict[str, Any]:
         g, t = self.graph, self.traced

@@ -106,7 +106,10 @@ def test_line_of_sight_node_and_unit(db: Path, example: dict) -> None:
     assert code == 0 and "BREAK" in out and "O-SALES-NA" in out and "G-NA-EXPANSION" in out
     code, out = run("line-of-sight", "--unit", "sales", "--db", db, "--json")
     items = json.loads(out)
-    assert code == 0 and items and all(i["node"]["kind"] == "Initiative" for i in items)
+    # a manager's view: the unit's objectives and key results as well as its initiatives
+    kinds = {i["node"]["kind"] for i in items}
+    assert code == 0 and {"Objective", "KeyResult", "Initiative"} <= kinds
+    assert kinds <= {"Objective", "KeyResult", "Behaviour", "Initiative"}
     assert {i["node"]["unit"] for i in items} <= {"sales", "sales-enterprise", "sales-partners"}
     assert any(i["traced"] for i in items) and any(i["breaks"] for i in items)
 
