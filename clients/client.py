@@ -27,6 +27,7 @@ from clients.models import (
     NodeRef,
     Overlap,
     UnitFocus,
+    UnsupportedSubtree,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -205,14 +206,29 @@ class AsyncStratmapClient:
     ) -> Listing[NodeRef]:
         return await self._all(NodeRef, "orphans", "orphans", limit, unitId=unit_id, kind=kind)
 
-    async def unsupported(self, limit: int | None = None) -> Listing[NodeRef]:
-        return await self._all(NodeRef, "unsupported", "unsupportedStrategy", limit)
+    async def unsupported(
+        self, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[NodeRef]:
+        return await self._all(NodeRef, "unsupported", "unsupportedStrategy", limit, unitId=unit_id)
 
-    async def overlaps(self, limit: int | None = None) -> Listing[Overlap]:
-        return await self._all(Overlap, "overlaps", "ownershipOverlaps", limit)
+    async def unsupported_subtrees(
+        self, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[UnsupportedSubtree]:
+        return await self._all(
+            UnsupportedSubtree, "unsupported_subtrees", "unsupportedSubtrees", limit, unitId=unit_id
+        )
 
-    async def unit_focus(self, min_goals: int = 0, limit: int | None = None) -> Listing[UnitFocus]:
-        return await self._all(UnitFocus, "unit_focus", "unitFocus", limit, minGoals=min_goals)
+    async def overlaps(
+        self, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[Overlap]:
+        return await self._all(Overlap, "overlaps", "ownershipOverlaps", limit, unitId=unit_id)
+
+    async def unit_focus(
+        self, min_goals: int = 0, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[UnitFocus]:
+        return await self._all(
+            UnitFocus, "unit_focus", "unitFocus", limit, minGoals=min_goals, unitId=unit_id
+        )
 
     async def nodes(
         self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
@@ -238,8 +254,11 @@ class AsyncStratmapClient:
             if node_id is not None or not page:
                 return found
 
-    async def history(self, last: int | None = None) -> list[HistoryRecord]:
-        data = await self.execute(document("history"), {"last": last})
+    async def history(
+        self, last: int | None = None, unit_id: str | None = None
+    ) -> list[HistoryRecord]:
+        """The recorded alignment, oldest first; with `unit_id`, each score is that unit's."""
+        data = await self.execute(document("history"), {"last": last, "unitId": unit_id})
         return [HistoryRecord.model_validate(x) for x in data["history"]]
 
 
@@ -309,14 +328,21 @@ class StratmapClient:
     ) -> Listing[NodeRef]:
         return self._run(self._async.orphans(unit_id, kind, limit))
 
-    def unsupported(self, limit: int | None = None) -> Listing[NodeRef]:
-        return self._run(self._async.unsupported(limit))
+    def unsupported(self, limit: int | None = None, unit_id: str | None = None) -> Listing[NodeRef]:
+        return self._run(self._async.unsupported(limit, unit_id))
 
-    def overlaps(self, limit: int | None = None) -> Listing[Overlap]:
-        return self._run(self._async.overlaps(limit))
+    def unsupported_subtrees(
+        self, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[UnsupportedSubtree]:
+        return self._run(self._async.unsupported_subtrees(limit, unit_id))
 
-    def unit_focus(self, min_goals: int = 0, limit: int | None = None) -> Listing[UnitFocus]:
-        return self._run(self._async.unit_focus(min_goals, limit))
+    def overlaps(self, limit: int | None = None, unit_id: str | None = None) -> Listing[Overlap]:
+        return self._run(self._async.overlaps(limit, unit_id))
+
+    def unit_focus(
+        self, min_goals: int = 0, limit: int | None = None, unit_id: str | None = None
+    ) -> Listing[UnitFocus]:
+        return self._run(self._async.unit_focus(min_goals, limit, unit_id))
 
     def nodes(
         self, unit_id: str | None = None, kind: str | None = None, limit: int | None = None
@@ -328,5 +354,5 @@ class StratmapClient:
     ) -> list[LineOfSight]:
         return self._run(self._async.line_of_sight(node_id, unit_id))
 
-    def history(self, last: int | None = None) -> list[HistoryRecord]:
-        return self._run(self._async.history(last))
+    def history(self, last: int | None = None, unit_id: str | None = None) -> list[HistoryRecord]:
+        return self._run(self._async.history(last, unit_id))

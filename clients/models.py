@@ -75,6 +75,7 @@ class Gap(Model):
     unit: Ref | None = None
     stranded: list[MapNode] = Field(default_factory=list)
     above: list[MapNode] = Field(default_factory=list)  # the chain above the break point
+    fixed_by: Ref | None = None  # who can mend it (the API's Gap.fixedBy)
 
 
 class UnitScore(Model):
@@ -160,10 +161,30 @@ class LineOfSight(Model):
         return [e["node"] for e in value["edges"]] if isinstance(value, dict) else value
 
 
+class RecordedGoal(Model):
+    goal_id: str
+    title: str | None = None
+    share: float | None = None
+    traced_work: float = 0.0
+
+
+class RecordedUnit(Model):
+    unit_id: str
+    name: str | None = None
+    score: float | None = None
+
+
 class HistoryRecord(Model):
     seq: int
     at: str
     label: str | None
     version: int
-    score: float | None
+    score: float | None  # the organisation's, or the unit's it was asked for
     counts: dict[str, Any]
+    by_goal: list[RecordedGoal] = Field(default_factory=list)
+    by_unit: list[RecordedUnit] = Field(default_factory=list)
+
+
+class UnsupportedSubtree(Model):
+    top: NodeRef
+    below: int  # unsupported nodes below the top one

@@ -9,7 +9,16 @@ from pydantic.alias_generators import to_camel
 
 from clients.client import StratmapClient
 from clients.errors import ApiError
-from clients.models import Alignment, Gap, HistoryRecord, MapNode, NodeRef, Overlap, UnitFocus
+from clients.models import (
+    Alignment,
+    Gap,
+    HistoryRecord,
+    MapNode,
+    NodeRef,
+    Overlap,
+    UnitFocus,
+    UnsupportedSubtree,
+)
 
 __all__ = ["FOCUS_STRANDED", "MAP_ALL", "STRANDED_SHOWN", "TOP", "collect"]
 
@@ -24,6 +33,8 @@ class ReportData(BaseModel):
     gaps: list[Gap]
     orphaned_initiatives: list[NodeRef]
     unsupported: list[NodeRef]
+    # the top of each unsupported subtree with how many nodes hang below it (pages only)
+    unsupported_subtrees: list[UnsupportedSubtree] = Field(default_factory=list)
     overlaps: list[Overlap]
     pulled_units: list[UnitFocus]
     history: list[HistoryRecord]
@@ -67,6 +78,7 @@ ATTEMPTS = 3
 TOP = 50  # findings a report lists per section (HTML, Markdown); CSV and JSON take them all
 MAP_ALL = 300  # an organisation this small is drawn whole; a larger one, its top levels
 STRANDED_SHOWN = 12  # stranded nodes a page names per gap (it says how many there are)
+HISTORY = 60  # records a report's trend charts draw, the newest
 FOCUS_STRANDED = 40  # stranded nodes a gap's focused map draws (it counts the rest in a box)
 
 
@@ -113,27 +125,21 @@ def _collect_once(
     with_nodes: bool,
     focus: bool,
 ) -> ReportData:
-    alignment = client.alignment(unit)
-    # a unit's overlaps, pulled units and unsupported strategy are filtered here, from whole
-    # lists (the API scopes them to no unit yet)
-    limit = top if unit is None else None
-    listed_overlaps = client.overlaps(limit=limit)
-    listed_pulled = client.unit_focus(min_goals=2, limit=limit)
-    listed_unsupported = client.unsupported(limit=limit)
+    alignment = client.alignment(unit)  # with a unit: its score, its counts, its units
+    listed_overlaps = client.overlaps(limit=top, unit_id=unit)
+    listed_pulled = client.unit_focus(min_goals=2, limit=top, unit_id=unit)
+    listed_unsupported = client.unsupported(limit=top, unit_id=unit)
+    # a page shows unsupported strategy as the top of each unsupported subtree
+    subtrees = client.unsupported_subtrees(limit=top, unit_id=unit) if top is not None else []
     totals = {
         "overlaps": listed_overlaps.total,
         "pulled_units": listed_pulled.total,
         "unsupported": listed_unsupported.total,
+        "unsupported_subtrees": getattr(subtrees, "total", len(subtrees)),
     }
     overlaps: list[Overlap] = listed_overlaps
     pulled: list[UnitFocus] = listed_pulled
     unsupported: list[NodeRef] = listed_unsupported
-    if unit is not None:
-        in_unit = {u.unit.id for u in alignment.by_unit}
-        overlaps = [o for o in overlaps if any(u.id in in_unit for u in o.units)]
-        pulled = [p for p in pulled if p.unit.id in in_unit]
-        unsupported = [n for n in unsupported if n.unit and n.unit.id in in_unit]
-        totals = {}
     # a page names the first few stranded nodes of each gap and counts the rest (a 100k-node
     # organisation's gaps strand hundreds each: the page ran to metres)
     if focus:
@@ -147,7 +153,7 @@ def _collect_once(
     if not with_nodes:
         pass
     elif top is None or size <= MAP_ALL:
-        nodes = client.nodes()
+        nodes = client.nodes(unit_id=unit)  # a unit's map is its own nodes
     else:  # the top of the cascade: what every gap's chain hangs from
         nodes = [*client.nodes(kind="VISION", limit=MAP_ALL)]
         nodes += client.nodes(kind="GOAL", limit=MAP_ALL - len(nodes))
@@ -159,9 +165,11 @@ def _collect_once(
         gaps=gaps,
         orphaned_initiatives=orphans,
         unsupported=unsupported,
+        unsupported_subtrees=subtrees,
         overlaps=overlaps,
         pulled_units=pulled,
-        history=client.history(),
+        # a unit's trend is its own recorded score; a chart reads the last HISTORY records
+        history=client.history(HISTORY, unit_id=unit),
         nodes=nodes,
         totals=totals,
         map_nodes=size,

@@ -10,8 +10,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from clients.models import Gap
+from clients.report import trend
 from clients.report.data import STRANDED_SHOWN, ReportData
 from clients.report.strategy_map import cause, focused, svg, whole
+from clients.report.trend import Series
 
 __all__ = ["FORMATS", "render"]
 
@@ -42,12 +44,37 @@ def num(value: float) -> str:
     return f"{value:g}"
 
 
-def _sparkline(d: ReportData) -> str:
-    scores = [h.score for h in d.history if h.score is not None]
-    if len(scores) < 2:
-        return ""
-    step = 300 / (len(scores) - 1)
-    return " ".join(f"{10 + i * step:.1f},{55 - s * 50:.1f}" for i, s in enumerate(scores))
+def _trends(d: ReportData) -> list[Markup]:
+    """The score over time, each goal's share of the traced work, and the units' scores."""
+    if len(d.history) < 2:
+        return []
+    dates = [h.at for h in d.history]
+    whose = f"unit {d.unit}" if d.unit else "the organisation"
+    charts = [
+        trend.chart(
+            "trend-score",
+            f"Alignment score over time ({whose})",
+            dates,
+            [Series("alignment score", [h.score for h in d.history])],
+        )
+    ]
+    goals = trend.by_goal(d.history)
+    if goals and d.unit is None:
+        charts.append(trend.chart("trend-goals", "Each goal's share of traced work", dates, goals))
+    # the units below the report's scope with the most work (the scope's own line is above)
+    below = [u for u in d.alignment.by_unit if u.unit.id != d.unit and u.work < d.alignment.work]
+    units = sorted(below, key=lambda u: -u.work)[: trend.MAX_LINES]
+    lines = trend.by_unit(d.history, [(u.unit.id, u.unit.name or u.unit.id) for u in units])
+    if any(v is not None for s in lines for v in s.values):
+        charts.append(trend.chart("trend-units", "Each unit's score", dates, lines))
+    return charts
+
+
+def _no_initiatives(d: ReportData) -> bool:
+    """The organisation (or unit) holds no active initiative: every strategy node is then
+    unsupported, and listing them one by one says nothing."""
+    initiatives = d.alignment.counts.get("byKind", {}).get("Initiative", {})
+    return bool(d.unsupported) and initiatives.get("active") == 0
 
 
 def why(gap: Gap) -> str:
@@ -75,7 +102,9 @@ def html(d: ReportData) -> str:
         num=num,
         trend=d.trend(),
         count_labels=COUNT_LABELS,
-        sparkline=_sparkline(d),
+        trends=_trends(d),
+        no_initiatives=_no_initiatives(d),
+        moment=trend.moment,
     )
 
 
@@ -108,9 +137,10 @@ def markdown(d: ReportData, top: int = 10) -> str:
         f"**Alignment: {pct(a.score)}** of active work "
         f"({num(a.traced_work)} of {num(a.work)}) traces to the vision.",
     ]
-    if (trend := d.trend()) is not None:
+    if (change := d.trend()) is not None:
         out.append(
-            f"Trend: {trend:+.1f} points since {_md(d.history[0].at)} ({len(d.history)} records)."
+            f"Trend: {change:+.1f} points since {_md(trend.moment(d.history[0].at))} "
+            f"({len(d.history)} records)."
         )
     out += [
         "",
@@ -126,7 +156,7 @@ def markdown(d: ReportData, top: int = 10) -> str:
     ]
     if d.gaps:
         out += [
-            "| # | break point | reason | owner | unit | stranded work | stranded behind it |",
+            "| # | break point | why | who can fix it | unit | stranded work | stranded behind it |",
             "|---|---|---|---|---|---|---|",
         ]
         for i, g in enumerate(d.gaps, start=1):
@@ -136,7 +166,8 @@ def markdown(d: ReportData, top: int = 10) -> str:
             out.append(
                 f"| {i} | {'**MM** ' if g.middle_management else ''}"
                 f"{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
-                f"| {g.reason} | {_md(g.owner.name or g.owner.id) if g.owner else '—'} "
+                f"| {g.reason}: {_md(cause(g))} "
+                f"| {_md(g.fixed_by.name or g.fixed_by.id) if g.fixed_by else '—'} "
                 f"| {_md(g.unit.id) if g.unit else '—'} "
                 f"| {num(g.stranded_work)} | {stranded} |"
             )
@@ -167,7 +198,19 @@ def markdown(d: ReportData, top: int = 10) -> str:
             f"- **{_md(unit)}**: " + ", ".join(f"{_md(n.title)} ({_md(n.id)})" for n in items)
         )
     out += ["", f"## Strategy that nothing executes ({d.shown('unsupported')})", ""]
-    out += [f"- {n.kind}: {_md(n.title)} ({_md(n.id)})" for n in d.unsupported]
+    if _no_initiatives(d):
+        out.append(
+            "This organisation holds no initiatives at all, so nothing executes any of its "
+            "strategy: import its work to see which has none (CSV and JSON list them)."
+        )
+    elif d.unsupported_subtrees:
+        out += [
+            f"- {t.top.kind}: {_md(t.top.title)} ({_md(t.top.id)})"
+            + (f" and {t.below} below it" if t.below else "")
+            for t in d.unsupported_subtrees
+        ]
+    else:
+        out += [f"- {n.kind}: {_md(n.title)} ({_md(n.id)})" for n in d.unsupported]
     out += ["", f"## Ownership overlaps ({d.shown('overlaps')})", ""]
     out += [
         f"- {o.type}: "

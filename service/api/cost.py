@@ -58,6 +58,8 @@ KNOWN_LENGTHS = {
     ("Gap", "inactiveParents"): 16,
     ("Gap", "above"): 20,  # its default: the chain a focused map draws
     ("UnitFocus", "goals"): 32,  # the strategic goals one unit's work reaches
+    ("AlignmentRecord", "byGoal"): 32,  # the strategic goals, as recorded
+    ("AlignmentRecord", "byUnit"): 32,
     ("Query", "lineOfSight"): LINE_OF_SIGHT_SLICE,
 }
 # connections whose page, asked without `first`, is smaller than the server's page default
@@ -98,8 +100,9 @@ class _Costing:
         self.page_default, self.page_cap = page_default, page_cap
 
     def _first(self, node: FieldNode) -> int | None:
+        """The list's length the arguments set: `first`, or `last` (history's newest records)."""
         for arg in node.arguments or ():
-            if arg.name.value != "first":
+            if arg.name.value not in ("first", "last"):
                 continue
             value = arg.value
             if isinstance(value, IntValueNode):

@@ -161,6 +161,11 @@ def cli() -> None:
 @click.option(
     "--source", default=None, help="Source name recorded on each node (default: each file's name)."
 )
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Do not record the alignment after the import (stratmap history list shows them).",
+)
 @tenant_option
 @db_option
 def import_cmd(
@@ -178,6 +183,7 @@ def import_cmd(
     dry_run: bool,
     prune: bool,
     source: str | None,
+    no_history: bool,
     tenant: str | None,
     db: Path | None,
 ) -> None:
@@ -264,6 +270,8 @@ def import_cmd(
                 f"    ... and {count - len(missing)} more (stratmap analyze lists them all)",
                 highlight=False,
             )
+    if not dry_run and not no_history:
+        _record(db, name, f"import {', '.join(f.name for f in files)}")
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
@@ -558,6 +566,7 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     name, result = usecases.import_parsed(store, importers.parse(example), actor=cli_actor())
     out.print(f"Imported {example.name} into {db} (tenant '{name}'): {len(result.created)} nodes")
     engine = Engine(store.read_graph(name))
+    usecases.record_history(store, name, engine, f"import {example.name}")  # the trend's start
     store.close()
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
     out.print("-" * min(shutil.get_terminal_size().columns, 80))
@@ -583,6 +592,97 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     )
     out.print("Ctrl+C stops the server.")
     ctx.invoke(serve, host="127.0.0.1", port=port, db=db, no_auth=False, tenant=None)
+
+
+def _record(db: Path | None, tenant: str, label: str | None) -> dict[str, Any]:
+    """Record the tenant's alignment as the next history point, and say so; the engine built
+    for it is saved as the next command's snapshot."""
+    name, engine, save = _engine(db, tenant, None)
+    store = _store(db)
+    try:
+        row = usecases.record_history(store, name, engine, label)
+    finally:
+        store.close()
+    if save is not None:
+        save()
+    out.print(
+        f"  recorded alignment {pct(row['score'])} as history point {row['seq']}"
+        + (f" ({row['label']})" if row["label"] else ""),
+        highlight=False,
+        markup=False,
+    )
+    return row
+
+
+@cli.group()
+def history() -> None:
+    """The alignment over time: record a point, list the points (the report charts them)."""
+
+
+@history.command("record")
+@click.option("--label", default=None, help="What this point marks (a quarter, a reorganisation).")
+@tenant_option
+@db_option
+def history_record(label: str | None, tenant: str | None, db: Path | None) -> None:
+    """Record the alignment now: the score, the counts, each unit's and each goal's."""
+    name, store = _existing(db, tenant)
+    store.close()
+    _record(db, name, label)
+
+
+@history.command("list")
+@click.option("--last", type=click.IntRange(1), default=None, help="Only the newest N points.")
+@click.option("--unit", "unit_id", default=None, help="That unit's recorded score instead.")
+@click.option("--json", "as_json", is_flag=True, help="Every point whole.")
+@tenant_option
+@db_option
+def history_list(
+    last: int | None, unit_id: str | None, as_json: bool, tenant: str | None, db: Path | None
+) -> None:
+    """The recorded points, oldest first, with the change from the one before."""
+    name, store = _existing(db, tenant)
+    try:
+        rows = store.history(name, last)
+    finally:
+        store.close()
+    if unit_id is not None:
+        units = {u["unit"] for r in rows for u in r.get("byUnit", [])}
+        if rows and unit_id not in units:
+            raise BadInput(
+                f"no recorded score of unit '{unit_id}'; units recorded: "
+                + (", ".join(sorted(units)[:20]) or "none (older points keep none)")
+            )
+        for r in rows:
+            r["score"] = next(
+                (u["score"] for u in r.get("byUnit", []) if u["unit"] == unit_id), None
+            )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        out.print(
+            f"No history for '{name}' yet: stratmap history record (each import records one)."
+        )
+        return
+    table = Table(title=f"Alignment of {unit_id or name} over time", box=None)
+    for col in ("#", "recorded (UTC)", "version", "score", "change", "gaps"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("label", overflow="fold")
+    before: float | None = None
+    for r in rows:
+        score = r["score"]
+        change = "" if score is None or before is None else f"{(score - before) * 100:+.1f}"
+        table.add_row(
+            str(r["seq"]),
+            r["at"].replace("T", " ").removesuffix("+00:00"),
+            str(r["version"]),
+            pct(score),
+            change,
+            "" if unit_id else str(r.get("counts", {}).get("gaps", "")),  # the org's counts
+            r["label"] or "",
+        )
+        before = score if score is not None else before
+    out.print(table)
 
 
 @cli.command()

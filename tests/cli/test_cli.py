@@ -478,3 +478,27 @@ def test_input_that_cannot_be_meant_is_refused_with_what_there_is(db: Path, tmp_
         port = held.getsockname()[1]
         code, out = run("serve", "--db", db, "--port", str(port))
     assert code == 2 and f"port {port} on 127.0.0.1 is in use" in out
+
+
+def test_history_is_recorded_by_each_import_and_listed(db: Path, tmp_path: Path) -> None:
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db)
+    assert code == 0 and "recorded alignment 86.7% as history point 1" in out, out
+    code, out = run("import", EXAMPLES / "northwind.yaml", "--db", db, "--no-history")
+    assert code == 0 and "recorded" not in out
+    # a change, then a point of its own: the list shows the score move
+    fix = tmp_path / "fix.csv"
+    fix.write_text("id,kind,title,parents\nI-PLAT-09,Initiative,Migrate CI,KR-PLAT-1.1\n")
+    assert run("import", fix, "--db", db, "--tenant", "northwind", "--no-history")[0] == 0
+    code, out = run("history", "record", "--label", "after the fix", "--db", db)
+    assert code == 0 and "as history point 2 (after the fix)" in out
+    rows = json.loads(run("history", "list", "--json", "--db", db)[1])
+    assert [r["seq"] for r in rows] == [1, 2] and rows[1]["label"] == "after the fix"
+    assert rows[1]["score"] > rows[0]["score"] and rows[1]["counts"]["gaps"] == 6
+    code, out = run("history", "list", "--db", db)
+    change = (rows[1]["score"] - rows[0]["score"]) * 100
+    assert code == 0 and f"+{change:.1f}" in out and "after the fix" in out
+    units = json.loads(run("history", "list", "--json", "--unit", "eng-platform", "--db", db)[1])
+    platform = next(u for u in rows[1]["byUnit"] if u["unit"] == "eng-platform")["score"]
+    assert units[1]["score"] == platform != rows[1]["score"]
+    code, out = run("history", "list", "--unit", "nope", "--db", db)
+    assert code == 2 and "no recorded score of unit 'nope'" in out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +294,133 @@ def test_no_links_cross_on_a_forest(
         if seed == 0:
             page.screenshot(path=str(ARTIFACTS / "map-forest.png"), full_page=True)
     page.close()
+
+
+# -- a unit's report, and the trend ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unit_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The example with three recorded points (two fixes between them), reported for the whole
+    organisation and for the unit 'sales'; the unit's figures computed by the engine itself."""
+    from service.engine.engine import Engine
+    from service.usecases import record_history
+
+    tmp = tmp_path_factory.mktemp("unit-report")
+    store = SQLiteStore(tmp / "u.db")
+    import_parsed(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
+    record_history(store, "northwind", Engine(store.read_graph("northwind")), "baseline")
+    fixes = [
+        "I-PLAT-09,Initiative,Migrate CI to the new build farm,KR-PLAT-1.1",
+        "O-SALES-NA,Objective,Build the North American reseller channel,G-GROWTH",
+    ]
+    for i, row in enumerate(fixes):
+        fix = tmp / f"fix{i}.csv"
+        fix.write_text(f"id,kind,title,parents\n{row}\n", encoding="utf-8")
+        import_parsed(store, importers.parse(fix), tenant="northwind")
+        record_history(store, "northwind", Engine(store.read_graph("northwind")), f"fix {i + 1}")
+    engine = Engine(store.read_graph("northwind"))
+    tokens = TokenStore(tmp / "u.db")
+    token = tokens.create("northwind", Role.VIEWER)
+    transport = httpx.ASGITransport(app=create_app(store, tokens=tokens))
+
+    def both() -> tuple[ReportData, ReportData]:
+        with StratmapClient("http://test/graphql", token, transport=transport) as client:
+            return collect(client, "northwind", focus=True), collect(
+                client, "northwind", unit="sales", focus=True
+            )
+
+    # in a thread of its own: the browser's event loop may already run in this one
+    with ThreadPoolExecutor(1) as pool:
+        whole_org, sales = pool.submit(both).result()
+    paths = {}
+    for name, data in (("org", whole_org), ("sales", sales)):
+        paths[name] = ARTIFACTS / f"report-northwind-{name}.html"
+        paths[name].write_text(render(data, "html"), encoding="utf-8")
+    units = engine.units_below("sales")
+    return {
+        "paths": paths,
+        "score": engine.by_unit["sales"].score,
+        "counts": engine.counts(units),
+        "history": [h["byUnit"] for h in store.history("northwind")],
+        "nodes": {
+            engine.graph.ids[i] for i in range(engine.graph.n) if engine.graph.unit[i] in units
+        },
+        "gaps": {
+            engine.graph.ids[g.break_point]
+            for g in engine.gaps
+            if engine.graph.unit[g.break_point] in units
+        },
+    }
+
+
+def test_a_units_report_shows_the_units_numbers(
+    unit_reports: dict[str, Any], chromium: Browser
+) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(unit_reports["paths"]["sales"].as_uri())
+    score = page.inner_text("#score")
+    counts = dict(
+        (label, int(value.replace(",", "")))
+        for value, label in page.eval_on_selector_all(
+            "#counts div",
+            "ds => ds.map(d => [d.querySelector('b').textContent, d.lastChild.textContent])",
+        )
+    )
+    rows = page.eval_on_selector_all("tr.gap", "rs => rs.map(r => r.dataset.gapId)")
+    drawn = set(
+        page.eval_on_selector_all(
+            "#strategy-map g.node", "gs => gs.map(g => g.querySelector('title').textContent)"
+        )
+    )
+    points = page.eval_on_selector_all(
+        "#trend-score circle", "cs => cs.map(c => c.querySelector('title').textContent)"
+    )
+    page.screenshot(path=str(ARTIFACTS / "report-northwind-sales.png"), full_page=True)
+    page.close()
+    c = unit_reports["counts"]
+    assert score == f"{unit_reports['score'] * 100:.1f}%"
+    assert (
+        counts["alignment gaps"] == c["gaps"] and counts["unsupported strategy"] == c["unsupported"]
+    )
+    assert (
+        counts["orphaned initiatives"] == c["orphanedInitiatives"]
+        and counts["unowned"] == c["unowned"]
+    )
+    assert set(rows) == unit_reports["gaps"]
+    # the unit's map is the unit's own nodes (with placeholders for parents that do not exist)
+    assert (
+        unit_reports["nodes"] <= drawn
+        and not {d for d in drawn if d.startswith("G-")} - unit_reports["nodes"]
+    )
+    # its trend is its own recorded score, one point a record
+    recorded = [
+        next(u["score"] for u in rec if u["unit"] == "sales") for rec in unit_reports["history"]
+    ]
+    assert [p.split(": ")[1].split("%")[0] for p in points] == [f"{s * 100:.1f}" for s in recorded]
+    assert recorded[0] != recorded[-1]  # the fix of O-SALES-NA moved it
+    assert problems == []
+
+
+def test_the_trend_is_a_chart_with_axes_points_and_labels(
+    unit_reports: dict[str, Any], chromium: Browser
+) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(unit_reports["paths"]["org"].as_uri())
+    charts = page.eval_on_selector_all("svg.trend", "ss => ss.map(s => s.id)")
+    axis = page.eval_on_selector_all("#trend-score text.axis", "ts => ts.map(t => t.textContent)")
+    values = page.eval_on_selector_all(
+        "#trend-score text.value", "ts => ts.map(t => t.textContent)"
+    )
+    goals = page.eval_on_selector_all(
+        "#trend-goals text.legend", "ts => ts.map(t => t.textContent)"
+    )
+    trend = page.inner_text("#trend")
+    page.locator("#trends").screenshot(path=str(ARTIFACTS / "report-trend.png"))
+    page.close()
+    assert charts == ["trend-score", "trend-goals", "trend-units"]
+    assert {"0%", "50%", "100%"} <= set(axis) and any("Dec" in a or "20" in a for a in axis)
+    assert len(values) == 3 and values[0] != values[-1]
+    assert len(goals) >= 5 and "3 records" in trend and "UTC" in trend
