@@ -156,7 +156,8 @@ def markdown(d: ReportData, top: int = 10) -> str:
     ]
     if d.gaps:
         out += [
-            "| # | break point | why | who can fix it | unit | stranded work | stranded behind it |",
+            "| # | break point | why | who can fix it | unit | stranded work "
+            "| stranded behind it |",
             "|---|---|---|---|---|---|---|",
         ]
         for i, g in enumerate(d.gaps, start=1):
