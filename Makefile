@@ -1,18 +1,22 @@
-# The two commands of the quick start. Each creates .venv and installs the project with its
-# dev extras when they are missing, so a fresh clone needs nothing installed by hand.
+# The two commands of the quick start. Each creates .venv and installs what it needs when it is
+# missing, so a fresh clone needs nothing installed by hand: `make demo` the runtime only (the
+# package, Graphviz, GraphiQL's assets), `make test` everything (the dev extras, Chromium, the
+# Cypher linter too).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime
 WEB := service/api/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser graphviz demo lint test soak test-neo4j bench schema clean
+.PHONY: setup runtime browser graphviz demo lint test soak test-neo4j bench schema clean
 
 LINT := tests/contract/cypher_lint
 LINT_STAMP := $(LINT)/node_modules/.installed
 
 setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) browser graphviz
+runtime: $(RUNTIME_STAMP) $(WEB_STAMP) graphviz
 
 # Neo4j's own Cypher linter (npm), run by the tests over every statement of the Neo4j store.
 $(LINT_STAMP): $(LINT)/package.json $(LINT)/package-lock.json
@@ -40,7 +44,14 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+# the package and its runtime dependencies only: what `make demo` and a user need
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
 # GraphiQL and React come from the npm registry at setup; the server serves them itself.
 $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
@@ -48,7 +59,7 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	touch $(WEB_STAMP)
 
-demo: setup
+demo: runtime
 	$(BIN)/stratmap demo
 
 # The gate every change passes (versions pinned in pyproject's dev extras): lint, format, types,
