@@ -236,11 +236,12 @@ class AsyncStratmapClient:
         return await self._all(MapNode, "nodes", "nodes", limit, unitId=unit_id, kind=kind)
 
     async def line_of_sight(
-        self, node_id: str | None = None, unit_id: str | None = None
+        self, node_id: str | None = None, unit_id: str | None = None, limit: int | None = None
     ) -> list[LineOfSight]:
-        """A node's line of sight, or every active initiative's of a unit (read slice by slice)."""
+        """A node's line of sight, or that of every active objective, key result, behaviour and
+        initiative of a unit (read slice by slice; with `limit`, the first `limit`)."""
         found: list[LineOfSight] = []
-        while True:
+        while limit is None or len(found) < limit:
             data = await self.execute(
                 document("line_of_sight"),
                 {
@@ -253,6 +254,7 @@ class AsyncStratmapClient:
             found += page
             if node_id is not None or not page:
                 return found
+        return found[:limit]
 
     async def history(
         self, last: int | None = None, unit_id: str | None = None
@@ -350,9 +352,9 @@ class StratmapClient:
         return self._run(self._async.nodes(unit_id, kind, limit))
 
     def line_of_sight(
-        self, node_id: str | None = None, unit_id: str | None = None
+        self, node_id: str | None = None, unit_id: str | None = None, limit: int | None = None
     ) -> list[LineOfSight]:
-        return self._run(self._async.line_of_sight(node_id, unit_id))
+        return self._run(self._async.line_of_sight(node_id, unit_id, limit))
 
     def history(self, last: int | None = None, unit_id: str | None = None) -> list[HistoryRecord]:
         return self._run(self._async.history(last, unit_id))

@@ -13,6 +13,7 @@ from clients.models import (
     Alignment,
     Gap,
     HistoryRecord,
+    LineOfSight,
     MapNode,
     NodeRef,
     Overlap,
@@ -38,11 +39,20 @@ class ReportData(BaseModel):
     overlaps: list[Overlap]
     pulled_units: list[UnitFocus]
     history: list[HistoryRecord]
+    # a unit's report: the line of sight of its first `top` objectives, results and initiatives
+    line_of_sight: list[LineOfSight] = Field(default_factory=list)
     nodes: list[MapNode] = Field(default_factory=list)
     version: int | None = None  # the one version of the organisation every section shows
     # how many of each listed finding there are in all: a report lists the first `top` of each
     totals: dict[str, int] = Field(default_factory=dict)
     map_nodes: int = 0  # how many nodes the organisation has, of which `nodes` are drawn
+
+    def work_nodes(self) -> int:
+        """Active objectives, key results, behaviours and initiatives: what a unit's line of
+        sight lists."""
+        kinds = self.alignment.counts.get("byKind", {})
+        names = ("Objective", "KeyResult", "Behaviour", "Initiative")
+        return sum(int(kinds.get(k, {}).get("active", 0)) for k in names)
 
     def total(self, name: str) -> int:
         """How many findings the section `name` (a field of this model) has in all."""
@@ -170,6 +180,9 @@ def _collect_once(
         pulled_units=pulled,
         # a unit's trend is its own recorded score; a chart reads the last HISTORY records
         history=client.history(HISTORY, unit_id=unit),
+        line_of_sight=(
+            client.line_of_sight(unit_id=unit, limit=top) if unit is not None and top else []
+        ),
         nodes=nodes,
         totals=totals,
         map_nodes=size,

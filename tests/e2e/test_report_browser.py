@@ -310,13 +310,13 @@ def unit_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     store = SQLiteStore(tmp / "u.db")
     import_parsed(store, importers.parse(ROOT / "examples" / "northwind.yaml"))
     record_history(store, "northwind", Engine(store.read_graph("northwind")), "baseline")
-    fixes = [
-        "I-PLAT-09,Initiative,Migrate CI to the new build farm,KR-PLAT-1.1",
-        "O-SALES-NA,Objective,Build the North American reseller channel,G-GROWTH",
+    changes = [  # a fix elsewhere, then new traced work in sales (whose O-SALES-NA stays broken)
+        "I-PLAT-09,Initiative,Migrate CI to the new build farm,KR-PLAT-1.1,eng-platform",
+        "I-SALES-09,Initiative,A partner pipeline review every month,KR-SALES-1.1,sales",
     ]
-    for i, row in enumerate(fixes):
+    for i, row in enumerate(changes):
         fix = tmp / f"fix{i}.csv"
-        fix.write_text(f"id,kind,title,parents\n{row}\n", encoding="utf-8")
+        fix.write_text(f"id,kind,title,parents,unit\n{row}\n", encoding="utf-8")
         import_parsed(store, importers.parse(fix), tenant="northwind")
         record_history(store, "northwind", Engine(store.read_graph("northwind")), f"fix {i + 1}")
     engine = Engine(store.read_graph("northwind"))
@@ -339,6 +339,10 @@ def unit_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         paths[name].write_text(render(data, "html"), encoding="utf-8")
     units = engine.units_below("sales")
     return {
+        "work": [engine.graph.ids[i] for i in engine.unit_work("sales")],
+        "untraced": {
+            engine.graph.ids[i] for i in engine.unit_work("sales") if not engine.traced[i]
+        },
         "paths": paths,
         "score": engine.by_unit["sales"].score,
         "counts": engine.counts(units),
@@ -369,7 +373,7 @@ def test_a_units_report_shows_the_units_numbers(
             "ds => ds.map(d => [d.querySelector('b').textContent, d.lastChild.textContent])",
         )
     )
-    rows = page.eval_on_selector_all("tr.gap", "rs => rs.map(r => r.dataset.gapId)")
+    rows = page.eval_on_selector_all("#gaps tr.gap", "rs => rs.map(r => r.dataset.gapId)")
     drawn = set(
         page.eval_on_selector_all(
             "#strategy-map g.node", "gs => gs.map(g => g.querySelector('title').textContent)"
@@ -377,6 +381,9 @@ def test_a_units_report_shows_the_units_numbers(
     )
     points = page.eval_on_selector_all(
         "#trend-score circle", "cs => cs.map(c => c.querySelector('title').textContent)"
+    )
+    los = page.eval_on_selector_all(
+        "#los tbody tr", "rs => rs.map(r => [r.dataset.nodeId, r.className])"
     )
     page.screenshot(path=str(ARTIFACTS / "report-northwind-sales.png"), full_page=True)
     page.close()
@@ -400,7 +407,11 @@ def test_a_units_report_shows_the_units_numbers(
         next(u["score"] for u in rec if u["unit"] == "sales") for rec in unit_reports["history"]
     ]
     assert [p.split(": ")[1].split("%")[0] for p in points] == [f"{s * 100:.1f}" for s in recorded]
-    assert recorded[0] != recorded[-1]  # the fix of O-SALES-NA moved it
+    assert recorded[0] != recorded[-1]  # the new traced work moved it
+    # the manager's line of sight: every active objective, key result and initiative, breaks marked
+    assert [node for node, _ in los] == unit_reports["work"]
+    assert {node for node, cls in los if cls == "gap"} == unit_reports["untraced"] != set()
+    assert {"O-SALES-1", "KR-SALES-1.1"} <= {node for node, _ in los}
     assert problems == []
 
 
