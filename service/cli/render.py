@@ -59,6 +59,7 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
                 "\n",
                 (f"{gap['reason']}: {gap_sentence(gap)}", "red"),
                 (f" ({gap['unit']})" if gap.get("unit") else "", "dim"),
+                (f"\nwho can fix it: {_who(gap)}" if gap.get("fixedBy") else "", "bold"),
             ),
         )
     console.print(gaps)
@@ -127,6 +128,11 @@ def render_analysis(console: Console, data: dict[str, Any], *, top: int = 10) ->
         "Load-bearing nodes (traced work that hangs on them alone)",
         [f"{n['id']} {n['kind']} {n['title']}: {n['work']:g}" for n in data["loadBearing"]],
     )
+
+
+def _who(gap: dict[str, Any]) -> str:
+    name = gap.get("fixedByName")
+    return f"{name} ({gap['fixedBy']})" if name else str(gap["fixedBy"])
 
 
 def gap_sentence(gap: dict[str, Any]) -> str:

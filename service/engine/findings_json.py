@@ -66,6 +66,8 @@ def gap_json(
         "middleManagement": gap.middle_management,
         "owner": g.owner[bp],
         "unit": g.unit[bp],
+        "fixedBy": (fixer := engine.fixer(gap)),
+        "fixedByName": (p.name if (p := engine.people.get(fixer or "")) else None),
     }
     if with_stranded:
         out["stranded"] = [g.ids[s] for s in gap.stranded]

@@ -14,6 +14,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GAP_KEYS = {
     "breakPoint",
     "reason",
+    "cause",
+    "fixedBy",
     "members",
     "danglingRefs",
     "strandedNodes",
@@ -443,6 +445,7 @@ def test_analyze_reads_at_80_columns_and_says_why_each_gap_breaks(db: Path) -> N
         "its link to I-AUTO-05 breaks the level rules",
         "it is in a cycle with O-ASM-3",
         "it is linked to nothing above it",
+        "who can fix it: Elena Petrova (p-petrova)",  # the owner of the archived goal
     ):
         assert cause in text
     tree = subprocess.run(

@@ -223,3 +223,31 @@ def test_a_page_names_the_first_stranded_nodes_of_a_gap_and_counts_them_all(api:
     assert gap.stranded_nodes == full.stranded_nodes == len(full.stranded) >= many
     assert gap.stranded == full.stranded[:STRANDED_SHOWN]
     assert f"{gap.stranded_nodes} node(s)" in render(page, "html")
+
+
+def test_okr_only_data_is_told_once_that_nothing_executes_it(tmp_path: Path) -> None:
+    """With no initiative at all every goal is unsupported: the page says so once, the JSON
+    keeps the whole list, and each unsupported branch would otherwise be one line."""
+    from service.api.app import create_app
+    from service.roles import Role
+    from service.store.sqlite import SQLiteStore
+    from service.store.tokens import TokenStore
+
+    store = SQLiteStore(tmp_path / "okr.db")
+    nodes = [node("V", "Vision"), node("G1", "Goal", "V"), node("G2", "Goal", "V")]
+    nodes += [node(f"O{i}", "Objective", "G1") for i in range(5)]
+    nodes += [node(f"K{i}", "KeyResult", f"O{i}") for i in range(5)]
+    store.apply("okrs", ChangeSet(nodes=nodes))
+    token = TokenStore(tmp_path / "okr.db").create("okrs", Role.VIEWER)
+    app = create_app(store, tokens=TokenStore(tmp_path / "okr.db"))
+    with StratmapClient("http://t/graphql", token, transport=httpx.ASGITransport(app=app)) as c:
+        page = collect(c, "okrs", focus=True)
+        whole = collect(c, "okrs", top=None)
+    html = render(page, "html")
+    assert html.count("holds no initiatives at all") == 1
+    assert 'data-node-id="K3"' not in html.split('id="unsupported"')[1].split("</section>")[0]
+    # two branches: G1 with its five objectives and key results below, and G2 alone
+    assert [(t.top.id, t.below) for t in page.unsupported_subtrees] == [("G1", 10), ("G2", 0)]
+    assert {n.id for n in whole.unsupported} == {n.id for n in nodes} - {"V"}
+    assert "holds no initiatives at all" in render(page, "md")
+    store.close()
