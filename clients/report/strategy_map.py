@@ -57,6 +57,7 @@ class StrategyMap:
     folded: int = 0  # how many nodes were folded into count boxes
     gaps_drawn: int = 0  # gaps whose break point the map draws
     gaps_left: int = 0  # gaps left out to keep the map under MAX_NODES
+    hidden: int = 0  # boxes left out when folding could not keep the map under MAX_NODES
 
     def edges(self) -> list[tuple[Box, Box, str]]:
         """(child, parent, style) for every link between two drawn boxes: style is traced,
@@ -164,7 +165,29 @@ def whole(nodes: list[MapNode], gaps: list[Gap], complete: bool) -> StrategyMap:
     if not complete:
         for g in gaps[:drawn]:
             _stranded_count(boxes, g.break_point.id, g.stranded_nodes)
-    return StrategyMap(list(boxes.values()), folded, drawn, left)
+    kept = _cap(list(boxes.values()))
+    return StrategyMap(kept, folded, drawn, left, hidden=len(boxes) - len(kept))
+
+
+_FIRST = {"break": 0, "missing": 2, "stranded": 3, "disconnected": 4, "inactive": 5}
+
+
+def _cap(boxes: list[Box]) -> list[Box]:
+    """At most MAX_NODES boxes for dot, when folding traced work was not enough (an organisation
+    of broken work): break points and their placeholders first, then the top of the cascade,
+    then what is stranded, the rest last; the page says how many were left out."""
+    if len(boxes) <= MAX_NODES:
+        return boxes
+
+    def rank(k: int) -> tuple[int, int]:
+        b = boxes[k]
+        if b.state != "break" and b.kind in ("Vision", "Goal"):
+            return 1, k  # the top of the cascade, right after the breaks
+        return _FIRST.get(b.state, 6), k
+
+    ranked = sorted(range(len(boxes)), key=rank)
+    keep = set(ranked[:MAX_NODES])
+    return [b for k, b in enumerate(boxes) if k in keep]
 
 
 def _stranded_count(boxes: dict[str, Box], under: str, count: int) -> None:

@@ -172,3 +172,18 @@ def test_without_graphviz_the_map_says_what_to_install(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MapUnavailable, match="apt-get install graphviz"):
         svg(whole([mk("V", "VISION")], [], complete=True), "t")
+
+
+def test_a_map_of_broken_work_is_capped_and_keeps_every_break_point() -> None:
+    # 320 loose objectives, each its own gap with a missing parent: nothing traced to fold
+    nodes = [mk("V", "VISION")]
+    gaps = []
+    for i in range(160):
+        bp = mk(f"O{i:03d}", "OBJECTIVE", traced=False, dangling=(f"G-GONE{i}",))
+        nodes += [bp, mk(f"I{i:03d}", "INITIATIVE", bp.id, traced=False)]
+        gaps.append(gap(bp, "DANGLING_PARENT", dangling_refs=[f"G-GONE{i}"]))
+    m = whole(nodes, gaps, complete=True)
+    states = [b.state for b in m.boxes]
+    assert len(m.boxes) == MAX_NODES and m.hidden == len(nodes) + 160 - MAX_NODES
+    assert states.count("break") == 160 and "V" in {b.id for b in m.boxes}
+    assert states.count("missing") == MAX_NODES - 160 - 1  # then the placeholders
