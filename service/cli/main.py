@@ -164,7 +164,8 @@ def cli() -> None:
 @click.option(
     "--no-history",
     is_flag=True,
-    help="Do not record the alignment after the import (stratmap history list shows them).",
+    help="Do not record the alignment after an import that changed something "
+    "(stratmap history list shows the points).",
 )
 @tenant_option
 @db_option
@@ -270,8 +271,12 @@ def import_cmd(
                 f"    ... and {count - len(missing)} more (stratmap analyze lists them all)",
                 highlight=False,
             )
+    changed = any(s[k] for k in ("created", "updated", "moved", "removed", "orgChanged"))
     if not dry_run and not no_history:
-        _record(db, name, f"import {', '.join(f.name for f in files)}")
+        if changed:
+            _record(db, name, f"import {', '.join(f.name for f in files)}")
+        else:  # a point per unchanged re-import would only repeat the last one
+            out.print("  nothing changed: no new history point", highlight=False)
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
@@ -661,7 +666,8 @@ def history_list(
         return
     if not rows:
         out.print(
-            f"No history for '{name}' yet: stratmap history record (each import records one)."
+            f"No history for '{name}' yet: stratmap history record (an import that changes "
+            "something records one)."
         )
         return
     table = Table(title=f"Alignment of {unit_id or name} over time", box=None)
