@@ -9,6 +9,31 @@ from pydantic.alias_generators import to_camel
 
 from graph_schema import NodeKind
 
+__all__ = [
+    "Alignment",
+    "Break",
+    "BreakGap",
+    "Gap",
+    "GoalShare",
+    "GoalWork",
+    "HistoryRecord",
+    "LineOfSight",
+    "MapNode",
+    "Model",
+    "Named",
+    "NodeRef",
+    "Overlap",
+    "ParentRef",
+    "Path",
+    "RecordedGoal",
+    "RecordedUnit",
+    "Ref",
+    "Step",
+    "UnitFocus",
+    "UnitScore",
+    "UnsupportedSubtree",
+]
+
 
 class Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)

@@ -106,6 +106,8 @@ def build_app(
     store = open_store(settings, db=path)
     use_auth = settings.auth if auth is None else auth
     tokens = TokenStore(path) if use_auth else None
+    if tokens is not None:
+        tokens.CACHE_SECONDS = settings.token_cache_seconds
     return create_app(
         store,
         tokens=tokens,

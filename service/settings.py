@@ -58,6 +58,9 @@ class Settings(ApiLimits, BaseSettings):
     auth: bool = True
     tenant: str | None = None  # the tenant served when auth is off
     version_check_seconds: float = 2.0
+    # how long a running server honours a token (and the browser sessions made with it) after
+    # it is revoked: each request does not read the database
+    token_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
     # how long a write waits for another writer (a CLI import beside the server) before it
     # answers Busy (API) or exits 3 (CLI)
     write_wait_seconds: float = Field(default=5.0, gt=0, le=600)

@@ -1,14 +1,16 @@
-"""The ASGI application: /graphql (API and GraphiQL), /healthz, /readyz, /static; auth, limits
-and logs."""
+"""The ASGI application: /graphql (API and GraphiQL), the web app at / (service.web), /healthz,
+/readyz, /static; auth, limits and logs."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.applications import Starlette
@@ -34,6 +36,7 @@ from service.roles import Principal, Role
 from service.settings import ApiLimits
 from service.store.base import GraphStore
 from service.store.tokens import TokenStore
+from service.web import COOKIE, Sessions, web_routes
 
 access_log = logging.getLogger("stratmap.access")
 NOBODY = Principal("", Role.VIEWER)
@@ -108,9 +111,15 @@ class Gate:
     """Request id, access log, body-size limit and bearer auth, in front of everything."""
 
     def __init__(
-        self, app: ASGIApp, tokens: TokenStore | None, open_tenant: str | None, max_body: int
+        self,
+        app: ASGIApp,
+        tokens: TokenStore | None,
+        open_tenant: str | None,
+        max_body: int,
+        sessions: Sessions | None = None,
     ) -> None:
         self.app, self.tokens, self.open_tenant, self.max_body = app, tokens, open_tenant, max_body
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,6 +176,8 @@ class Gate:
             scope["state"]["principal"] = Principal(self.open_tenant or "default", Role.ADMIN)
             return None
         auth = headers.get("authorization", "")
+        if not auth and self.sessions is not None and COOKIE in headers.get("cookie", ""):
+            return self._session(headers, scope, request_id)
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _error(
@@ -176,6 +187,23 @@ class Gate:
         if principal is None:
             return _error(401, "unknown or revoked token", request_id)
         scope["state"]["principal"] = principal
+        return None
+
+    def _session(self, headers: dict[str, str], scope: Scope, request_id: str) -> Response | None:
+        """A browser session's request: only with a JSON body and the session's CSRF token in
+        X-CSRF-Token, so a form or a script on another site cannot act with the cookie."""
+        assert self.sessions is not None
+        jar = SimpleCookie()
+        jar.load(headers.get("cookie", ""))
+        morsel = jar.get(COOKIE)
+        session = self.sessions.get(morsel.value if morsel else None)
+        if session is None:
+            return _error(401, "the session has ended: sign in again", request_id)
+        if headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _error(403, "a session's requests must send JSON", request_id)
+        if not hmac.compare_digest(headers.get("x-csrf-token", ""), session.csrf):
+            return _error(403, "missing or wrong X-CSRF-Token for this session", request_id)
+        scope["state"]["principal"] = session.principal
         return None
 
     def _limited(self, receive: Receive, request_id: str) -> Receive:
@@ -263,15 +291,17 @@ def create_app(
         cache.close()
         store.close()  # graceful shutdown: in-flight requests are done, now let the store go
 
+    sessions = Sessions(tokens) if tokens is not None else None
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/static/{name}", asset),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *web_routes(cache, store, sessions, open_tenant),
         ],
         exception_handlers={BodyTooLarge: too_large},
         lifespan=lifespan,
     )
     app.state.cache = cache
-    return Gate(app, tokens, open_tenant, limits.max_body_bytes)
+    return Gate(app, tokens, open_tenant, limits.max_body_bytes, sessions)

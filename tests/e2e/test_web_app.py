@@ -1,0 +1,220 @@
+"""The web app at / in Chromium, against a real `stratmap serve` process: signing in, every page,
+nothing fetched from elsewhere, the unit page against the CLI's line of sight, a suggestion
+accepted on a gap page, a viewer who cannot write, and a session that ends with its token."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.e2e.conftest import ROOT, STRATMAP, free_port, stratmap
+from tests.e2e.test_report_browser import ARGS, ARTIFACTS, CHROMIUM
+
+TYPO = "I-TYPO"  # an initiative whose parent id has a typo: KR-PLAT-1.l for KR-PLAT-1.1
+
+
+@dataclass
+class Web:
+    origin: str
+    db: Path
+    editor: str
+    viewer: str
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    tmp = tmp_path_factory.mktemp("web")
+    db = tmp / "web.db"
+    stratmap("import", str(ROOT / "examples" / "northwind.yaml"), "--db", str(db))
+    typo = tmp / "typo.csv"
+    typo.write_text(
+        f"id,kind,title,parents,unit\n{TYPO},Initiative,Fleet health dashboard,KR-PLAT-1.l,"
+        "eng-platform\n",
+        encoding="utf-8",
+    )
+    stratmap("import", str(typo), "--db", str(db), "--tenant", "northwind")
+    editor = stratmap(
+        "token", "create", "--tenant", "northwind", "--role", "editor", "--db", str(db)
+    )
+    viewer = stratmap(
+        "token", "create", "--tenant", "northwind", "--role", "viewer", "--db", str(db)
+    )
+    port = free_port()
+    log = (tmp / "server.log").open("w")
+    env = {**os.environ, "STRATMAP_TOKEN_CACHE_SECONDS": "0.2"}  # a revoked token ends at once
+    process = subprocess.Popen(
+        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    origin = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{origin}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError((tmp / "server.log").read_text())
+        time.sleep(0.1)
+    yield Web(origin, db, editor, viewer)
+    process.terminate()
+    process.wait(timeout=15)
+    log.close()
+    assert "Traceback" not in (tmp / "server.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def _signed_in(browser: Browser, web: Web, token: str, problems: list[str]) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "request",
+        lambda r: (
+            problems.append(f"left the server: {r.url}")
+            if not r.url.startswith(web.origin)
+            else None
+        ),
+    )
+    page.goto(f"{web.origin}/")
+    assert page.url.startswith(f"{web.origin}/signin")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    return page
+
+
+def test_sign_in_and_every_page(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = browser.new_context().new_page()
+    page.goto(f"{web.origin}/signin")
+    page.fill("#token", "smt_not-a-token")
+    page.click("button[type=submit]")
+    assert "unknown, revoked or expired" in page.inner_text(".error")
+    cookie = page.context.cookies()
+    assert cookie == []  # a failed sign-in leaves nothing behind
+    page.close()
+
+    page = _signed_in(browser, web, web.viewer, problems)
+    assert page.url == f"{web.origin}/"
+    (session,) = page.context.cookies()
+    assert session["httpOnly"] and session["sameSite"] == "Strict"
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = {
+        "overview": "/",
+        "gap": f"/gaps/{TYPO}",
+        "unit": "/units/sales",
+        "node": "/nodes/O-SALES-NA",
+        "search": "/search?q=portal",
+    }
+    for name, path in shots.items():
+        response = page.goto(f"{web.origin}{path}")
+        assert response is not None and response.status == 200, path
+        page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
+    page.goto(f"{web.origin}/")
+    listed = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    mm = page.eval_on_selector_all("#gaps tr .mm", "ms => ms.length")
+    assert {TYPO, "O-CS-2", "O-SALES-NA"} <= set(listed) and mm >= 3
+    # the filters narrow the list
+    page.select_option("select[name=reason]", "UNLINKED")
+    page.click(".filters button")
+    filtered = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    assert filtered and set(filtered) < set(listed) and "O-CS-2" not in filtered
+    page.goto(f"{web.origin}/search?q=O-SALES-NA")
+    assert page.url.endswith("/nodes/O-SALES-NA")  # an exact id goes to its page
+    assert problems == []
+
+
+def test_the_unit_page_is_the_units_line_of_sight(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.viewer, problems)
+    page.goto(f"{web.origin}/units/sales")
+    rows = page.eval_on_selector_all(
+        "#los tbody tr", "rs => rs.map(r => [r.dataset.nodeId, r.className])"
+    )
+    cli = json.loads(stratmap("line-of-sight", "--unit", "sales", "--json", "--db", str(web.db)))
+    assert [node for node, _ in rows] == [item["node"]["id"] for item in cli]
+    assert {n for n, cls in rows if cls == "broken"} == {
+        item["node"]["id"] for item in cli if not item["traced"]
+    }
+    assert problems == []
+
+
+def test_accepting_a_suggestion_closes_the_gap(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.editor, problems)
+    page.goto(f"{web.origin}/gaps/{TYPO}")
+    assert "KR-PLAT-1.l does not exist" in page.inner_text("#why")
+    suggested = page.eval_on_selector_all("#suggestions li", "ls => ls.map(l => l.dataset.nodeId)")
+    assert suggested[0] == "KR-PLAT-1.1"
+    page.click("#suggestions li[data-node-id='KR-PLAT-1.1'] button")
+    assert "traces to the vision" in page.inner_text("#closed")
+    page.goto(f"{web.origin}/")
+    listed = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    assert TYPO not in listed and "O-CS-2" in listed
+    (record,) = json.loads(stratmap("audit", "--db", str(web.db), "--last", "1", "--json"))
+    assert record["actor"].startswith("web session of api token"), record
+    assert problems == []
+
+
+def test_a_viewer_sees_no_write_control_and_cannot_forge_one(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.viewer, problems)
+    page.goto(f"{web.origin}/gaps/O-CS-2")
+    assert page.locator("form.write").count() == 0
+    csrf = page.eval_on_selector("form[action='/signout'] input[name=csrf]", "i => i.value")
+    # a forged form post with the viewer's own session and CSRF token: refused by role
+    forged = page.request.post(
+        f"{web.origin}/gaps/O-CS-2/accept", form={"csrf": csrf, "parent": "G-CUSTOMER"}
+    )
+    assert forged.status == 403
+    # /graphql with the session cookie: only JSON with the session's X-CSRF-Token
+    query = {"query": "{ alignment { score } }"}
+    assert page.request.post(f"{web.origin}/graphql", data=query).status == 403
+    ok = page.request.post(f"{web.origin}/graphql", data=query, headers={"X-CSRF-Token": csrf})
+    assert ok.status == 200 and ok.json()["data"]["alignment"]["score"] > 0
+    write = {"query": 'mutation { setStatus(id: "O-CS-2", status: ARCHIVED) { __typename } }'}
+    refused = page.request.post(f"{web.origin}/graphql", data=write, headers={"X-CSRF-Token": csrf})
+    assert refused.json()["data"]["setStatus"]["__typename"] == "NotAllowed"
+    assert problems == []
+
+
+def test_a_session_ends_when_its_token_is_revoked(web: Web, browser: Browser) -> None:
+    before = set(stratmap("token", "list", "--db", str(web.db)).splitlines())
+    token = stratmap(
+        "token", "create", "--tenant", "northwind", "--role", "viewer", "--db", str(web.db)
+    )
+    after = stratmap("token", "list", "--db", str(web.db)).splitlines()
+    (token_id,) = {line.split()[0] for line in after} - {line.split()[0] for line in before}
+    problems: list[str] = []
+    page = _signed_in(browser, web, token, problems)
+    assert page.url == f"{web.origin}/"
+    stratmap("token", "revoke", token_id, "--db", str(web.db))
+    time.sleep(0.5)  # the server's token cache (STRATMAP_TOKEN_CACHE_SECONDS=0.2)
+    page.goto(f"{web.origin}/units/sales")
+    assert page.url.startswith(f"{web.origin}/signin")
+    # and signing out ends a session at once
+    page = _signed_in(browser, web, web.viewer, problems)
+    page.click("form[action='/signout'] button")
+    page.goto(f"{web.origin}/")
+    assert page.url.startswith(f"{web.origin}/signin")
+    assert problems == []
