@@ -20,7 +20,8 @@ def test_a_session_lives_while_used_and_ends_idle_revoked_or_closed(tmp_path: Pa
     assert sessions.open("smt_nope") is None
     s = sessions.open(token)
     assert s is not None and s.principal.tenant == "acme" and s.id != s.csrf
-    assert len(s.id) >= 40 and sessions.open(token).id != s.id  # random, one per sign-in
+    other = sessions.open(token)
+    assert len(s.id) >= 40 and other is not None and other.id != s.id  # random, per sign-in
     now[0] += IDLE_SECONDS - 1
     assert sessions.get(s.id) is s  # used just in time: the idle clock starts again
     now[0] += IDLE_SECONDS - 1
@@ -34,7 +35,7 @@ def test_a_session_lives_while_used_and_ends_idle_revoked_or_closed(tmp_path: Pa
     third = sessions.open(token)
     assert third is not None
     token_id = tokens.list()[0]["id"]
-    assert tokens.revoke(token_id) == 1
+    assert token_id is not None and tokens.revoke(token_id) == 1
     assert sessions.get(third.id) is None  # the token is revoked: its sessions end
     assert sessions.get(None) is None and sessions.get("") is None
     tokens.close()
