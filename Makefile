@@ -14,14 +14,21 @@ WEB_STAMP := $(WEB)/node_modules/.installed
 
 LINT := tests/contract/cypher_lint
 LINT_STAMP := $(LINT)/node_modules/.installed
+A11Y := tests/e2e/a11y
+A11Y_STAMP := $(A11Y)/node_modules/.installed
 
-setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) browser graphviz
+setup: $(STAMP) $(WEB_STAMP) $(LINT_STAMP) $(A11Y_STAMP) browser graphviz
 runtime: $(RUNTIME_STAMP) $(WEB_STAMP) graphviz
 
 # Neo4j's own Cypher linter (npm), run by the tests over every statement of the Neo4j store.
 $(LINT_STAMP): $(LINT)/package.json $(LINT)/package-lock.json
 	npm ci --prefix $(LINT) --no-audit --no-fund --loglevel=error
 	touch $(LINT_STAMP)
+
+# axe-core (npm), injected by the web app's browser tests into every page.
+$(A11Y_STAMP): $(A11Y)/package.json $(A11Y)/package-lock.json
+	npm ci --prefix $(A11Y) --no-audit --no-fund --loglevel=error
+	touch $(A11Y_STAMP)
 
 # The HTML report is tested in a real browser: Debian's chromium, installed here, never by hand.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -102,4 +109,4 @@ schema: $(STAMP)
 	$(BIN)/python -m service.api.export_schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) $(WEB)/node_modules $(LINT)/node_modules stratmap.db stratmap.db-wal stratmap.db-shm
+	rm -rf $(VENV) $(WEB)/node_modules $(LINT)/node_modules $(A11Y)/node_modules stratmap.db stratmap.db-wal stratmap.db-shm

@@ -36,9 +36,14 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     db = tmp / "web.db"
     stratmap("import", str(ROOT / "examples" / "northwind.yaml"), "--db", str(db))
     typo = tmp / "typo.csv"
+    # and a wide gap: an objective linked to nothing, eight key results with work below it
+    wide = [f"KR-WIDE-{k},KeyResult,Wide result {k},O-WIDE,ops" for k in range(8)]
+    wide += [f"I-WIDE-{k},Initiative,Work on wide result {k},KR-WIDE-{k},ops" for k in range(8)]
     typo.write_text(
         f"id,kind,title,parents,unit\n{TYPO},Initiative,Fleet health dashboard,KR-PLAT-1.l,"
-        "eng-platform\n",
+        "eng-platform\nO-WIDE,Objective,A wide objective nobody linked,,ops\n"
+        + "\n".join(wide)
+        + "\n",
         encoding="utf-8",
     )
     stratmap("import", str(typo), "--db", str(db), "--tenant", "northwind")
@@ -217,4 +222,71 @@ def test_a_session_ends_when_its_token_is_revoked(web: Web, browser: Browser) ->
     page.click("form[action='/signout'] button")
     page.goto(f"{web.origin}/")
     assert page.url.startswith(f"{web.origin}/signin")
+    assert problems == []
+
+
+AXE = Path(__file__).resolve().parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = ["/", "/gaps/O-CS-2", "/gaps/O-WIDE", "/units/sales", "/nodes/O-SALES-NA", "/search?q=x"]
+
+
+def test_every_page_is_accessible_by_axe_and_by_keyboard(web: Web, browser: Browser) -> None:
+    assert AXE.exists(), "axe-core is missing: `make setup` fetches it"
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.editor, problems)
+    for path in [*PAGES, "/signin"]:
+        if path == "/signin":
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{web.origin}{path}")
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"
+        )
+        assert found == [], f"{path}: {found}"
+        # every control is reached by Tab, and shows a focus ring when it is
+        controls = page.eval_on_selector_all(
+            "a[href], button, input:not([type=hidden]), select", "es => es.length"
+        )
+        reached, rings = set(), []
+        for _ in range(controls + 2):
+            page.keyboard.press("Tab")
+            info = page.evaluate(
+                "() => { const e = document.activeElement; const s = getComputedStyle(e);"
+                " return [e.outerHTML.slice(0, 80), s.outlineStyle, parseFloat(s.outlineWidth)] }"
+            )
+            reached.add(info[0])
+            if not info[0].startswith("<body"):
+                rings.append(info)
+        assert len(rings) >= min(controls, 3) and len(reached) >= min(controls, 3), path
+        assert all(style != "none" and width >= 2 for _, style, width in rings), (path, rings)
+    assert problems == []
+
+
+def test_every_page_prints_to_pdf_with_nothing_clipped(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.viewer, problems)
+    page.goto(f"{web.origin}/gaps/O-WIDE")
+    assert page.eval_on_selector("svg.map", "s => s.getBoundingClientRect().width") > 1000
+    for path in PAGES:
+        page.goto(f"{web.origin}{path}")
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('main *')].filter(e => {"
+            " const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 794.5; })"
+            ".map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)"
+        )
+        assert wide == [], f"{path} is cut at the page's edge: {wide}"
+        hidden = page.eval_on_selector_all(
+            "header.top, form.write",
+            "es => es.filter(e => getComputedStyle(e).display !== 'none').length",
+        )
+        assert hidden == 0  # navigation and write controls are not printed
+        name = path.strip("/").replace("/", "-").replace("?q=", "-") or "overview"
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 2_000
+        (ARTIFACTS / f"web-{name}.pdf").write_bytes(pdf)
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
     assert problems == []
