@@ -147,10 +147,11 @@ def web_routes(
             **values,
         )
 
-    def engine(session: Session | None, principal: Principal) -> Engine:
+    def engine(session: Session | None, principal: Principal, period: str | None = None) -> Engine:
         min_version = session.min_version if session else 0
         subject = principal.subject
-        return cache.get(principal.tenant, None, min_version=min_version, subject=subject).engine
+        served = cache.get(principal.tenant, period, min_version=min_version, subject=subject)
+        return served.engine
 
     def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """Signed in, or off to /signin; every answer is private and never framed."""
@@ -211,9 +212,15 @@ def web_routes(
     # -- the pages -----------------------------------------------------------------------------
 
     async def overview(request: Request, session: Session | None, p: Principal) -> Response:
-        e = await run_in_threadpool(engine, session, p)
         q = request.query_params
         unit, reason, kind = q.get("unit") or None, q.get("reason") or None, q.get("kind") or None
+        e = await run_in_threadpool(engine, session, p)
+        periods = e.periods()
+        period = q.get("period") or None
+        if period is not None and period not in periods:
+            period = None  # the select offers only the periods there are
+        if period is not None:  # every analysis of that period: its own engine
+            e = await run_in_threadpool(engine, session, p, period)
         g = e.graph
         units = e.units_below(unit) if unit and e.has_unit(unit) else None
         gaps = [
@@ -237,7 +244,8 @@ def web_routes(
             units=sorted(e.by_unit),
             reasons=[r.value for r in GapReason],
             kinds=[k.value for k in NodeKind],
-            chosen={"unit": unit, "reason": reason, "kind": kind},
+            chosen={"unit": unit, "reason": reason, "kind": kind, "period": period},
+            periods=periods,
             trends=_trend(history, "trend", "Alignment score over time", goals=True),
             by_goal=[(e.node(goal), w, share) for goal, w, share in e.by_goal],
         )

@@ -136,14 +136,22 @@ def test_sign_in_and_every_page(web: Web, browser: Browser) -> None:
         assert response is not None and response.status == 200, path
         page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
     page.goto(f"{web.origin}/")
-    listed = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    listed = page.eval_on_selector_all("#gaps tbody tr", "rs => rs.map(r => r.dataset.gapId)")
     mm = page.eval_on_selector_all("#gaps tr .mm", "ms => ms.length")
     assert {TYPO, "O-CS-2", "O-SALES-NA"} <= set(listed) and mm >= 3
     # the filters narrow the list
     page.select_option("select[name=reason]", "UNLINKED")
     page.click(".filters button")
-    filtered = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    filtered = page.eval_on_selector_all("#gaps tbody tr", "rs => rs.map(r => r.dataset.gapId)")
     assert filtered and set(filtered) < set(listed) and "O-CS-2" not in filtered
+    # a period: every analysis of that period (the CLI's analyze --period agrees)
+    page.goto(f"{web.origin}/")
+    page.select_option("select[name=period]", "2026-Q3")
+    page.click(".filters button")
+    in_q3 = page.eval_on_selector_all("#gaps tbody tr", "rs => rs.map(r => r.dataset.gapId)")
+    cli = json.loads(stratmap("analyze", "--json", "--period", "2026-Q3", "--db", str(web.db)))
+    assert in_q3 == [g["breakPoint"] for g in cli["gaps"]][: len(in_q3)] and in_q3
+    assert page.inner_text("#score") == f"{cli['score'] * 100:.1f}%"
     page.goto(f"{web.origin}/search?q=O-SALES-NA")
     assert page.url.endswith("/nodes/O-SALES-NA")  # an exact id goes to its page
     assert problems == []
@@ -174,7 +182,7 @@ def test_accepting_a_suggestion_closes_the_gap(web: Web, browser: Browser) -> No
     page.click("#suggestions li[data-node-id='KR-PLAT-1.1'] button")
     assert "traces to the vision" in page.inner_text("#closed")
     page.goto(f"{web.origin}/")
-    listed = page.eval_on_selector_all("#gaps tr", "rs => rs.map(r => r.dataset.gapId)")
+    listed = page.eval_on_selector_all("#gaps tbody tr", "rs => rs.map(r => r.dataset.gapId)")
     assert TYPO not in listed and "O-CS-2" in listed
     (record,) = json.loads(stratmap("audit", "--db", str(web.db), "--last", "1", "--json"))
     assert record["actor"].startswith("web session of api token"), record
