@@ -298,3 +298,24 @@ def test_every_page_prints_to_pdf_with_nothing_clipped(web: Web, browser: Browse
         page.emulate_media(media="screen")
         page.set_viewport_size({"width": 1280, "height": 900})
     assert problems == []
+
+
+def test_a_wide_map_zooms_to_the_page_and_back(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.viewer, problems)
+    page.goto(f"{web.origin}/gaps/O-WIDE")
+
+    def width() -> float:
+        return float(page.eval_on_selector("svg.map", "s => s.getBoundingClientRect().width"))
+
+    natural = width()
+    frame = float(page.eval_on_selector(".map-frame", "f => f.clientWidth"))
+    assert natural > frame  # it opens readable, at its natural size, scrolling in its frame
+    page.click("button[data-zoom=fit]")
+    fitted = width()
+    assert fitted <= frame
+    page.click("button[data-zoom=in]")
+    assert abs(width() - fitted * 1.25) < 1
+    page.click("button[data-zoom=one]")
+    assert abs(width() - natural) < 1
+    assert problems == []
