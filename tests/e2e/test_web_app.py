@@ -112,6 +112,8 @@ def test_sign_in_and_every_page(web: Web, browser: Browser) -> None:
     problems: list[str] = []
     page = browser.new_context().new_page()
     page.goto(f"{web.origin}/signin")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-signin.png"), full_page=True)
     page.fill("#token", "smt_not-a-token")
     page.click("button[type=submit]")
     assert "unknown, revoked or expired" in page.inner_text(".error")
