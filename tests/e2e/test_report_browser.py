@@ -5,7 +5,6 @@ console error, and a full-page screenshot kept in artifacts/."""
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,21 +26,12 @@ from service.roles import Role
 from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 from service.usecases import import_parsed
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = "<script>window.__pwned=1</script> \"quoted\" & 'single' — 日本語の目標 Überprüfung"
 RED = "rgb(198, 40, 40)"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +66,7 @@ def report_file(report: tuple[Path, ReportData]) -> Path:
 def chromium() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make setup` installs it"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
 
-from tests.e2e.conftest import STRATMAP, Server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, STRATMAP, Server
 
 
 def client(server: Server) -> Client:
@@ -136,8 +136,6 @@ def test_report_and_remote_line_of_sight_commands(server: Server, tmp_path: Path
 
 def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
     """GraphiQL at /graphql renders from assets the service serves itself: no CDN request at all."""
-    import shutil
-
     from playwright.sync_api import sync_playwright
 
     page_url = server.url
@@ -145,18 +143,7 @@ def test_graphiql_works_in_a_browser_with_no_internet(server: Server) -> None:
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.on(
             "request", lambda r: outside.append(r.url) if not r.url.startswith(origin) else None

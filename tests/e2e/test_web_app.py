@@ -5,19 +5,16 @@ accepted on a gap page, a viewer who cannot write, and a session that ends with 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.e2e.conftest import ROOT, STRATMAP, free_port, stratmap
-from tests.e2e.test_report_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, stratmap
+from tests.e2e.test_report_browser import ARTIFACTS
 
 TYPO = "I-TYPO"  # an initiative whose parent id has a typo: KR-PLAT-1.l for KR-PLAT-1.1
 
@@ -53,38 +50,20 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     viewer = stratmap(
         "token", "create", "--tenant", "northwind", "--role", "viewer", "--db", str(db)
     )
-    port = free_port()
-    log = (tmp / "server.log").open("w")
-    env = {**os.environ, "STRATMAP_TOKEN_CACHE_SECONDS": "0.2"}  # a revoked token ends at once
-    process = subprocess.Popen(
-        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+    # a revoked token ends its sessions at once
+    process, origin = start_server(
+        db, tmp / "server.log", {"STRATMAP_TOKEN_CACHE_SECONDS": "0.2"}, ready="/readyz"
     )
-    origin = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{origin}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError((tmp / "server.log").read_text())
-        time.sleep(0.1)
     yield Web(origin, db, editor, viewer)
     process.terminate()
     process.wait(timeout=15)
-    log.close()
     assert "Traceback" not in (tmp / "server.log").read_text()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
