@@ -10,12 +10,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -161,11 +160,9 @@ class Gate:
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return _error(413, f"request body over the limit of {self.max_body} bytes", request_id)
-        if not scope["path"].startswith("/graphql") or scope["method"] != "POST":
-            return None  # health, static assets and the GraphiQL page itself carry no data
         if self.tokens is None:
             # With auth off, a page on another site could reach a loopback server by DNS rebinding:
-            # only requests addressed to a loopback name get through.
+            # only requests addressed to a loopback name get through, to the API and the web app.
             host = headers.get("host", "").rsplit(":", 1)[0].strip("[]").lower()
             if host not in ("localhost", "127.0.0.1", "::1"):
                 return _error(
@@ -173,11 +170,16 @@ class Gate:
                     f"auth is off: only requests to localhost are served (Host: {host or '-'})",
                     request_id,
                 )
+        if not scope["path"].startswith("/graphql") or scope["method"] != "POST":
+            return None  # health, static assets, GraphiQL's page and the web app's own gate
+        if self.tokens is None:
             scope["state"]["principal"] = Principal(self.open_tenant or "default", Role.ADMIN)
             return None
         auth = headers.get("authorization", "")
-        if not auth and self.sessions is not None and COOKIE in headers.get("cookie", ""):
-            return self._session(headers, scope, request_id)
+        if not auth and self.sessions is not None:
+            session_id = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+            if session_id is not None:
+                return self._session(session_id, headers, scope, request_id)
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _error(
@@ -189,19 +191,19 @@ class Gate:
         scope["state"]["principal"] = principal
         return None
 
-    def _session(self, headers: dict[str, str], scope: Scope, request_id: str) -> Response | None:
+    def _session(
+        self, session_id: str, headers: dict[str, str], scope: Scope, request_id: str
+    ) -> Response | None:
         """A browser session's request: only with a JSON body and the session's CSRF token in
         X-CSRF-Token, so a form or a script on another site cannot act with the cookie."""
         assert self.sessions is not None
-        jar = SimpleCookie()
-        jar.load(headers.get("cookie", ""))
-        morsel = jar.get(COOKIE)
-        session = self.sessions.get(morsel.value if morsel else None)
+        session = self.sessions.get(session_id)
         if session is None:
             return _error(401, "the session has ended: sign in again", request_id)
         if headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(403, "a session's requests must send JSON", request_id)
-        if not hmac.compare_digest(headers.get("x-csrf-token", ""), session.csrf):
+        given = headers.get("x-csrf-token", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, session.csrf.encode()):
             return _error(403, "missing or wrong X-CSRF-Token for this session", request_id)
         scope["state"]["principal"] = session.principal
         return None

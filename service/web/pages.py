@@ -10,7 +10,9 @@ second copy of any analysis), offline (no CDN, no script needed to read them).
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from clients.models import Gap as MapGap
@@ -38,6 +40,23 @@ from service.web.sessions import COOKIE, IDLE_SECONDS, Session, Sessions
 __all__ = ["web_routes"]
 
 PAGE = 100  # gaps an overview lists, stranded nodes a gap page names
+STATIC = Path(__file__).resolve().parent / "static"
+# every page: its own scripts and styles only, never framed, forms posted here only
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+    "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
+    "Referrer-Policy": "same-origin",
+}
+CROSS_SITE = "Refused: this form was posted from another site."
+# what ?error= may say on a gap page: codes, never text from the link
+ERRORS = {
+    "stale": "That suggestion is no longer offered: the gap changed. Here is what it is now.",
+    "busy": "The organisation is busy with another write: try again.",
+    "refused": "The link was refused by the level rules or the data; nothing was written.",
+}
 FOCUS_ABOVE, FOCUS_STRANDED = 20, 40  # what a focused map draws (as the report's)
 
 _env = Environment(
@@ -47,6 +66,26 @@ _env = Environment(
     lstrip_blocks=True,
 )
 Handler = Callable[[Request, Session | None, Principal], Awaitable[Response]]
+
+
+def _same_site(request: Request) -> bool:
+    """A form post from this site (or typed by hand), never from another: browsers say where
+    a request comes from (Sec-Fetch-Site, else Origin); a client that says nothing is no
+    browser another site could drive."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == f"{request.url.scheme}://{request.url.netloc}"
+    return True
+
+
+def _csrf_ok(form_value: object, session: Session | None) -> bool:
+    if session is None:
+        return True  # auth off: loopback only, and _same_site guards every post
+    given = str(form_value or "").encode("utf-8", "replace")
+    return hmac.compare_digest(given, session.csrf.encode())
 
 
 def _sentence(text: str) -> str:
@@ -131,6 +170,11 @@ def _trend(history: list[HistoryRecord], ident: str, title: str, goals: bool) ->
     return charts
 
 
+def _secured(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    return response
+
+
 def web_routes(
     cache: EngineCache, store: GraphStore, sessions: Sessions | None, open_tenant: str | None
 ) -> list[Route]:
@@ -157,17 +201,19 @@ def web_routes(
         """Signed in, or off to /signin; every answer is private and never framed."""
 
         async def run(request: Request) -> Response:
+            if request.method == "POST" and not _same_site(request):
+                return _secured(
+                    HTMLResponse("Refused: this form was posted from another site.", 403)
+                )
             if sessions is None:
                 session, principal = None, Principal(open_tenant or "default", Role.ADMIN)
             else:
-                session = sessions.get(request.cookies.get(COOKIE))
-                if session is None:
-                    back = quote(request.url.path)
-                    return RedirectResponse(f"/signin?next={back}", status_code=303)
-                principal = session.principal
-            response = await handler(request, session, principal)
-            response.headers["Cache-Control"] = "no-store"
-            return response
+                found = await run_in_threadpool(sessions.get, request.cookies.get(COOKIE))
+                if found is None:
+                    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    return _secured(RedirectResponse(f"/signin?next={quote(back)}", 303))
+                session, principal = found, found.principal
+            return _secured(await handler(request, session, principal))
 
         return run
 
@@ -175,7 +221,9 @@ def web_routes(
 
     async def signin(request: Request) -> Response:
         if sessions is None:
-            return RedirectResponse("/", status_code=303)
+            return _secured(RedirectResponse("/", status_code=303))
+        if request.method == "POST" and not _same_site(request):  # no signing anyone in to ours
+            return _secured(HTMLResponse(CROSS_SITE, 403))
         next_path = request.query_params.get("next", "/")
         if not next_path.startswith("/") or next_path.startswith("//"):
             next_path = "/"  # never a redirect off this site
@@ -185,29 +233,38 @@ def web_routes(
             token = str(form.get("token", ""))
             session = await run_in_threadpool(sessions.open, token) if token.strip() else None
             if session is not None:
+                if (old := request.cookies.get(COOKIE)) is not None:
+                    sessions.close(old)  # signing in again ends the session it replaces
                 response = RedirectResponse(next_path, status_code=303)
+                # no max_age: the browser forgets it when it closes; the server ends it after
+                # IDLE_SECONDS without use (an absolute cookie lifetime would cut active users)
                 response.set_cookie(
                     COOKIE,
                     session.id,
-                    max_age=IDLE_SECONDS,
                     httponly=True,
                     samesite="strict",
                     secure=request.url.scheme == "https",
                 )
-                return response
+                return _secured(response)
             error = "That token is unknown, revoked or expired."
-        body = _env.get_template("signin.html.j2").render(error=error, next=next_path)
-        return HTMLResponse(body, status_code=401 if error else 200)
+        body = _env.get_template("signin.html.j2").render(
+            error=error, next=next_path, idle_hours=IDLE_SECONDS // 3600
+        )
+        return _secured(HTMLResponse(body, status_code=401 if error else 200))
 
     async def signout(request: Request) -> Response:
         if sessions is not None:
-            session = sessions.get(request.cookies.get(COOKIE))
+            if not _same_site(request):
+                return _secured(HTMLResponse(CROSS_SITE, 403))
+            session = await run_in_threadpool(sessions.get, request.cookies.get(COOKIE))
             form = await request.form()
-            if session is not None and form.get("csrf") == session.csrf:
+            if session is not None:
+                if not _csrf_ok(form.get("csrf"), session):
+                    return _secured(HTMLResponse("This form is stale: reload the page.", 403))
                 sessions.close(session.id)
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(COOKIE)
-        return response
+        return _secured(response)
 
     # -- the pages -----------------------------------------------------------------------------
 
@@ -285,7 +342,7 @@ def web_routes(
             stranded=[e.node(s) for s in gap.stranded[:PAGE]],
             focused_map=await run_in_threadpool(focused_map, e, gap, "focused-map"),
             people=e.people,
-            error=request.query_params.get("error"),
+            error=ERRORS.get(request.query_params.get("error", "")),
         )
         return HTMLResponse(body)
 
@@ -294,7 +351,7 @@ def web_routes(
         form = await request.form()
         node_id = request.path_params["node_id"]
         back = f"/gaps/{quote(node_id)}"
-        if session is not None and form.get("csrf") != session.csrf:
+        if not _csrf_ok(form.get("csrf"), session):
             return HTMLResponse("This form is stale: reload the page and try again.", 403)
         if not p.role.allows(Role.EDITOR):
             return HTMLResponse("Accepting a suggestion needs the editor role.", 403)
@@ -302,16 +359,16 @@ def web_routes(
         gap = _gap_of(e, node_id)
         parent = str(form.get("parent", ""))
         if gap is None or parent not in {e.graph.ids[s] for s in e.suggested_parents(gap)}:
-            return RedirectResponse(f"{back}?error=no+such+suggestion", status_code=303)
+            return RedirectResponse(f"{back}?error=stale", status_code=303)
         actor = f"web session of api token {p.subject} ({p.role.value})"
         try:
             result = await run_in_threadpool(
                 usecases.link, store, p.tenant, node_id, parent, 1.0, actor=actor
             )
         except StoreBusy:
-            return RedirectResponse(f"{back}?error=the+store+is+busy:+try+again", status_code=303)
-        except usecases.UseCaseError as exc:
-            return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
+            return RedirectResponse(f"{back}?error=busy", status_code=303)
+        except usecases.UseCaseError:
+            return RedirectResponse(f"{back}?error=refused", status_code=303)
         if result.changed:
             await run_in_threadpool(cache.wrote, p.tenant, result.version, p.subject, result.delta)
             if session is not None:
@@ -381,7 +438,11 @@ def web_routes(
         body = render("search.html.j2", session, p, q=text, found=[e.node(i) for i in found])
         return HTMLResponse(body)
 
+    async def script(request: Request) -> Response:
+        return _secured(FileResponse(STATIC / "zoom.js", media_type="text/javascript"))
+
     return [
+        Route("/web/zoom.js", script),
         Route("/signin", signin, methods=["GET", "POST"]),
         Route("/signout", signout, methods=["POST"]),
         Route("/", page(overview)),

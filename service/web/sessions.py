@@ -23,6 +23,7 @@ __all__ = ["COOKIE", "IDLE_SECONDS", "Session", "Sessions"]
 COOKIE = "stratmap_session"
 IDLE_SECONDS = 8 * 3600
 MAX_SESSIONS = 10_000  # a flood of sign-ins cannot grow the table without bound
+PER_TOKEN = 50  # sessions one token may hold: its own oldest goes first, nobody else's
 
 
 @dataclass
@@ -48,7 +49,8 @@ class Sessions:
 
     def open(self, token: str) -> Session | None:
         """A new session for a valid token, None for an unknown, revoked or expired one."""
-        principal = self.tokens.verify(token.strip())
+        token = token.strip()  # as verified: a pasted token often carries a space
+        principal = self.tokens.verify(token)
         if principal is None:
             return None
         now = self.clock()
@@ -56,7 +58,11 @@ class Sessions:
             secrets.token_urlsafe(32), secrets.token_urlsafe(32), token, principal, now
         )
         with self._lock:
-            self._drop_idle(now)
+            mine = [s for s in self._by_id.values() if s.token == token]
+            if len(mine) >= PER_TOKEN:  # one token signing in again and again evicts only its own
+                del self._by_id[min(mine, key=lambda s: s.last_seen).id]
+            if len(self._by_id) >= MAX_SESSIONS:
+                self._drop_idle(now)
             if len(self._by_id) >= MAX_SESSIONS:  # still full of live ones: the oldest goes
                 oldest = min(self._by_id.values(), key=lambda s: s.last_seen)
                 del self._by_id[oldest.id]

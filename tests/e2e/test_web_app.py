@@ -68,8 +68,12 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _signed_in(browser: Browser, web: Web, token: str, problems: list[str]) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def _signed_in(
+    browser: Browser, web: Web, token: str, problems: list[str], *, bypass_csp: bool = False
+) -> Page:
+    # bypass_csp: for a test that injects a script of its own (axe-core) into the pages
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
+    page = context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on(
@@ -186,6 +190,17 @@ def test_a_viewer_sees_no_write_control_and_cannot_forge_one(web: Web, browser: 
     assert page.request.post(f"{web.origin}/graphql", data=query).status == 403
     ok = page.request.post(f"{web.origin}/graphql", data=query, headers={"X-CSRF-Token": csrf})
     assert ok.status == 200 and ok.json()["data"]["alignment"]["score"] > 0
+    # a post from another site, even with the right CSRF token: refused before anything
+    for header in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        crossed = page.request.post(
+            f"{web.origin}/gaps/O-CS-2/accept",
+            form={"csrf": csrf, "parent": "G-CUSTOMER"},
+            headers=header,
+        )
+        assert crossed.status == 403 and "another site" in crossed.text()
+    shown = page.request.get(f"{web.origin}/gaps/O-CS-2")
+    assert shown.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in shown.headers["content-security-policy"]
     write = {"query": 'mutation { setStatus(id: "O-CS-2", status: ARCHIVED) { __typename } }'}
     refused = page.request.post(f"{web.origin}/graphql", data=write, headers={"X-CSRF-Token": csrf})
     assert refused.json()["data"]["setStatus"]["__typename"] == "NotAllowed"
@@ -221,10 +236,11 @@ PAGES = ["/", "/gaps/O-CS-2", "/gaps/O-WIDE", "/units/sales", "/nodes/O-SALES-NA
 def test_every_page_is_accessible_by_axe_and_by_keyboard(web: Web, browser: Browser) -> None:
     assert AXE.exists(), "axe-core is missing: `make setup` fetches it"
     problems: list[str] = []
-    page = _signed_in(browser, web, web.editor, problems)
+    page = _signed_in(browser, web, web.editor, problems, bypass_csp=True)
     for path in [*PAGES, "/signin"]:
         if path == "/signin":
-            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+            page = context.new_page()
         page.goto(f"{web.origin}{path}")
         page.add_script_tag(path=str(AXE))
         found = page.evaluate(

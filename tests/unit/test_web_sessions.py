@@ -39,3 +39,23 @@ def test_a_session_lives_while_used_and_ends_idle_revoked_or_closed(tmp_path: Pa
     assert sessions.get(third.id) is None  # the token is revoked: its sessions end
     assert sessions.get(None) is None and sessions.get("") is None
     tokens.close()
+
+
+def test_a_pasted_token_with_spaces_works_and_one_token_evicts_only_its_own(
+    tmp_path: Path,
+) -> None:
+    from service.web.sessions import PER_TOKEN
+
+    SQLiteStore(tmp_path / "s.db").close()
+    tokens = TokenStore(tmp_path / "s.db")
+    sessions = Sessions(tokens)
+    mine, other = tokens.create("acme", Role.VIEWER), tokens.create("globex", Role.VIEWER)
+    spaced = sessions.open(f"  {mine}\n")
+    assert spaced is not None and sessions.get(spaced.id) is spaced  # it does not end at once
+    theirs = sessions.open(other)
+    assert theirs is not None
+    flood = [sessions.open(mine) for _ in range(PER_TOKEN)]
+    assert all(s is not None for s in flood)
+    assert sessions.get(spaced.id) is None  # its own oldest went
+    assert sessions.get(theirs.id) is theirs  # nobody else's
+    tokens.close()
