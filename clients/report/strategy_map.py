@@ -358,7 +358,8 @@ def svg(m: StrategyMap, name: str, label: str = "strategy map") -> str:
         if child.id not in stacked:
             _link(dot, f"{name}-e{j}", parent, child, style)
     try:
-        out: str = dot.pipe(format="svg", encoding="utf-8")
+        # quiet: dot's layout remarks (a link into a stacked column) are not the reader's
+        out: str = dot.pipe(format="svg", encoding="utf-8", quiet=True)
     except graphviz.ExecutableNotFound as exc:
         raise MapUnavailable(
             "the strategy map is laid out by Graphviz's `dot`, which is not installed: install "

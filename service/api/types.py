@@ -421,12 +421,21 @@ class GapType:
         limit = ABOVE_DEFAULT if first is None else max(0, min(first, ABOVE_MAX))
         return [node_type(e, i) for i in e.above(self._gap.break_point, limit)]
 
-    @strawberry.field(description="What is stranded behind this gap.")
+    @strawberry.field(
+        description="What is stranded behind this gap: in id order, or with nearest, breadth "
+        "first down from the break point (any first few then hang together: what a focused "
+        "map draws)."
+    )
     def stranded(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        nearest: bool = False,
     ) -> Connection[StrategyNodeType]:
         e = self._engine
-        return page(info, self._gap.stranded, first, after, lambda i: node_type(e, i))
+        found = e.stranded_nearest(self._gap) if nearest else self._gap.stranded
+        return page(info, found, first, after, lambda i: node_type(e, i))
 
 
 @strawberry.type(name="PathStep")

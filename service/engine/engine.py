@@ -506,6 +506,27 @@ class Engine:
             frontier = nxt
         return found
 
+    def stranded_nearest(self, gap: Gap) -> list[int]:
+        """The gap's stranded nodes nearest first (breadth first down from its members), so
+        that any first few of them hang from the break point or from one another: a drawing
+        of the first forty is connected, where the first forty by id float apart."""
+        g = self.graph
+        inside = set(gap.stranded)
+        seen = set(gap.members)
+        order: list[int] = []
+        frontier = list(gap.members)
+        ptr, idx = g.down_ptr, g.down_idx
+        while frontier:
+            nxt: list[int] = []
+            for v in frontier:
+                for w in idx[ptr[v] : ptr[v + 1]].tolist():
+                    if w in inside and w not in seen:
+                        seen.add(w)
+                        order.append(w)
+                        nxt.append(w)
+            frontier = nxt
+        return order
+
     def children_of(self, i: int) -> list[int]:
         """Nodes with a SUPPORTS link to `i` (valid or not), in id order."""
         links = self.links

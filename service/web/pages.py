@@ -124,7 +124,8 @@ def focused_map(e: Engine, gap: Gap, name: str) -> Markup:
             "members": [{"id": g.ids[m]} for m in gap.members],
             "inactiveParents": [{"id": g.ids[p]} for p in gap.inactive_parents],
             "stranded": [
-                map_node(e, s).model_dump(by_alias=True) for s in gap.stranded[:FOCUS_STRANDED]
+                map_node(e, s).model_dump(by_alias=True)
+                for s in e.stranded_nearest(gap)[:FOCUS_STRANDED]
             ],
             "above": [
                 map_node(e, a).model_dump(by_alias=True)
