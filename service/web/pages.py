@@ -88,6 +88,13 @@ def _csrf_ok(form_value: object, session: Session | None) -> bool:
     return hmac.compare_digest(given, session.csrf.encode())
 
 
+def _offset(request: Request, total: int) -> int:
+    """The ?start= of a paged list, within it (0 for anything else)."""
+    raw = request.query_params.get("start", "0")
+    start = int(raw) if raw.isdigit() else 0
+    return start if start < total else 0
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
@@ -382,8 +389,11 @@ def web_routes(
         if not e.has_unit(unit_id):
             return HTMLResponse(render("missing.html.j2", session, p, what=f"unit {unit_id}"), 404)
         work = e.unit_work(unit_id)
+        # a page of the unit's work at a time: a top unit of a large organisation holds all of
+        # it, and each row is a line of sight
+        start = _offset(request, len(work))
         rows = []
-        for i in work:
+        for i in work[start : start + PAGE]:
             los = e.line_of_sight_at(i, 1)
             chain = [e.node(s) for s in los.paths[0].steps[1:]] if los.paths else []
             breaks = [(e.graph.ids[c.gap.break_point], cause(e, c.gap)) for c in los.gaps]
@@ -398,6 +408,9 @@ def web_routes(
             name=e.graph.unit_names.get(unit_id, unit_id),
             score=e.by_unit.get(unit_id),
             rows=rows,
+            start=start,
+            total=len(work),
+            page_size=PAGE,
             focus=focus,
             goal_titles={i: e.node(i).title for f in [focus] if f for i, _ in f.goals},
             trends=_trend(history, "unit-trend", f"The score of {unit_id} over time", goals=False),

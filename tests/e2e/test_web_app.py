@@ -157,6 +157,27 @@ def test_the_unit_page_is_the_units_line_of_sight(web: Web, browser: Browser) ->
     assert problems == []
 
 
+def test_a_large_units_page_comes_a_page_at_a_time(web: Web, browser: Browser) -> None:
+    problems: list[str] = []
+    page = _signed_in(browser, web, web.viewer, problems)
+    cli = json.loads(
+        stratmap("line-of-sight", "--unit", "northwind", "--json", "--db", str(web.db))
+    )
+    assert len(cli) > 100  # the top unit holds every node's work
+    seen: list[str] = []
+    page.goto(f"{web.origin}/units/northwind")
+    while True:
+        rows = page.eval_on_selector_all("#los tbody tr", "rs => rs.map(r => r.dataset.nodeId)")
+        assert 0 < len(rows) <= 100
+        seen += rows
+        following = page.locator("a[rel=next]")
+        if following.count() == 0:
+            break
+        following.click()
+    assert seen == [item["node"]["id"] for item in cli]
+    assert problems == []
+
+
 def test_accepting_a_suggestion_closes_the_gap(web: Web, browser: Browser) -> None:
     problems: list[str] = []
     page = _signed_in(browser, web, web.editor, problems)
