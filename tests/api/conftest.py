@@ -172,4 +172,7 @@ def make_api(
 def api(tmp_path: Path) -> Iterator[Api]:
     made = make_api(tmp_path)
     yield made
+    # the engine cache first, as the app's lifespan does: a build it started in the background
+    # (a debounced rebuild) must not run into a closed store, and log, during the next test
+    made.app.app.state.cache.close()
     made.store.close()
