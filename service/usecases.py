@@ -281,6 +281,12 @@ def dangling_parents(
     return len(missing), [(m, [ids[i] for i in index.suggest(m)]) for m in missing[:limit]]
 
 
+def recorded_scores(row: dict[str, Any]) -> dict[str, float | None]:
+    """A history record's score of each unit, by unit id (empty in records kept before units
+    were)."""
+    return {u["unit"]: u.get("score") for u in row.get("byUnit", [])}
+
+
 def record_history(
     store: GraphStore, tenant: str, engine: Engine, label: str | None = None
 ) -> dict[str, Any]:

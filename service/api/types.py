@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graph_schema import NodeKind, Scope, Status
+from service import usecases
 from service.api.context import Context
 from service.api.cost import PATHS_PAGE
 from service.api.enums import GapReason, OverlapType
@@ -704,9 +705,7 @@ class AlignmentRecordType:
             RecordedUnitType(unit_id=strawberry.ID(u["unit"]), name=u.get("name"), score=u["score"])
             for u in row.get("byUnit", [])
         ]
-        score = row["score"]
-        if unit_id is not None:
-            score = next((u.score for u in units if u.unit_id == unit_id), None)
+        score = row["score"] if unit_id is None else usecases.recorded_scores(row).get(unit_id)
         return cls(
             seq=row["seq"],
             at=row["at"],

@@ -651,16 +651,14 @@ def history_list(
     finally:
         store.close()
     if unit_id is not None:
-        units = {u["unit"] for r in rows for u in r.get("byUnit", [])}
+        units = {u for r in rows for u in usecases.recorded_scores(r)}
         if rows and unit_id not in units:
             raise BadInput(
                 f"no recorded score of unit '{unit_id}'; units recorded: "
                 + (", ".join(sorted(units)[:20]) or "none (older points keep none)")
             )
         for r in rows:
-            r["score"] = next(
-                (u["score"] for u in r.get("byUnit", []) if u["unit"] == unit_id), None
-            )
+            r["score"] = usecases.recorded_scores(r).get(unit_id)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -47,6 +47,30 @@ LINE_OF_SIGHT_KINDS = (
 )
 
 
+def _breadth_first(
+    starts: list[int],
+    neighbours: Callable[[int], list[int]],
+    keep: Callable[[int], bool],
+    limit: int,
+) -> list[int]:
+    """The nodes reached from `starts` (themselves excluded) through `neighbours`, visiting only
+    those `keep` accepts, nearest first, at most `limit`: costs what it returns and their
+    links."""
+    seen = set(starts)
+    found: list[int] = []
+    frontier = starts
+    while frontier and len(found) < limit:
+        nxt: list[int] = []
+        for v in frontier:
+            for w in neighbours(v):
+                if w not in seen and keep(w) and len(found) < limit:
+                    seen.add(w)
+                    found.append(w)
+                    nxt.append(w)
+        frontier = nxt
+    return found
+
+
 def analysis(fn: Callable[[Engine], T]) -> cached_property[T]:
     """Memoise an analysis on the engine; the GC is paused while it allocates in bulk."""
 
@@ -491,41 +515,27 @@ class Engine:
         existing node (valid or not, active or not), nearest first, at most `limit`. A gap's
         chain above its break point; costs the nodes it returns and their links."""
         g, links = self.graph, self.links
-        seen = {i}
-        found: list[int] = []
-        frontier = [i]
-        while frontier and len(found) < limit:
-            nxt: list[int] = []
-            for c in frontier:
-                edges = links.up_edge[links.up_ptr[c] : links.up_ptr[c + 1]]
-                for p in g.e_parent[edges].tolist():
-                    if p not in seen and len(found) < limit:
-                        seen.add(p)
-                        found.append(p)
-                        nxt.append(p)
-            frontier = nxt
-        return found
+
+        def parents(c: int) -> list[int]:
+            found: list[int] = g.e_parent[
+                links.up_edge[links.up_ptr[c] : links.up_ptr[c + 1]]
+            ].tolist()
+            return found
+
+        return _breadth_first([i], parents, lambda _: True, limit)
 
     def stranded_nearest(self, gap: Gap) -> list[int]:
         """The gap's stranded nodes nearest first (breadth first down from its members), so
         that any first few of them hang from the break point or from one another: a drawing
         of the first forty is connected, where the first forty by id float apart."""
-        g = self.graph
+        ptr, idx = self.graph.down_ptr, self.graph.down_idx
+
+        def children(v: int) -> list[int]:
+            found: list[int] = idx[ptr[v] : ptr[v + 1]].tolist()
+            return found
+
         inside = set(gap.stranded)
-        seen = set(gap.members)
-        order: list[int] = []
-        frontier = list(gap.members)
-        ptr, idx = g.down_ptr, g.down_idx
-        while frontier:
-            nxt: list[int] = []
-            for v in frontier:
-                for w in idx[ptr[v] : ptr[v + 1]].tolist():
-                    if w in inside and w not in seen:
-                        seen.add(w)
-                        order.append(w)
-                        nxt.append(w)
-            frontier = nxt
-        return order
+        return _breadth_first(list(gap.members), children, inside.__contains__, len(inside))
 
     def children_of(self, i: int) -> list[int]:
         """Nodes with a SUPPORTS link to `i` (valid or not), in id order."""

@@ -147,7 +147,7 @@ def _history(store: GraphStore, tenant: str, unit: str | None) -> list[HistoryRe
     """The recorded points, as the report's trend charts read them."""
     out = []
     for row in store.history(tenant, 60):
-        units = {u["unit"]: u.get("score") for u in row.get("byUnit", [])}
+        units = usecases.recorded_scores(row)
         out.append(
             HistoryRecord.model_validate(
                 {
