@@ -181,6 +181,16 @@ def test_a_large_units_page_comes_a_page_at_a_time(web: Web, browser: Browser) -
 def test_accepting_a_suggestion_closes_the_gap(web: Web, browser: Browser) -> None:
     problems: list[str] = []
     page = _signed_in(browser, web, web.editor, problems)
+    # what cannot be meant: a parent that is not suggested, ids that name nothing
+    before = stratmap("audit", "--db", str(web.db), "--last", "1", "--json")
+    csrf = page.eval_on_selector("form[action='/signout'] input[name=csrf]", "i => i.value")
+    odd = page.request.post(
+        f"{web.origin}/gaps/{TYPO}/accept", form={"csrf": csrf, "parent": "G-GROWTH"}
+    )
+    assert odd.ok and "no longer offered" in odd.text()  # followed to the gap page
+    assert stratmap("audit", "--db", str(web.db), "--last", "1", "--json") == before
+    for path in ("/units/no-such-unit", "/nodes/NO-SUCH-NODE", "/gaps/NO-SUCH-NODE"):
+        assert page.request.get(f"{web.origin}{path}").status == 404, path
     page.goto(f"{web.origin}/gaps/{TYPO}")
     assert "KR-PLAT-1.l does not exist" in page.inner_text("#why")
     suggested = page.eval_on_selector_all("#suggestions li", "ls => ls.map(l => l.dataset.nodeId)")
