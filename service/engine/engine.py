@@ -190,22 +190,25 @@ class Engine:
         with gc_paused():
             return IdIndex(self.graph.ids)
 
-    def suggest_ids(self, missing: str, limit: int = 3) -> list[int]:
-        """Existing nodes whose id is a likely typo of `missing` (service.engine.suggest)."""
-        return self._id_index.suggest(missing, limit)
-
-    def suggested_parents(self, gap: Gap, limit: int = 3) -> list[int]:
-        """For each parent id the gap's members name but no node has: the closest existing ids,
-        in the order the references come, never a member itself."""
+    def suggested_parent_ids(self, gap: Gap, limit: int = 3) -> list[str]:
+        """For each parent id the gap's members name but no node has: the closest existing ids
+        (likely typos, service.engine.suggest), in the order the references come, never a
+        member itself."""
         if not gap.dangling_refs:
             return []
-        members = set(gap.members)
-        out: list[int] = []
+        index = self._id_index
+        members = {self.graph.ids[m] for m in gap.members}
+        out: list[str] = []
         for ref in gap.dangling_refs:
-            for i in self.suggest_ids(ref, limit + len(members)):
-                if i not in members and i not in out:
-                    out.append(i)
+            for i in index.suggest(ref, limit + len(members)):
+                found = index.ids[i]
+                if found not in members and found not in out:
+                    out.append(found)
         return out[:limit]
+
+    def suggested_parents(self, gap: Gap, limit: int = 3) -> list[int]:
+        """suggested_parent_ids, as nodes of this engine."""
+        return [self.graph.index[i] for i in self.suggested_parent_ids(gap, limit)]
 
     @analysis
     def orphans(self) -> list[int]:

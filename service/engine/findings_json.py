@@ -59,7 +59,7 @@ def gap_json(
         "cause": cause(engine, gap),
         "members": [g.ids[m] for m in gap.members],
         "danglingRefs": list(gap.dangling_refs),
-        "suggestedParents": [g.ids[s] for s in engine.suggested_parents(gap)] if suggest else None,
+        "suggestedParents": engine.suggested_parent_ids(gap) if suggest else None,
         "inactiveParents": [g.ids[p] for p in gap.inactive_parents],
         "strandedNodes": len(gap.stranded),
         "strandedWork": gap.stranded_work,
@@ -99,7 +99,7 @@ def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
                 "reason": c.gap.reason.value,
                 "cause": cause(engine, c.gap),
                 "danglingRefs": list(c.gap.dangling_refs),
-                "suggestedParents": [g.ids[s] for s in engine.suggested_parents(c.gap)],
+                "suggestedParents": engine.suggested_parent_ids(c.gap),
                 "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],
                 "chain": [node_ref(engine, s) for s in c.chain],
             }

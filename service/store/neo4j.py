@@ -24,7 +24,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph_schema import Node, Person, Unit, Value
+from graph_schema import Node, Person, Rel, Unit, Value
 from graph_schema.rows import CO_OWNS, GraphRows, LinkRow, NodeRecord, NodeRow, node_to_rows
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
@@ -98,6 +98,50 @@ def _links(node_id: str, links: list[list[Any]], co: list[list[Any]]) -> set[Lin
     }
     out |= {LinkRow(node_id, CO_OWNS, person, 1.0, int(o or 0)) for person, o in co}
     return out
+
+
+_SUPPORTS = Rel.SUPPORTS.value
+
+
+def _graph_rows(
+    tx: ManagedTransaction,
+    tenant: str,
+    version_rows: list[dict[str, Any]],
+    nodes: list[NodeRow],
+    links: list[LinkRow],
+    fingerprints: list[bytes | None],
+) -> GraphRows:
+    """The read's nodes and links with the tenant's whole organisation: units, people, values."""
+    units = [
+        Unit(id=p["id"], name=p["name"], parent=p.get("parent"))
+        for p in (r["props"] for r in _run(tx, "existing_units", tenant=tenant))
+    ]
+    people = [
+        Person(
+            id=p["id"],
+            name=p["name"],
+            email=p.get("email"),
+            unit=p.get("unit"),
+            reports_to=p.get("reports_to"),
+            leads=tuple(p.get("leads") or ()),
+            commits_to=tuple(p.get("commits_to") or ()),
+        )
+        for p in (r["props"] for r in _run(tx, "existing_people", tenant=tenant))
+    ]
+    values = [
+        Value(id=p["id"], name=p["name"], description=p.get("description"))
+        for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))
+    ]
+    version = int(version_rows[0]["version"]) if version_rows else 0
+    return GraphRows(
+        version,
+        nodes,
+        links,
+        sorted(units, key=lambda u: u.id),
+        sorted(people, key=lambda p: p.id),
+        sorted(values, key=lambda v: v.id),
+        fingerprints,
+    )
 
 
 class Neo4jStore:
@@ -494,35 +538,38 @@ class Neo4jStore:
                     if len(page) < PAGE:
                         break
                     after = nodes[-1].id
-            units = [
-                Unit(id=p["id"], name=p["name"], parent=p.get("parent"))
-                for p in (r["props"] for r in _run(tx, "existing_units", tenant=tenant))
-            ]
-            people = [
-                Person(
-                    id=p["id"],
-                    name=p["name"],
-                    email=p.get("email"),
-                    unit=p.get("unit"),
-                    reports_to=p.get("reports_to"),
-                    leads=tuple(p.get("leads") or ()),
-                    commits_to=tuple(p.get("commits_to") or ()),
-                )
-                for p in (r["props"] for r in _run(tx, "existing_people", tenant=tenant))
-            ]
-            values = [
-                Value(id=p["id"], name=p["name"], description=p.get("description"))
-                for p in (r["props"] for r in _run(tx, "existing_values", tenant=tenant))
-            ]
-            version = int(version_rows[0]["version"]) if version_rows else 0
-            return GraphRows(
-                version,
-                nodes,
-                links,
-                sorted(units, key=lambda u: u.id),
-                sorted(people, key=lambda p: p.id),
-                sorted(values, key=lambda v: v.id),
-                fingerprints,
+            return _graph_rows(tx, tenant, version_rows, nodes, links, fingerprints)
+
+        return self._read(work)
+
+    def read_ancestry(self, tenant: str, ids: Sequence[str]) -> GraphRows:
+        def work(tx: ManagedTransaction) -> GraphRows:
+            version_rows = _run(tx, "version", tenant=tenant)
+            found: dict[str, tuple[NodeRow, bytes | None, set[LinkRow]]] = {}
+            frontier = list(dict.fromkeys(ids))
+            seen = set(frontier)
+            while frontier:  # one round trip per level of the cascade above the seeds
+                above: list[str] = []
+                for batch in batches(frontier, BATCH):
+                    for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
+                        if r["placeholder"]:  # a missing parent: dangling, as in read_graph
+                            continue
+                        row = _node_row(r["props"])
+                        out = _links(row.id, r["links"], r["co"])
+                        found[row.id] = (row, _fingerprint(r["props"].get("fingerprint")), out)
+                        for link in out:
+                            if link.rel == _SUPPORTS and link.dst not in seen:
+                                seen.add(link.dst)
+                                above.append(link.dst)
+                frontier = above
+            ordered = [found[k] for k in sorted(found)]
+            return _graph_rows(
+                tx,
+                tenant,
+                version_rows,
+                [row for row, _, _ in ordered],
+                [link for _, _, out in ordered for link in out],
+                [blob for _, blob, _ in ordered],
             )
 
         return self._read(work)

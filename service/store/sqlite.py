@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from graph_schema import Node, Person, Unit, Value
+from graph_schema import Node, Person, Rel, Unit, Value
 from graph_schema.rows import GraphDelta, GraphRows, LinkRow, NodeRecord, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
@@ -379,7 +379,25 @@ class SQLiteStore:
         with self._reading() as db:
             return self._read_graph(db, tenant)
 
-    def _read_graph(self, db: sqlite3.Connection, tenant: str) -> GraphRows:
+    def read_ancestry(self, tenant: str, ids: Sequence[str]) -> GraphRows:
+        with self._reading() as db:
+            return self._read_graph(db, tenant, ids)
+
+    def _read_graph(
+        self, db: sqlite3.Connection, tenant: str, seeds: Sequence[str] | None = None
+    ) -> GraphRows:
+        # With seeds: only they and every node above them, walked up the SUPPORTS links by the
+        # primary key (tenant, src, ...) in one recursive query; UNION keeps a cycle finite.
+        args: tuple[str, ...] = (tenant,)
+        if seeds is None:
+            scope, among = "", ""
+        else:
+            scope = (
+                "WITH RECURSIVE up(id) AS (SELECT value FROM json_each(?2) UNION"
+                " SELECT l.dst FROM link l JOIN up ON l.tenant = ?1 AND l.src = up.id"
+                f" AND l.rel = '{Rel.SUPPORTS.value}') "
+            )
+            among, args = " AND id IN (SELECT id FROM up)", (tenant, json.dumps(list(seeds)))
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
         try:
             with gc_paused():
@@ -388,14 +406,17 @@ class SQLiteStore:
                     map(
                         NodeRow._make,
                         db.execute(
-                            f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? ORDER BY id", (tenant,)
+                            f"{scope}SELECT {_NODE_COLS} FROM node WHERE tenant = ?1{among}"
+                            " ORDER BY id",
+                            args,
                         ),
                     )
                 )
                 fingerprints = [
                     r[0]
                     for r in db.execute(
-                        "SELECT fingerprint FROM node WHERE tenant = ? ORDER BY id", (tenant,)
+                        f"{scope}SELECT fingerprint FROM node WHERE tenant = ?1{among} ORDER BY id",
+                        args,
                     )
                 ]
                 links = list(
@@ -404,9 +425,10 @@ class SQLiteStore:
                         db.execute(
                             # the key's order, spelt out: an engine updated from a write's delta
                             # (service.engine.patch) keeps its links in this same order
-                            "SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ?"
+                            f"{scope}SELECT src, rel, dst, weight, ord FROM link"
+                            f" WHERE tenant = ?1{among.replace('id IN', 'src IN')}"
                             " ORDER BY src, rel, dst",
-                            (tenant,),
+                            args,
                         ),
                     )
                 )

@@ -505,3 +505,29 @@ def test_history_is_recorded_by_each_import_and_listed(db: Path, tmp_path: Path)
     assert units[1]["score"] == platform != rows[1]["score"]
     code, out = run("history", "list", "--unit", "nope", "--db", db)
     assert code == 2 and "no recorded score of unit 'nope'" in out
+
+
+def test_a_nodes_line_of_sight_reads_its_ancestry_only_and_says_what_the_whole_engine_says(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.engine.engine import Engine
+    from service.engine.findings_json import line_of_sight_json
+    from service.store.sqlite import SQLiteStore
+
+    code, out = run("import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--db", db)
+    assert code == 0, out
+    store = SQLiteStore(db)
+    whole = Engine(store.read_graph("default"))
+    store.close()
+    broken = [whole.graph.ids[g.break_point] for g in whole.gaps]
+    assert broken, "GitLab's OKRs hold two inactive parents"
+
+    def whole_read(*_: object) -> None:
+        raise AssertionError("line-of-sight NODE read the whole organisation")
+
+    monkeypatch.setattr(SQLiteStore, "read_graph", whole_read)
+    for node_id in [*broken, *whole.graph.ids[::25]]:
+        code, out = run("line-of-sight", node_id, "--json", "--db", db)
+        assert code == 0, out
+        want = line_of_sight_json(whole, whole.line_of_sight_at(whole.index_of(node_id)))
+        assert json.loads(out) == [want]

@@ -190,6 +190,27 @@ def test_node_ids_are_the_existing_nodes_in_id_order(open_store: StoreFactory) -
     assert store.node_ids("nobody") == []
 
 
+def test_an_ancestry_is_the_nodes_and_all_above_them_as_read_graph_reads_them(
+    open_store: StoreFactory,
+) -> None:
+    store = open_store()
+    cycle = [node("C1", "Objective", "C2"), node("C2", "Objective", "C1", "G1")]
+    store.apply("t", ChangeSet(nodes=[*NODES, *cycle, node("I3", "Initiative", "C1")], **ORG))
+    store.apply("u", ChangeSet(nodes=[node("G1", "Goal")]))  # another tenant's same id
+    whole = store.read_graph("t")
+    part = store.read_ancestry("t", ["I1", "I3", "NOBODY"])
+    wanted = {"I1", "K1", "G1", "V", "I3", "C1", "C2"}  # MISSING is named, but is no node
+    assert [r.id for r in part.nodes] == sorted(wanted)
+    assert part.nodes == [r for r in whole.nodes if r.id in wanted]
+    assert part.fingerprints == [
+        f for r, f in zip(whole.nodes, whole.fingerprints, strict=True) if r.id in wanted
+    ]
+    assert sorted(part.links) == sorted(link for link in whole.links if link.src in wanted)
+    assert (part.units, part.people, part.values) == (whole.units, whole.people, whole.values)
+    assert part.version == whole.version
+    assert store.read_ancestry("nobody", ["I1"]).nodes == []
+
+
 def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("a", ChangeSet(nodes=NODES))

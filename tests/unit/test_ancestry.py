@@ -1,0 +1,103 @@
+"""A node's line of sight from its ancestry alone (GraphStore.read_ancestry, AncestryEngine)
+equals the whole organisation's engine's, for every node of random organisations: traced
+paths, breaks, causes, missing parents and their suggestions, inactive parents, cycles, and
+periods. This is what lets `stratmap line-of-sight NODE` read the answer instead of the
+organisation."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph_schema import Node, ParentRef
+from service.engine.ancestry import AncestryEngine
+from service.engine.engine import Engine
+from service.engine.findings_json import line_of_sight_json
+from service.store.base import ChangeSet
+from service.store.sqlite import SQLiteStore
+from tests.conftest import node
+
+if TYPE_CHECKING:
+    from tests.unit import test_engine_property as prop
+else:
+    try:
+        from tests.unit import test_engine_property as prop
+    except ImportError:  # tests/unit on sys.path (pytest's rootdir-less "prepend" import)
+        import test_engine_property as prop
+
+PERIODS = [None, "Q1", "Q2"]
+
+
+@st.composite
+def organisations(draw: st.DrawFn) -> list[Node]:
+    """The engine property test's graphs, with periods, and some parents misspelt: an id one
+    edit away from an existing one, so that suggestions are asked for and found."""
+    drawn = draw(prop.graphs())
+    ids = [n.id for n in drawn]
+    out = []
+    for n in drawn:
+        parents = n.parents
+        if draw(st.integers(0, 3)) == 0:  # most often a node that is not above this one
+            parents = (*parents, ParentRef(id=draw(st.sampled_from(ids)) + "x"))
+        period = draw(st.sampled_from(PERIODS))
+        out.append(n.model_copy(update={"parents": parents, "period": period}))
+    return out
+
+
+def assert_same_line_of_sight(store: SQLiteStore, period: str | None) -> None:
+    whole = Engine(store.read_graph("t"), period)
+    for i, node_id in enumerate(whole.graph.ids):
+        part = AncestryEngine(
+            store.read_ancestry("t", [node_id]),
+            period,
+            lambda: store.node_ids("t"),
+        )
+        assert node_id in part.graph.ids
+        assert line_of_sight_json(part, part.line_of_sight_at(part.index_of(node_id))) == (
+            line_of_sight_json(whole, whole.line_of_sight_at(i))
+        ), node_id
+
+
+@settings(
+    max_examples=int(os.environ.get("STRATMAP_PROPERTY_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(organisations(), st.sampled_from(PERIODS))
+def test_a_nodes_ancestry_answers_its_line_of_sight_as_the_whole_engine(
+    nodes: list[Node], period: str | None
+) -> None:
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=nodes))
+    assert_same_line_of_sight(store, period)
+
+
+def test_the_ancestry_is_the_node_and_what_is_above_it_only() -> None:
+    store = SQLiteStore(":memory:")
+    nodes = [
+        node("V", "Vision"),
+        node("G1", "Goal", "V"),
+        node("G2", "Goal", "V"),
+        node("O1", "Objective", "G1"),
+        node("O2", "Objective", "G2"),
+        node("I1", "Initiative", "O1", "MISSING"),
+        node("I2", "Initiative", "O2"),
+        node("C1", "Objective", "C2"),  # a cycle above nothing
+        node("C2", "Objective", "C1"),
+        node("I3", "Initiative", "C1"),
+    ]
+    store.apply("t", ChangeSet(nodes=nodes))
+    assert [r.id for r in store.read_ancestry("t", ["I1"]).nodes] == ["G1", "I1", "O1", "V"]
+    assert [r.id for r in store.read_ancestry("t", ["I3"]).nodes] == ["C1", "C2", "I3"]
+    assert [r.id for r in store.read_ancestry("t", ["V", "NOBODY"]).nodes] == ["V"]
+    rows = store.read_ancestry("t", ["I1"])
+    assert {(link.src, link.dst) for link in rows.links} == {
+        ("G1", "V"),
+        ("O1", "G1"),
+        ("I1", "O1"),
+        ("I1", "MISSING"),
+    }
+    assert store.read_ancestry("other", ["I1"]).nodes == []
