@@ -37,7 +37,14 @@ from service.store.base import (
     audit_of,
 )
 from service.store.cypher import NODE_RELS, ORG_LINKS, Q
-from service.store.records import as_record, batches, classify, describe_change, rows_to_node
+from service.store.records import (
+    SharedValues,
+    as_record,
+    batches,
+    classify,
+    describe_change,
+    rows_to_node,
+)
 
 BATCH = 1000
 PAGE = 20_000
@@ -81,8 +88,10 @@ def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any
     return tx.run(query.text, **params).data()
 
 
-def _node_row(props: dict[str, Any]) -> NodeRow:
-    return NodeRow._make(props.get(f) for f in NodeRow._fields)
+def _node_row(
+    props: dict[str, Any], make: Callable[[tuple[Any, ...]], NodeRow] = NodeRow._make
+) -> NodeRow:
+    return make(tuple(props.get(f) for f in NodeRow._fields))
 
 
 def _fingerprint(stored: Any) -> bytes | None:
@@ -527,11 +536,12 @@ class Neo4jStore:
             fingerprints: list[bytes | None] = []
             links: list[LinkRow] = []
             after = ""
+            make = SharedValues().node_row()
             with gc_paused():
                 while True:  # keyset pages: the server never builds the whole answer at once
                     page = _run(tx, "nodes_page", tenant=tenant, after=after, page=PAGE)
                     for r in page:
-                        row = _node_row(r["props"])
+                        row = _node_row(r["props"], make)
                         nodes.append(row)
                         fingerprints.append(_fingerprint(r["props"].get("fingerprint")))
                         links.extend(_links(row.id, r["links"], r["co"]))
@@ -548,13 +558,14 @@ class Neo4jStore:
             found: dict[str, tuple[NodeRow, bytes | None, set[LinkRow]]] = {}
             frontier = list(dict.fromkeys(ids))
             seen = set(frontier)
+            make = SharedValues().node_row()
             while frontier:  # one round trip per level of the cascade above the seeds
                 above: list[str] = []
                 for batch in batches(frontier, BATCH):
                     for r in _run(tx, "existing_nodes", tenant=tenant, ids=list(batch)):
                         if r["placeholder"]:  # a missing parent: dangling, as in read_graph
                             continue
-                        row = _node_row(r["props"])
+                        row = _node_row(r["props"], make)
                         out = _links(row.id, r["links"], r["co"])
                         found[row.id] = (row, _fingerprint(r["props"].get("fingerprint")), out)
                         for link in out:

@@ -26,7 +26,14 @@ from service.store.base import (
     StoreError,
     audit_of,
 )
-from service.store.records import as_record, batches, classify, describe_change, rows_to_node
+from service.store.records import (
+    SharedValues,
+    as_record,
+    batches,
+    classify,
+    describe_change,
+    rows_to_node,
+)
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
 # A write of more nodes than this gives no delta (ApplyResult.delta): engines rebuild instead,
@@ -402,9 +409,10 @@ class SQLiteStore:
         try:
             with gc_paused():
                 # Both in primary-key order (no sort: the key is (tenant, id)), so they line up.
+                shared = SharedValues()
                 nodes = list(
                     map(
-                        NodeRow._make,
+                        shared.node_row(),
                         db.execute(
                             f"{scope}SELECT {_NODE_COLS} FROM node WHERE tenant = ?1{among}"
                             " ORDER BY id",
@@ -421,7 +429,7 @@ class SQLiteStore:
                 ]
                 links = list(
                     map(
-                        LinkRow._make,
+                        shared.link_row(),
                         db.execute(
                             # the key's order, spelt out: an engine updated from a write's delta
                             # (service.engine.patch) keeps its links in this same order

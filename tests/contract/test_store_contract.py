@@ -211,6 +211,18 @@ def test_an_ancestry_is_the_nodes_and_all_above_them_as_read_graph_reads_them(
     assert store.read_ancestry("nobody", ["I1"]).nodes == []
 
 
+def test_a_read_holds_one_object_per_repeated_value(open_store: StoreFactory) -> None:
+    # an engine keeps its rows: a million copies of "Initiative" were a third of their memory
+    store = open_store()
+    many = [node(f"I{i}", "Initiative", "G1", unit="eng", owner="ceo") for i in range(3)]
+    store.apply("t", ChangeSet(nodes=[node("G1", "Goal"), *many]))
+    for rows in (store.read_graph("t"), store.read_ancestry("t", ["I0", "I1", "I2"])):
+        initiatives = [r for r in rows.nodes if r.kind == "Initiative"]
+        assert len(initiatives) == 3
+        for field in ("kind", "status", "unit", "owner"):
+            assert len({id(getattr(r, field)) for r in initiatives}) == 1, field
+
+
 def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("a", ChangeSet(nodes=NODES))
