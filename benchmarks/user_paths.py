@@ -13,6 +13,8 @@ Sections (issue 13's table; all by default):
             without and with a snapshot
   los       `stratmap line-of-sight NODE`  vs  the same walk up in `sqlite3` + a process start
   write     a write over HTTP until another client's read sees it, readers' p99 meanwhile
+  rss       the server's resident memory holding two periods' engines, and its peak while a
+            write's background rebuild replaces them (goal: 2 GB at 1M)
 Each figure is the median of REPEAT runs. The CSV files and stores are generated from
 benchmarks/orggen.py into benchmarks/.cache once.
 """
@@ -336,6 +338,105 @@ def bench_line_of_sight(sizes: Sequence[int]) -> None:
         goal = GOALS["los_vs_sqlite3"]
         report(f"{n:,} nodes: line-of-sight, no snapshot", cold, "sqlite3 + start", floor, goal)
         report(f"{n:,} nodes: line-of-sight, snapshot", warm, "sqlite3 + start", floor, goal)
+        # what any command that runs the engine pays before it reads anything: numpy, scipy,
+        # pydantic (the node path reads the node's ancestry only, so this is most of its time)
+        imports = statistics.median(
+            run([sys.executable, "-c", "import service.engine.engine"])[0] for _ in range(REPEAT)
+        )
+        print(f"  {n:,} nodes: of which a process start that imports the engine: {imports:.2f} s")
+        shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def bench_token(db: Path, role: str) -> str:
+    made = subprocess.run(
+        [str(STRATMAP), "token", "create", "--tenant", "bench", "--role", role, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def start_server(db: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+    )
+
+
+def graphql(url: str, token: str, query: str) -> dict[str, object]:
+    import httpx
+
+    answer = httpx.post(
+        url, json={"query": query}, headers={"Authorization": f"Bearer {token}"}, timeout=300
+    )
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def wait_for_answer(url: str, token: str, query: str = "{ alignment { score } }") -> None:
+    import httpx
+
+    while True:
+        try:
+            if graphql(url, token, query).get("data"):
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
+def rss(pid: int) -> tuple[int, int]:
+    """(resident now, peak resident since start) of a process, in bytes (Linux /proc)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
+
+
+def bench_rss(sizes: Sequence[int]) -> None:
+    """The server's memory with one tenant's engines for two periods, while a write's background
+    rebuild replaces one of them (issue 13, goal 2: at most 2 GB at 1M)."""
+    print("\n## server memory: two periods' engines held, then a background rebuild")
+    for n in sizes:
+        db, _, _ = bench_store(n)
+        env = {"STRATMAP_CACHE_DIR": ""}  # built from the store: the rebuild's own cost shows
+        editor, viewer = bench_token(db, "editor"), bench_token(db, "viewer")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/graphql"
+        server = start_server(db, port, env)
+        try:
+            wait_for_answer(url, viewer)
+            wait_for_answer(url, viewer, '{ alignment(period: "2026-Q4") { score } }')
+            held, built = rss(server.pid)
+            made = graphql(
+                url,
+                editor,
+                f'mutation {{ setStatus(id: "I{n // 2}", status: DONE) '
+                "{ ... on ApplySuccess { version } } }",
+            )
+            assert made.get("data"), made
+            # patched at once; rebuilt in the background once writes pause (rebuild_delay), for
+            # each period's engine: sample until the resident size has settled for a while
+            peak, still, last = held, 0.0, held
+            t = time.perf_counter()
+            while still < max(5.0, (time.perf_counter() - t) / 2):
+                time.sleep(0.05)
+                now, _ = rss(server.pid)
+                peak = max(peak, now)
+                still = still + 0.05 if abs(now - last) < 8 << 20 else 0.0
+                last = now
+            after, _ = rss(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        gb = 1 << 30
+        print(
+            f"  {n:,} nodes: {held / gb:.2f} GB with both engines (peak while building them"
+            f" {built / gb:.2f} GB); during the rebuild peak {peak / gb:.2f} GB, after"
+            f" {after / gb:.2f} GB (goal <= 2 GB at 1M: {verdict(peak / gb, 2.0)})"
+        )
         shutil.rmtree(db.parent, ignore_errors=True)
 
 
@@ -350,57 +451,19 @@ def bench_write(sizes: Sequence[int]) -> None:
 def _write_latency(n: int) -> None:
     import threading
 
-    import httpx
-
     db, _, env = bench_store(n)
     env = {"STRATMAP_CACHE_DIR": "", "STRATMAP_VERSION_CHECK_SECONDS": "0.5"}
 
-    def token(role: str, db: Path = db) -> str:
-        made = subprocess.run(
-            [
-                str(STRATMAP),
-                "token",
-                "create",
-                "--tenant",
-                "bench",
-                "--role",
-                role,
-                "--db",
-                str(db),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return made.stdout.strip().splitlines()[-1]
-
-    editor, viewer = token("editor"), token("viewer")
+    editor, viewer = bench_token(db, "editor"), bench_token(db, "viewer")
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
-    server = subprocess.Popen(
-        [str(STRATMAP), "serve", "--port", str(port), "--db", str(db)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **env},
-    )
+    server = start_server(db, port, env)
 
     def ask(who: str, query: str) -> dict[str, object]:
-        answer = httpx.post(
-            url,
-            json={"query": query},
-            headers={"Authorization": f"Bearer {who}"},
-            timeout=120,
-        )
-        body: dict[str, object] = answer.json()
-        return body
+        return graphql(url, who, query)
 
     try:
-        while True:
-            try:
-                if ask(viewer, "{ alignment { score } }").get("data"):
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_for_answer(url, viewer)
         stop, lat = threading.Event(), []
 
         def reader() -> None:
@@ -453,6 +516,7 @@ SECTIONS: dict[str, Callable[[Sequence[int]], None]] = {
     "serve": bench_serve,
     "los": bench_line_of_sight,
     "write": bench_write,
+    "rss": bench_rss,
 }
 
 

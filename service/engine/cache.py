@@ -277,6 +277,13 @@ class EngineCache:
         """The engine of the store's current state: a snapshot's if there is one (nothing to
         save then), else built; with the stamp to save it under (if it may be), and whether it
         was loaded."""
+        if period is not None and (whole := self._organisation(tenant)) is not None:
+            # not saved: the next process derives it again from the organisation's snapshot
+            engine = Engine.in_period(whole, period)
+            engine.analyse_all()
+            with self._lock:
+                self.builds += 1
+            return engine, None, False
         stamp = None
         if self.snapshots is not None:
             stamp = self.store.snapshot_stamp(tenant)
@@ -288,6 +295,43 @@ class EngineCache:
         with self._lock:
             self.builds += 1
         return engine, stamp, False
+
+    def _organisation(self, tenant: str) -> Engine | None:
+        """The tenant's engine of every period, when this process holds one of the store's
+        current version (waiting for it while it builds): a period's engine is made from it
+        (Engine.in_period), sharing its rows instead of reading and holding them again."""
+        with self._lock:
+            slot = self._slots.get((tenant, None))
+        if slot is None:
+            return None
+        with slot.lock:
+            building = slot.building
+        # only one that runs: one still queued may be behind the builder threads this waits in
+        if building is not None and building.running():
+            with suppress(Exception):
+                building.result(timeout=self.max_wait)
+        with slot.lock:
+            engine = slot.engine
+        if engine is None or engine.version != self.store.version(tenant):
+            return None
+        return engine
+
+    def _follow(self, tenant: str, whole: Engine) -> None:
+        """Once the organisation's engine is new, remake the tenant's period engines from it:
+        one made before (from the store, or from the patched engine this one replaces) holds
+        rows of its own, which sharing would free."""
+        for (name, period), slot in self._slot_items():
+            if name != tenant or period is None:
+                continue
+            with slot.lock:
+                engine = slot.engine
+                if (
+                    engine is not None
+                    and slot.building is None
+                    and engine.version <= whole.version
+                    and engine.graph.rows is not whole.graph.rows
+                ):
+                    self._start(tenant, period, slot)
 
     def _build(self, tenant: str, period: str | None, slot: _Slot) -> Engine:
         try:
@@ -321,6 +365,8 @@ class EngineCache:
         if loaded:  # what a snapshot restores on first use, restored now, off the request path
             # (a task of its own: a read waiting for this build is answered without waiting)
             self._builders.submit(engine.graph.restore)
+        if period is None and newest:
+            self._follow(tenant, engine)
         return engine
 
     def close(self, save_wait: float = 60.0) -> None:

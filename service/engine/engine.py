@@ -27,6 +27,7 @@ from service.engine.graph import (
     KINDS,
     CompactGraph,
     build_graph,
+    in_period,
     is_middle_management_scope,
 )
 from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
@@ -164,6 +165,18 @@ class Engine:
         engine.__dict__.update(carried)
         engine.__dict__.update(analyses)
         engine.stale = frozenset(carried) - {"_goal_reach"}
+        return engine
+
+    @classmethod
+    def in_period(cls, base: Engine, period: str | None) -> Engine:
+        """The engine of `base`'s version for another period, sharing base's organisation
+        (graph.in_period): every analysis is computed for the period, on first use."""
+        engine = cls.__new__(cls)
+        engine.graph = in_period(base.graph, period)
+        engine.version, engine.period = base.version, period
+        engine.units, engine.people, engine.values = base.units, base.people, base.values
+        if "_id_index" in base.__dict__:  # the same ids
+            engine.__dict__["_id_index"] = base.__dict__["_id_index"]
         return engine
 
     def __getstate__(self) -> dict[str, Any]:

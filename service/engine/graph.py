@@ -6,9 +6,9 @@ Everything the analyses need is here, built once per (version, period) in O(V + 
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -120,10 +120,10 @@ class CompactGraph:
         if name == "rows" and "_rows_pickled" in self.__dict__:
             with gc_paused():
                 columns = pickle.loads(self.__dict__["_rows_pickled"])
-                self.rows = Column(
-                    map(NodeRow._make, zip(*columns, strict=True)) if columns else ()
-                )
-            return self.rows
+                restored = Column(map(NodeRow._make, zip(*columns, strict=True)) if columns else ())
+            # as for the index: the first restored is the one kept (a period's graph shares it)
+            rows: Column[NodeRow] = self.__dict__.setdefault("rows", restored)
+            return rows
         raise AttributeError(name)
 
 
@@ -231,17 +231,11 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         (-1 if u is None else unit_index[u] for u in units), dtype=np.int32, count=n
     )
     word_ptr, words = _fingerprints(nodes, stored)
-    live = e_valid & active[e_child] & active[e_parent]
-    live_child, live_parent = e_child[live], e_parent[live]
-    by_child = np.argsort(live_child, kind="stable")
-    up_ptr, up_idx = csr(n, live_child, live_parent)
-    down_ptr, down_idx = csr(n, live_parent, live_child)
     return CompactGraph(
         n=n,
         ids=Column(ids),
         index=index,
         kind=kind,
-        active=active,
         titles=Column([r.title for r in nodes]),
         owner=Column([r.owner for r in nodes]),
         unit=Column(units),
@@ -268,6 +262,37 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         person_unit={p.id: p.unit for p in rows.people},
         version=rows.version,
         period=period,
+        **_live_links(n, active, e_child, e_parent, e_weight, e_valid),
+    )
+
+
+class _Live(TypedDict):
+    active: np.ndarray
+    up_ptr: np.ndarray
+    up_idx: np.ndarray
+    up_w: np.ndarray
+    down_ptr: np.ndarray
+    down_idx: np.ndarray
+    live_child: np.ndarray
+    live_parent: np.ndarray
+
+
+def _live_links(
+    n: int,
+    active: np.ndarray,
+    e_child: np.ndarray,
+    e_parent: np.ndarray,
+    e_weight: np.ndarray,
+    e_valid: np.ndarray,
+) -> _Live:
+    """The live edges (valid, both ends active) and their two CSRs, as CompactGraph fields."""
+    live = e_valid & active[e_child] & active[e_parent]
+    live_child, live_parent = e_child[live], e_parent[live]
+    by_child = np.argsort(live_child, kind="stable")
+    up_ptr, up_idx = csr(n, live_child, live_parent)
+    down_ptr, down_idx = csr(n, live_parent, live_child)
+    return _Live(
+        active=active,
         up_ptr=up_ptr,
         up_idx=up_idx,
         up_w=e_weight[live][by_child],
@@ -275,6 +300,20 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
         down_idx=down_idx,
         live_child=live_child,
         live_parent=live_parent,
+    )
+
+
+def in_period(g: CompactGraph, period: str | None) -> CompactGraph:
+    """What build_graph makes of the same rows for another period, made from `g`: only which
+    nodes are active, and so the live edges, are computed again; everything a period does not
+    touch (rows, ids, titles, fingerprints, the links) is `g`'s own objects, shared, not read
+    again nor copied. A server asked for several periods holds one organisation, not one per
+    period (at 1M nodes a second period's graph took 1 GB; now its arrays, tens of MB)."""
+    active = np.fromiter((is_active(r, period) for r in g.rows), dtype=bool, count=g.n)
+    return replace(
+        g,
+        period=period,
+        **_live_links(g.n, active, g.e_child, g.e_parent, g.e_weight, g.e_valid),
     )
 
 
