@@ -139,6 +139,9 @@ class UnknownNode(StratmapError, KeyError):
 CARRIED = ("load_bearing", "overlaps", "unit_focus", "_goal_reach")
 
 
+_SUGGESTIONS = 3  # suggested parents kept per gap
+
+
 class Engine:
     # analyses whose values are a previous version's (a patched engine's CARRIED ones)
     stale: frozenset[str] = frozenset()
@@ -209,14 +212,21 @@ class Engine:
         member itself."""
         if not gap.dangling_refs:
             return []
+        # kept per gap: a gap's row asks for three, and who can fix it for the first of them
+        # (the same one: a longer list only extends a shorter), a few ms of index work each
+        memo: dict[int, list[str]] = self.__dict__.setdefault("_suggested", {})
+        if limit <= _SUGGESTIONS and (kept := memo.get(gap.break_point)) is not None:
+            return kept[:limit]
         index = self._id_index
         members = {self.graph.ids[m] for m in gap.members}
+        wanted = max(limit, _SUGGESTIONS)
         out: list[str] = []
         for ref in gap.dangling_refs:
-            for i in index.suggest(ref, limit + len(members)):
+            for i in index.suggest(ref, wanted + len(members)):
                 found = index.ids[i]
                 if found not in members and found not in out:
                     out.append(found)
+        memo[gap.break_point] = out[:wanted]
         return out[:limit]
 
     def suggested_parents(self, gap: Gap, limit: int = 3) -> list[int]:

@@ -101,3 +101,35 @@ def test_the_ancestry_is_the_node_and_what_is_above_it_only() -> None:
         ("I1", "MISSING"),
     }
     assert store.read_ancestry("other", ["I1"]).nodes == []
+
+
+@settings(
+    max_examples=int(os.environ.get("STRATMAP_PROPERTY_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(organisations(), st.lists(st.integers(1, 5), min_size=1, max_size=6))
+def test_suggestions_kept_per_gap_are_what_a_fresh_engine_gives_for_any_limit(
+    nodes: list[Node], limits: list[int]
+) -> None:
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=nodes))
+    rows = store.read_graph("t")
+    asked = Engine(rows)  # asked again and again, in the drawn order of limits
+    for gap in asked.gaps:
+        for limit in limits:
+            fresh = Engine(rows)
+            want = fresh.suggested_parent_ids(fresh.gaps[asked.gaps.index(gap)], limit)
+            assert asked.suggested_parent_ids(gap, limit) == want
+
+
+def test_a_shorter_list_of_suggestions_asked_first_does_not_shorten_a_longer_one() -> None:
+    store = SQLiteStore(":memory:")
+    goals = [node(f"N1{i}", "Goal", "V") for i in range(3)]
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), *goals, node("O", "Objective", "N1x")]))
+    engine = Engine(store.read_graph("t"))
+    (gap,) = [g for g in engine.gaps if g.dangling_refs]
+    assert engine.suggested_parent_ids(gap, 1) == ["N10"]
+    assert engine.suggested_parent_ids(gap, 3) == ["N10", "N11", "N12"]
+    assert engine.suggested_parent_ids(gap, 2) == ["N10", "N11"]
+    assert engine.fixer(gap) is None  # the goals have no owner, nor does O
