@@ -5,9 +5,10 @@ Everything the analyses need is here, built once per (version, period) in O(V + 
 
 from __future__ import annotations
 
+import operator
 import pickle
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from itertools import islice
 from typing import Any, TypedDict
 
 import numpy as np
@@ -170,11 +171,12 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     nodes, stored = rows.nodes, rows.fingerprints
     if len(stored) != len(nodes):
         raise ValueError(f"{len(stored)} fingerprints for {len(nodes)} nodes")
-    if any(a.id > b.id for a, b in pairwise(nodes)):
-        order = sorted(range(len(nodes)), key=lambda i: nodes[i].id)
-        nodes, stored = [nodes[i] for i in order], [stored[i] for i in order]
-    n = len(nodes)
     ids = [r.id for r in nodes]
+    if any(map(operator.gt, ids, islice(ids, 1, None))):  # stores read in id order: rarely
+        order = sorted(range(len(nodes)), key=ids.__getitem__)
+        nodes, stored = [nodes[i] for i in order], [stored[i] for i in order]
+        ids = [r.id for r in nodes]
+    n = len(nodes)
     index = {node_id: i for i, node_id in enumerate(ids)}
     kind = np.fromiter((KIND_CODE[r.kind] for r in nodes), dtype=np.int8, count=n)
     active = np.fromiter((is_active(r, period) for r in nodes), dtype=bool, count=n)
@@ -185,39 +187,50 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
 
     unit_parent = {u.id: u.parent for u in rows.units}
     depths = _unit_depths(unit_parent)
-    scope = [objective_scope(r, depths) for r in nodes]
+    objective = NodeKind.OBJECTIVE.value
+    scope = [objective_scope(r, depths) if r.kind == objective else None for r in nodes]
 
     sup_c: list[int] = []
     sup_p: list[int] = []
     sup_w: list[float] = []
     dangling: dict[int, list[str]] = {}
-    support_links = np.zeros(n, dtype=np.int32)
     depends: list[tuple[int, int]] = []
     conflicts: list[tuple[int, int]] = []
     co_owners: dict[int, list[str]] = {}
     expresses: dict[int, list[str]] = {}
-    supports = Rel.SUPPORTS.value
-    for link in rows.links:
-        c = index[link.src]
-        if link.rel == supports:
-            support_links[c] += 1
-            p = index.get(link.dst)
+    # one pass over a million links: names bound once, and a node's links come together (the
+    # stores read them by src), so its index is looked up once per node, not once per link
+    supports, depends_on, conflicts_with = (
+        Rel.SUPPORTS.value,
+        Rel.DEPENDS_ON.value,
+        Rel.CONFLICTS_WITH.value,
+    )
+    expresses_rel, parent_of = Rel.EXPRESSES.value, index.get
+    last, c = None, -1
+    for src, rel, dst, weight, _ in rows.links:
+        if src != last:
+            last, c = src, index[src]
+        if rel == supports:
+            p = parent_of(dst)
             if p is None:
-                dangling.setdefault(c, []).append(link.dst)
+                dangling.setdefault(c, []).append(dst)
             else:
                 sup_c.append(c)
                 sup_p.append(p)
-                sup_w.append(link.weight)
-        elif link.rel == Rel.DEPENDS_ON.value:
-            if (p := index.get(link.dst)) is not None:
+                sup_w.append(weight)
+        elif rel == depends_on:
+            if (p := parent_of(dst)) is not None:
                 depends.append((c, p))
-        elif link.rel == Rel.CONFLICTS_WITH.value:
-            if (p := index.get(link.dst)) is not None:
+        elif rel == conflicts_with:
+            if (p := parent_of(dst)) is not None:
                 conflicts.append((c, p))
-        elif link.rel == CO_OWNS:
-            co_owners.setdefault(c, []).append(link.dst)
-        elif link.rel == Rel.EXPRESSES.value:
-            expresses.setdefault(c, []).append(link.dst)
+        elif rel == CO_OWNS:
+            co_owners.setdefault(c, []).append(dst)
+        elif rel == expresses_rel:
+            expresses.setdefault(c, []).append(dst)
+    support_links = np.bincount(np.array(sup_c, dtype=np.int64), minlength=n).astype(np.int32)
+    for child, refs in dangling.items():
+        support_links[child] += len(refs)
 
     e_child = np.array(sup_c, dtype=np.int32)
     e_parent = np.array(sup_p, dtype=np.int32)
