@@ -36,47 +36,29 @@ def _segments(length: int) -> list[tuple[int, int]]:
     return out
 
 
-_BASE = np.uint64(1_000_003)  # odd: invertible modulo 2**64
-_INVERSE = np.uint64(pow(1_000_003, -1, 2**64))
+_BASE = 1_000_003
 _MIX_LENGTH, _MIX_PART = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 _MIX = np.uint64(0x165667B19E3779F9)
-
-
-_POWERS: list[tuple[np.ndarray, np.ndarray]] = []  # the longest made so far, kept
-
-
-def _powers(m: int) -> tuple[np.ndarray, np.ndarray]:
-    """_BASE**i and _INVERSE**i for i < m, modulo 2**64 (unsigned arithmetic wraps): a query's
-    probes need a few hundred, kept between queries; the index, one per character."""
-    if _POWERS and len(_POWERS[0][0]) >= m:
-        power, inverse = _POWERS[0]
-        return power[:m], inverse[:m]
-    power, inverse = np.ones(m, dtype=np.uint64), np.ones(m, dtype=np.uint64)
-    power[1:] = np.cumprod(np.full(m - 1, _BASE, dtype=np.uint64))
-    inverse[1:] = np.cumprod(np.full(m - 1, _INVERSE, dtype=np.uint64))
-    if m <= 1 << 16:  # a query's: kept; the index's million-entry tables are not
-        _POWERS[:] = [(power, inverse)]
-    return power, inverse
 
 
 def _keys(
     codes: np.ndarray, starts: np.ndarray, sizes: np.ndarray, lengths: np.ndarray, part: np.ndarray
 ) -> np.ndarray:
     """The key of each segment codes[starts[i]:starts[i] + sizes[i]] (code points) as part
-    part[i] of an id of lengths[i] characters, all at once: a polynomial hash modulo 2**64 read
-    off prefix sums (a segment's sum, divided by the power at its start), then mixed with the
-    length and the part. Equal segments get equal keys wherever they sit; a collision only
-    adds a candidate, which the distance then refuses. (One hash() per segment in Python took
-    5.5 s for a million ids.)"""
-    m = len(codes)
-    power, inverse = _powers(m + 1)
-    prefix = np.zeros(m + 1, dtype=np.uint64)
-    np.cumsum(codes.astype(np.uint64) * power[:m], out=prefix[1:])
-    starts = starts.astype(np.int64)
-    h = (prefix[starts + sizes] - prefix[starts]) * inverse[starts]
-    key = (
-        h ^ (lengths.astype(np.uint64) * _MIX_LENGTH) ^ (part.astype(np.uint64) * _MIX_PART)
-    ) * _MIX
+    part[i] of an id of lengths[i] characters, all at once: a polynomial hash modulo 2**64
+    (unsigned arithmetic wraps), one step per character position over the segments that long,
+    mixed with the length and the part. Equal segments get equal keys wherever they sit; a
+    collision only adds a candidate, which the distance then refuses. (One hash() per segment
+    in Python took 5.5 s for a million ids; this holds a few arrays of one entry a segment.)"""
+    h = np.zeros(len(starts), dtype=np.uint64)
+    live = np.flatnonzero(sizes > 0)
+    power, at = 1, 0
+    while live.size:
+        h[live] += codes[starts[live] + at].astype(np.uint64) * np.uint64(power)
+        power, at = power * _BASE % 2**64, at + 1
+        live = live[sizes[live] > at]
+    key = h ^ (lengths.astype(np.uint64) * _MIX_LENGTH) ^ (part.astype(np.uint64) * _MIX_PART)
+    key *= _MIX
     key ^= key >> np.uint64(29)
     out: np.ndarray = (key & np.uint64(0x7FFF_FFFF_FFFF_FFFF)).astype(np.int64)
     return out
