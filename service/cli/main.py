@@ -32,7 +32,6 @@ from service.cli.render import line_of_sight_tree, pct, render_analysis
 from service.cli.report import report
 from service.cli.serve import serve
 from service.cli.tokens import token
-from service.engine.ancestry import AncestryEngine
 from service.engine.engine import Engine, UnknownNode
 from service.engine.findings_json import analysis_json, line_of_sight_json
 from service.gcpause import gc_paused
@@ -470,11 +469,13 @@ def line_of_sight(
     if url is not None:
         _remote_line_of_sight(url, token, node_id, unit_id, as_json)
         return
-    if node_id is not None and (found := _node_line_of_sight(db, tenant, period, node_id)):
-        _print_line_of_sight(found, None, as_json)
+    found = _ancestry_line_of_sight(db, tenant, period, node_id, unit_id)
+    if found is not None:
+        _print_line_of_sight(found, unit_id, as_json)
         return
+    # reached with a period that no node of the answer names: the whole engine says if it is one
     name, engine, _ = _engine(db, tenant, period)  # one line of sight: not worth saving
-    if node_id is not None:  # reached with a period no node above it names: the check below
+    if node_id is not None:
         try:
             targets = [engine.index_of(node_id)]
         except UnknownNode:
@@ -488,21 +489,21 @@ def line_of_sight(
     _print_line_of_sight(items, unit_id, as_json)
 
 
-def _node_line_of_sight(
-    db: Path | None, tenant: str | None, period: str | None, node_id: str
+def _ancestry_line_of_sight(
+    db: Path | None, tenant: str | None, period: str | None, node_id: str | None, unit: str | None
 ) -> list[dict[str, Any]] | None:
-    """One node's line of sight from the node and what is above it only (AncestryEngine): its
-    cost follows the answer, not the organisation. None when the whole engine must answer: a
-    period that no node above it names may be a typo, which only every node can tell."""
+    """usecases.ancestry_line_of_sight, as the command prints it (None: ask the whole engine)."""
     name, store = _existing(db, tenant)
     try:
-        rows = store.read_ancestry(name, [node_id])
-        if not any(r.id == node_id for r in rows.nodes):
-            raise BadInput(f"no node '{node_id}' in tenant '{name}'")
-        if period is not None and all(r.period != period for r in rows.nodes):
+        found = usecases.ancestry_line_of_sight(store, name, period, node_id=node_id, unit=unit)
+        if found is None:
             return None
-        engine = AncestryEngine(rows, period, lambda: store.node_ids(name))
-        return [line_of_sight_json(engine, engine.line_of_sight_at(engine.index_of(node_id)))]
+        engine, targets = found
+        return [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
+    except UnknownNode:
+        raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
+    except usecases.UseCaseError as exc:
+        raise BadInput(f"{exc.message} in tenant '{name}'") from None
     finally:
         store.close()
 

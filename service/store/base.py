@@ -176,6 +176,10 @@ class GraphStore(Protocol):
         """Every node id of the tenant, in id order (placeholders of missing parents excluded)."""
         ...
 
+    def node_ids_in_units(self, tenant: str, units: Sequence[str]) -> list[str]:
+        """The ids of the nodes whose unit is one of `units`, in id order."""
+        ...
+
     def tenants(self) -> list[str]: ...
 
     def snapshot_stamp(self, tenant: str) -> str | None:

@@ -181,6 +181,13 @@ _q(
     "tenant",
 )
 _q(
+    "node_ids_in_units",
+    "MATCH (n:StrategyNode {tenant: $tenant}) WHERE n.missing IS NULL AND n.unit IN $units"
+    " RETURN n.id AS id ORDER BY id",
+    "tenant",
+    "units",
+)
+_q(
     "existing_units",
     "MATCH (u:Unit {tenant: $tenant}) WHERE u.missing IS NULL RETURN u {.*} AS props",
     "tenant",

@@ -602,6 +602,14 @@ class Neo4jStore:
     def node_ids(self, tenant: str) -> list[str]:
         return [r["id"] for r in self._read(lambda tx: _run(tx, "node_ids", tenant=tenant))]
 
+    def node_ids_in_units(self, tenant: str, units: Sequence[str]) -> list[str]:
+        return [
+            r["id"]
+            for r in self._read(
+                lambda tx: _run(tx, "node_ids_in_units", tenant=tenant, units=sorted(units))
+            )
+        ]
+
     def audit(self, tenant: str, last: int | None = None) -> list[AuditRecord]:
         rows = self._read(
             lambda tx: _run(

@@ -476,6 +476,17 @@ class SQLiteStore:
             int(row[0]) if row else 0, nodes, links, units, people, values, fingerprints
         )
 
+    def node_ids_in_units(self, tenant: str, units: Sequence[str]) -> list[str]:
+        with self._reading() as db:
+            return [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM node WHERE tenant = ? AND unit IN"
+                    " (SELECT value FROM json_each(?)) ORDER BY id",
+                    (tenant, json.dumps(sorted(units))),
+                )
+            ]
+
     @_serialised
     def node_ids(self, tenant: str) -> list[str]:
         return [

@@ -531,3 +531,12 @@ def test_a_nodes_line_of_sight_reads_its_ancestry_only_and_says_what_the_whole_e
         assert code == 0, out
         want = line_of_sight_json(whole, whole.line_of_sight_at(whole.index_of(node_id)))
         assert json.loads(out) == [want]
+    for unit in sorted(whole.graph.unit_ids):  # a manager's team: the same, from its nodes
+        code, out = run("line-of-sight", "--unit", unit, "--json", "--db", db)
+        assert code == 0, out
+        want_all = [
+            line_of_sight_json(whole, whole.line_of_sight_at(i)) for i in whole.unit_work(unit)
+        ]
+        assert json.loads(out) == want_all, unit
+    assert run("line-of-sight", "--unit", "nowhere", "--db", db)[0] == 2
+    assert run("line-of-sight", "NOPE", "--db", db)[0] == 2

@@ -223,6 +223,22 @@ def test_a_read_holds_one_object_per_repeated_value(open_store: StoreFactory) ->
             assert len({id(getattr(r, field)) for r in initiatives}) == 1, field
 
 
+def test_node_ids_in_units_are_the_nodes_those_units_own_in_id_order(
+    open_store: StoreFactory,
+) -> None:
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    store.apply("u", ChangeSet(nodes=[node("Z", "Goal", unit="co")]))
+    assert store.node_ids_in_units("t", ["co"]) == ["V"]
+    store.apply(
+        "t",
+        ChangeSet(nodes=[node("B2", "Behaviour", "G1", unit="eng"), node("A", "Goal", unit="co")]),
+    )
+    assert store.node_ids_in_units("t", ["eng", "co"]) == ["A", "B2", "V"]
+    assert store.node_ids_in_units("t", ["nowhere"]) == []
+    assert store.node_ids_in_units("t", []) == []
+
+
 def test_tenants_are_isolated(open_store: StoreFactory) -> None:
     store = open_store()
     store.apply("a", ChangeSet(nodes=NODES))

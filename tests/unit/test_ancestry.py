@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_schema import Node, ParentRef
+from graph_schema import Node, ParentRef, Unit
 from service.engine.ancestry import AncestryEngine
 from service.engine.engine import Engine
 from service.engine.findings_json import line_of_sight_json
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
+from service.usecases import UseCaseError, ancestry_line_of_sight
 from tests.conftest import node
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ else:
         import test_engine_property as prop
 
 PERIODS = [None, "Q1", "Q2"]
+UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
+UNIT_IDS = [None, "U1", "U2", "X9"]  # X9: a unit only nodes name (no row of its own)
 
 
 @st.composite
@@ -42,8 +45,12 @@ def organisations(draw: st.DrawFn) -> list[Node]:
         parents = n.parents
         if draw(st.integers(0, 3)) == 0:  # most often a node that is not above this one
             parents = (*parents, ParentRef(id=draw(st.sampled_from(ids)) + "x"))
-        period = draw(st.sampled_from(PERIODS))
-        out.append(n.model_copy(update={"parents": parents, "period": period}))
+        update = {
+            "parents": parents,
+            "period": draw(st.sampled_from(PERIODS)),
+            "unit": draw(st.sampled_from(UNIT_IDS)),
+        }
+        out.append(n.model_copy(update=update))
     return out
 
 
@@ -71,8 +78,26 @@ def test_a_nodes_ancestry_answers_its_line_of_sight_as_the_whole_engine(
     nodes: list[Node], period: str | None
 ) -> None:
     store = SQLiteStore(":memory:")
-    store.apply("t", ChangeSet(nodes=nodes))
+    store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
     assert_same_line_of_sight(store, period)
+    whole = Engine(store.read_graph("t"), period)
+    for unit in ("U1", "U2", "X9", "NOWHERE"):
+        if not whole.has_unit(unit):
+            try:
+                ancestry_line_of_sight(store, "t", period, unit=unit)
+            except UseCaseError as exc:
+                assert exc.field == "unit"
+            else:
+                raise AssertionError(f"{unit} is no unit")
+            continue
+        found = ancestry_line_of_sight(store, "t", period, unit=unit)
+        want = [line_of_sight_json(whole, whole.line_of_sight_at(i)) for i in whole.unit_work(unit)]
+        if found is None:  # no node of the answer names the period: the whole engine answers
+            assert period is not None
+            continue
+        part, targets = found
+        got = [line_of_sight_json(part, part.line_of_sight_at(i)) for i in targets]
+        assert got == want, unit
 
 
 def test_the_ancestry_is_the_node_and_what_is_above_it_only() -> None:
