@@ -362,7 +362,9 @@ def ancestry_line_of_sight(
         owned = store.node_ids_in_units(
             tenant, sorted(units_below({u.id: u.parent for u in tree}, unit))
         )
-        if not owned and unit not in {u.id for u in tree}:  # as Engine.has_unit
+        # as Engine.has_unit: a unit of the tree, or one a node names (a unit named only as
+        # another's parent is neither, though units hang below it)
+        if unit not in {u.id for u in tree} and not store.node_ids_in_units(tenant, [unit]):
             raise UseCaseError("unit", f"no unit '{unit}'")
         rows = store.read_ancestry(tenant, owned)
     if period is not None and all(r.period != period for r in rows.nodes):

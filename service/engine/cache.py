@@ -329,7 +329,8 @@ class EngineCache:
                     engine is not None
                     and slot.building is None
                     and engine.version <= whole.version
-                    and engine.graph.rows is not whole.graph.rows
+                    # ids, not rows: a snapshot's rows are restored on first read, seconds at 1M
+                    and engine.graph.ids is not whole.graph.ids
                 ):
                     self._start(tenant, period, slot)
 

@@ -184,8 +184,11 @@ class Engine:
 
     def __getstate__(self) -> dict[str, Any]:
         # a copy: requests keep memoising analyses into __dict__ while a snapshot is written
-        # (service.engine.snapshot), and pickling a dict that grows fails half way
-        return dict(self.__dict__)
+        # (service.engine.snapshot), and pickling a dict that grows fails half way; the kept
+        # suggestions, a dict requests grow too, are left out (they are cheap to find again)
+        state = dict(self.__dict__)
+        state.pop("_suggested", None)
+        return state
 
     # -- the analyses, each memoised --------------------------------------------------
     @analysis

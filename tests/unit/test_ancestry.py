@@ -30,8 +30,12 @@ else:
         import test_engine_property as prop
 
 PERIODS = [None, "Q1", "Q2"]
-UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
-UNIT_IDS = [None, "U1", "U2", "X9"]  # X9: a unit only nodes name (no row of its own)
+UNITS = [
+    Unit(id="U1", name="Top"),
+    Unit(id="U2", name="Mid", parent="U1"),
+    Unit(id="U3", name="Stray", parent="X8"),  # X8: named as a parent only, so no unit
+]
+UNIT_IDS = [None, "U1", "U2", "U3", "X9"]  # X9: a unit only nodes name (no row of its own)
 
 
 @st.composite
@@ -81,7 +85,7 @@ def test_a_nodes_ancestry_answers_its_line_of_sight_as_the_whole_engine(
     store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
     assert_same_line_of_sight(store, period)
     whole = Engine(store.read_graph("t"), period)
-    for unit in ("U1", "U2", "X9", "NOWHERE"):
+    for unit in ("U1", "U2", "U3", "X8", "X9", "NOWHERE"):
         if not whole.has_unit(unit):
             try:
                 ancestry_line_of_sight(store, "t", period, unit=unit)
@@ -158,3 +162,19 @@ def test_a_shorter_list_of_suggestions_asked_first_does_not_shorten_a_longer_one
     assert engine.suggested_parent_ids(gap, 3) == ["N10", "N11", "N12"]
     assert engine.suggested_parent_ids(gap, 2) == ["N10", "N11"]
     assert engine.fixer(gap) is None  # the goals have no owner, nor does O
+
+
+def test_kept_suggestions_are_not_pickled_with_the_engine() -> None:
+    # requests keep adding to them while a server writes a snapshot: a dict that grows while
+    # it is pickled fails the save
+    import pickle
+
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=[node("VISION", "Vision"), node("O", "Objective", "VISIONX")]))
+    engine = Engine(store.read_graph("t"))
+    (gap,) = [g for g in engine.gaps if g.dangling_refs]
+    assert engine.suggested_parent_ids(gap) == ["VISION"]
+    assert "_suggested" in engine.__dict__
+    loaded = pickle.loads(pickle.dumps(engine))
+    assert "_suggested" not in loaded.__dict__
+    assert loaded.suggested_parent_ids(loaded.gaps[0]) == ["VISION"]
