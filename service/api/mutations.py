@@ -21,8 +21,8 @@ from service.roles import Role
 from service.store.base import ApplyResult, StoreBusy
 
 
-@strawberry.type
-class InputIssue:
+@strawberry.type(name="InputIssue")
+class InputIssueType:
     message: str
     field: str | None = None
     row: int | None = None
@@ -30,32 +30,33 @@ class InputIssue:
     file: str | None = None
 
 
-@strawberry.type
-class InputError:
+@strawberry.type(name="InputError")
+class InputErrorType:
     message: str
-    issues: list[InputIssue]
+    issues: list[InputIssueType]
 
 
-@strawberry.type
-class NotAllowed:
+@strawberry.type(name="NotAllowed")
+class NotAllowedType:
     message: str
 
 
 @strawberry.type(
+    name="Busy",
     description="Another writer held the store past STRATMAP_WRITE_WAIT_SECONDS: nothing was "
-    "written; send the same mutation again after retryAfterSeconds."
+    "written; send the same mutation again after retryAfterSeconds.",
 )
-class Busy:
+class BusyType:
     message: str
     retry_after_seconds: float
 
     @classmethod
-    def of(cls, exc: StoreBusy) -> Busy:
+    def of(cls, exc: StoreBusy) -> BusyType:
         return cls(message=str(exc), retry_after_seconds=exc.retry_after_seconds)
 
 
-@strawberry.type
-class ApplySuccess:
+@strawberry.type(name="ApplySuccess")
+class ApplySuccessType:
     created: list[str]
     updated: list[str]
     unchanged: int
@@ -69,7 +70,7 @@ class ApplySuccess:
     dry_run: bool
 
     @classmethod
-    def from_result(cls, r: ApplyResult) -> ApplySuccess:
+    def from_result(cls, r: ApplyResult) -> ApplySuccessType:
         return cls(
             created=r.created,
             updated=r.updated,
@@ -82,15 +83,17 @@ class ApplySuccess:
         )
 
 
-@strawberry.type
-class HistorySuccess:
+@strawberry.type(name="HistorySuccess")
+class HistorySuccessType:
     record: AlignmentRecordType
 
 
 WriteResult = Annotated[
-    ApplySuccess | InputError | NotAllowed | Busy, strawberry.union("WriteResult")
+    ApplySuccessType | InputErrorType | NotAllowedType | BusyType, strawberry.union("WriteResult")
 ]
-HistoryResult = Annotated[HistorySuccess | NotAllowed | Busy, strawberry.union("HistoryResult")]
+HistoryResult = Annotated[
+    HistorySuccessType | NotAllowedType | BusyType, strawberry.union("HistoryResult")
+]
 
 
 @strawberry.input
@@ -156,31 +159,33 @@ def _camel(name: str) -> str:
 
 def _write(
     info: Info, role: Role, action: Callable[[Context], ApplyResult]
-) -> ApplySuccess | InputError | NotAllowed | Busy:
+) -> ApplySuccessType | InputErrorType | NotAllowedType | BusyType:
     ctx: Context = info.context
     if not ctx.principal.role.allows(role):
-        return NotAllowed(
+        return NotAllowedType(
             message=f"this needs the {role.value} role; your token has {ctx.principal.role.value}"
         )
     try:
         result = action(ctx)
     except StoreBusy as exc:
-        return Busy.of(exc)
+        return BusyType.of(exc)
     except usecases.UseCaseError as exc:
-        return InputError(
-            message=exc.message, issues=[InputIssue(message=exc.message, field=exc.field)]
+        return InputErrorType(
+            message=exc.message, issues=[InputIssueType(message=exc.message, field=exc.field)]
         )
     except importers.ImportFailed as exc:
-        return InputError(
+        return InputErrorType(
             message=f"{len(exc.issues)} problem(s); nothing was written",
             issues=[
-                InputIssue(message=i.message, field=i.field, row=i.row, path=i.path, file=i.file)
+                InputIssueType(
+                    message=i.message, field=i.field, row=i.row, path=i.path, file=i.file
+                )
                 for i in exc.issues
             ],
         )
     if result.changed and not result.dry_run:
         ctx.wrote(result.version, result.delta)
-    return ApplySuccess.from_result(result)
+    return ApplySuccessType.from_result(result)
 
 
 @strawberry.type
@@ -291,11 +296,11 @@ class Mutation:
     def record_history(self, info: Info, label: str | None = None) -> HistoryResult:
         ctx: Context = info.context
         if not ctx.principal.role.can_write():
-            return NotAllowed(
+            return NotAllowedType(
                 message=f"this needs the editor role; your token has {ctx.principal.role.value}"
             )
         try:
             row = usecases.record_history(ctx.store, ctx.tenant, ctx.engine(), label)
         except StoreBusy as exc:
-            return Busy.of(exc)
-        return HistorySuccess(record=AlignmentRecordType.from_domain(row))
+            return BusyType.of(exc)
+        return HistorySuccessType(record=AlignmentRecordType.from_domain(row))
