@@ -89,6 +89,7 @@ class MapNode(NodeRef):
 
 class Gap(Model):
     reason: str
+    cause: str  # why the chain breaks, in words (the API's Gap.cause)
     dangling_refs: list[str]
     stranded_nodes: int
     stranded_work: float
@@ -161,9 +162,11 @@ class Path(Model):
 
 class BreakGap(Model):
     reason: str
+    cause: str
     dangling_refs: list[str]
     break_point: Ref
     inactive_parents: list[Ref]
+    suggested_parents: list[Ref] = Field(default_factory=list)
 
 
 class Break(Model):

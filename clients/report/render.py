@@ -14,7 +14,7 @@ from markupsafe import Markup
 from clients.models import Gap
 from clients.report import trend
 from clients.report.data import STRANDED_SHOWN, ReportData
-from clients.report.strategy_map import cause, focused, svg, whole
+from clients.report.strategy_map import focused, svg, whole
 from clients.report.trend import Series
 
 __all__ = ["FORMATS", "render"]
@@ -81,7 +81,7 @@ def _no_initiatives(d: ReportData) -> bool:
 
 def why(gap: Gap) -> str:
     """A gap's cause as a sentence."""
-    text = cause(gap)
+    text = gap.cause
     return text[:1].upper() + text[1:] + "."
 
 
@@ -173,7 +173,7 @@ def markdown(d: ReportData, top: int = 10) -> str:
             out.append(
                 f"| {i} | {'**MM** ' if g.middle_management else ''}"
                 f"{_md(g.break_point.title)} ({_md(g.break_point.id)}) "
-                f"| {g.reason}: {_md(cause(g))} "
+                f"| {g.reason}: {_md(g.cause)} "
                 f"| {_md(g.fixed_by.name or g.fixed_by.id) if g.fixed_by else '—'} "
                 f"| {_md(g.unit.id) if g.unit else '—'} "
                 f"| {num(g.stranded_work)} | {stranded} |"

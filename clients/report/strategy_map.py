@@ -23,9 +23,8 @@ import graphviz
 
 from clients.errors import MapUnavailable
 from clients.models import Gap, MapNode
-from graph_schema import gap_cause
 
-__all__ = ["MAX_NODES", "Box", "StrategyMap", "cause", "focused", "svg", "whole"]
+__all__ = ["MAX_NODES", "Box", "StrategyMap", "focused", "svg", "whole"]
 
 MAX_NODES = 300
 # what folds first, then next: the fold's name and the kinds it counts
@@ -82,18 +81,6 @@ class StrategyMap:
         return out
 
 
-def cause(gap: Gap) -> str:
-    """Why this gap's chain breaks, in words (graph_schema.causes)."""
-    return gap_cause(
-        gap.reason,
-        dangling=gap.dangling_refs,
-        inactive=[p.id for p in gap.inactive_parents],
-        invalid=[p.id for p in gap.break_point.parents if not p.valid and not p.dangling],
-        members=[m.id for m in gap.members],
-        node=gap.break_point.id,
-    )
-
-
 def _box(n: MapNode, notes: dict[str, str]) -> Box:
     if n.id in notes:
         state = "break"
@@ -145,7 +132,7 @@ def whole(nodes: list[MapNode], gaps: list[Gap], complete: bool) -> StrategyMap:
     """The organisation's map. `complete`: `nodes` is every node; otherwise it is the top of the
     cascade, and each gap brings its break point and the chain above it, with what is stranded
     below folded into a count."""
-    notes = {g.break_point.id: cause(g) for g in gaps}
+    notes = {g.break_point.id: g.cause for g in gaps}
     inactive_parents = {p.id for g in gaps for p in g.inactive_parents}
     pool = {n.id: n for n in nodes if n.status == "active" or n.id in inactive_parents}
     drawn, left = len(gaps), 0
@@ -200,7 +187,7 @@ def _stranded_count(boxes: dict[str, Box], under: str, count: int) -> None:
 
 def focused(gap: Gap) -> StrategyMap:
     """One gap: the chain above its break point, the break, and what is stranded below it."""
-    notes = {gap.break_point.id: cause(gap)}
+    notes = {gap.break_point.id: gap.cause}
     pool: dict[str, MapNode] = {}
     for n in (*gap.above, gap.break_point, *gap.stranded):
         pool.setdefault(n.id, n)

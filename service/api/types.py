@@ -378,6 +378,14 @@ class GapType:
     def break_point(self) -> StrategyNodeType:
         return node_type(self._engine, self._gap.break_point)
 
+    @strawberry.field(
+        description="Why the chain breaks at the break point, in words that name the other nodes "
+        "involved (the missing parent, the inactive one, the link against the level rules, the "
+        "rest of the cycle)."
+    )
+    def cause(self) -> str:
+        return self._engine.cause(self._gap)
+
     @strawberry.field
     def members(self) -> list[StrategyNodeType]:
         return [node_type(self._engine, m) for m in self._gap.members]

@@ -23,12 +23,17 @@ from rich.table import Table
 
 import importers
 from clients import ApiError, StratmapClient
-from graph_schema import Node, gap_cause
+from graph_schema import Node
 from graph_schema.rows import NodeRecord
 from service import usecases
 from service.bootstrap import default_tenant, open_store, snapshots_for
 from service.cli.options import BadInput, db_option, output_option, tenant_option
-from service.cli.render import line_of_sight_tree, pct, render_analysis
+from service.cli.render import (
+    line_of_sight_tree,
+    pct,
+    remote_line_of_sight_tree,
+    render_analysis,
+)
 from service.cli.report import report
 from service.cli.serve import serve
 from service.cli.tokens import token
@@ -444,7 +449,13 @@ def analyze(
     help="Every active initiative of this unit and the units below it.",
 )
 @click.option("--period", default=None)
-@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: the engine's line of sight, or with --url what the API answered "
+    "(its field names, the first page of paths).",
+)
 @click.option(
     "--url",
     default=None,
@@ -521,29 +532,19 @@ def _remote_line_of_sight(
             found = client.line_of_sight(node_id, unit_id)
     except ApiError as exc:
         raise BadInput(f"{url}: {exc}") from None
-    items = [item.model_dump(mode="json") for item in found]
-    for item in items:  # the tree renderer reads the engine's JSON shape: adapt the client's
-        item["breaks"] = [
-            {
-                "gap": b["gap"]["break_point"]["id"],
-                "reason": b["gap"]["reason"],
-                "danglingRefs": b["gap"]["dangling_refs"],
-                "inactiveParents": [p["id"] for p in b["gap"]["inactive_parents"]],
-                "cause": gap_cause(
-                    b["gap"]["reason"],
-                    dangling=b["gap"]["dangling_refs"],
-                    inactive=[p["id"] for p in b["gap"]["inactive_parents"]],
-                ),
-                "chain": [_flat(s) for s in b["chain"]],
-            }
-            for b in item["breaks"]
-        ]
-        item["paths"] = [
-            {"strength": p["strength"], "steps": [_flat(s) for s in p["steps"]]}
-            for p in item["paths"]
-        ]
-        item["node"] = _flat(item["node"])
-    _print_line_of_sight(items, unit_id, as_json)
+    if as_json:  # what the API answered, as the client holds it (the API's field names)
+        click.echo(
+            json.dumps(
+                [item.model_dump(mode="json", by_alias=True) for item in found],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if unit_id is not None:
+        _unit_summary(unit_id, [(item.node.kind, item.traced) for item in found])
+    for item in found:
+        out.print(remote_line_of_sight_tree(item))
 
 
 def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_json: bool) -> None:
@@ -551,25 +552,20 @@ def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_js
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
     if unit_id is not None:
-        broken = sum(1 for i in items if not i["traced"])
-        kinds = Counter(i["node"]["kind"] for i in items)
-        listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no active work"
-        out.print(
-            f"Unit [bold]{unit_id}[/bold]: {listed} ({len(items)} active nodes), "
-            f"{broken} without line of sight"
-        )
+        _unit_summary(unit_id, [(i["node"]["kind"], bool(i["traced"])) for i in items])
     for item in items:
         out.print(line_of_sight_tree(item))
 
 
-def _flat(node: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": node["id"],
-        "kind": node["kind"],
-        "title": node["title"],
-        "owner": (node.get("owner") or {}).get("id"),
-        "unit": (node.get("unit") or {}).get("id"),
-    }
+def _unit_summary(unit_id: str, work: list[tuple[str, bool]]) -> None:
+    """The line above a unit's trees: its active work by kind, and how much of it is broken."""
+    broken = sum(1 for _, traced in work if not traced)
+    kinds = Counter(kind for kind, _ in work)
+    listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no active work"
+    out.print(
+        f"Unit [bold]{unit_id}[/bold]: {listed} ({len(work)} active nodes), "
+        f"{broken} without line of sight"
+    )
 
 
 @cli.command()

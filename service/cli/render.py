@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -9,6 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
+
+from clients.models import BreakGap, LineOfSight, Named
 
 
 def pct(score: float | None) -> str:
@@ -143,28 +146,85 @@ def gap_sentence(gap: dict[str, Any]) -> str:
     return text
 
 
-def _step(step: dict[str, Any]) -> str:
-    who = ", ".join(x for x in (step.get("owner"), step.get("unit")) if x)
-    return f"{step['kind']} [bold]{step['id']}[/bold] {step['title']}" + (
-        f" [dim]({who})[/dim]" if who else ""
-    )
+def _head(kind: str, node_id: str, title: str, owner: str | None, unit: str | None) -> str:
+    who = ", ".join(x for x in (owner, unit) if x)
+    return f"{kind} [bold]{node_id}[/bold] {title}" + (f" [dim]({who})[/dim]" if who else "")
+
+
+def _tree(
+    head: str,
+    *,
+    active: bool,
+    traced: bool,
+    truncated: bool,
+    paths: Iterable[tuple[float, list[str]]],
+    breaks: Iterable[tuple[list[str], str, str, str]],
+) -> Tree:
+    """paths: (strength, "kind id" of each step above the node); breaks: (the chain above the
+    node, reason, break point, why)."""
+    tree = Tree(head)
+    if not active:
+        tree.add("[dim]not active: takes no part in the analysis[/dim]")
+        return tree
+    for strength, steps in paths:
+        tree.add(f"[green]✓[/green] {' -> '.join(steps)} [dim](strength {strength:.2f})[/dim]")
+    if truncated:
+        tree.add("[dim]... more paths not shown[/dim]")
+    any_break = False
+    for chain, reason, gap, why in breaks:
+        any_break = True
+        above = " -> ".join(chain) or "(here)"
+        tree.add(f"[red]✗ BREAK[/red] {above} [red]{reason} at {gap}[/red]: {escape(why)}")
+    if not traced and not any_break:
+        tree.add("[red]✗ does not trace to the vision[/red]")
+    return tree
 
 
 def line_of_sight_tree(item: dict[str, Any]) -> Tree:
+    """A line of sight as `line-of-sight --json` prints it (the engine's JSON)."""
     node = item["node"]
-    tree = Tree(_step(node))
-    if not item["active"]:
-        tree.add("[dim]not active: takes no part in the analysis[/dim]")
-        return tree
-    for path in item["paths"]:
-        chain = " -> ".join(f"{s['kind']} {s['id']}" for s in path["steps"][1:])
-        tree.add(f"[green]✓[/green] {chain} [dim](strength {path['strength']:.2f})[/dim]")
-    if item["truncated"]:
-        tree.add("[dim]... more paths not shown[/dim]")
-    for brk in item["breaks"]:
-        chain = " -> ".join(f"{s['kind']} {s['id']}" for s in brk["chain"][1:]) or "(here)"
-        why = escape(gap_sentence(brk))
-        tree.add(f"[red]✗ BREAK[/red] {chain} [red]{brk['reason']} at {brk['gap']}[/red]: {why}")
-    if item["traced"] is False and not item["breaks"]:
-        tree.add("[red]✗ does not trace to the vision[/red]")
-    return tree
+
+    def steps(nodes: list[dict[str, Any]]) -> list[str]:
+        return [f"{s['kind']} {s['id']}" for s in nodes[1:]]
+
+    return _tree(
+        _head(node["kind"], node["id"], node["title"], node.get("owner"), node.get("unit")),
+        active=item["active"],
+        traced=item["traced"] is not False,
+        truncated=item["truncated"],
+        paths=((p["strength"], steps(p["steps"])) for p in item["paths"]),
+        breaks=(
+            (steps(b["chain"]), b["reason"], b["gap"], gap_sentence(b)) for b in item["breaks"]
+        ),
+    )
+
+
+def remote_line_of_sight_tree(los: LineOfSight) -> Tree:
+    """A line of sight as the API answered it (the client's model), drawn as the local one."""
+    node = los.node
+
+    def steps(nodes: Sequence[Named]) -> list[str]:
+        return [f"{s.kind} {s.id}" for s in nodes[1:]]
+
+    def why(gap: BreakGap) -> str:
+        text = gap.cause
+        if gap.suggested_parents:
+            text += f" (did you mean {', '.join(p.id for p in gap.suggested_parents)}?)"
+        return text
+
+    return _tree(
+        _head(
+            node.kind,
+            node.id,
+            node.title,
+            node.owner.id if node.owner else None,
+            node.unit.id if node.unit else None,
+        ),
+        active=los.active,
+        traced=los.traced,
+        truncated=los.truncated,
+        paths=((p.strength, steps(p.steps)) for p in los.paths),
+        breaks=(
+            (steps(b.chain), b.gap.reason, b.gap.break_point.id, why(b.gap)) for b in los.breaks
+        ),
+    )

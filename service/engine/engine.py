@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from graph_schema import NodeKind, Scope, Status, Value
+from graph_schema import NodeKind, Scope, Status, Value, gap_cause
 from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap, units
@@ -635,6 +635,18 @@ class Engine:
             for u in p.leads:
                 found.setdefault(u, p.id)
         return found
+
+    def cause(self, gap: Gap) -> str:
+        """Why the gap's chain breaks, in words that name the other nodes involved."""
+        ids, bp = self.graph.ids, gap.break_point
+        return gap_cause(
+            gap.reason.value,
+            dangling=gap.dangling_refs,
+            inactive=[ids[p] for p in gap.inactive_parents],
+            invalid=[p.id for p in self.parent_links(bp) if not p.valid and not p.dangling],
+            members=[ids[m] for m in gap.members],
+            node=ids[bp],
+        )
 
     def fixer(self, gap: Gap) -> str | None:
         """Who can mend the gap: the owner of the parent it most likely meant (a missing id),

@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import numpy as np
 
-from graph_schema import gap_cause
 from service.engine.dominators import LoadBearing
 from service.engine.engine import Engine
 from service.engine.results import Gap, LineOfSight
@@ -32,20 +31,6 @@ def node_ref(engine: Engine, i: int) -> dict[str, Any]:
 SUGGESTED_GAPS = 200
 
 
-def cause(engine: Engine, gap: Gap) -> str:
-    """Why the gap's chain breaks, in words that name the other nodes involved."""
-    g = engine.graph
-    bp = gap.break_point
-    return gap_cause(
-        gap.reason.value,
-        dangling=gap.dangling_refs,
-        inactive=[g.ids[p] for p in gap.inactive_parents],
-        invalid=[p.id for p in engine.parent_links(bp) if not p.valid and not p.dangling],
-        members=[g.ids[m] for m in gap.members],
-        node=g.ids[bp],
-    )
-
-
 def gap_json(
     engine: Engine, gap: Gap, *, with_stranded: bool = True, suggest: bool = True
 ) -> dict[str, Any]:
@@ -56,7 +41,7 @@ def gap_json(
         "kind": engine.kind_at(bp).value,
         "title": g.titles[bp],
         "reason": gap.reason.value,
-        "cause": cause(engine, gap),
+        "cause": engine.cause(gap),
         "members": [g.ids[m] for m in gap.members],
         "danglingRefs": list(gap.dangling_refs),
         "suggestedParents": engine.suggested_parent_ids(gap) if suggest else None,
@@ -97,7 +82,7 @@ def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
             {
                 "gap": g.ids[c.gap.break_point],
                 "reason": c.gap.reason.value,
-                "cause": cause(engine, c.gap),
+                "cause": engine.cause(c.gap),
                 "danglingRefs": list(c.gap.dangling_refs),
                 "suggestedParents": engine.suggested_parent_ids(c.gap),
                 "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],

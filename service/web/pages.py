@@ -31,7 +31,6 @@ from graph_schema import NodeKind
 from service import usecases
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
-from service.engine.findings_json import cause
 from service.engine.results import Gap, GapReason
 from service.roles import Principal, Role
 from service.store.base import GraphStore, StoreBusy
@@ -304,7 +303,7 @@ def web_routes(
             score=e.score,
             overall=e.overall,
             counts=e.counts(units),
-            gaps=[(gap, e.node(gap.break_point), cause(e, gap)) for gap in gaps[:PAGE]],
+            gaps=[(gap, e.node(gap.break_point), e.cause(gap)) for gap in gaps[:PAGE]],
             total=len(gaps),
             units=sorted(e.by_unit),
             reasons=[r.value for r in GapReason],
@@ -343,7 +342,7 @@ def web_routes(
             p,
             gap=gap,
             node=e.node(gap.break_point),
-            why=cause(e, gap),
+            why=e.cause(gap),
             fixer=e.people.get(fixer) if fixer else None,
             fixer_id=fixer,
             suggestions=[e.node(s) for s in e.suggested_parents(gap)],
@@ -396,7 +395,7 @@ def web_routes(
         for i in work[start : start + PAGE]:
             los = e.line_of_sight_at(i, 1)
             chain = [e.node(s) for s in los.paths[0].steps[1:]] if los.paths else []
-            breaks = [(e.graph.ids[c.gap.break_point], cause(e, c.gap)) for c in los.gaps]
+            breaks = [(e.graph.ids[c.gap.break_point], e.cause(c.gap)) for c in los.gaps]
             rows.append((e.node(i), los.traced, chain, breaks))
         focus = next((f for f in e.unit_focus if f.unit == unit_id), None)
         history = await run_in_threadpool(_history, store, p.tenant, unit_id)
@@ -437,7 +436,7 @@ def web_routes(
             children_total=len(e.children_of(i)),
             paths=[(path.strength, [e.node(s) for s in path.steps[1:]]) for path in los.paths],
             truncated=los.truncated,
-            breaks=[(e.graph.ids[c.gap.break_point], cause(e, c.gap)) for c in los.gaps],
+            breaks=[(e.graph.ids[c.gap.break_point], e.cause(c.gap)) for c in los.gaps],
             gap=_gap_of(e, node_id),
         )
         return HTMLResponse(body)

@@ -251,3 +251,52 @@ def test_okr_only_data_is_told_once_that_nothing_executes_it(tmp_path: Path) -> 
     assert {n.id for n in whole.unsupported} == {n.id for n in nodes} - {"V"}
     assert "holds no initiatives at all" in render(page, "md")
     store.close()
+
+
+def test_remote_line_of_sight_draws_the_local_tree_from_the_clients_models(api: Api) -> None:
+    """`line-of-sight --url` renders the client's models; for every node, every kind of break
+    (missing parent with its likely typo, inactive parent, level inversion, cycle, unlinked)
+    the tree is the one the local command draws from the engine."""
+    from rich.console import Console
+    from rich.tree import Tree
+
+    from service.cli.render import line_of_sight_tree, remote_line_of_sight_tree
+    from service.engine.engine import Engine
+    from service.engine.findings_json import line_of_sight_json
+
+    api.store.apply(
+        "acme",
+        ChangeSet(
+            nodes=[
+                node("O7", "Objective", "G11", unit="eng", title="Typo above"),  # meant G1
+                node("O8", "Objective", "O9", unit="ops", title="Round"),
+                node("O9", "Objective", "O8", unit="ops", title="And round"),
+                node("K7", "KeyResult", "I1", unit="web", title="Measured under work"),
+                node("I7", "Initiative", "I6", unit="ops", title="Under archived work"),
+            ]
+        ),
+    )
+
+    def text(tree: Tree) -> str:
+        buffer = io.StringIO()
+        Console(file=buffer, width=200, color_system=None).print(tree)
+        return buffer.getvalue()
+
+    engine = Engine(api.store.read_graph("acme"))
+    ids = [engine.node(i).id for i in engine.find()]
+    seen_reasons: set[str] = set()
+    with sync_client(api) as client:
+        for node_id in ids:
+            local = line_of_sight_json(engine, engine.line_of_sight_at(engine.index_of(node_id)))
+            (remote,) = client.line_of_sight(node_id)
+            assert text(remote_line_of_sight_tree(remote)) == text(line_of_sight_tree(local))
+            assert [b.gap.cause for b in remote.breaks] == [b["cause"] for b in local["breaks"]]
+            seen_reasons |= {b.gap.reason for b in remote.breaks}
+        assert client.line_of_sight("O7")[0].breaks[0].gap.suggested_parents[0].id == "G1"
+    assert seen_reasons >= {
+        "DANGLING_PARENT",
+        "INACTIVE_PARENT",
+        "LEVEL_INVERSION",
+        "CYCLE",
+        "UNLINKED",
+    }

@@ -13,7 +13,7 @@ import pytest
 from clients.errors import MapUnavailable
 from clients.models import Gap, MapNode
 from clients.report.strategy_map import MAX_NODES, focused, svg, whole
-from graph_schema import LEVEL, NodeKind
+from graph_schema import LEVEL, NodeKind, gap_cause
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -46,17 +46,30 @@ def mk(
 
 
 def gap(break_point: MapNode, reason: str, **fields: Any) -> Gap:
+    """A gap as the API answers it, its cause worded as the server words it."""
     stranded: list[MapNode] = fields.pop("stranded", [])
+    dangling = fields.pop("dangling_refs", [])
+    members = fields.pop("members", [break_point.id])
+    inactive = fields.pop("inactive", [])
+    cause = gap_cause(
+        reason,
+        dangling=dangling,
+        inactive=inactive,
+        invalid=[p.id for p in break_point.parents if not p.valid and not p.dangling],
+        members=members,
+        node=break_point.id,
+    )
     return Gap.model_validate(
         {
             "reason": reason,
-            "danglingRefs": fields.pop("dangling_refs", []),
+            "cause": cause,
+            "danglingRefs": dangling,
             "strandedNodes": fields.pop("stranded_nodes", len(stranded)),
             "strandedWork": 1.0,
             "middleManagement": False,
             "breakPoint": break_point.model_dump(by_alias=True),
-            "members": [{"id": m} for m in fields.pop("members", [break_point.id])],
-            "inactiveParents": [{"id": p} for p in fields.pop("inactive", [])],
+            "members": [{"id": m} for m in members],
+            "inactiveParents": [{"id": p} for p in inactive],
             "stranded": [s.model_dump(by_alias=True) for s in stranded],
             "above": [a.model_dump(by_alias=True) for a in fields.pop("above", [])],
         }
