@@ -11,6 +11,9 @@ Sections (issue 13's table; all by default):
             same SQLite file + one scipy BFS; its peak RSS
   serve     from starting `stratmap serve` to its first answer to `alignment` over HTTP,
             without and with a snapshot
+  after     what a team does: import and at once analyze (vs the same floor), and re-import
+            and at once serve to its first answer: the import's child is still writing the
+            engine's snapshot when the next command starts
   los       `stratmap line-of-sight NODE`  vs  the same walk up in `sqlite3` + a process start;
             `--unit` of a team of ~200 nodes; a process start that imports the engine
   write     a write over HTTP until another client's read sees it, readers' p99 meanwhile
@@ -247,6 +250,40 @@ def bench_analyze(sizes: Sequence[int]) -> None:
             f"{n:,} nodes: analyze, snapshot there", warm, "read + 1 BFS", floor, GOALS["analyze"]
         )
         shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def bench_after_import(sizes: Sequence[int]) -> None:
+    """What a strategy team does: import, then at once analyze (or serve). The import's forked
+    child is still analysing and writing the engine when the next command starts."""
+    print("\n## right after an import: `stratmap analyze --json`, and `serve` to its first answer")
+    for n in sizes:
+        file = org_csv(n)
+        floors, analyses, peaks, answers = [], [], [], []
+        for _ in range(REPEAT):
+            folder = Path(tempfile.mkdtemp(prefix="stratmap-after-"))
+            db, env = folder / "org.db", {"STRATMAP_CACHE_DIR": str(folder / "cache")}
+            run([str(STRATMAP), "import", str(file), "--db", str(db), "--tenant", "bench"], env=env)
+            wall, peak = run([str(STRATMAP), "analyze", "--json", "--db", str(db)], env=env)
+            analyses.append(wall)
+            peaks.append(peak)
+            floors.append(floor_analysis(db))
+            run([str(STRATMAP), "import", str(org_csv(n, 0.01)), "--db", str(db)], env=env)
+            answers.append(first_answer(db, env))
+            shutil.rmtree(folder, ignore_errors=True)
+        report(
+            f"{n:,} nodes: analyze right after an import",
+            statistics.median(analyses),
+            "read + 1 BFS",
+            statistics.median(floors),
+            GOALS["analyze"],
+        )
+        print(f"  {n:,} nodes: its peak RSS {statistics.median(peaks) / 2**20:,.0f} MB")
+        goal = GOALS["first_answer_s"]
+        took = statistics.median(answers)
+        print(
+            f"  {n:,} nodes: serve's first answer right after a re-import {took:7.2f} s"
+            f" (goal <= {goal:g} s at 1M: {verdict(took, goal)})"
+        )
 
 
 def wait_for_snapshot(cache: Path, timeout: float = 120) -> None:
@@ -513,6 +550,7 @@ def _write_latency(n: int) -> None:
 SECTIONS: dict[str, Callable[[Sequence[int]], None]] = {
     "import": bench_import,
     "analyze": bench_analyze,
+    "after": bench_after_import,
     "serve": bench_serve,
     "los": bench_line_of_sight,
     "write": bench_write,

@@ -343,8 +343,9 @@ def _engine(
         # the analyses the command did not need are the child's work too: at 1M nodes about
         # 1.5 s the command no longer waits for, and memory its process never holds
         def complete_and_save() -> None:
-            engine.analyse_all()
-            snapshots.save(name, stamp, engine)
+            with snapshots.writing(name, stamp, engine.period):  # the next command waits for it
+                engine.analyse_all()
+                snapshots.save(name, stamp, engine)
 
         _save_in_background(complete_and_save)
 

@@ -13,7 +13,12 @@ snapshot is the pickled `Engine` with every analysis it had computed, in
 - pickle runs code as it loads, so a file is loaded only from a directory this user made and
   owns, that nobody else may write (0700), and only if the file is this user's too;
 - saving replaces the file atomically and removes the snapshots of older versions of the same
-  tenant and period: one file per (store, tenant, period).
+  tenant and period: one file per (store, tenant, period);
+- a process about to save says so (`writing`: a marker file named after the state and its pid),
+  and a process that needs that very state waits for it (at most WAIT_FOR_WRITER seconds, and
+  only while the writer lives) rather than build the same engine beside it: right after an
+  import, `analyze` or `serve` would otherwise read and build 1M nodes while the import's child
+  analyses and writes them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import pickle
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +43,10 @@ __all__ = ["FORMAT", "Snapshots", "code_digest"]
 log = logging.getLogger("stratmap.engine")
 FORMAT = 1  # bump when what a snapshot holds changes in a way the code digest would not show
 _ROOT = Path(__file__).resolve().parents[2]
+# how long a process waits for another to write the snapshot it needs: a 1M-node engine takes
+# a few seconds to analyse and write, and a build of it three times that
+WAIT_FOR_WRITER = 60.0
+_POLL = 0.05
 
 
 @cache
@@ -60,6 +71,16 @@ def _older_than(path: Path, seconds: float) -> bool:
         return time.time() - path.stat().st_mtime > seconds
     except OSError:
         return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: it exists
+        return True
+    return True
 
 
 def _h(*parts: str) -> str:
@@ -91,14 +112,51 @@ class Snapshots:
                 return False
         return True
 
-    def load(self, tenant: str, stamp: str | None, period: str | None) -> Engine | None:
+    @contextmanager
+    def writing(self, tenant: str, stamp: str, period: str | None) -> Iterator[None]:
+        """Says, while the block runs, that this process is about to save the snapshot of this
+        state: `load` in another process waits for it instead of building the same engine."""
+        _, name = self._name(stamp, period)
+        marker = self._folder(tenant) / f"{name}.{os.getpid()}.writing"
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            marker.parent.mkdir(mode=0o700, exist_ok=True)
+            marker.touch(mode=0o600)
+        except OSError:  # no announcement: the others build, as they would without it
+            yield
+            return
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _await_writer(self, path: Path, wait: float) -> None:
+        """Return once no live process announces the snapshot `path` (see `writing`), it
+        exists, or `wait` seconds have passed."""
+        deadline = time.monotonic() + wait
+        while not path.exists() and time.monotonic() < deadline:
+            writers = []
+            for marker in path.parent.glob(f"{path.name}.*.writing"):
+                pid = marker.name.removeprefix(f"{path.name}.").removesuffix(".writing")
+                if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+                    writers.append(marker)
+            if not writers:
+                return
+            time.sleep(_POLL)
+
+    def load(
+        self, tenant: str, stamp: str | None, period: str | None, wait: float = WAIT_FOR_WRITER
+    ) -> Engine | None:
         """The engine saved for exactly this state, or None (absent, unsafe or corrupt; or no
-        stamp: a store that cannot name its state has no snapshot)."""
+        stamp: a store that cannot name its state has no snapshot). If another process is
+        writing it, wait for it (at most `wait` seconds)."""
         if stamp is None:
             return None
         _, name = self._name(stamp, period)
         path = self._folder(tenant) / name
         try:
+            if not path.exists() and wait > 0 and path.parent.is_dir():
+                self._await_writer(path, wait)
             if not path.exists() or not self._safe(path):
                 return None
             with path.open("rb") as fh, gc_paused():  # a million objects, none in a cycle
@@ -117,12 +175,14 @@ class Snapshots:
         (a full disk, a read-only folder: logged, never raised)."""
         if engine.version != _version(stamp):
             return None  # a write landed between the stamp and the read: not this state's engine
+        with self.writing(tenant, stamp, engine.period):
+            return self._write(tenant, stamp, engine)
+
+    def _write(self, tenant: str, stamp: str, engine: Engine) -> Path | None:
         prefix, name = self._name(stamp, engine.period)
         folder = self._folder(tenant)
         tmp: str | None = None
         try:
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            folder.mkdir(mode=0o700, exist_ok=True)
             # named like the snapshots it replaces: one a killed process left is cleaned up below
             with tempfile.NamedTemporaryFile(
                 dir=folder, prefix=prefix, suffix=".tmp", delete=False
@@ -137,7 +197,8 @@ class Snapshots:
                 Path(tmp).unlink(missing_ok=True)
             return None
         for old in folder.glob(f"{prefix}*"):
-            if old.name != name and (old.suffix != ".tmp" or _older_than(old, 3600)):
+            in_making = old.suffix in (".tmp", ".writing")
+            if old.name != name and (not in_making or _older_than(old, 3600)):
                 old.unlink(missing_ok=True)  # another process's file in the making is left be
         self.saved += 1
         return folder / name

@@ -122,6 +122,7 @@ def focused_map(e: Engine, gap: Gap, name: str) -> Markup:
     model = MapGap.model_validate(
         {
             "reason": gap.reason.value,
+            "cause": e.cause(gap),
             "danglingRefs": list(gap.dangling_refs),
             "strandedNodes": len(gap.stranded),
             "strandedWork": gap.stranded_work,

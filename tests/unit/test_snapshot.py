@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -191,3 +193,79 @@ def test_closing_the_cache_waits_for_the_snapshot_being_written(
     cache.close()  # ... and close does, with no polling here
     assert snaps.saved == 1
     assert [p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()] == [".pickle"]
+
+
+def _announce(snaps: Snapshots, stamp: str, pid: int) -> Path:
+    """A marker as `Snapshots.writing` leaves it, for another process `pid`."""
+    folder = snaps._folder("t")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _, name = snaps._name(stamp, None)
+    marker = folder / f"{name}.{pid}.writing"
+    marker.touch()
+    return marker
+
+
+def test_a_command_waits_for_the_snapshot_another_process_is_writing(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    """Right after an import, its child is still analysing and writing the engine: the next
+    command waits for that file instead of building the same engine beside it."""
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    writer = subprocess.Popen(["sleep", "30"])  # the announcing process, alive
+    try:
+        marker = _announce(snaps, stamp, writer.pid)
+        engine = Engine(store.read_graph("t"))
+        late = threading.Timer(0.4, lambda: snaps.save("t", stamp, engine))
+        late.start()
+        found = snaps.load("t", stamp, None)
+        late.join()
+        assert found is not None and found.version == engine.version
+        # a writer that lives on without writing is waited for no longer than asked
+        marker.touch()
+        other = snapshots(tmp_path / "elsewhere", store)
+        _announce(other, stamp, writer.pid)
+        assert other.load("t", stamp, None, wait=0.2) is None
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_a_dead_writers_announcement_is_not_waited_for(
+    tmp_path: Path, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    _announce(snaps, stamp, gone.pid)  # killed before it could remove it
+
+    def no_wait(seconds: float) -> None:
+        raise AssertionError("waited for a process that is gone")
+
+    monkeypatch.setattr("service.engine.snapshot.time.sleep", no_wait)
+    assert snaps.load("t", stamp, None) is None
+    # and saving this state later clears nothing it should not, and loads
+    assert snaps.save("t", stamp, Engine(store.read_graph("t"))) is not None
+    assert snaps.load("t", stamp, None) is not None
+
+
+def test_saving_announces_itself_until_the_file_is_in_place(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    seen: list[list[str]] = []
+    write = snaps._write
+
+    def watched(*args: Any) -> Path | None:
+        seen.append([p.suffix for p in snaps._folder("t").iterdir()])
+        return write(*args)
+
+    snaps._write = watched  # type: ignore[method-assign,assignment]
+    path = snaps.save("t", stamp, Engine(store.read_graph("t")))
+    assert path is not None and seen == [[".writing"]]
+    assert [p.suffix for p in path.parent.iterdir()] == [".pickle"]
