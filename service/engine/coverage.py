@@ -59,7 +59,8 @@ def goal_reach(g: CompactGraph, traced: np.ndarray) -> GoalReach:
         init_parts.append(hits.astype(np.int32))
     goal_of = np.concatenate(pos_parts) if pos_parts else np.zeros(0, dtype=np.int32)
     initiative = np.concatenate(init_parts) if init_parts else np.zeros(0, dtype=np.int32)
-    return GoalReach(goals, goal_of, initiative, np.bincount(initiative, minlength=n))
+    counts = np.bincount(initiative, minlength=n).astype(np.int32)  # 4 bytes a node, not 8
+    return GoalReach(goals, goal_of, initiative, counts)
 
 
 def by_goal(

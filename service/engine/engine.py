@@ -89,9 +89,9 @@ class Links:
     arrays, and the other relations by node: built in O(V + E) with the engine, so browsing a
     node's parents or children costs its own links, not a pass over the graph."""
 
-    up_ptr: np.ndarray  # int64, n + 1: node i's links are up_edge[up_ptr[i]:up_ptr[i + 1]]
-    up_edge: np.ndarray  # edge indices (into CompactGraph.e_*), grouped by child, link order
-    down_ptr: np.ndarray  # int64, n + 1
+    up_ptr: np.ndarray  # int32, n + 1: node i's links are up_edge[up_ptr[i]:up_ptr[i + 1]]
+    up_edge: np.ndarray  # int32 edge indices (into CompactGraph.e_*), grouped by child
+    down_ptr: np.ndarray  # int32, n + 1
     down_child: np.ndarray  # int32 children, grouped by parent, in id order
     depends_on: dict[int, list[int]]
     conflicts_with: dict[int, list[int]]
@@ -124,10 +124,11 @@ _SCOPE = {s.value: s for s in Scope}
 
 
 def _codes(values: list[str | None]) -> tuple[dict[str | None, int], np.ndarray]:
-    """Each distinct value's code, and every value as its code (an int32 array)."""
+    """Each distinct value's code, and every value as its code, in the narrowest integer type
+    that holds them (a status has five values: one byte a node, not four)."""
     known: dict[str | None, int] = {}
     codes = np.fromiter((known.setdefault(v, len(known)) for v in values), np.int32, len(values))
-    return known, codes
+    return known, codes.astype(np.min_scalar_type(-max(len(known), 1)))
 
 
 class UnknownNode(StratmapError, KeyError):
@@ -295,7 +296,7 @@ class Engine:
         owned = np.fromiter(
             map(is_not, g.owner, repeat(None)), dtype=bool, count=g.n
         )  # C calls, no generator frame
-        return np.flatnonzero(g.active & ~owned)
+        return np.flatnonzero(g.active & ~owned).astype(np.int32)  # most nodes: 4 bytes each
 
     @analysis
     def conflicts(self) -> list[tuple[int, int]]:
@@ -355,9 +356,9 @@ class Engine:
     def links(self) -> Links:
         """Every SUPPORTS link both ways (valid or not, parents existing), for browsing."""
         g = self.graph
-        up_ptr = np.zeros(g.n + 1, dtype=np.int64)
+        up_ptr = np.zeros(g.n + 1, dtype=np.int32)
         np.cumsum(np.bincount(g.e_child, minlength=g.n), out=up_ptr[1:])
-        down_ptr = np.zeros(g.n + 1, dtype=np.int64)
+        down_ptr = np.zeros(g.n + 1, dtype=np.int32)
         np.cumsum(np.bincount(g.e_parent, minlength=g.n), out=down_ptr[1:])
         by_parent = np.lexsort((g.e_child, g.e_parent))  # by parent, then child (id order)
         depends: dict[int, list[int]] = {}
@@ -368,7 +369,7 @@ class Engine:
             conflicts.setdefault(a, []).append(b)
         return Links(
             up_ptr,
-            np.argsort(g.e_child, kind="stable"),
+            np.argsort(g.e_child, kind="stable").astype(np.int32),
             down_ptr,
             g.e_child[by_parent],
             depends,
@@ -444,7 +445,7 @@ class Engine:
         lowered = [t.lower() for t in self.graph.titles]
         starts = np.zeros(len(lowered) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, lowered), np.int64, len(lowered)) + 1, out=starts[1:])
-        return "\0".join(lowered), starts
+        return "\0".join(lowered), starts.astype(np.min_scalar_type(int(starts[-1])))
 
     def in_units(self, units: set[str]) -> np.ndarray:
         """The nodes owned inside these units, in id order; costs the answer, not the graph."""

@@ -31,9 +31,10 @@ INITIATIVE = KIND_CODE[NodeKind.INITIATIVE.value]
 
 
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """indptr/indices of the adjacency src -> dst over n nodes (a stable counting sort)."""
+    """indptr/indices of the adjacency src -> dst over n nodes (a stable counting sort), both
+    int32 (half the bytes a node of int64, and what scipy's sparse matrices index with)."""
     order = np.argsort(src, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr, dst[order].astype(np.int32, copy=False)
 
@@ -66,7 +67,7 @@ class CompactGraph:
     dangling: dict[int, list[str]]
     support_links: np.ndarray  # int32: SUPPORTS links per node, dangling ones included
     # title fingerprints (graph_schema.titles): node i's are words[word_ptr[i]:word_ptr[i + 1]]
-    word_ptr: np.ndarray  # int64, n + 1
+    word_ptr: np.ndarray  # int32, n + 1
     words: np.ndarray  # uint32
     # live edges: valid, both ends active (the only ones any analysis follows)
     up_ptr: np.ndarray = field(repr=False)
@@ -162,7 +163,7 @@ def _fingerprints(
     blobs = [
         b if b is not None else fingerprint(r.title) for r, b in zip(nodes, stored, strict=True)
     ]
-    ptr = np.zeros(len(blobs) + 1, dtype=np.int64)
+    ptr = np.zeros(len(blobs) + 1, dtype=np.int32)
     np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4, out=ptr[1:])
     return ptr, np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32, copy=False)
 

@@ -171,7 +171,7 @@ def _reptr(ptr: np.ndarray, n2: int, lengths: dict[int, int]) -> np.ndarray:
     later pointer moves by the sum of the changes before it, one slice add per change (a
     diff and a cumsum over every node cost twice that, and two temporaries)."""
     n = len(ptr) - 1
-    out = np.empty(n2 + 1, dtype=np.int64)
+    out = np.empty(n2 + 1, dtype=ptr.dtype)
     out[: n + 1] = ptr
     out[n + 1 :] = ptr[-1]
     order = sorted(lengths)
@@ -386,7 +386,7 @@ def _patch_graph(g: CompactGraph, links0: Links, delta: GraphDelta) -> _Change:
     links = Links(
         e_ptr,
         # e_* are sorted by child already: each child's links lie in order
-        links0.up_edge if not cuts else np.arange(len(e_child), dtype=np.int64),
+        links0.up_edge if not cuts else np.arange(len(e_child), dtype=np.int32),
         a_ptr,
         a_child,
         depends_links,
