@@ -18,7 +18,13 @@ from graph_schema import Node, NodeKind, Scope, Status
 from graph_schema.rows import node_to_rows, record_of, rows_to_node
 from importers.cells import CellError, number, split_ids
 from importers.errors import ImportFailed, ImportIssue
-from importers.records import ParsedImport, ReadOptions, cut_long_text, validate_node
+from importers.records import (
+    TEXT_LIMITS,
+    ParsedImport,
+    ReadOptions,
+    cut_long_text,
+    validate_node,
+)
 from importers.spool import RecordSpool
 from importers.table import Table, check_decodes, describe, header_key, open_table
 
@@ -53,6 +59,13 @@ _ENUMS: dict[str, dict[str, str]] = {
     "scope": {s.value: s.value for s in Scope},
 }
 _BY_KEY: dict[str, str] = {header_key(c): c for c in COLUMNS}
+# what each column holds, looked up once a cell (plain text is most cells: it is tested first)
+_TEXT, _ENUM, _NUMBER, _PARENTS, _LIST = range(5)
+_KIND_OF: dict[str, int] = {c: _TEXT for c in COLUMNS}
+_KIND_OF |= {c: _ENUM for c in _ENUMS} | {c: _NUMBER for c in NUMBERS} | {c: _LIST for c in LISTS}
+_KIND_OF["parents"] = _PARENTS
+# no cell this long or shorter can exceed its field's limit: a row of such cells skips the check
+_SHORT = min(TEXT_LIMITS.values())
 MAX_ISSUES = 1000  # past this many, a file is wrong wholesale; listing more helps nobody
 
 
@@ -65,10 +78,13 @@ def _row_to_fields(
     data: dict[str, Any] = {"source": source}
     problems: list[tuple[str, str]] = []
     for name, raw in row.items():
-        cell = (raw or "").strip()
+        cell = raw.strip()
         if not cell:
             continue
-        if name in _ENUMS:
+        what = _KIND_OF[name]
+        if what == _TEXT:
+            data[name] = cell
+        elif what == _ENUM:
             value = _ENUMS[name].get(cell.lower())
             if value is None:
                 problems.append(
@@ -80,12 +96,12 @@ def _row_to_fields(
                 )
             else:
                 data[name] = value
-        elif name in NUMBERS:
+        elif what == _NUMBER:
             try:
                 data[name] = number(cell, decimal_comma=decimal_comma)[0]
             except CellError as exc:
                 problems.append((name, str(exc)))
-        elif name == "parents":
+        elif what == _PARENTS:
             parents: list[dict[str, str | float]] = []
             for part in split_ids(cell):
                 pid, _, weight = part.partition("=")
@@ -107,10 +123,8 @@ def _row_to_fields(
                         )
                     )
             data["parents"] = parents
-        elif name in LISTS:
-            data[name] = split_ids(cell)
         else:
-            data[name] = cell
+            data[name] = split_ids(cell)
     return data, problems
 
 
@@ -152,9 +166,10 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
                 ),
             )
             continue
-        # a short row leaves its last cells empty, as spreadsheets write them (it was a traceback)
-        padded = list(cells) + [""] * (len(names) - len(cells))
-        yield row_no, dict(zip(names, padded, strict=True)), None
+        if len(cells) < len(names):
+            # a short row leaves its last cells empty, as spreadsheets write them
+            cells = list(cells) + [""] * (len(names) - len(cells))
+        yield row_no, dict(zip(names, cells, strict=True)), None
 
 
 def parse_csv(
@@ -171,6 +186,7 @@ def parse_csv(
     if header:
         raise ImportFailed(header)
     src = source or table.path.name
+    long_source = len(src) > _SHORT
     decimal_comma = table.delimiter == ";"
     issues: list[ImportIssue] = []
     first_row: dict[str, int] = {}
@@ -182,9 +198,10 @@ def parse_csv(
         else:
             assert cells is not None
             data, problems = _row_to_fields(cells, src, decimal_comma)
-            problems += cut_long_text(
-                data, f"{table.file}, row {row_no}", cuts if truncate else None
-            )
+            if long_source or max(map(len, cells.values())) > _SHORT:
+                problems += cut_long_text(
+                    data, f"{table.file}, row {row_no}", cuts if truncate else None
+                )
             issues.extend(ImportIssue(table.file, msg, row=row_no, field=f) for f, msg in problems)
             # duplicates are judged on the raw id, so a bad row still claims its id
             raw_id = (cells.get("id") or "").strip()

@@ -154,6 +154,29 @@ def test_long_text_is_refused_or_cut_and_listed(tmp_path: Path, layout: str) -> 
     assert cut.cuts == [f"{path}, row 2, field 'title': cut from 600 to 500 characters"]
 
 
+@pytest.mark.parametrize(
+    "field", ["id", "title", "period", "description", "owner", "unit", "measure_unit"]
+)
+def test_each_text_column_is_held_to_its_own_limit(tmp_path: Path, field: str) -> None:
+    """A generic CSV's rows of short cells skip the length check: a cell one character over
+    its field's limit, beside short ones, must still be refused, and one at it accepted."""
+    from importers.records import TEXT_LIMITS
+
+    limit = TEXT_LIMITS[field]
+    path = tmp_path / "limits.csv"
+    for length, refused in ((limit, False), (limit + 1, True)):
+        cells = {"id": "KR1", "kind": "KeyResult", "title": "Short", field: "y" * length}
+        path.write_text(",".join(cells) + "\n" + ",".join(cells.values()) + "\n", encoding="utf-8")
+        if not refused:
+            (node,) = importers.parse(path).nodes()
+            assert len(getattr(node, field)) == limit
+            continue
+        with pytest.raises(importers.ImportFailed) as caught:
+            importers.parse(path)
+        (issue,) = caught.value.issues
+        assert issue.field == field and f"more than the {limit} a {field}" in issue.message
+
+
 def test_an_xlsx_workbook_reads_like_its_csv(tmp_path: Path) -> None:
     import datetime as dt
 
