@@ -70,14 +70,16 @@ MAX_ISSUES = 1000  # past this many, a file is wrong wholesale; listing more hel
 
 
 def _row_to_fields(
-    row: dict[str, str],
+    names: list[str],
+    cells: list[str],
     source: str,
     decimal_comma: bool = False,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Turn one row's cells into model fields; returns the fields and (field, problem) pairs."""
+    """Turn one row's cells (under the columns `names`) into model fields; returns the fields
+    and (field, problem) pairs."""
     data: dict[str, Any] = {"source": source}
     problems: list[tuple[str, str]] = []
-    for name, raw in row.items():
+    for name, raw in zip(names, cells, strict=True):
         cell = raw.strip()
         if not cell:
             continue
@@ -151,9 +153,10 @@ def header_problems(table: Table) -> list[ImportIssue]:
     return issues
 
 
-def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssue | None]]:
-    """(record number, cells by column, problem) for every data record."""
-    names = [_BY_KEY[k] for k in table.keys]
+def _rows(
+    table: Table, names: list[str]
+) -> Iterator[tuple[int, list[str] | None, ImportIssue | None]]:
+    """(record number, its cells, one for each of `names`, or the problem) for every record."""
     for row_no, cells in table.records():
         if len(cells) > len(names):
             yield (
@@ -169,7 +172,7 @@ def _rows(table: Table) -> Iterator[tuple[int, dict[str, str] | None, ImportIssu
         if len(cells) < len(names):
             # a short row leaves its last cells empty, as spreadsheets write them
             cells = list(cells) + [""] * (len(names) - len(cells))
-        yield row_no, dict(zip(names, cells, strict=True)), None
+        yield row_no, cells, None
 
 
 def parse_csv(
@@ -192,19 +195,21 @@ def parse_csv(
     first_row: dict[str, int] = {}
     cuts: list[str] = []
     spool = RecordSpool()
-    for row_no, cells, problem in _rows(table):
+    names = [_BY_KEY[k] for k in table.keys]
+    at_id = names.index("id")  # a required column: header_problems said so otherwise
+    for row_no, cells, problem in _rows(table, names):
         if problem is not None:
             issues.append(problem)
         else:
             assert cells is not None
-            data, problems = _row_to_fields(cells, src, decimal_comma)
-            if long_source or max(map(len, cells.values())) > _SHORT:
+            data, problems = _row_to_fields(names, cells, src, decimal_comma)
+            if long_source or max(map(len, cells)) > _SHORT:
                 problems += cut_long_text(
                     data, f"{table.file}, row {row_no}", cuts if truncate else None
                 )
             issues.extend(ImportIssue(table.file, msg, row=row_no, field=f) for f, msg in problems)
             # duplicates are judged on the raw id, so a bad row still claims its id
-            raw_id = (cells.get("id") or "").strip()
+            raw_id = cells[at_id].strip()
             if raw_id and raw_id in first_row:
                 issues.append(
                     ImportIssue(
