@@ -153,6 +153,11 @@ def header_problems(table: Table) -> list[ImportIssue]:
     return issues
 
 
+def _columns(table: Table) -> list[str]:
+    """The field each of the table's columns holds, in order (its header is valid)."""
+    return [_BY_KEY[k] for k in table.keys]
+
+
 def _rows(
     table: Table, names: list[str]
 ) -> Iterator[tuple[int, list[str] | None, ImportIssue | None]]:
@@ -195,7 +200,7 @@ def parse_csv(
     first_row: dict[str, int] = {}
     cuts: list[str] = []
     spool = RecordSpool()
-    names = [_BY_KEY[k] for k in table.keys]
+    names = _columns(table)
     at_id = names.index("id")  # a required column: header_problems said so otherwise
     for row_no, cells, problem in _rows(table, names):
         if problem is not None:
