@@ -374,6 +374,11 @@ def _save_in_background(save: Callable[[], object]) -> None:
     sys.stderr.flush()
     if os.fork() == 0:  # the child: write, and leave without running the parent's exit code
         try:
+            # off the command's output: whatever reads it (a pipe, `tee`, a CI runner) sees its
+            # end when the command ends, not seconds later when the snapshot is written
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
             save()
         finally:
             os._exit(0)

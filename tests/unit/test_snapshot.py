@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -269,3 +270,27 @@ def test_saving_announces_itself_until_the_file_is_in_place(
     path = snaps.save("t", stamp, Engine(store.read_graph("t")))
     assert path is not None and seen == [[".writing"]]
     assert [p.suffix for p in path.parent.iterdir()] == [".pickle"]
+
+
+def test_the_snapshot_child_lets_go_of_the_commands_output(tmp_path: Path) -> None:
+    """A command's forked snapshot writer must not hold its stdout and stderr: a pipe or a CI
+    runner reading them would otherwise wait for the snapshot, not for the command."""
+    seen = tmp_path / "fds"
+    script = (
+        "import os, sys\n"
+        "from service.cli.main import _save_in_background\n"
+        "def save():\n"
+        f"    with open({str(seen)!r} + '.tmp', 'w') as out:\n"
+        "        out.write(' '.join(os.readlink(f'/proc/self/fd/{fd}') for fd in (0, 1, 2)))\n"
+        f"    os.replace({str(seen)!r} + '.tmp', {str(seen)!r})\n"
+        "_save_in_background(save)\n"
+        "print('the command is done')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == "the command is done\n"
+    deadline = time.monotonic() + 30
+    while not seen.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen.read_text().split() == [os.devnull] * 3
