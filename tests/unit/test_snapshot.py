@@ -57,9 +57,7 @@ def snapshots(tmp_path: Path, store: SQLiteStore) -> Snapshots:
 
 def saved(tmp_path: Path, store: SQLiteStore) -> tuple[Snapshots, str, Path]:
     """The store's engine saved as a snapshot of its state: (snapshots, stamp, file)."""
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
+    snaps, stamp = unsaved(tmp_path, store)
     path = snaps.save("t", stamp, Engine(store.read_graph("t")))
     assert path is not None
     return snaps, stamp, path
@@ -196,6 +194,13 @@ def test_closing_the_cache_waits_for_the_snapshot_being_written(
     assert [p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()] == [".pickle"]
 
 
+def unsaved(tmp_path: Path, store: SQLiteStore) -> tuple[Snapshots, str]:
+    """The snapshots folder, with nothing saved yet, and the store's stamp."""
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    return snapshots(tmp_path, store), stamp
+
+
 def _announce(snaps: Snapshots, stamp: str, pid: int) -> Path:
     """A marker as `Snapshots.writing` leaves it, for another process `pid`."""
     folder = snaps._folder("t")
@@ -211,9 +216,7 @@ def test_a_command_waits_for_the_snapshot_another_process_is_writing(
 ) -> None:
     """Right after an import, its child is still analysing and writing the engine: the next
     command waits for that file instead of building the same engine beside it."""
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
+    snaps, stamp = unsaved(tmp_path, store)
     writer = subprocess.Popen(["sleep", "30"])  # the announcing process, alive
     try:
         marker = _announce(snaps, stamp, writer.pid)
@@ -236,9 +239,7 @@ def test_a_command_waits_for_the_snapshot_another_process_is_writing(
 def test_a_dead_writers_announcement_is_not_waited_for(
     tmp_path: Path, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
+    snaps, stamp = unsaved(tmp_path, store)
     gone = subprocess.Popen(["true"])
     gone.wait()
     _announce(snaps, stamp, gone.pid)  # killed before it could remove it
@@ -256,9 +257,7 @@ def test_a_dead_writers_announcement_is_not_waited_for(
 def test_saving_announces_itself_until_the_file_is_in_place(
     tmp_path: Path, store: SQLiteStore
 ) -> None:
-    snaps = snapshots(tmp_path, store)
-    stamp = store.snapshot_stamp("t")
-    assert stamp is not None
+    snaps, stamp = unsaved(tmp_path, store)
     seen: list[list[str]] = []
     write = snaps._write
 
