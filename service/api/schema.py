@@ -206,9 +206,7 @@ class Query:
     ) -> Connection[UnsupportedSubtreeType]:
         e = info.context.engine()
         units = _in_units(e, unit_id)
-        found = [
-            t for t in e.unsupported_subtrees() if units is None or e.graph.unit[t[0]] in units
-        ]
+        found = [t for t in e.unsupported_subtrees() if units is None or e.node(t[0]).unit in units]
         return page(
             info,
             found,

@@ -118,7 +118,6 @@ def map_node(e: Engine, i: int) -> MapNode:
 
 
 def focused_map(e: Engine, gap: Gap, name: str) -> Markup:
-    g = e.graph
     model = MapGap.model_validate(
         {
             "reason": gap.reason.value,
@@ -128,8 +127,8 @@ def focused_map(e: Engine, gap: Gap, name: str) -> Markup:
             "strandedWork": gap.stranded_work,
             "middleManagement": gap.middle_management,
             "breakPoint": map_node(e, gap.break_point).model_dump(by_alias=True),
-            "members": [{"id": g.ids[m]} for m in gap.members],
-            "inactiveParents": [{"id": g.ids[p]} for p in gap.inactive_parents],
+            "members": [{"id": e.node(m).id} for m in gap.members],
+            "inactiveParents": [{"id": e.node(p).id} for p in gap.inactive_parents],
             "stranded": [
                 map_node(e, s).model_dump(by_alias=True)
                 for s in e.stranded_nearest(gap)[:FOCUS_STRANDED]
@@ -286,12 +285,11 @@ def web_routes(
             period = None  # the select offers only the periods there are
         if period is not None:  # every analysis of that period: its own engine
             e = await run_in_threadpool(engine, session, p, period)
-        g = e.graph
         units = e.units_below(unit) if unit and e.has_unit(unit) else None
         gaps = [
             gap
             for gap in e.gaps
-            if (units is None or g.unit[gap.break_point] in units)
+            if (units is None or e.node(gap.break_point).unit in units)
             and (reason is None or gap.reason.value == reason)
             and (kind is None or e.kind_at(gap.break_point).value == kind)
         ]
@@ -366,7 +364,7 @@ def web_routes(
         e = await run_in_threadpool(engine, session, p)
         gap = _gap_of(e, node_id)
         parent = str(form.get("parent", ""))
-        if gap is None or parent not in {e.graph.ids[s] for s in e.suggested_parents(gap)}:
+        if gap is None or parent not in e.suggested_parent_ids(gap):
             return RedirectResponse(f"{back}?error=stale", status_code=303)
         actor = f"web session of api token {p.subject} ({p.role.value})"
         try:
@@ -396,7 +394,7 @@ def web_routes(
         for i in work[start : start + PAGE]:
             los = e.line_of_sight_at(i, 1)
             chain = [e.node(s) for s in los.paths[0].steps[1:]] if los.paths else []
-            breaks = [(e.graph.ids[c.gap.break_point], e.cause(c.gap)) for c in los.gaps]
+            breaks = [(e.node(c.gap.break_point).id, e.cause(c.gap)) for c in los.gaps]
             rows.append((e.node(i), los.traced, chain, breaks))
         focus = next((f for f in e.unit_focus if f.unit == unit_id), None)
         history = await run_in_threadpool(_history, store, p.tenant, unit_id)
@@ -405,7 +403,7 @@ def web_routes(
             session,
             p,
             unit_id=unit_id,
-            name=e.graph.unit_names.get(unit_id, unit_id),
+            name=u.name if (u := e.units.get(unit_id)) else unit_id,
             score=e.by_unit.get(unit_id),
             rows=rows,
             start=start,
@@ -437,7 +435,7 @@ def web_routes(
             children_total=len(e.children_of(i)),
             paths=[(path.strength, [e.node(s) for s in path.steps[1:]]) for path in los.paths],
             truncated=los.truncated,
-            breaks=[(e.graph.ids[c.gap.break_point], e.cause(c.gap)) for c in los.gaps],
+            breaks=[(e.node(c.gap.break_point).id, e.cause(c.gap)) for c in los.gaps],
             gap=_gap_of(e, node_id),
         )
         return HTMLResponse(body)

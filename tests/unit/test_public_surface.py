@@ -70,3 +70,18 @@ def test_cross_package_imports_use_only_listed_names() -> None:
         if listed is None or name not in listed:
             wrong.append(f"{where}:{line} imports {name} from {module_name}, not in its __all__")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_api_the_cli_and_the_web_app_read_the_engine_through_its_views() -> None:
+    """Issue 11's one read model: outside the engine, a node is read as a NodeView (and the
+    engine's lookups), never through `engine.graph`, its columns and rows."""
+    readers = [ROOT / "service" / "usecases.py"]
+    for part in ("api", "cli", "web"):
+        readers += sorted((ROOT / "service" / part).glob("*.py"))
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
+        for path in readers
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "graph"
+    ]
+    assert found == []
