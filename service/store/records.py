@@ -4,6 +4,7 @@ both backends write in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -125,7 +126,9 @@ def as_record(item: Node | NodeRecord) -> NodeRecord:
 
 
 def classify(
-    before: tuple[NodeRow, set[LinkRow]] | None, row: NodeRow, links: list[LinkRow]
+    before: tuple[NodeRow, AbstractSet[tuple[Any, ...]]] | None,
+    row: NodeRow,
+    links: list[LinkRow],
 ) -> str:
     """'created', 'unchanged', 'moved' (only the source differs) or 'updated'.
 

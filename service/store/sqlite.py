@@ -232,34 +232,38 @@ class SQLiteStore:
             batch = list({r.id: (r, links) for r, links in batch}.values())
         ids = [r.id for r, _ in batch]
         slots = ",".join("?" * len(ids))
-        existing = {
-            r[0]: NodeRow(*r)
+        # rows as read: a NamedTuple equals the plain tuple of its values, so a re-import of
+        # unchanged rows (most of a nightly sync) builds no NodeRow or LinkRow to compare them
+        existing: dict[str, tuple[Any, ...]] = {
+            r[0]: r
             for r in db.execute(
                 f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})",
                 (tenant, *ids),
             )
         }
-        old_links: dict[str, set[LinkRow]] = {}
+        old_links: dict[str, set[tuple[Any, ...]]] = {}
         for r in db.execute(
             f"SELECT src, rel, dst, weight, ord FROM link WHERE tenant = ? AND src IN ({slots})",
             (tenant, *ids),
         ):
-            old_links.setdefault(r[0], set()).add(LinkRow(*r))
+            old_links.setdefault(r[0], set()).add(r)
         # Three statements a batch, whatever its size: a row-at-a-time loop of execute() calls
         # was a third of a 100k-row import.
         upserts: list[tuple[Any, ...]] = []
         relinked: list[tuple[str, str]] = []
         new_links: list[tuple[Any, ...]] = []
         for row, links in batch:
-            had = existing.get(row.id)
+            stored = existing.get(row.id)
+            had = None if stored is None else row if stored == row else NodeRow._make(stored)
             before = None if had is None else (had, old_links.get(row.id, set()))
             change = classify(before, row, links)
             if change == "unchanged":
                 result.unchanged += 1
                 continue
             getattr(result, change).append(row.id)
-            if result.dry_run and change == "updated":
-                result.diffs[row.id] = describe_change(before, row, links)
+            if result.dry_run and change == "updated" and had is not None:
+                was = {LinkRow._make(x) for x in old_links.get(row.id, ())}
+                result.diffs[row.id] = describe_change((had, was), row, links)
             blob = fingerprint(row.title)
             upserts.append((tenant, *row, blob))
             if written is not None:
