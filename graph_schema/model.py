@@ -57,7 +57,7 @@ def misplaced_field(kind: str, field: Callable[[str], object]) -> str | None:
     """The problem with a field that the kind does not have, or None. `field(name)` gives a
     field's value (a scalar is given unless None, a list unless empty). Each message names the
     field, so an importer can point at the exact cell; graph_schema.rows's fast path asks the
-    same question."""
+    same question, of nodes that name a field of KIND_SPECIFIC (every field asked about here)."""
     if kind != NodeKind.KEY_RESULT:
         for name in _KR_ONLY:
             if field(name) is not None:
@@ -71,6 +71,10 @@ def misplaced_field(kind: str, field: Callable[[str], object]) -> str | None:
     if kind != NodeKind.BEHAVIOUR and field("expresses"):
         return f"field 'expresses' applies only to Behaviour, not {kind}"
     return None
+
+
+# the fields misplaced_field asks about: a node naming none of them misplaces none
+KIND_SPECIFIC = frozenset((*_KR_ONLY, "conflicts_with", "scope", "depends_on", "expresses"))
 
 
 def repeated_id(*lists: tuple[str, Sequence[str]]) -> str | None:

@@ -12,12 +12,13 @@ model: validating a `Node` cost more than a third of a 100k-row import, twice ov
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graph_schema.kinds import NodeKind, Rel, Scope, Status
 from graph_schema.model import (
+    KIND_SPECIFIC,
     MAX_IDS,
     Node,
     ParentRef,
@@ -239,6 +240,7 @@ def record_of(data: Mapping[str, Any]) -> NodeRecord | None:
     the two to the same rows.
     """
     refs: list[tuple[str, float]] = []
+    several: list[tuple[str, Sequence[str]]] = []  # id lists of two or more: checked for repeats
     for name, value in data.items():
         spec = _SPEC.get(name)
         if spec is None:
@@ -263,37 +265,27 @@ def record_of(data: Mapping[str, Any]) -> NodeRecord | None:
         elif what is _IDS:
             if not _ids_ok(value):
                 return None
+            if len(value) > 1:
+                several.append((name, value))
         else:
             found = _parents_of(value)
             if found is None:
                 return None
             refs = found
+            if len(refs) > 1:
+                several.append(("parents", [r[0] for r in refs]))
     kind = data.get("kind")
     if kind is None or data.get("id") is None or data.get("title") is None:
         return None
-    if misplaced_field(kind, data.get) or repeated_id(
-        ("parents", [r[0] for r in refs] if len(refs) > 1 else ()),
-        *((name, data.get(name, ())) for _, name in LIST_LINKS),
-    ):
+    # each check only where it can fail: a field only some kinds have, a list of two ids or more
+    if not KIND_SPECIFIC.isdisjoint(data) and misplaced_field(kind, data.get):
+        return None
+    if several and repeated_id(*several):
         return None
     node_id = data["id"]
-    row = NodeRow(
-        node_id,
-        kind,
-        data["title"],
-        data.get("status", Status.ACTIVE.value),
-        data.get("period"),
-        data.get("description"),
-        data.get("effort"),
-        data.get("owner"),
-        data.get("unit"),
-        data.get("scope"),
-        data.get("start"),
-        data.get("target"),
-        data.get("current"),
-        data.get("measure_unit"),
-        data.get("source"),
-    )
+    row = NodeRow._make(map(data.get, NodeRow._fields))
+    if "status" not in data:  # present, it is a valid one (None was refused above)
+        row = row._replace(status=Status.ACTIVE.value)
     supports = Rel.SUPPORTS.value
     links = [LinkRow(node_id, supports, pid, w, i) for i, (pid, w) in enumerate(refs)]
     for rel, name in LIST_LINKS:
