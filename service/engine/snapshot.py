@@ -122,13 +122,14 @@ class Snapshots:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             marker.parent.mkdir(mode=0o700, exist_ok=True)
             marker.touch(mode=0o600)
+            announced = True
         except OSError:  # no announcement: the others build, as they would without it
-            yield
-            return
+            announced = False
         try:
             yield
         finally:
-            marker.unlink(missing_ok=True)
+            if announced:
+                marker.unlink(missing_ok=True)
 
     def _await_writer(self, path: Path, wait: float) -> None:
         """Return once no live process announces the snapshot `path` (see `writing`), it
