@@ -140,10 +140,11 @@ def _who(gap: dict[str, Any]) -> str:
 
 def gap_sentence(gap: dict[str, Any]) -> str:
     """A gap's cause in words, with the parents the missing id most likely meant."""
-    text = str(gap.get("cause") or gap["reason"])
-    if gap.get("suggestedParents"):
-        text += f" (did you mean {', '.join(gap['suggestedParents'])}?)"
-    return text
+    return _sentence(str(gap.get("cause") or gap["reason"]), gap.get("suggestedParents") or [])
+
+
+def _sentence(cause: str, suggested: Sequence[str]) -> str:
+    return cause + (f" (did you mean {', '.join(suggested)}?)" if suggested else "")
 
 
 def _head(kind: str, node_id: str, title: str, owner: str | None, unit: str | None) -> str:
@@ -207,10 +208,7 @@ def remote_line_of_sight_tree(los: LineOfSight) -> Tree:
         return [f"{s.kind} {s.id}" for s in nodes[1:]]
 
     def why(gap: BreakGap) -> str:
-        text = gap.cause
-        if gap.suggested_parents:
-            text += f" (did you mean {', '.join(p.id for p in gap.suggested_parents)}?)"
-        return text
+        return _sentence(gap.cause, [p.id for p in gap.suggested_parents])
 
     return _tree(
         _head(
