@@ -14,15 +14,17 @@ snapshot is the pickled `Engine` with every analysis it had computed, in
   owns, that nobody else may write (0700), and only if the file is this user's too;
 - saving replaces the file atomically and removes the snapshots of older versions of the same
   tenant and period: one file per (store, tenant, period);
-- a process about to save says so (`writing`: a marker file named after the state and its pid),
-  and a process that needs that very state waits for it (at most WAIT_FOR_WRITER seconds, and
-  only while the writer lives) rather than build the same engine beside it: right after an
-  import, `analyze` or `serve` would otherwise read and build 1M nodes while the import's child
-  analyses and writes them.
+- a process about to save says so (`writing`: a marker file named after the state, which it
+  holds locked), and a process that needs that very state waits for it (at most WAIT_FOR_WRITER
+  seconds, and only while the lock is held) rather than build the same engine beside it: right
+  after an import, `analyze` or `serve` would otherwise read and build 1M nodes while the
+  import's child analyses and writes them. A lock, not a pid: a writer that dies, however it
+  dies, lets go of it, where its pid may live on as a zombie's or another process's.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -31,7 +33,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
@@ -73,14 +75,21 @@ def _older_than(path: Path, seconds: float) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def _held(marker: Path) -> bool:
+    """Whether a writer holds this marker locked (see Snapshots.writing)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        fd = os.open(marker, os.O_RDONLY)
+    except OSError:
         return False
-    except PermissionError:  # another user's: it exists
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
-    return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # and with it the shared lock, if it was taken
+    return False
 
 
 def _h(*parts: str) -> str:
@@ -89,6 +98,7 @@ def _h(*parts: str) -> str:
 
 class Snapshots:
     def __init__(self, root: Path, store_id: str) -> None:
+        self._announced: set[Path] = set()  # markers this process holds (writing nests)
         self.root = root
         self.store_id = store_id  # which store (a database file, a server): tenants of two differ
         self.loaded = 0  # engines loaded instead of built: lets tests and /healthz see it
@@ -115,35 +125,51 @@ class Snapshots:
     @contextmanager
     def writing(self, tenant: str, stamp: str, period: str | None) -> Iterator[None]:
         """Says, while the block runs, that this process is about to save the snapshot of this
-        state: `load` in another process waits for it instead of building the same engine."""
+        state: `load` in another process waits for it instead of building the same engine.
+        The marker is named with the pid (two writers, two markers) and held locked."""
         _, name = self._name(stamp, period)
         marker = self._folder(tenant) / f"{name}.{os.getpid()}.writing"
+        if marker in self._announced:  # nested (save inside a caller's block): said already
+            yield
+            return
+        fd: int | None = None
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             marker.parent.mkdir(mode=0o700, exist_ok=True)
-            marker.touch(mode=0o600)
-            announced = True
+            fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._announced.add(marker)
         except OSError:  # no announcement: the others build, as they would without it
-            announced = False
+            if fd is not None:
+                os.close(fd)
+                fd = None
         try:
             yield
         finally:
-            if announced:
-                marker.unlink(missing_ok=True)
+            if fd is not None:
+                self._announced.discard(marker)
+                with suppress(OSError):
+                    marker.unlink()
+                os.close(fd)
 
     def _await_writer(self, path: Path, wait: float) -> None:
-        """Return once no live process announces the snapshot `path` (see `writing`), it
-        exists, or `wait` seconds have passed."""
+        """Return once no other process holds a marker of the snapshot `path` (see `writing`),
+        it exists, or `wait` seconds have passed. Only in a folder none but this user could
+        have written: anyone else's marker could otherwise hold every load back."""
+        if not all(self._private(folder) for folder in (self.root, path.parent)):
+            return
+        mine = f"{path.name}.{os.getpid()}.writing"
         deadline = time.monotonic() + wait
         while not path.exists() and time.monotonic() < deadline:
-            writers = []
-            for marker in path.parent.glob(f"{path.name}.*.writing"):
-                pid = marker.name.removeprefix(f"{path.name}.").removesuffix(".writing")
-                if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
-                    writers.append(marker)
-            if not writers:
+            markers = path.parent.glob(f"{path.name}.*.writing")
+            if not any(m.name != mine and _held(m) for m in markers):
                 return
             time.sleep(_POLL)
+
+    @staticmethod
+    def _private(node: Path) -> bool:
+        info = node.stat()
+        return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
     def load(
         self, tenant: str, stamp: str | None, period: str | None, wait: float = WAIT_FOR_WRITER

@@ -201,14 +201,32 @@ def unsaved(tmp_path: Path, store: SQLiteStore) -> tuple[Snapshots, str]:
     return snapshots(tmp_path, store), stamp
 
 
-def _announce(snaps: Snapshots, stamp: str, pid: int) -> Path:
-    """A marker as `Snapshots.writing` leaves it, for another process `pid`."""
+def _marker(snaps: Snapshots, stamp: str, pid: int) -> Path:
+    """Where `Snapshots.writing` in process `pid` puts its marker of this state."""
     folder = snaps._folder("t")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     _, name = snaps._name(stamp, None)
-    marker = folder / f"{name}.{pid}.writing"
-    marker.touch()
-    return marker
+    return folder / f"{name}.{pid}.writing"
+
+
+def _holding(marker: Path) -> subprocess.Popen[str]:
+    """Another process holding `marker` locked, as a writer does while it writes."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n",
+            str(marker),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    return holder
 
 
 def test_a_command_waits_for_the_snapshot_another_process_is_writing(
@@ -217,9 +235,9 @@ def test_a_command_waits_for_the_snapshot_another_process_is_writing(
     """Right after an import, its child is still analysing and writing the engine: the next
     command waits for that file instead of building the same engine beside it."""
     snaps, stamp = unsaved(tmp_path, store)
-    writer = subprocess.Popen(["sleep", "30"])  # the announcing process, alive
+    other, _ = unsaved(tmp_path / "elsewhere", store)
+    writers = [_holding(_marker(snaps, stamp, 999_001)), _holding(_marker(other, stamp, 999_002))]
     try:
-        marker = _announce(snaps, stamp, writer.pid)
         engine = Engine(store.read_graph("t"))
         late = threading.Timer(0.4, lambda: snaps.save("t", stamp, engine))
         late.start()
@@ -227,28 +245,45 @@ def test_a_command_waits_for_the_snapshot_another_process_is_writing(
         late.join()
         assert found is not None and found.version == engine.version
         # a writer that lives on without writing is waited for no longer than asked
-        marker.touch()
-        other = snapshots(tmp_path / "elsewhere", store)
-        _announce(other, stamp, writer.pid)
         assert other.load("t", stamp, None, wait=0.2) is None
     finally:
-        writer.kill()
-        writer.wait()
+        for writer in writers:
+            writer.kill()
+            writer.wait()
 
 
-def test_a_dead_writers_announcement_is_not_waited_for(
+def test_no_wait_for_a_writer_that_is_gone_or_a_folder_others_can_write(
     tmp_path: Path, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A writer killed before it could remove its marker has let go of its lock, even while
+    its pid lives on as a zombie (or another process's); and a marker in a folder someone else
+    could write is no reason to wait."""
     snaps, stamp = unsaved(tmp_path, store)
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    _announce(snaps, stamp, gone.pid)  # killed before it could remove it
+    _marker(snaps, stamp, os.getppid()).touch()  # left by a writer killed; the pid is alive
+    killed = _holding(_marker(snaps, stamp, 999_003))
+    killed.kill()  # not reaped: a zombie, whose pid still answers kill(pid, 0)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{killed.pid}/stat").read_text().split()[2] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
 
     def no_wait(seconds: float) -> None:
-        raise AssertionError("waited for a process that is gone")
+        raise AssertionError("waited for a writer that is gone")
 
-    monkeypatch.setattr("service.engine.snapshot.time.sleep", no_wait)
-    assert snaps.load("t", stamp, None) is None
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr("service.engine.snapshot.time.sleep", no_wait)
+            assert snaps.load("t", stamp, None) is None
+            shared = _holding(_marker(snaps, stamp, 999_004))
+            try:
+                os.chmod(snaps._folder("t"), 0o777)
+                assert snaps.load("t", stamp, None) is None
+            finally:
+                os.chmod(snaps._folder("t"), 0o700)
+                shared.kill()
+                shared.wait()
+    finally:
+        killed.wait()
     # and saving this state later clears nothing it should not, and loads
     assert snaps.save("t", stamp, Engine(store.read_graph("t"))) is not None
     assert snaps.load("t", stamp, None) is not None
