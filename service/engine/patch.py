@@ -855,12 +855,19 @@ class _GapsOf(Mapping[int, Gap]):
         depth = under.depth + 1 if isinstance(under, _GapsOf) else 1
         if depth <= cls.LAYERS:
             return cls(under, changes, depth)
-        flat = dict(under.items())
-        for m, gap in changes.items():
-            if gap is None:
-                flat.pop(m, None)
-            else:
-                flat[m] = gap
+        # the bottom mapping copied in C, then each layer's few changes laid on it, oldest
+        # first: reading every member through the layers cost 0.2 s at a million nodes
+        layers = [changes]
+        while isinstance(under, _GapsOf):
+            layers.append(under.changes)
+            under = under.under
+        flat = dict(under)
+        for layer in reversed(layers):
+            for m, gap in layer.items():
+                if gap is None:
+                    flat.pop(m, None)
+                else:
+                    flat[m] = gap
         return flat
 
     def __getitem__(self, member: int) -> Gap:

@@ -280,3 +280,32 @@ def test_history_is_recorded_from_the_store_when_the_engine_carries_stale_counts
     assert got.counts()["loadBearing"] == carried != current  # no work bore on G before Z1
     row = usecases.record_history(store, "t", got, "after Z1")
     assert row["counts"]["loadBearing"] == current
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.integers(0, 40), st.integers()),
+    st.lists(
+        st.dictionaries(st.integers(0, 40), st.none() | st.integers(), max_size=8),
+        min_size=1,
+        max_size=3 * patch_module._GapsOf.LAYERS,
+    ),
+)
+def test_each_members_gap_laid_over_many_writes_is_the_last_one_written(
+    base: dict[int, int], writes: list[dict[int, int | None]]
+) -> None:
+    """The members' gaps a patch lays over the previous version's, and the flattening every
+    few layers: after any sequence of writes (None: the member left its gap), the mapping is
+    the one applying them in order gives (ints stand in for gaps)."""
+    want = dict(base)
+    gap_of: Any = base
+    for layer in writes:
+        gap_of = patch_module._GapsOf.over(gap_of, layer)  # type: ignore[arg-type]
+        for member, gap in layer.items():
+            if gap is None:
+                want.pop(member, None)
+            else:
+                want[member] = gap
+        assert dict(gap_of.items()) == want
+        assert all(gap_of[m] == g for m, g in want.items())
+        assert len(gap_of) == len(want)
