@@ -32,11 +32,16 @@ from graph_schema.model import (
 __all__ = [
     "CO_OWNS",
     "LIST_LINKS",
+    "MAX_IDS",
+    "NUMBER_BOUNDS",
+    "TEXT_BOUNDS",
+    "WEIGHT_BOUNDS",
     "GraphDelta",
     "GraphRows",
     "LinkRow",
     "NodeRecord",
     "NodeRow",
+    "checked_record",
     "node_to_rows",
     "record_of",
     "rows_to_node",
@@ -176,12 +181,25 @@ def _limits() -> tuple[dict[str, tuple[int, int]], dict[str, tuple[float, float]
 _TEXT, _NUMBER = _limits()
 _ID_LEN = _TEXT["id"]
 _WEIGHT = _NUMBER.pop("parents.weight")
+# the model's bounds, for an importer's own fast path (importers.csv_rows): (min, max) length of
+# each text field, (ge, le) of each number and of a parent's weight
+TEXT_BOUNDS: Mapping[str, tuple[int, int]] = dict(_TEXT)
+NUMBER_BOUNDS: Mapping[str, tuple[float, float]] = dict(_NUMBER)
+WEIGHT_BOUNDS: tuple[float, float] = _WEIGHT
 _ENUMS: dict[str, frozenset[str]] = {
     "kind": frozenset(k.value for k in NodeKind),
     "status": frozenset(s.value for s in Status),
     "scope": frozenset(s.value for s in Scope),
 }
 _LISTS = frozenset(name for _, name in LIST_LINKS)
+_ROW_SLOT = {name: i for i, name in enumerate(NodeRow._fields)}
+# the row's fields only some kinds have sit side by side (scope to measure_unit): one slice
+_SPECIFIC_SLOTS = sorted(_ROW_SLOT[f] for f in KIND_SPECIFIC if f in _ROW_SLOT)
+_SPECIFIC = slice(_SPECIFIC_SLOTS[0], _SPECIFIC_SLOTS[-1] + 1)
+if len(range(len(NodeRow._fields))[_SPECIFIC]) != len(_SPECIFIC_SLOTS):
+    raise ImportError(
+        "graph_schema.rows.checked_record expects NodeRow's kind-specific fields together"
+    )
 if set(Node.model_fields) != {*_TEXT, *_NUMBER, *_ENUMS, *_LISTS, "parents"}:
     raise ImportError("graph_schema.rows.record_of does not know every field of Node")
 # what each field is, and its bounds (lengths, range or allowed values): one lookup a field
@@ -240,7 +258,6 @@ def record_of(data: Mapping[str, Any]) -> NodeRecord | None:
     the two to the same rows.
     """
     refs: list[tuple[str, float]] = []
-    several: list[tuple[str, Sequence[str]]] = []  # id lists of two or more: checked for repeats
     for name, value in data.items():
         spec = _SPEC.get(name)
         if spec is None:
@@ -265,30 +282,47 @@ def record_of(data: Mapping[str, Any]) -> NodeRecord | None:
         elif what is _IDS:
             if not _ids_ok(value):
                 return None
-            if len(value) > 1:
-                several.append((name, value))
         else:
             found = _parents_of(value)
             if found is None:
                 return None
             refs = found
-            if len(refs) > 1:
-                several.append(("parents", [r[0] for r in refs]))
-    kind = data.get("kind")
-    if kind is None or data.get("id") is None or data.get("title") is None:
+    if data.get("kind") is None or data.get("id") is None or data.get("title") is None:
         return None
-    # each check only where it can fail: a field only some kinds have, a list of two ids or more
-    if not KIND_SPECIFIC.isdisjoint(data) and misplaced_field(kind, data.get):
-        return None
-    if several and repeated_id(*several):
-        return None
-    node_id = data["id"]
     row = NodeRow._make(map(data.get, NodeRow._fields))
     if "status" not in data:  # present, it is a valid one (None was refused above)
         row = row._replace(status=Status.ACTIVE.value)
+    lists = {name: data[name] for name in _LISTS if data.get(name) is not None}
+    return checked_record(row, refs, lists)
+
+
+def checked_record(
+    row: NodeRow, parents: list[tuple[str, float]], lists: Mapping[str, Sequence[str]]
+) -> NodeRecord | None:
+    """The rows of a node whose every field is valid on its own (`row`, with its id, kind and
+    title; its parents as (id, weight); its id lists by field name): None where the fields
+    disagree (a field its kind lacks, an id named twice in one list)."""
+    kind = row.kind
+    # each check only where it can fail: a field only some kinds have, a list of two ids or more
+    specific: tuple[object, ...] = tuple.__getitem__(row, _SPECIFIC)
+    if not KIND_SPECIFIC.isdisjoint(lists) or specific.count(None) != len(specific):
+
+        def field(name: str) -> object:
+            return lists.get(name) if name in _LISTS else row[_ROW_SLOT[name]]
+
+        if misplaced_field(kind, field):
+            return None
+    several: list[tuple[str, Sequence[str]]] = [
+        (n, ids) for n, ids in lists.items() if len(ids) > 1
+    ]
+    if len(parents) > 1:
+        several.append(("parents", [p for p, _ in parents]))
+    if several and repeated_id(*several):
+        return None
+    node_id = row.id
     supports = Rel.SUPPORTS.value
-    links = [LinkRow(node_id, supports, pid, w, i) for i, (pid, w) in enumerate(refs)]
+    links = [LinkRow(node_id, supports, pid, w, i) for i, (pid, w) in enumerate(parents)]
     for rel, name in LIST_LINKS:
-        if ids := data.get(name):
+        if ids := lists.get(name):
             links.extend(LinkRow(node_id, rel, dst, 1.0, i) for i, dst in enumerate(ids))
     return row, links

@@ -17,6 +17,7 @@ from typing import Any
 from graph_schema import Node, NodeKind, Scope, Status
 from graph_schema.rows import node_to_rows, record_of, rows_to_node
 from importers.cells import CellError, number, split_ids
+from importers.csv_rows import ENUM, LIST, NUMBER, PARENTS, TEXT, RowPlan
 from importers.errors import ImportFailed, ImportIssue
 from importers.records import (
     TEXT_LIMITS,
@@ -60,7 +61,7 @@ _ENUMS: dict[str, dict[str, str]] = {
 }
 _BY_KEY: dict[str, str] = {header_key(c): c for c in COLUMNS}
 # what each column holds, looked up once a cell (plain text is most cells: it is tested first)
-_TEXT, _ENUM, _NUMBER, _PARENTS, _LIST = range(5)
+_TEXT, _ENUM, _NUMBER, _PARENTS, _LIST = TEXT, ENUM, NUMBER, PARENTS, LIST
 _KIND_OF: dict[str, int] = {c: _TEXT for c in COLUMNS}
 _KIND_OF |= {c: _ENUM for c in _ENUMS} | {c: _NUMBER for c in NUMBERS} | {c: _LIST for c in LISTS}
 _KIND_OF["parents"] = _PARENTS
@@ -202,8 +203,32 @@ def parse_csv(
     spool = RecordSpool()
     names = _columns(table)
     at_id = names.index("id")  # a required column: header_problems said so otherwise
+    plan = RowPlan.of(
+        names,
+        _KIND_OF,
+        _ENUMS,
+        source=src,
+        default_status=Status.ACTIVE.value,
+        decimal_comma=decimal_comma,
+    )
     for row_no, cells, problem in _rows(table, names):
-        if problem is not None:
+        record = None if plan is None or cells is None else plan.record(cells)
+        if record is not None:  # a plain row, read once (importers.csv_rows)
+            raw_id = record[0].id
+            if raw_id in first_row:
+                issues.append(
+                    ImportIssue(
+                        table.file,
+                        f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})",
+                        row=row_no,
+                        field="id",
+                    )
+                )
+            else:
+                first_row[raw_id] = row_no
+                if not issues:
+                    spool.add(record)
+        elif problem is not None:
             issues.append(problem)
         else:
             assert cells is not None
