@@ -43,7 +43,7 @@ from service.gcpause import gc_paused
 __all__ = ["FORMAT", "Snapshots", "code_digest"]
 
 log = logging.getLogger("stratmap.engine")
-FORMAT = 1  # bump when what a snapshot holds changes in a way the code digest would not show
+FORMAT = 2  # bump when what a snapshot holds changes in a way the code digest would not show
 _ROOT = Path(__file__).resolve().parents[2]
 # how long a process waits for another to write the snapshot it needs: a 1M-node engine takes
 # a few seconds to analyse and write, and a build of it three times that

@@ -81,6 +81,34 @@ def test_a_saved_engine_loads_for_its_state_only(tmp_path: Path, store: SQLiteSt
     assert snaps.load("t", store.snapshot_stamp("t") or "", None) is None
 
 
+def test_a_loaded_engine_gives_back_every_row_sharing_the_graphs_own_columns(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "rows.db")
+    store.apply(
+        "t",
+        ChangeSet(
+            nodes=[
+                node("V", "Vision"),
+                node("G1", "Goal", "V", owner="p1", unit="u1", description="why", effort=2.0),
+                node("K1", "KeyResult", "G1", start=0.0, target=10.0, current=4.0),
+            ]
+        ),
+    )
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    built = Engine(store.read_graph("t"))
+    assert snaps.save("t", stamp, built) is not None
+    loaded = snaps.load("t", stamp, None)
+    assert loaded is not None
+    g = loaded.graph
+    assert list(g.rows) == list(built.graph.rows)  # every field of every row, restored
+    for i, row in enumerate(g.rows):  # kept once: the graph's own strings, not copies
+        assert row.id is g.ids[i] and row.title is g.titles[i]
+        assert row.owner is g.owner[i] and row.unit is g.unit[i]
+
+
 def test_the_stamp_tells_a_recreated_database_from_the_old_one(tmp_path: Path) -> None:
     """Same tenant, same version, same contents, made again: not the same state."""
     stamps = []
