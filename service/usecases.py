@@ -268,16 +268,26 @@ class ParentCollector:
 
 
 def dangling_parents(
-    store: GraphStore, tenant: str, seen: ParentCollector, limit: int = 20
+    store: GraphStore,
+    tenant: str,
+    seen: ParentCollector,
+    limit: int = 20,
+    *,
+    written: bool = True,
 ) -> tuple[int, list[tuple[str, list[str]]]]:
     """Parent ids the import named that no node has (after it), with up to 3 suggested ids each:
-    (how many, the first `limit` of them in id order)."""
+    (how many, the first `limit` of them in id order). `written`: the import's nodes are in the
+    store (not a dry run), so the store's ids hold them already."""
     unknown = seen.parents - seen.ids
     if unknown:
         unknown -= {n.id for n in store.get(tenant, sorted(unknown))}
     if not unknown:
         return 0, []
-    ids = sorted(set(store.node_ids(tenant)) | seen.ids)
+    ids = store.node_ids(tenant)
+    if written:
+        ids.sort()  # in id order already (a linear pass): merging in 1M ids again cost 0.8 s
+    else:
+        ids = sorted(set(ids) | seen.ids)
     index = IdIndex(ids)
     missing = sorted(unknown)
     return len(missing), [(m, [ids[i] for i in index.suggest(m)]) for m in missing[:limit]]

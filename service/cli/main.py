@@ -260,7 +260,7 @@ def import_cmd(
     )
     for cut in parsed.cuts:
         out.print(f"  cut: {cut}", highlight=False, markup=False, soft_wrap=True)
-    count, missing = usecases.dangling_parents(store, name, seen)
+    count, missing = usecases.dangling_parents(store, name, seen, written=not dry_run)
     if count:
         out.print(
             f"  {count} parent id(s) name no node (kept as dangling references; they resolve "

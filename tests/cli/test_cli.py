@@ -319,6 +319,10 @@ def test_missing_parents_are_named_with_suggestions_in_import_analyze_and_line_o
         "O-DIG,Objective,Digital first,G-GROWHT\nI-1,Initiative,Portal,O-DGI\n",
         encoding="utf-8",
     )
+    # a dry run suggests from the file's own ids, which the store does not hold
+    code, out = run("import", path, "--db", db, "--dry-run")
+    assert code == 0 and "2 parent id(s) name no node" in out
+    assert "G-GROWHT (did you mean G-GROWTH?)" in out and "O-DGI (did you mean O-DIG?)" in out
     code, out = run("import", path, "--db", db)
     assert code == 0 and "2 parent id(s) name no node" in out
     assert "G-GROWHT (did you mean G-GROWTH?)" in out and "O-DGI (did you mean O-DIG?)" in out
