@@ -181,6 +181,18 @@ def _rows(
         yield row_no, cells, None
 
 
+def row_plan(names: list[str], source: str, decimal_comma: bool) -> RowPlan | None:
+    """How this file's plain rows are read in one pass (importers.csv_rows)."""
+    return RowPlan.of(
+        names,
+        _KIND_OF,
+        _ENUMS,
+        source=source,
+        default_status=Status.ACTIVE.value,
+        decimal_comma=decimal_comma,
+    )
+
+
 def parse_csv(
     path: str | Path,
     *,
@@ -203,31 +215,28 @@ def parse_csv(
     spool = RecordSpool()
     names = _columns(table)
     at_id = names.index("id")  # a required column: header_problems said so otherwise
-    plan = RowPlan.of(
-        names,
-        _KIND_OF,
-        _ENUMS,
-        source=src,
-        default_status=Status.ACTIVE.value,
-        decimal_comma=decimal_comma,
-    )
+    plan = row_plan(names, src, decimal_comma)
+
+    def claim(raw_id: str, row_no: int) -> bool:
+        """Whether the row is the first with its id; a later one is listed as a duplicate."""
+        if raw_id in first_row:
+            issues.append(
+                ImportIssue(
+                    table.file,
+                    f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})",
+                    row=row_no,
+                    field="id",
+                )
+            )
+            return False
+        first_row[raw_id] = row_no
+        return True
+
     for row_no, cells, problem in _rows(table, names):
         record = None if plan is None or cells is None else plan.record(cells)
         if record is not None:  # a plain row, read once (importers.csv_rows)
-            raw_id = record[0].id
-            if raw_id in first_row:
-                issues.append(
-                    ImportIssue(
-                        table.file,
-                        f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})",
-                        row=row_no,
-                        field="id",
-                    )
-                )
-            else:
-                first_row[raw_id] = row_no
-                if not issues:
-                    spool.add(record)
+            if claim(record[0].id, row_no) and not issues:
+                spool.add(record)
         elif problem is not None:
             issues.append(problem)
         else:
@@ -240,18 +249,8 @@ def parse_csv(
             issues.extend(ImportIssue(table.file, msg, row=row_no, field=f) for f, msg in problems)
             # duplicates are judged on the raw id, so a bad row still claims its id
             raw_id = cells[at_id].strip()
-            if raw_id and raw_id in first_row:
-                issues.append(
-                    ImportIssue(
-                        table.file,
-                        f"duplicate id '{raw_id}' (first at row {first_row[raw_id]})",
-                        row=row_no,
-                        field="id",
-                    )
-                )
+            if raw_id and not claim(raw_id, row_no):
                 continue
-            if raw_id:
-                first_row[raw_id] = row_no
             if not problems:
                 # the model judges only what the fast path cannot vouch for, and names why
                 record = record_of(data)

@@ -9,8 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_schema import Status
-from importers.csv_generic import _ENUMS, _KIND_OF, COLUMNS, _columns, _row_to_fields, _rows
+from importers.csv_generic import COLUMNS, _columns, _row_to_fields, _rows, row_plan
 from importers.csv_rows import RowPlan
 from importers.table import open_table
 from tests.unit.test_record_of import model_rows
@@ -29,14 +28,7 @@ _CELL = st.one_of(
 
 
 def _plan(names: list[str], source: str = "f.csv", decimal_comma: bool = False) -> RowPlan:
-    plan = RowPlan.of(
-        names,
-        _KIND_OF,
-        _ENUMS,
-        source=source,
-        default_status=Status.ACTIVE.value,
-        decimal_comma=decimal_comma,
-    )
+    plan = row_plan(names, source, decimal_comma)
     assert plan is not None
     return plan
 
@@ -99,12 +91,7 @@ def test_rows_the_model_must_judge_are_left_to_it() -> None:
         ["I1", "Initiative", "x" * 501, "", ""],  # a title too long
     ):
         assert plan.record(cells) is None, cells
-    assert (
-        RowPlan.of(
-            ["id"], _KIND_OF, _ENUMS, source="s" * 201, default_status="active", decimal_comma=False
-        )
-        is None
-    )
+    assert row_plan(["id"], "s" * 201, False) is None  # a source name too long for any row
 
 
 def test_gitlabs_real_rows_take_the_one_pass_path() -> None:
