@@ -58,9 +58,10 @@ class RowPlan:
         decimal_comma: bool,
     ) -> RowPlan | None:
         """The plan for a header of `names` (fields), each of `kinds`, enum words read through
-        `enums`; None where no row of the file can be plain (its source name is too long)."""
-        if len(source) > TEXT_BOUNDS["source"][1]:
-            return None
+        `enums`; None where no row of the file can be plain (its source name is too long or
+        padded with spaces)."""
+        if len(source) > TEXT_BOUNDS["source"][1] or source != source.strip():
+            return None  # too long, or padded (the model strips it): the two-pass path judges
         columns = []
         for index, name in enumerate(names):
             what = kinds[name]
