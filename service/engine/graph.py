@@ -101,11 +101,15 @@ class CompactGraph:
             # a row's id, title, owner and unit are the graph's own columns too: kept once, the
             # rows cost less to save (1M nodes: 1.0 s and 61 MB before, 0.4 s and 13 MB) and to
             # restore, and the rows restored share those strings instead of holding copies
-            columns = [
-                list(c)
-                for f, c in zip(NodeRow._fields, zip(*rows, strict=True), strict=True)
-                if f not in _SHARED
-            ]
+            columns = (
+                [
+                    list(c)
+                    for f, c in zip(NodeRow._fields, zip(*rows, strict=True), strict=True)
+                    if f not in _SHARED
+                ]
+                if rows
+                else []
+            )
             state["_rows_pickled"] = pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL)
         return state
 

@@ -109,6 +109,20 @@ def test_a_loaded_engine_gives_back_every_row_sharing_the_graphs_own_columns(
         assert row.owner is g.owner[i] and row.unit is g.unit[i]
 
 
+def test_an_empty_organisations_engine_is_saved_and_loaded(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "empty.db")
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
+    store.apply("t", ChangeSet(delete_ids=["V"]))
+    snaps = snapshots(tmp_path, store)
+    stamp = store.snapshot_stamp("t")
+    assert stamp is not None
+    built = Engine(store.read_graph("t"))
+    assert built.graph.n == 0
+    assert snaps.save("t", stamp, built) is not None
+    loaded = snaps.load("t", stamp, None)
+    assert loaded is not None and list(loaded.graph.rows) == []
+
+
 def test_the_stamp_tells_a_recreated_database_from_the_old_one(tmp_path: Path) -> None:
     """Same tenant, same version, same contents, made again: not the same state."""
     stamps = []
