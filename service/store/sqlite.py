@@ -36,7 +36,7 @@ from service.store.records import (
 )
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
-# The write connection's page cache, in KiB (SQLite's default: 2 MB). An import writes each
+# A write's page cache, in KiB (SQLite's default: 2 MB). An import writes each
 # batch into three B-trees at once (nodes, links, links by target), keyed by id rather than in
 # file order; with 2 MB each batch evicted pages the next needed: a 1M-row import's write took
 # 20-24 s, 18-20 s with 64 MB. SQLite takes the pages only as a write needs them, and gives
@@ -105,7 +105,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
+        self._read_cache = self._db.execute("PRAGMA cache_size").fetchone()[0]
         self._db.create_function("stratmap_fingerprint", 1, fingerprint, deterministic=True)
         self._migrate()
 
@@ -136,6 +136,7 @@ class SQLiteStore:
         written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None if dry_run else []
         db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             db.execute(_NEW_TENANT, (tenant,))
             self._apply_org(tenant, changes, result)
             prune = changes.prune_source is not None
@@ -190,8 +191,9 @@ class SQLiteStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        finally:
-            db.execute("PRAGMA shrink_memory")  # the write's pages: the server keeps no 64 MB
+        finally:  # the write's pages given back: reads on this connection keep SQLite's default
+            db.execute(f"PRAGMA cache_size = {self._read_cache}")
+            db.execute("PRAGMA shrink_memory")
         result.removed.sort()
         return result
 
