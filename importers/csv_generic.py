@@ -61,10 +61,9 @@ _ENUMS: dict[str, dict[str, str]] = {
 }
 _BY_KEY: dict[str, str] = {header_key(c): c for c in COLUMNS}
 # what each column holds, looked up once a cell (plain text is most cells: it is tested first)
-_TEXT, _ENUM, _NUMBER, _PARENTS, _LIST = TEXT, ENUM, NUMBER, PARENTS, LIST
-_KIND_OF: dict[str, int] = {c: _TEXT for c in COLUMNS}
-_KIND_OF |= {c: _ENUM for c in _ENUMS} | {c: _NUMBER for c in NUMBERS} | {c: _LIST for c in LISTS}
-_KIND_OF["parents"] = _PARENTS
+_KIND_OF: dict[str, int] = {c: TEXT for c in COLUMNS}
+_KIND_OF |= {c: ENUM for c in _ENUMS} | {c: NUMBER for c in NUMBERS} | {c: LIST for c in LISTS}
+_KIND_OF["parents"] = PARENTS
 # no cell this long or shorter can exceed its field's limit: a row of such cells skips the check
 _SHORT = min(TEXT_LIMITS.values())
 MAX_ISSUES = 1000  # past this many, a file is wrong wholesale; listing more helps nobody
@@ -85,9 +84,9 @@ def _row_to_fields(
         if not cell:
             continue
         what = _KIND_OF[name]
-        if what == _TEXT:
+        if what == TEXT:
             data[name] = cell
-        elif what == _ENUM:
+        elif what == ENUM:
             value = _ENUMS[name].get(cell.lower())
             if value is None:
                 problems.append(
@@ -99,12 +98,12 @@ def _row_to_fields(
                 )
             else:
                 data[name] = value
-        elif what == _NUMBER:
+        elif what == NUMBER:
             try:
                 data[name] = number(cell, decimal_comma=decimal_comma)[0]
             except CellError as exc:
                 problems.append((name, str(exc)))
-        elif what == _PARENTS:
+        elif what == PARENTS:
             parents: list[dict[str, str | float]] = []
             for part in split_ids(cell):
                 pid, _, weight = part.partition("=")

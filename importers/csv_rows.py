@@ -42,7 +42,8 @@ if any(lo > 1 for lo, _ in TEXT_BOUNDS.values()):  # a stripped, non-empty cell 
 class RowPlan:
     """How one file's columns map onto a node's rows: made once from its header."""
 
-    columns: tuple[tuple[int, int, str, Any], ...]  # (cell index, what it holds, field, bound)
+    # (cell index, what it holds, where it goes: the row's slot, or a list's field name, bound)
+    columns: tuple[tuple[int, int, Any, Any], ...]
     template: tuple[Any, ...]  # a NodeRow's values before any cell: its status and source
     decimal_comma: bool
 
@@ -72,7 +73,7 @@ class RowPlan:
                 bound = enums[name]
             elif what == NUMBER:
                 bound = NUMBER_BOUNDS[name]
-            columns.append((index, what, name, bound))
+            columns.append((index, what, name if what == LIST else _SLOT.get(name), bound))
         template: list[Any] = [None] * len(NodeRow._fields)
         template[_SLOT["status"]] = default_status
         template[_SLOT["source"]] = source
@@ -83,19 +84,19 @@ class RowPlan:
         values = list(self.template)
         parents: list[tuple[str, float]] = []
         lists: dict[str, list[str]] = {}
-        for index, what, name, bound in self.columns:
+        for index, what, where, bound in self.columns:
             cell = cells[index].strip()
             if not cell:
                 continue
             if what == TEXT:
                 if len(cell) > bound:
                     return None
-                values[_SLOT[name]] = cell
+                values[where] = cell
             elif what == ENUM:
                 value = bound.get(cell.lower())
                 if value is None:
                     return None
-                values[_SLOT[name]] = value
+                values[where] = value
             elif what == NUMBER:
                 try:
                     amount = number(cell, decimal_comma=self.decimal_comma)[0]
@@ -103,7 +104,7 @@ class RowPlan:
                     return None
                 if not bound[0] <= amount <= bound[1]:
                     return None
-                values[_SLOT[name]] = amount
+                values[where] = amount
             elif what == PARENTS:
                 found = self._parents(cell)
                 if found is None:
@@ -113,7 +114,7 @@ class RowPlan:
                 ids = split_ids(cell)  # stripped, blanks dropped: each is non-empty, unpadded
                 if len(ids) > MAX_IDS or any(len(i) > _ID_MAX for i in ids):
                     return None
-                lists[name] = ids
+                lists[where] = ids
         if values[_ID] is None or values[_KIND] is None or values[_TITLE] is None:
             return None
         return checked_record(NodeRow._make(values), parents, lists)

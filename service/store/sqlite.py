@@ -36,11 +36,11 @@ from service.store.records import (
 )
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
-# A write's page cache, in KiB (SQLite's default: 2 MB). An import writes each
-# batch into three B-trees at once (nodes, links, links by target), keyed by id rather than in
-# file order; with 2 MB each batch evicted pages the next needed: a 1M-row import's write took
-# 20-24 s, 18-20 s with 64 MB. SQLite takes the pages only as a write needs them, and gives
-# them back after one (shrink_memory), so a small database or a small write costs no more.
+# A write's page cache, in KiB (SQLite's default: 2 MB). An import writes each batch into three
+# B-trees at once (nodes, links, links by target), keyed by id rather than in file order; with
+# 2 MB each batch evicted pages the next needed: a 1M-row import's write took 20-24 s, 18-20 s
+# with 64 MB. SQLite takes pages only as the write needs them, and apply gives them back when
+# it ends (shrink_memory), so a small write costs no more and reads keep the default.
 WRITE_CACHE_KIB = 64 << 10
 # A write of more nodes than this gives no delta (ApplyResult.delta): engines rebuild instead,
 # which costs the same at that size, and an import keeps no copy of its rows.
@@ -191,7 +191,7 @@ class SQLiteStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        finally:  # the write's pages given back: reads on this connection keep SQLite's default
+        finally:
             db.execute(f"PRAGMA cache_size = {self._read_cache}")
             db.execute("PRAGMA shrink_memory")
         result.removed.sort()
