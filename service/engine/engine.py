@@ -157,15 +157,18 @@ class Engine:
         self.values = {v.id: v for v in rows.values}
 
     @classmethod
-    def derived(cls, graph: CompactGraph, base: Engine, analyses: dict[str, Any]) -> Engine:
+    def derived(
+        cls, graph: CompactGraph, base: Engine, analyses: dict[str, Any], *, carry: bool
+    ) -> Engine:
         """The engine of `graph`, a later version of `base`'s with the same organisation,
         holding these analyses already (service.engine.patch): every other one is computed
-        on first use, except those carried from `base` (CARRIED), which stay stale."""
+        on first use, except, with `carry`, those carried from `base` (CARRIED), which stay
+        stale."""
         engine = cls.__new__(cls)
         engine.graph = graph
         engine.version, engine.period = graph.version, base.period
         engine.units, engine.people, engine.values = base.units, base.people, base.values
-        carried = {k: base.__dict__[k] for k in CARRIED if k in base.__dict__}
+        carried = {k: base.__dict__[k] for k in CARRIED if carry and k in base.__dict__}
         engine.__dict__.update(carried)
         engine.__dict__.update(analyses)
         engine.stale = frozenset(carried) - {"_goal_reach"}

@@ -40,7 +40,7 @@ from pathlib import Path
 from service.engine.engine import Engine
 from service.gcpause import gc_paused
 
-__all__ = ["FORMAT", "Snapshots", "code_digest"]
+__all__ = ["FORMAT", "Snapshots", "code_digest", "stamp_version"]
 
 log = logging.getLogger("stratmap.engine")
 FORMAT = 2  # bump when what a snapshot holds changes in a way the code digest would not show
@@ -62,7 +62,7 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def _version(stamp: str) -> int:
+def stamp_version(stamp: str) -> int:
     """The version a store's stamp names (service.store.base.GraphStore.snapshot_stamp)."""
     head = stamp.split("/", 1)[0]
     return int(head) if head.isdigit() else -1
@@ -110,7 +110,10 @@ class Snapshots:
     def _name(self, stamp: str, period: str | None) -> tuple[str, str]:
         """(the prefix all snapshots of this period share, this state's file name)."""
         prefix = f"{_h(period or '')}-"
-        return prefix, f"{prefix}v{_version(stamp)}-{_h(stamp)}-f{FORMAT}-{code_digest()}.pickle"
+        return (
+            prefix,
+            f"{prefix}v{stamp_version(stamp)}-{_h(stamp)}-f{FORMAT}-{code_digest()}.pickle",
+        )
 
     def _safe(self, path: Path) -> bool:
         """Whether this user alone could have written `path` and the folders it is in."""
@@ -200,7 +203,7 @@ class Snapshots:
     def save(self, tenant: str, stamp: str, engine: Engine) -> Path | None:
         """Persist `engine` as the snapshot of `stamp`, replacing older ones; None if it cannot
         (a full disk, a read-only folder: logged, never raised)."""
-        if engine.version != _version(stamp):
+        if engine.version != stamp_version(stamp):
             return None  # a write landed between the stamp and the read: not this state's engine
         with self.writing(tenant, stamp, engine.period):
             return self._write(tenant, stamp, engine)

@@ -42,9 +42,11 @@ BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter li
 # with 64 MB. SQLite takes pages only as the write needs them, and apply gives them back when
 # it ends (shrink_memory), so a small write costs no more and reads keep the default.
 WRITE_CACHE_KIB = 64 << 10
-# A write of more nodes than this gives no delta (ApplyResult.delta): engines rebuild instead,
-# which costs the same at that size, and an import keeps no copy of its rows.
-DELTA_LIMIT = 1_000
+# A write of more changed nodes than this gives no delta (ApplyResult.delta): engines rebuild
+# instead, and a big first import keeps no copy of its rows. A re-import that changes 1% of a
+# million-node tenant (10k nodes) is patched in 0.2-0.3 s where a rebuild reads and builds for
+# about 10 s; the changed rows kept meanwhile are about 1 KB each.
+DELTA_LIMIT = 20_000
 _NODE_COLS = ", ".join(NodeRow._fields)
 _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")

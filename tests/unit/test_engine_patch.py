@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from graph_schema import Node, NodeKind, ParentRef, Status, Unit
 from service.engine import patch as patch_module
 from service.engine.engine import CARRIED, Engine
+from service.engine.findings_json import alignment_record
 from service.engine.patch import patched
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
@@ -214,6 +215,17 @@ def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Nod
         assert got.stale == frozenset(CARRIED) - {"_goal_reach"}
         assert got.load_bearing is engine.load_bearing
         assert got.overlaps is engine.overlaps
+        # exact (what a history point is recorded from): nothing carried, nothing summed by
+        # difference, so every finding is the rebuilt engine's to the bit
+        exact = patched(engine, result.delta, exact=True)
+        assert exact is not None and exact.stale == frozenset()
+        assert_engines_agree(exact, rebuilt)
+        assert same(exact.load_bearing.nodes, rebuilt.load_bearing.nodes)
+        assert same(exact.load_bearing.work, rebuilt.load_bearing.work)
+        assert exact.overlaps == rebuilt.overlaps
+        assert exact.unit_focus == rebuilt.unit_focus
+        assert exact.by_goal == rebuilt.by_goal
+        assert alignment_record(exact) == alignment_record(rebuilt)
         engine = got
     assert rebuilt.stale == frozenset()
 
@@ -264,6 +276,24 @@ def test_sums_patched_by_difference_settle_at_zero() -> None:
         engine = got
     assert engine.by_unit["U1"].work == 0.0 and engine.by_unit["U1"].score is None
     assert engine.overall.score is None and fresh(store).overall.score is None
+
+
+def test_an_exact_patch_sums_afresh_where_a_patch_sums_by_difference() -> None:
+    """0.1 + 0.2 + 0.3 - 0.2 is 0.4000000000000001, and 0.1 + 0.3 is 0.4: a history point,
+    kept for good, is the rebuilt engine's to the bit."""
+    store = SQLiteStore(":memory:")
+    efforts = (0.1, 0.2, 0.3)
+    work = [node(f"W{k}", "Initiative", "V", effort=e, unit="U1") for k, e in enumerate(efforts)]
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision"), *work], units=UNITS))
+    engine = fresh(store)
+    result = store.apply("t", ChangeSet(nodes=[work[1].model_copy(update={"status": Status.DONE})]))
+    assert result.delta is not None
+    summed, exact = patched(engine, result.delta), patched(engine, result.delta, exact=True)
+    assert summed is not None and exact is not None
+    want = alignment_record(fresh(store))
+    assert alignment_record(summed) != want  # by difference: off in the last bit
+    assert alignment_record(exact) == want
+    assert exact.stale == frozenset() and summed.stale
 
 
 def test_history_is_recorded_from_the_store_when_the_engine_carries_stale_counts() -> None:

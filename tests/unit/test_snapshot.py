@@ -19,7 +19,7 @@ from service.bootstrap import snapshots_for
 from service.cli.main import cli
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
-from service.engine.findings_json import analysis_json
+from service.engine.findings_json import alignment_record, analysis_json
 from service.engine.snapshot import Snapshots
 from service.settings import Settings
 from service.store.base import ChangeSet
@@ -214,6 +214,49 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     monkeypatch.setenv("STRATMAP_CACHE_DIR", "")
     assert snapshots_for(Settings(), SQLiteStore(db)) is None
     assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
+
+
+def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, cache = tmp_path / "cli.db", tmp_path / "cache"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
+    deadline = time.monotonic() + 20  # the import's forked child saves its engine
+    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # the same file a day later: one initiative done and retitled (same name: same source)
+    text = EXAMPLE.read_text(encoding="utf-8")
+    old = "  title: Telemetry pipeline on managed Kafka\n  status: active\n"
+    assert old in text
+    later = tmp_path / "later" / EXAMPLE.name
+    later.parent.mkdir()
+    later.write_text(text.replace(old, "  title: Telemetry on Kafka\n  status: done\n"))
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read and built the tenant although the write's base was saved")
+
+    monkeypatch.setattr("service.cli.main.Engine", no_build)
+    done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "1 updated" in done.output and "as history point 2" in done.output
+    point = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
+    store = SQLiteStore(db)
+    want = alignment_record(Engine(store.read_graph("northwind")))  # this module's Engine
+    got = point[-1]
+    assert got["version"] == 2 and got["score"] == want["score"] != point[0]["score"]
+    assert {k: got[k] for k in ("counts", "byUnit", "byGoal")} == {
+        k: want[k] for k in ("counts", "byUnit", "byGoal")
+    }
+    # and the patched engine is the next command's snapshot
+    deadline = time.monotonic() + 20
+    while not list(cache.rglob("*-v2-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    rebuilt = analysis_json(Engine(store.read_graph("northwind")))
+    assert json.loads(again.output) == {"tenant": "northwind", **rebuilt}
 
 
 def test_closing_the_cache_waits_for_the_snapshot_being_written(

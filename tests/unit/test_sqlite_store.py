@@ -185,3 +185,18 @@ def test_a_node_given_twice_in_one_change_set_is_its_last_version() -> None:
     (stored,) = store.get("t", ["G"])
     assert stored.title == "two" and [p.id for p in stored.parents] == ["V"]
     assert result.delta is not None and result.delta.nodes[0].title == "two"
+
+
+def test_a_delta_describes_a_write_of_changed_nodes_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unchanged rows do not count: a re-import that changes a few of many nodes is patched."""
+    monkeypatch.setattr("service.store.sqlite.DELTA_LIMIT", 3)
+    store = SQLiteStore(":memory:")
+    org = [node("V", "Vision"), *(node(f"G{k}", "Goal", "V") for k in range(6))]
+    assert store.apply("t", ChangeSet(nodes=org)).delta is None  # 7 created
+    retitled = [n.model_copy(update={"title": "new"}) if n.id < "G3" else n for n in org]
+    small = store.apply("t", ChangeSet(nodes=retitled))  # 3 of 7 changed
+    assert small.delta is not None and [r.id for r in small.delta.nodes] == ["G0", "G1", "G2"]
+    again = [n.model_copy(update={"title": "newer"}) if n.id < "G4" else n for n in org]
+    assert store.apply("t", ChangeSet(nodes=again)).delta is None  # 4 changed
