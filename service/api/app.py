@@ -247,6 +247,7 @@ def create_app(
             {
                 "status": "ok",
                 "engineBuilds": cache.builds,
+                "engineRefreshes": cache.refreshes,
                 "snapshotsLoaded": snapshots.loaded if snapshots is not None else 0,
             }
         )

@@ -11,8 +11,10 @@ Writes made through this process announce their version at once, and where the s
 what they changed (a delta), the engine is patched from it before the write returns
 (service.engine.patch): milliseconds instead of a rebuild, so the next read, the writer's or
 anyone's, sees the write. A patched engine carries a few whole-graph analyses from the previous
-version (`Engine.stale`); a rebuild from the store replaces it in the background, once the
-tenant has had a second without writes (ten at most): one rebuild per burst of writes. Writes
+version (`Engine.stale`); in the background, once the tenant has had a second without writes
+(ten at most), those are computed again from its own graph (patch.refreshed: about a second at
+1M nodes), or, where the store has moved on meanwhile, the engine is rebuilt from the store:
+one pass per burst of writes. Writes
 from elsewhere (the CLI, another replica on the same store) are noticed by a version
 probe at most every `check_interval` seconds, so a burst of reads costs no store access at all;
 those are rebuilt, never patched.
@@ -33,7 +35,7 @@ from typing import Any, NamedTuple
 
 from graph_schema.rows import GraphDelta
 from service.engine.engine import Engine
-from service.engine.patch import patched
+from service.engine.patch import patched, refreshed
 from service.engine.snapshot import Snapshots
 from service.store.base import GraphStore
 
@@ -89,12 +91,14 @@ class EngineCache:
         self.check_interval = check_interval
         self.max_wait = max_wait  # the longest a read waits for a version it asked for
         self.clock = clock
-        # A patched engine is rebuilt once its tenant has had no patch for `rebuild_delay` s,
-        # and at the latest `rebuild_delay_max` s after the first: a rebuild holds the
-        # interpreter for seconds (20 s at 1M nodes), so one per burst of writes, not per write.
+        # A patched engine is refreshed (or rebuilt) once its tenant has had no patch for
+        # `rebuild_delay` s, and at the latest `rebuild_delay_max` s after the first: either
+        # holds the interpreter for a while (1 s, or 10-20 s, at 1M nodes), so one per burst
+        # of writes, not per write.
         self.rebuild_delay, self.rebuild_delay_max = rebuild_delay, rebuild_delay_max
         self.builds = 0  # engines built: lets tests and /healthz see rebuilds
         self.patches = 0  # engines patched from a write's delta
+        self.refreshes = 0  # patched engines made whole from their own graph, not rebuilt
         self._slots: OrderedDict[tuple[str, str | None], _Slot] = OrderedDict()
         self._own: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()  # guards the two dicts only; never held during a build
@@ -273,10 +277,23 @@ class EngineCache:
         slot.building = self._builders.submit(self._build, tenant, period, slot)
         return slot.building
 
-    def _make(self, tenant: str, period: str | None) -> tuple[Engine, str | None, bool]:
-        """The engine of the store's current state: a snapshot's if there is one (nothing to
-        save then), else built; with the stamp to save it under (if it may be), and whether it
-        was loaded."""
+    def _make(
+        self, tenant: str, period: str | None, held: Engine | None
+    ) -> tuple[Engine, str | None, bool]:
+        """The engine of the store's current state: the `held` patched engine refreshed where
+        it is that state (service.engine.patch.refreshed: its stale passes computed again,
+        about a second at 1M nodes where a build reads and builds for ten); a snapshot's if
+        there is one (nothing to save then); else built. With the stamp to save it under (if
+        it may be), and whether it was loaded."""
+        if period is None and held is not None and held.stale:
+            stamp = self.store.snapshot_stamp(tenant) if self.snapshots is not None else None
+            if held.version == self.store.version(tenant):
+                engine = refreshed(held)
+                engine.analyse_all()
+                with self._lock:
+                    self.refreshes += 1
+                # saved only if no write landed since the stamp (Snapshots.save checks)
+                return engine, stamp, False
         if period is not None and (whole := self._organisation(tenant)) is not None:
             # not saved: the next process derives it again from the organisation's snapshot
             engine = Engine.in_period(whole, period)
@@ -336,7 +353,9 @@ class EngineCache:
 
     def _build(self, tenant: str, period: str | None, slot: _Slot) -> Engine:
         try:
-            engine, stamp, loaded = self._make(tenant, period)
+            with slot.lock:
+                held = slot.engine
+            engine, stamp, loaded = self._make(tenant, period, held)
         except BaseException:
             log.exception("building the engine of tenant %r, period %r failed", tenant, period)
             with slot.lock:

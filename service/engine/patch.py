@@ -19,9 +19,10 @@ unsupported strategy, the scores overall and by unit, by goal, and the line-of-s
 Everything else is computed from the new graph on first use, except the whole-graph passes
 named in `engine.CARRIED` (load-bearing, ownership overlaps, unit focus): those keep the
 previous version's values and are listed in `Engine.stale` until the engine cache's background
-rebuild from the store replaces the engine. An `exact` patch carries none of them and sums
-nothing by difference: the history point an import records (service.cli) is patched from the
-previous version's snapshot that way, instead of read and built again.
+rebuild from the store replaces the engine. `refreshed` makes a patched engine whole again
+from its own graph instead: what the engine cache's background pass does when the tenant's
+state is the engine's own, and what an import's history point is made with, from the previous
+version's snapshot (service.cli), instead of reading and building the tenant again.
 
 A delta it cannot apply exactly gives None, and the cache rebuilds as it always did: one that
 creates a node whose id does not sort after every existing id (indices are in id order, and
@@ -63,7 +64,7 @@ from service.engine.line_of_sight import LineOfSightIndex
 from service.engine.results import Gap, GapReason
 from service.gcpause import gc_paused
 
-__all__ = ["patched"]
+__all__ = ["BY_DIFFERENCE", "PATCHED", "patched", "refreshed"]
 
 _SUPPORTS = Rel.SUPPORTS.value
 _STRATEGY = (GOAL, OBJECTIVE, KEY_RESULT)
@@ -78,15 +79,8 @@ class _Unpatchable(Exception):
     """The delta cannot be applied exactly: the engine is rebuilt instead."""
 
 
-def patched(base: Engine, delta: GraphDelta, *, exact: bool = False) -> Engine | None:
-    """`base`'s engine at `delta.version`, or None where only a rebuild gives it exactly.
-
-    `exact`: nothing carried, nothing summed by difference. The analyses CARRIED and the
-    scores by unit and by goal (a patch sums those by difference, so within rounding) are
-    computed from the new graph on first use instead: every finding then equals a rebuilt
-    engine's to the bit, at the price of those whole-graph passes (about a second at 1M
-    nodes, where a rebuild reads and builds for ten). What a history point needs: it is kept
-    for good."""
+def patched(base: Engine, delta: GraphDelta) -> Engine | None:
+    """`base`'s engine at `delta.version`, or None where only a rebuild gives it exactly."""
     if delta.base != base.version or not delta.nodes:
         return None
     # the collector paused: a full collection walks every object of a million-node engine
@@ -96,7 +90,7 @@ def patched(base: Engine, delta: GraphDelta, *, exact: bool = False) -> Engine |
             change = _patch_graph(base.graph, base.links, delta)
         except _Unpatchable:
             return None
-        return _patch_analyses(base, change, exact)
+        return _patch_analyses(base, change)
 
 
 # -- the graph --------------------------------------------------------------------------------
@@ -801,7 +795,37 @@ class _Retraced:
     written: set[int]
 
 
-def _patch_analyses(base: Engine, ch: _Change, exact: bool) -> Engine:
+# The analyses a patch makes, and those of them it sums by difference (so within rounding of
+# a rebuild's): `refreshed` keeps only the others.
+PATCHED = (
+    "_reach",
+    "gaps",
+    "orphans",
+    "unowned",
+    "_executed",
+    "unsupported",
+    "_scores",
+    "by_goal",
+    "_line_of_sight",
+    "links",
+    "_columns",
+)
+BY_DIFFERENCE = ("_scores", "by_goal")
+
+
+def refreshed(engine: Engine) -> Engine:
+    """A patched engine with nothing stale and nothing summed by difference: what the patches
+    made exactly is kept, and everything else (the CARRIED passes, the sums, whatever was
+    computed from them) is computed again from its graph on first use. Every finding then
+    equals a rebuilt engine's to the bit, for the whole-graph passes only (about a second at
+    1M nodes), where a rebuild reads and builds the tenant for ten."""
+    kept = {
+        k: engine.__dict__[k] for k in PATCHED if k not in BY_DIFFERENCE and k in engine.__dict__
+    }
+    return Engine.derived(engine.graph, engine, kept, carry=False)
+
+
+def _patch_analyses(base: Engine, ch: _Change) -> Engine:
     g0, g = base.graph, ch.graph
     n0, n = g0.n, g.n
     # a gap's reason reads its parents' activity over every link, live or not: the touched
@@ -825,6 +849,7 @@ def _patch_analyses(base: Engine, ch: _Change, exact: bool) -> Engine:
     rt = _Retraced(g0, g, region, traced0, traced, depth, lifted, set(ch.written))
     gaps, gap_of, orphans = _patch_gaps(base, rt)
     executed = _patch_executed(base, rt)
+    overall, by_unit = _patch_scores(base, rt, set(ch.written) | set(retraced))
     analyses: dict[str, Any] = {
         "_reach": Trace(traced, depth),
         "gaps": gaps,
@@ -832,13 +857,11 @@ def _patch_analyses(base: Engine, ch: _Change, exact: bool) -> Engine:
         "unowned": _patch_unowned(base, g, ch.written),
         "_executed": executed,
         "unsupported": _patch_unsupported(base, rt, executed),
+        "_scores": (overall, by_unit),
+        "by_goal": _patch_by_goal(base, rt, overall.traced_work),
         "_line_of_sight": LineOfSightIndex(g, traced, depth, gaps, gap_of=gap_of),
         "links": ch.links,
     }
-    if not exact:
-        overall, by_unit = _patch_scores(base, rt, set(ch.written) | set(retraced))
-        analyses["_scores"] = (overall, by_unit)
-        analyses["by_goal"] = _patch_by_goal(base, rt, overall.traced_work)
     if "_columns" in base.__dict__:  # the per-node values views read: the changed entries only
         kinds, was_traced, works = base._columns
         changed = sorted(set(ch.written) | set(retraced))
@@ -847,7 +870,7 @@ def _patch_analyses(base: Engine, ch: _Change, exact: bool) -> Engine:
             was_traced.replaced({i: bool(traced[i]) for i in changed}, n),
             works.replaced({i: float(g.work[i]) for i in changed}, n),
         )
-    return Engine.derived(g, base, analyses, carry=not exact)
+    return Engine.derived(g, base, analyses, carry=True)
 
 
 class _GapsOf(Mapping[int, Gap]):

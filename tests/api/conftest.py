@@ -24,9 +24,11 @@ class CountingStore(SQLiteStore):
     """The real store, counting reads: the API must answer bursts from the engine alone."""
 
     reads = 0
+    graph_reads = 0
 
     def read_graph(self, tenant):
         self.reads += 1
+        self.graph_reads += 1
         return super().read_graph(tenant)
 
     def version(self, tenant):

@@ -10,6 +10,8 @@ import pytest
 
 from graph_schema.rows import GraphRows
 from service.engine.cache import EngineCache
+from service.engine.engine import Engine
+from service.engine.findings_json import alignment_record
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
 from tests.conftest import node
@@ -114,10 +116,11 @@ def test_a_write_during_a_build_is_built_next_without_a_read_asking(store) -> No
     assert cache.get("a", min_version=third).engine.version == third
 
 
-def test_a_write_with_a_delta_is_read_at_once_then_rebuilt(store) -> None:
+def test_a_write_with_a_delta_is_read_at_once_then_refreshed_without_a_read(store) -> None:
     """The write's own process patches the engine before `wrote` returns: the next read is
-    the new version with no build and no wait, even while the store is gated; the background
-    rebuild then replaces the patched engine, and its stale analyses with it."""
+    the new version with no build and no wait, even while the store is gated; in the
+    background its stale analyses are then computed again from its own graph, without reading
+    the store, and equal a rebuilt engine's."""
     cache = EngineCache(store, check_interval=60)
     before = cache.get("a").engine
     assert before.load_bearing is not None and before.stale == frozenset()
@@ -131,15 +134,33 @@ def test_a_write_with_a_delta_is_read_at_once_then_rebuilt(store) -> None:
     patched = served.engine
     assert patched.find_index("Z1") is not None and patched.orphans == []
     assert patched.stale == {"load_bearing", "overlaps", "unit_focus"}
-    assert cache.patches == 1 and cache.builds == builds  # the rebuild waits at the gate
-    gate.set()
-    for _ in range(200):
+    assert cache.patches == 1 and cache.builds == builds
+    for _ in range(200):  # the gate stays shut: a refresh reads no graph
         engine = cache.get("a").engine
         if engine is not patched:
             break
         threading.Event().wait(0.02)
     assert engine is not patched and engine.version == result.version
-    assert engine.stale == frozenset() and cache.builds == builds + 1
+    assert engine.stale == frozenset() and (cache.refreshes, cache.builds) == (1, builds)
+    assert not store.reading.is_set()
+    gate.set()
+    rebuilt = Engine(store.read_graph("a"))
+    assert engine.counts() == rebuilt.counts() != patched.counts()  # Z1 bears on G now
+    assert alignment_record(engine) == alignment_record(rebuilt)
+    cache.close()
+
+
+def test_a_patched_engine_is_rebuilt_where_the_store_moved_on_since(store) -> None:
+    cache = EngineCache(store, check_interval=60, rebuild_delay=0.2, rebuild_delay_max=0.2)
+    cache.get("a")
+    builds = cache.builds
+    result = store.apply("a", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
+    cache.wrote("a", result.version, "", result.delta)
+    assert cache.get("a").engine.stale
+    _write(store, "a", "Z2")  # from elsewhere, unseen: refreshing would serve the old state
+    assert _settled(cache, builds)
+    assert (cache.refreshes, cache.builds) == (0, builds + 1)
+    assert cache.get("a").engine.find_index("Z2") is not None
     cache.close()
 
 
@@ -155,14 +176,15 @@ def test_a_delta_made_on_another_version_is_rebuilt_not_patched(store) -> None:
 
 
 def _settled(cache: EngineCache, builds: int, timeout: float = 5.0) -> bool:
+    """The patched engine replaced, refreshed or rebuilt, within `timeout` s."""
     for _ in range(int(timeout / 0.02)):
-        if cache.builds > builds and not cache.get("a").engine.stale:
+        if cache.builds + cache.refreshes > builds and not cache.get("a").engine.stale:
             return True
         threading.Event().wait(0.02)
     return False
 
 
-def test_a_burst_of_patched_writes_is_rebuilt_once_when_quiet(store) -> None:
+def test_a_burst_of_patched_writes_is_refreshed_once_when_quiet(store) -> None:
     cache = EngineCache(store, check_interval=60, rebuild_delay=0.3, rebuild_delay_max=30)
     cache.get("a")
     builds = cache.builds
@@ -170,13 +192,13 @@ def test_a_burst_of_patched_writes_is_rebuilt_once_when_quiet(store) -> None:
         result = store.apply("a", ChangeSet(nodes=[node(f"Z{k}", "Initiative", "G")]))
         cache.wrote("a", result.version, "", result.delta)
         threading.Event().wait(0.1)
-    assert cache.patches == 4 and cache.builds == builds
-    assert _settled(cache, builds) and cache.builds == builds + 1
+    assert cache.patches == 4 and cache.builds == builds and cache.refreshes == 0
+    assert _settled(cache, builds) and (cache.refreshes, cache.builds) == (1, builds)
     assert cache.get("a").engine.find_index("Z3") is not None
     cache.close()
 
 
-def test_writes_that_never_pause_are_rebuilt_by_the_longest_delay(store) -> None:
+def test_writes_that_never_pause_are_refreshed_by_the_longest_delay(store) -> None:
     cache = EngineCache(store, check_interval=60, rebuild_delay=30, rebuild_delay_max=0.3)
     cache.get("a")
     builds = cache.builds
