@@ -558,9 +558,9 @@ def _write_latency(n: int) -> None:
             seen.append(time.perf_counter() - t)
             while True:  # until what a patch carries (load-bearing among them) is current
                 ext = ask(viewer, "{ loadBearing(first: 1) { totalCount } }").get("extensions")
-                if isinstance(ext, dict) and ext.get("version", 0) >= version:
-                    if not ext.get("stale"):
-                        break
+                current = isinstance(ext, dict) and ext.get("version", 0) >= version
+                if current and isinstance(ext, dict) and not ext.get("stale"):
+                    break
                 time.sleep(0.02)
             whole.append(time.perf_counter() - t)
         stop.set()
