@@ -213,7 +213,7 @@ class EngineCache:
 
     def _patch(self, tenant: str, period: str | None, slot: _Slot, delta: GraphDelta) -> None:
         """Install the slot's engine patched to the delta's version, if it has the version the
-        delta was made on; a rebuild from the store replaces it and its stale analyses later
+        delta was made on; its stale analyses are refreshed (or it is rebuilt) later
         (`_rebuild_later`). A patch that fails or does not apply leaves it to the rebuild that
         `get` starts for a version it does not have."""
         with slot.patching:

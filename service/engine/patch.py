@@ -18,11 +18,11 @@ It patches the trace and depth, gaps with their stranded sets and ranking, orpha
 unsupported strategy, the scores overall and by unit, by goal, and the line-of-sight index.
 Everything else is computed from the new graph on first use, except the whole-graph passes
 named in `engine.CARRIED` (load-bearing, ownership overlaps, unit focus): those keep the
-previous version's values and are listed in `Engine.stale` until the engine cache's background
-rebuild from the store replaces the engine. `refreshed` makes a patched engine whole again
-from its own graph instead: what the engine cache's background pass does when the tenant's
-state is the engine's own, and what an import's history point is made with, from the previous
-version's snapshot (service.cli), instead of reading and building the tenant again.
+previous version's values and are listed in `Engine.stale` until `refreshed` computes them
+again from the patched graph: what the engine cache's background pass does once the tenant is
+quiet (a rebuild from the store where another process wrote meanwhile), and what an import's
+history point is made with, from the previous version's snapshot (service.cli), instead of
+reading and building the tenant again.
 
 A delta it cannot apply exactly gives None, and the cache rebuilds as it always did: one that
 creates a node whose id does not sort after every existing id (indices are in id order, and
