@@ -150,13 +150,20 @@ def test_a_write_with_a_delta_is_read_at_once_then_refreshed_without_a_read(stor
     cache.close()
 
 
-def test_a_patched_engine_is_rebuilt_where_the_store_moved_on_since(store) -> None:
-    cache = EngineCache(store, check_interval=60, rebuild_delay=0.2, rebuild_delay_max=0.2)
+def _patched_cache(store: GatedStore, delay: float, delay_max: float) -> tuple[EngineCache, int]:
+    """A cache whose engine of tenant a is patched (Z1 written), carrying stale analyses; and
+    its builds before the write."""
+    cache = EngineCache(store, check_interval=60, rebuild_delay=delay, rebuild_delay_max=delay_max)
     cache.get("a")
     builds = cache.builds
     result = store.apply("a", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
     cache.wrote("a", result.version, "", result.delta)
     assert cache.get("a").engine.stale
+    return cache, builds
+
+
+def test_a_patched_engine_is_rebuilt_where_the_store_moved_on_since(store) -> None:
+    cache, builds = _patched_cache(store, 0.2, 0.2)
     _write(store, "a", "Z2")  # from elsewhere, unseen: refreshing would serve the old state
     assert _settled(cache, builds)
     assert (cache.refreshes, cache.builds) == (0, builds + 1)
@@ -199,11 +206,6 @@ def test_a_burst_of_patched_writes_is_refreshed_once_when_quiet(store) -> None:
 
 
 def test_writes_that_never_pause_are_refreshed_by_the_longest_delay(store) -> None:
-    cache = EngineCache(store, check_interval=60, rebuild_delay=30, rebuild_delay_max=0.3)
-    cache.get("a")
-    builds = cache.builds
-    result = store.apply("a", ChangeSet(nodes=[node("Z1", "Initiative", "G")]))
-    cache.wrote("a", result.version, "", result.delta)
-    assert cache.get("a").engine.stale  # patched, carrying
+    cache, builds = _patched_cache(store, 30, 0.3)
     assert _settled(cache, builds, timeout=3.0)
     cache.close()
