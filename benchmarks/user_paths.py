@@ -463,7 +463,7 @@ def bench_rss(sizes: Sequence[int]) -> None:
     print("\n## server memory: two periods' engines held, then a write's background pass")
     for n in sizes:
         db, _, _ = bench_store(n)
-        env = {"STRATMAP_CACHE_DIR": ""}  # built from the store: the rebuild's own cost shows
+        env = {"STRATMAP_CACHE_DIR": ""}  # built from the store, not loaded from a snapshot
         editor, viewer = bench_token(db, "editor"), bench_token(db, "viewer")
         port = free_port()
         url = f"http://127.0.0.1:{port}/graphql"
@@ -558,11 +558,14 @@ def _write_latency(n: int) -> None:
                 if isinstance(ext, dict) and ext.get("version", 0) >= version:
                     break
             seen.append(time.perf_counter() - t)
+            deadline = time.perf_counter() + 300
             while True:  # until what a patch carries (load-bearing among them) is current
                 ext = ask(viewer, "{ loadBearing(first: 1) { totalCount } }").get("extensions")
                 current = isinstance(ext, dict) and ext.get("version", 0) >= version
                 if current and isinstance(ext, dict) and not ext.get("stale"):
                     break
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"still stale 300 s after writing version {version}")
                 time.sleep(0.02)
             whole.append(time.perf_counter() - t)
         stop.set()

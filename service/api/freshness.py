@@ -9,8 +9,9 @@ process of the same store) waits, bounded, until that version answers.
 
 Right after a write through this process, the engine answering is patched from the write
 (service.engine.patch): current in every finding but a few whole-graph ones, which are the
-previous version's until the background rebuild lands. An answer that read one of those is
-`stale: true` too, with `staleAnalyses` naming them (loadBearing, ownershipOverlaps, unitFocus).
+previous version's until the background pass computes them again. An answer that read one of
+those is `stale: true` too, with `staleAnalyses` naming them (loadBearing, ownershipOverlaps,
+unitFocus).
 """
 
 from __future__ import annotations

@@ -378,9 +378,19 @@ def _patched_since(
     before, delta = written
     if before is None or delta is None or delta.version != stamp_version(now):
         return None
-    base = snapshots.load(name, before, period)
-    after = None if base is None else patched(base, delta)
-    return None if after is None else refreshed(after)
+    try:
+        base = snapshots.load(name, before, period)
+        after = None if base is None else patched(base, delta)
+        return None if after is None else refreshed(after)
+    except Exception as exc:  # the write is in: its history point is still owed, so build it
+        err.print(
+            f"  patching the engine saved before the import failed ({type(exc).__name__}:"
+            f" {exc}); building it from the store instead",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return None
 
 
 def _in_period(engine: Engine, period: str | None) -> Engine:

@@ -14,7 +14,8 @@ anyone's, sees the write. A patched engine carries a few whole-graph analyses fr
 version (`Engine.stale`); in the background, once the tenant has had a second without writes
 (ten at most), those are computed again from its own graph (patch.refreshed: about a second at
 1M nodes), or, where the store has moved on meanwhile, the engine is rebuilt from the store:
-one pass per burst of writes. Writes
+one pass per burst of writes. A period's engine is made again from the organisation's where
+this process holds it (Engine.in_period), else rebuilt. Writes
 from elsewhere (the CLI, another replica on the same store) are noticed by a version
 probe at most every `check_interval` seconds, so a burst of reads costs no store access at all;
 those are rebuilt, never patched.
@@ -66,7 +67,7 @@ class _Slot:
     patching: threading.Lock = field(default_factory=threading.Lock)  # one patch at a time
     patched_at: float = 0.0  # the last patch
     carrying_since: float | None = None  # the first patch the engine's carried analyses wait on
-    timer: threading.Timer | None = None  # the rebuild that replaces a patched engine, pending
+    timer: threading.Timer | None = None  # the pass that makes a patched engine whole, pending
 
 
 class EngineCache:
@@ -96,7 +97,7 @@ class EngineCache:
         # holds the interpreter for a while (1 s, or 10-20 s, at 1M nodes), so one per burst
         # of writes, not per write.
         self.rebuild_delay, self.rebuild_delay_max = rebuild_delay, rebuild_delay_max
-        self.builds = 0  # engines built: lets tests and /healthz see rebuilds
+        self.builds = 0  # engines built from the store: lets tests and /healthz see rebuilds
         self.patches = 0  # engines patched from a write's delta
         self.refreshes = 0  # patched engines made whole from their own graph, not rebuilt
         self._slots: OrderedDict[tuple[str, str | None], _Slot] = OrderedDict()
@@ -247,8 +248,9 @@ class EngineCache:
         self._rebuild_later(tenant, period, slot)
 
     def _rebuild_later(self, tenant: str, period: str | None, slot: _Slot) -> None:
-        """Start the rebuild that replaces a patched engine once it is due (see rebuild_delay),
-        or set one timer for when it will be."""
+        """Start the pass that makes a patched engine whole (a refresh, or a rebuild where the
+        store moved on) once it is due (see rebuild_delay), or set one timer for when it will
+        be."""
         with slot.lock:
             if self._closed or slot.carrying_since is None:
                 return
@@ -286,14 +288,9 @@ class EngineCache:
         there is one (nothing to save then); else built. With the stamp to save it under (if
         it may be), and whether it was loaded."""
         if period is None and held is not None and held.stale:
-            stamp = self.store.snapshot_stamp(tenant) if self.snapshots is not None else None
-            if held.version == self.store.version(tenant):
-                engine = refreshed(held)
-                engine.analyse_all()
-                with self._lock:
-                    self.refreshes += 1
-                # saved only if no write landed since the stamp (Snapshots.save checks)
-                return engine, stamp, False
+            made = self._refreshed(tenant, held)
+            if made is not None:
+                return made
         if period is not None and (whole := self._organisation(tenant)) is not None:
             # not saved: the next process derives it again from the organisation's snapshot
             engine = Engine.in_period(whole, period)
@@ -311,6 +308,24 @@ class EngineCache:
         engine.analyse_all()
         with self._lock:
             self.builds += 1
+        return engine, stamp, False
+
+    def _refreshed(self, tenant: str, held: Engine) -> tuple[Engine, str | None, bool] | None:
+        """`held` made whole from its own graph, with the stamp to save it under; None where the
+        store has moved past it, or the refresh failed (logged): then it is built instead."""
+        if held.version != self.store.version(tenant):
+            return None
+        # read after the version: a write landing between them names a later state, which
+        # Snapshots.save then refuses to file this engine under
+        stamp = self.store.snapshot_stamp(tenant) if self.snapshots is not None else None
+        try:
+            engine = refreshed(held)
+            engine.analyse_all()
+        except Exception:
+            log.exception("refreshing the engine of tenant %r; building it instead", tenant)
+            return None
+        with self._lock:
+            self.refreshes += 1
         return engine, stamp, False
 
     def _organisation(self, tenant: str) -> Engine | None:
@@ -361,7 +376,11 @@ class EngineCache:
             with slot.lock:
                 slot.building = None
                 retry = slot.carrying_since is not None
-                slot.patched_at = self.clock()  # a patched engine's rebuild: tried again later
+                # a patched engine's pass is tried again, a full delay later: from the first
+                # patch's time it would be due at once, over and over
+                slot.patched_at = self.clock()
+                if retry:
+                    slot.carrying_since = slot.patched_at
             if retry:
                 self._rebuild_later(tenant, period, slot)
             raise

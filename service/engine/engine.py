@@ -136,7 +136,8 @@ class UnknownNode(StratmapError, KeyError):
 
 
 # The analyses a patched engine (service.engine.patch) takes from the engine it was patched
-# from, as they were, until a rebuild replaces it: each is a pass over the whole graph.
+# from, as they were, until they are computed again (patch.refreshed) or a rebuild replaces
+# it: each is a pass over the whole graph.
 CARRIED = ("load_bearing", "overlaps", "unit_focus", "_goal_reach")
 
 

@@ -817,8 +817,8 @@ def refreshed(engine: Engine) -> Engine:
     """A patched engine with nothing stale and nothing summed by difference: what the patches
     made exactly is kept, and everything else (the CARRIED passes, the sums, whatever was
     computed from them) is computed again from its graph on first use. Every finding then
-    equals a rebuilt engine's to the bit, for the whole-graph passes only (about a second at
-    1M nodes), where a rebuild reads and builds the tenant for ten."""
+    equals a rebuilt engine's to the bit; what that costs is the whole-graph passes only
+    (about a second at 1M nodes), where a rebuild reads and builds the tenant for ten."""
     kept = {
         k: engine.__dict__[k] for k in PATCHED if k not in BY_DIFFERENCE and k in engine.__dict__
     }

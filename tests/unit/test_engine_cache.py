@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -208,4 +210,40 @@ def test_a_burst_of_patched_writes_is_refreshed_once_when_quiet(store) -> None:
 def test_writes_that_never_pause_are_refreshed_by_the_longest_delay(store) -> None:
     cache, builds = _patched_cache(store, 30, 0.3)
     assert _settled(cache, builds, timeout=3.0)
+    assert (cache.refreshes, cache.builds) == (1, builds)
     cache.close()
+
+
+def test_a_refresh_that_fails_gives_way_to_a_rebuild(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(engine: Engine) -> Engine:
+        raise RuntimeError("refresh failed")
+
+    monkeypatch.setattr("service.engine.cache.refreshed", broken)
+    cache, builds = _patched_cache(store, 0.1, 0.1)
+    assert _settled(cache, builds)
+    assert (cache.refreshes, cache.builds) == (0, builds + 1)
+    cache.close()
+
+
+def test_a_pass_that_fails_is_tried_again_a_delay_later_not_at_once(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries: list[float] = []
+
+    def unreadable(tenant: str) -> GraphRows:
+        tries.append(time.monotonic())
+        raise OSError("disk gone")
+
+    def broken(engine: Engine) -> Engine:
+        raise RuntimeError("refresh failed")
+
+    cache, _ = _patched_cache(store, 0.2, 0.2)
+    monkeypatch.setattr("service.engine.cache.refreshed", broken)
+    monkeypatch.setattr(store, "read_graph", unreadable)
+    time.sleep(1.5)
+    cache.close()
+    # due again at once after each failure, this tried thousands of times a second
+    assert 2 <= len(tries) <= 10, len(tries)
+    assert all(b - a >= 0.15 for a, b in pairwise(tries))

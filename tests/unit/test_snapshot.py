@@ -238,6 +238,7 @@ def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuil
         raise AssertionError("read and built the tenant although the write's base was saved")
 
     monkeypatch.setattr("service.cli.main.Engine", no_build)
+    monkeypatch.setattr("service.usecases.Engine", no_build)  # nor a stale engine's rebuild
     done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert "1 updated" in done.output and "as history point 2" in done.output
@@ -257,6 +258,35 @@ def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuil
     assert again.exit_code == 0, again.output
     rebuilt = analysis_json(Engine(store.read_graph("northwind")))
     assert json.loads(again.output) == {"tenant": "northwind", **rebuilt}
+
+
+def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, cache = tmp_path / "cli.db", tmp_path / "cache"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
+    deadline = time.monotonic() + 20
+    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    later = tmp_path / "later" / EXAMPLE.name
+    later.parent.mkdir()
+    later.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("status: active", "status: done", 1)
+    )
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in the patch")
+
+    monkeypatch.setattr("service.cli.main.patched", broken)
+    done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "patching the engine saved before the import failed (RuntimeError" in done.output
+    assert "as history point 2" in done.output
+    point = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
+    want = alignment_record(Engine(SQLiteStore(db).read_graph("northwind")))
+    assert point[-1]["version"] == 2 and point[-1]["score"] == want["score"]
 
 
 def test_closing_the_cache_waits_for_the_snapshot_being_written(
