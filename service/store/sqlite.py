@@ -43,10 +43,13 @@ BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter li
 # it ends (shrink_memory), so a small write costs no more and reads keep the default.
 WRITE_CACHE_KIB = 64 << 10
 # A write of more changed nodes than this gives no delta (ApplyResult.delta): engines rebuild
-# instead, and a big first import keeps no copy of its rows. A re-import that changes 1% of a
-# million-node tenant (10k nodes) is patched in 0.2-0.3 s where a rebuild reads and builds for
-# about 10 s; the changed rows kept meanwhile are about 1 KB each.
+# instead. A re-import that changes 1% of a million-node tenant (10k nodes) is patched in
+# 0.2-0.3 s where a rebuild reads and builds for about 10 s. Only the changed ids are kept while
+# the write runs; their rows are read back at its end, and no more text than DELTA_TEXT_LIMIT
+# characters of titles and descriptions (4,000 rows with 1,000-character descriptions), so that
+# a file of long descriptions is never held whole, in a delta any more than in the import.
 DELTA_LIMIT = 20_000
+DELTA_TEXT_LIMIT = 4_000_000
 _NODE_COLS = ", ".join(NodeRow._fields)
 _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
@@ -135,7 +138,8 @@ class SQLiteStore:
     def apply(self, tenant: str, changes: ChangeSet, *, dry_run: bool = False) -> ApplyResult:
         db = self._db
         result = ApplyResult(dry_run=dry_run)
-        written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None if dry_run else []
+        written: list[str] | None = None if dry_run else []  # the changed nodes' ids
+        text = 0  # characters of their titles and descriptions
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
@@ -150,8 +154,8 @@ class SQLiteStore:
                 edited = list(changes.edit.change(self.get(tenant, changes.edit.ids)))
                 nodes = chain(edited, nodes)
             for batch in batches(map(as_record, nodes), self.batch_size):
-                self._apply_nodes(tenant, batch, result, written)
-                if written is not None and len(written) > DELTA_LIMIT:
+                text += self._apply_nodes(tenant, batch, result, written)
+                if written is not None and (len(written) > DELTA_LIMIT or text > DELTA_TEXT_LIMIT):
                     written = None
                 if prune:
                     db.executemany(
@@ -199,34 +203,50 @@ class SQLiteStore:
         result.removed.sort()
         return result
 
-    def _delta(
-        self, tenant: str, result: ApplyResult, written: list[tuple[NodeRow, list[LinkRow], bytes]]
-    ) -> GraphDelta | None:
-        """The write as rows, for engines to update from; None where it changed the org."""
+    def _delta(self, tenant: str, result: ApplyResult, written: list[str]) -> GraphDelta | None:
+        """The write as rows, for engines to update from; None where it changed the org. The
+        changed rows are read back in the write's transaction, as a rebuild would read them:
+        keeping them while the write ran held every row of a file of long descriptions."""
         if result.org_changed:
             return None
+        db = self._db
         created = result.created
         incoming: list[LinkRow] = []
-        mine = {row.id for row, _, _ in written}
+        mine = set(written)
         for some in batches(created, BATCH):
             slots = ",".join("?" * len(some))
             incoming += [
                 LinkRow(*r)
-                for r in self._db.execute(
+                for r in db.execute(
                     "SELECT src, rel, dst, weight, ord FROM link"
                     f" WHERE tenant = ? AND dst IN ({slots}) ORDER BY src, rel, dst",
                     (tenant, *some),
                 )
                 if r[0] not in mine
             ]
-        last = {w[0].id: w for w in written}  # a node written twice in one change set: its last
-        written = [last[k] for k in sorted(last)]
+        ids = sorted(mine)
+        rows: dict[str, NodeRow] = {}
+        fingerprints: dict[str, bytes] = {}
+        links: dict[str, list[LinkRow]] = {i: [] for i in ids}
+        for some in batches(ids, BATCH):
+            slots = ",".join("?" * len(some))
+            for r in db.execute(
+                f"SELECT {_NODE_COLS}, fingerprint FROM node WHERE tenant = ? AND id IN ({slots})",
+                (tenant, *some),
+            ):
+                rows[r[0]], fingerprints[r[0]] = NodeRow._make(r[:-1]), r[-1]
+            for r in db.execute(
+                "SELECT src, rel, dst, weight, ord FROM link"
+                f" WHERE tenant = ? AND src IN ({slots}) ORDER BY src, rel, dst",
+                (tenant, *some),
+            ):
+                links[r[0]].append(LinkRow(*r))
         return GraphDelta(
             base=result.version - 1,
             version=result.version,
-            nodes=[row for row, _, _ in written],
-            links=[sorted(links, key=lambda k: (k.rel, k.dst)) for _, links, _ in written],
-            fingerprints=[fp for _, _, fp in written],
+            nodes=[rows[i] for i in ids],
+            links=[links[i] for i in ids],
+            fingerprints=[fingerprints[i] for i in ids],
             incoming=incoming,
         )
 
@@ -235,8 +255,9 @@ class SQLiteStore:
         tenant: str,
         batch: list[NodeRecord],
         result: ApplyResult,
-        written: list[tuple[NodeRow, list[LinkRow], bytes]] | None = None,
-    ) -> None:
+        written: list[str] | None = None,
+    ) -> int:
+        """Write one batch; the characters of title and description of the rows it changed."""
         db = self._db
         if len({r.id for r, _ in batch}) < len(batch):
             # a node given twice in one batch (an edit beside an upsert of it): the last one
@@ -265,6 +286,7 @@ class SQLiteStore:
         upserts: list[tuple[Any, ...]] = []
         relinked: list[tuple[str, str]] = []
         new_links: list[tuple[Any, ...]] = []
+        text = 0
         for row, links in batch:
             stored = existing.get(row.id)
             had = None if stored is None else row if stored == row else NodeRow._make(stored)
@@ -280,7 +302,8 @@ class SQLiteStore:
             blob = fingerprint(row.title)
             upserts.append((tenant, *row, blob))
             if written is not None:
-                written.append((row, links, blob))
+                written.append(row.id)
+                text += len(row.title) + len(row.description or "")
             if had is not None:
                 relinked.append((tenant, row.id))
             new_links.extend((tenant, *link) for link in links)
@@ -295,6 +318,7 @@ class SQLiteStore:
             "INSERT INTO link(tenant, src, rel, dst, weight, ord) VALUES (?, ?, ?, ?, ?, ?)",
             new_links,
         )
+        return text
 
     def _apply_org(self, tenant: str, changes: ChangeSet, result: ApplyResult) -> None:
         tables: list[tuple[str, tuple[str, ...], Sequence[Any]]] = [

@@ -200,3 +200,14 @@ def test_a_delta_describes_a_write_of_changed_nodes_up_to_the_limit(
     assert small.delta is not None and [r.id for r in small.delta.nodes] == ["G0", "G1", "G2"]
     again = [n.model_copy(update={"title": "newer"}) if n.id < "G4" else n for n in org]
     assert store.apply("t", ChangeSet(nodes=again)).delta is None  # 4 changed
+
+
+def test_a_delta_holds_no_more_text_than_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write of few rows with long descriptions gives no delta: it would hold them all."""
+    monkeypatch.setattr("service.store.sqlite.DELTA_TEXT_LIMIT", 1_000)
+    store = SQLiteStore(":memory:")
+    store.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
+    short = store.apply("t", ChangeSet(nodes=[node("G1", "Goal", "V", description="x" * 900)]))
+    assert short.delta is not None and short.delta.nodes[0].description == "x" * 900
+    long = [node(f"G{k}", "Goal", "V", description="x" * 600) for k in (2, 3)]
+    assert store.apply("t", ChangeSet(nodes=long)).delta is None  # 1,200 + titles
