@@ -216,16 +216,25 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
 
 
-def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuild(
+def imported_and_saved(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, Path, CliRunner]:
+    """The example imported by the CLI, once the import's forked child has saved its engine:
+    (database, snapshot folder, runner)."""
     db, cache = tmp_path / "cli.db", tmp_path / "cache"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
     runner = CliRunner()
     assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
-    deadline = time.monotonic() + 20  # the import's forked child saves its engine
+    deadline = time.monotonic() + 20
     while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
         time.sleep(0.02)
+    return db, cache, runner
+
+
+def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, cache, runner = imported_and_saved(tmp_path, monkeypatch)
     # the same file a day later: one initiative done and retitled (same name: same source)
     text = EXAMPLE.read_text(encoding="utf-8")
     old = "  title: Telemetry pipeline on managed Kafka\n  status: active\n"
@@ -263,13 +272,7 @@ def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuil
 def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db, cache = tmp_path / "cli.db", tmp_path / "cache"
-    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
-    runner = CliRunner()
-    assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
-    deadline = time.monotonic() + 20
-    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    db, _, runner = imported_and_saved(tmp_path, monkeypatch)
     later = tmp_path / "later" / EXAMPLE.name
     later.parent.mkdir()
     later.write_text(
