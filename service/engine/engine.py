@@ -126,8 +126,9 @@ _SCOPE = {s.value: s for s in Scope}
 def _codes(values: list[str | None]) -> tuple[dict[str | None, int], np.ndarray]:
     """Each distinct value's code, and every value as its code, in the narrowest integer type
     that holds them (a status has five values: one byte a node, not four)."""
-    known: dict[str | None, int] = {}
-    codes = np.fromiter((known.setdefault(v, len(known)) for v in values), np.int32, len(values))
+    # first-seen order, as numbering them one by one would give, at C speed (no generator)
+    known = {v: code for code, v in enumerate(dict.fromkeys(values))}
+    codes = np.fromiter(map(known.__getitem__, values), np.int32, len(values))
     return known, codes.astype(np.min_scalar_type(-max(len(known), 1)))
 
 
@@ -446,10 +447,17 @@ class Engine:
     def _titles_lower(self) -> tuple[str, np.ndarray]:
         """Every title lowered, joined by NUL, and where each starts: a substring search is one
         C-level scan of one string instead of a million Python comparisons."""
-        lowered = [t.lower() for t in self.graph.titles]
-        starts = np.zeros(len(lowered) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, lowered), np.int64, len(lowered)) + 1, out=starts[1:])
-        return "\0".join(lowered), starts.astype(np.min_scalar_type(int(starts[-1])))
+        titles = list(self.graph.titles)
+        # lowered whole: NUL is neither cased nor case-ignorable, so no title's lowering (a
+        # final sigma) reads across it, and the result is the titles lowered one by one
+        raw = "\0".join(titles)
+        joined = raw.lower()  # no letter lowers into fewer: equal lengths, equal title lengths
+        if len(joined) != len(raw):
+            titles = [t.lower() for t in titles]  # a letter lowered into two ('İ'): by title
+            joined = "\0".join(titles)
+        starts = np.zeros(len(titles) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, titles), np.int64, len(titles)) + 1, out=starts[1:])
+        return joined, starts.astype(np.min_scalar_type(int(starts[-1])))
 
     def in_units(self, units: set[str]) -> np.ndarray:
         """The nodes owned inside these units, in id order; costs the answer, not the graph."""

@@ -110,3 +110,32 @@ def test_parents_and_children_come_from_the_links_themselves(
             assert x.weight == 0.5 or x.dangling
         children = [j for j, n in enumerate(g.ids) if node_id in {p.id for p in by_id[n].parents}]
         assert engine.children_of(i) == children
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.one_of(
+                st.characters(blacklist_categories=("Cc", "Cs")),
+                # the sigmas, capital and small, final; dotted and dotless i; an apostrophe
+                st.sampled_from("\u03a3\u03c3\u03c2\u0130I\u0131\u0391'"),
+            ),
+            max_size=8,
+        ),
+        max_size=6,
+    )
+)
+def test_titles_lowered_whole_are_the_titles_lowered_one_by_one(titles: list[str]) -> None:
+    """The search index lowers all titles in one call: a final sigma or a letter that lowers
+    into two must come out as lowering each title alone gives."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    stub = SimpleNamespace(graph=SimpleNamespace(titles=titles))
+    joined, starts = Engine.__dict__["_titles_lower"].func(stub)
+    lowered = [t.lower() for t in titles]
+    assert joined == "\0".join(lowered)
+    assert [joined[starts[k] : starts[k + 1] - 1] for k in range(len(titles))] == lowered
+    assert np.array_equal(starts[1:] - starts[:-1], [len(t) + 1 for t in lowered])
