@@ -19,8 +19,11 @@ from service.store.sqlite import SQLiteStore
 # engine snapshots of the whole run go to one temporary folder, never the user's ~/.cache; each
 # test's database is a new file, so no test finds another's snapshot (servers and CLI
 # subprocesses inherit the setting)
-_SNAPSHOTS = tempfile.mkdtemp(prefix="stratmap-test-cache-")
-os.environ["STRATMAP_CACHE_DIR"] = _SNAPSHOTS
+# pytest imports this file as `conftest` and the tests again as `tests.conftest`: one folder
+_SNAPSHOTS = os.environ.get("STRATMAP_TEST_SNAPSHOTS") or tempfile.mkdtemp(
+    prefix="stratmap-test-cache-"
+)
+os.environ["STRATMAP_TEST_SNAPSHOTS"] = os.environ["STRATMAP_CACHE_DIR"] = _SNAPSHOTS
 
 
 def _sweep_earlier_runs(older_than: float = 3600.0) -> None:
@@ -38,6 +41,7 @@ _sweep_earlier_runs()
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SNAPSHOTS, ignore_errors=True)  # what a late writer adds, the next run sweeps
+    os.environ.pop("STRATMAP_TEST_SNAPSHOTS", None)
 
 
 # the long soak (minutes, a 1M-node store) runs by `make soak` only

@@ -45,11 +45,11 @@ WRITE_CACHE_KIB = 64 << 10
 # A write of more changed nodes than this gives no delta (ApplyResult.delta): engines rebuild
 # instead. A re-import that changes 1% of a million-node tenant (10k nodes) is patched in
 # 0.2-0.3 s where a rebuild reads and builds for about 10 s. Only the changed ids are kept while
-# the write runs; their rows are read back at its end, and no more text than DELTA_TEXT_LIMIT
-# characters of titles and descriptions (4,000 rows with 1,000-character descriptions), so that
-# a file of long descriptions is never held whole, in a delta any more than in the import.
+# the write runs; their rows are read back at its end, and only if they come to at most
+# DELTA_BYTES by the import spool's estimate (100 bytes a row and a link, plus the title and
+# description): a file of long descriptions or long parent lists is not held again as a delta.
 DELTA_LIMIT = 20_000
-DELTA_TEXT_LIMIT = 4_000_000
+DELTA_BYTES = 8_000_000
 _NODE_COLS = ", ".join(NodeRow._fields)
 _NODE_SLOTS = ", ".join("?" for _ in NodeRow._fields)
 _NODE_UPDATE = ", ".join(f"{c}=excluded.{c}" for c in NodeRow._fields if c != "id")
@@ -139,7 +139,7 @@ class SQLiteStore:
         db = self._db
         result = ApplyResult(dry_run=dry_run)
         written: list[str] | None = None if dry_run else []  # the changed nodes' ids
-        text = 0  # characters of their titles and descriptions
+        size = 0  # their estimated size (DELTA_BYTES)
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
@@ -154,8 +154,8 @@ class SQLiteStore:
                 edited = list(changes.edit.change(self.get(tenant, changes.edit.ids)))
                 nodes = chain(edited, nodes)
             for batch in batches(map(as_record, nodes), self.batch_size):
-                text += self._apply_nodes(tenant, batch, result, written)
-                if written is not None and (len(written) > DELTA_LIMIT or text > DELTA_TEXT_LIMIT):
+                size += self._apply_nodes(tenant, batch, result, written)
+                if written is not None and (len(written) > DELTA_LIMIT or size > DELTA_BYTES):
                     written = None
                 if prune:
                     db.executemany(
@@ -257,7 +257,7 @@ class SQLiteStore:
         result: ApplyResult,
         written: list[str] | None = None,
     ) -> int:
-        """Write one batch; the characters of title and description of the rows it changed."""
+        """Write one batch; the estimated size of the rows it changed (DELTA_BYTES)."""
         db = self._db
         if len({r.id for r, _ in batch}) < len(batch):
             # a node given twice in one batch (an edit beside an upsert of it): the last one
@@ -286,7 +286,7 @@ class SQLiteStore:
         upserts: list[tuple[Any, ...]] = []
         relinked: list[tuple[str, str]] = []
         new_links: list[tuple[Any, ...]] = []
-        text = 0
+        size = 0
         for row, links in batch:
             stored = existing.get(row.id)
             had = None if stored is None else row if stored == row else NodeRow._make(stored)
@@ -303,7 +303,7 @@ class SQLiteStore:
             upserts.append((tenant, *row, blob))
             if written is not None:
                 written.append(row.id)
-                text += len(row.title) + len(row.description or "")
+                size += 100 * (1 + len(links)) + len(row.title) + len(row.description or "")
             if had is not None:
                 relinked.append((tenant, row.id))
             new_links.extend((tenant, *link) for link in links)
@@ -318,7 +318,7 @@ class SQLiteStore:
             "INSERT INTO link(tenant, src, rel, dst, weight, ord) VALUES (?, ?, ?, ?, ?, ?)",
             new_links,
         )
-        return text
+        return size
 
     def _apply_org(self, tenant: str, changes: ChangeSet, result: ApplyResult) -> None:
         tables: list[tuple[str, tuple[str, ...], Sequence[Any]]] = [

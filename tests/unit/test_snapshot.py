@@ -228,6 +228,7 @@ def imported_and_saved(
     deadline = time.monotonic() + 20
     while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert list(cache.rglob("*-v1-*.pickle")), "the import's child saved no snapshot in 20 s"
     return db, cache, runner
 
 

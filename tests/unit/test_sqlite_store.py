@@ -202,12 +202,21 @@ def test_a_delta_describes_a_write_of_changed_nodes_up_to_the_limit(
     assert store.apply("t", ChangeSet(nodes=again)).delta is None  # 4 changed
 
 
-def test_a_delta_holds_no_more_text_than_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write of few rows with long descriptions gives no delta: it would hold them all."""
-    monkeypatch.setattr("service.store.sqlite.DELTA_TEXT_LIMIT", 1_000)
+def test_a_delta_holds_no_more_than_its_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write of few rows with long descriptions or long parent lists gives no delta: it would
+    hold them all again. Rows that did not change do not count."""
+    monkeypatch.setattr("service.store.sqlite.DELTA_BYTES", 1_000)
     store = SQLiteStore(":memory:")
     store.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
-    short = store.apply("t", ChangeSet(nodes=[node("G1", "Goal", "V", description="x" * 900)]))
-    assert short.delta is not None and short.delta.nodes[0].description == "x" * 900
-    long = [node(f"G{k}", "Goal", "V", description="x" * 600) for k in (2, 3)]
-    assert store.apply("t", ChangeSet(nodes=long)).delta is None  # 1,200 + titles
+    # 100 for the row, 100 for its link, 700 of description, 2 of title: 902
+    one = node("G1", "Goal", "V", description="x" * 700)
+    short = store.apply("t", ChangeSet(nodes=[one]))
+    assert short.delta is not None and short.delta.nodes[0].description == "x" * 700
+    long = [node(f"G{k}", "Goal", "V", description="x" * 400) for k in (2, 3)]
+    assert store.apply("t", ChangeSet(nodes=long)).delta is None  # 2 x 602
+    many = node("G4", "Goal", *(f"P{k}" for k in range(9)))  # 100 + 900 for its links
+    assert store.apply("t", ChangeSet(nodes=[many])).delta is None
+    # the long rows again unchanged, beside one small change: a delta of that change alone
+    small = node("G5", "Goal", "V")
+    again = store.apply("t", ChangeSet(nodes=[*long, small]))
+    assert again.delta is not None and [r.id for r in again.delta.nodes] == ["G5"]
