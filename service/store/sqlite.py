@@ -225,30 +225,36 @@ class SQLiteStore:
                 if r[0] not in mine
             ]
         ids = sorted(mine)
-        rows: dict[str, NodeRow] = {}
-        fingerprints: dict[str, bytes] = {}
-        links: dict[str, list[LinkRow]] = {i: [] for i in ids}
+        stored = self._stored(tenant, ids)
+        return GraphDelta(
+            base=result.version - 1,
+            version=result.version,
+            nodes=[stored[i][0] for i in ids],
+            links=[stored[i][1] for i in ids],
+            fingerprints=[stored[i][2] for i in ids],
+            incoming=incoming,
+        )
+
+    def _stored(
+        self, tenant: str, ids: Sequence[str]
+    ) -> dict[str, tuple[NodeRow, list[LinkRow], bytes]]:
+        """The stored row of each of these ids that has one, with its links in the store's
+        read order (rel, then dst) and its title's fingerprint: a few queries a batch."""
+        found: dict[str, tuple[NodeRow, list[LinkRow], bytes]] = {}
         for some in batches(ids, BATCH):
             slots = ",".join("?" * len(some))
-            for r in db.execute(
+            for r in self._db.execute(
                 f"SELECT {_NODE_COLS}, fingerprint FROM node WHERE tenant = ? AND id IN ({slots})",
                 (tenant, *some),
             ):
-                rows[r[0]], fingerprints[r[0]] = NodeRow._make(r[:-1]), r[-1]
-            for r in db.execute(
+                found[r[0]] = (NodeRow._make(r[:-1]), [], r[-1])
+            for r in self._db.execute(
                 "SELECT src, rel, dst, weight, ord FROM link"
                 f" WHERE tenant = ? AND src IN ({slots}) ORDER BY src, rel, dst",
                 (tenant, *some),
             ):
-                links[r[0]].append(LinkRow(*r))
-        return GraphDelta(
-            base=result.version - 1,
-            version=result.version,
-            nodes=[rows[i] for i in ids],
-            links=[links[i] for i in ids],
-            fingerprints=[fingerprints[i] for i in ids],
-            incoming=incoming,
-        )
+                found[r[0]][1].append(LinkRow(*r))
+        return found
 
     def _apply_nodes(
         self,
@@ -537,25 +543,8 @@ class SQLiteStore:
 
     @_serialised
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:
-        found: list[Node] = []
-        for batch in batches(ids, BATCH):
-            slots = ",".join("?" * len(batch))
-            rows = {
-                r[0]: NodeRow(*r)
-                for r in self._db.execute(
-                    f"SELECT {_NODE_COLS} FROM node WHERE tenant = ? AND id IN ({slots})",
-                    (tenant, *batch),
-                )
-            }
-            links: dict[str, list[LinkRow]] = {}
-            for r in self._db.execute(
-                "SELECT src, rel, dst, weight, ord FROM link"
-                f" WHERE tenant = ? AND src IN ({slots})",
-                (tenant, *batch),
-            ):
-                links.setdefault(r[0], []).append(LinkRow(*r))
-            found.extend(rows_to_node(rows[i], links.get(i, [])) for i in batch if i in rows)
-        return found
+        stored = self._stored(tenant, ids)
+        return [rows_to_node(*stored[i][:2]) for i in ids if i in stored]
 
     @_serialised
     def audit(self, tenant: str, last: int | None = None) -> list[AuditRecord]:
