@@ -9,8 +9,8 @@
     │   ├── JsonEncodingError            importers.json_stream
     │   └── DuplicateKeyError            importers.json_stream: a key given twice in an object
     ├── StoreError                       service.store.base: the store refused or failed
-    ├── UnknownNode                      service.engine.engine: an id names no node
-    ├── UseCaseError                     service.usecases: a request the service refuses
+    ├── UnknownNode                      service.errors: an id names no node
+    ├── UseCaseError                     service.errors: a request the service refuses
     │   └── TenantChoiceError            service.usecases: no tenant, or an ambiguous one
     ├── ClientError                      service.api.errors: a bad argument, told to the client
     │   ├── PageError                    service.api.pagination: first/after out of bounds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 
 class NodeKind(StrEnum):
@@ -87,3 +88,23 @@ def scope_for_unit_depth(depth: int) -> Scope:
     if depth == 1:
         return Scope.DEPARTMENT
     return Scope.TEAM
+
+
+class Dated(Protocol):
+    """What decides whether a node is active in a period (a node's row, or its model)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def period(self) -> str | None: ...
+
+
+def is_active(node: Dated, period: str | None) -> bool:
+    """Active, and inside the period (a node without one is in every period)."""
+    return node.status == _ACTIVE and (
+        period is None or node.period is None or node.period == period
+    )
+
+
+_ACTIVE = Status.ACTIVE.value

@@ -1,3 +1,3 @@
 """The service: store, engine, use cases, the GraphQL API and the CLI, wired by bootstrap."""
 
-__all__ = ["bootstrap", "roles", "settings", "usecases"]
+__all__ = ["ancestry_sight", "bootstrap", "errors", "roles", "settings", "tenants", "usecases"]

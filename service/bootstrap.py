@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from service.settings import ApiLimits, Settings
 from service.store.base import GraphStore, StoreError
 from service.store.sqlite import SQLiteStore
+from service.tenants import default_tenant
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -74,14 +75,6 @@ def snapshots_for(settings: Settings, store: GraphStore) -> Snapshots | None:
     return Snapshots(
         Path(settings.cache_dir), f"neo4j:{settings.neo4j_uri}/{settings.neo4j_database}"
     )
-
-
-def default_tenant(store: GraphStore, tenant: str | None) -> str:
-    """The tenant asked for; else the only one the store holds; else 'default'."""
-    if tenant:
-        return tenant
-    known = store.tenants()
-    return known[0] if len(known) == 1 else "default"
 
 
 def missing_web_assets() -> list[str]:

@@ -14,23 +14,13 @@ from graph_schema import Node, Rel, Status
 from graph_schema.errors import StratmapError
 from graph_schema.rows import LinkRow, NodeRecord
 from importers.records import ParsedImport
-from service.engine.ancestry import AncestryEngine
-from service.engine.engine import Engine, UnknownNode
+from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record
 from service.engine.suggest import IdIndex
-from service.engine.units import below as units_below
+from service.errors import UseCaseError
 from service.gcpause import gc_paused
 from service.store.base import ApplyResult, ChangeSet, GraphStore, NodeEdit
 from service.store.records import rows_to_node
-
-
-class UseCaseError(StratmapError):
-    """A request the data does not allow; names the field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 class TenantChoiceError(UseCaseError, ValueError):
@@ -346,38 +336,3 @@ def export_document(store: GraphStore, tenant: str) -> dict[str, Any]:
         "values": dumped(rows.values),
         "nodes": nodes,
     }
-
-
-def ancestry_line_of_sight(
-    store: GraphStore,
-    tenant: str,
-    period: str | None,
-    *,
-    node_id: str | None = None,
-    unit: str | None = None,
-) -> tuple[Engine, list[int]] | None:
-    """The engine that answers the line of sight of one node, or of a unit's work (as
-    Engine.unit_work), made from those nodes and what is above them only (AncestryEngine),
-    and the nodes to answer for: its cost follows the answer, not the organisation. None when
-    only the whole organisation's engine can answer: a period that no node of the answer
-    names may be a typo, which only every node can tell. UnknownNode, or UseCaseError on
-    `unit`, for an id that names nothing."""
-    if unit is None:
-        seed = node_id or ""
-        rows = store.read_ancestry(tenant, [seed])
-        if not any(r.id == seed for r in rows.nodes):
-            raise UnknownNode(f"no node '{seed}'")
-    else:
-        tree = store.read_ancestry(tenant, []).units  # no node: the unit tree only
-        owned = store.node_ids_in_units(
-            tenant, sorted(units_below({u.id: u.parent for u in tree}, unit))
-        )
-        # as Engine.has_unit: a unit of the tree, or one a node names (a unit named only as
-        # another's parent is neither, though units hang below it)
-        if unit not in {u.id for u in tree} and not store.node_ids_in_units(tenant, [unit]):
-            raise UseCaseError("unit", f"no unit '{unit}'")
-        rows = store.read_ancestry(tenant, owned)
-    if period is not None and all(r.period != period for r in rows.nodes):
-        return None
-    engine = AncestryEngine(rows, period, lambda: store.node_ids(tenant))
-    return engine, engine.unit_work(unit) if unit is not None else [engine.index_of(seed)]

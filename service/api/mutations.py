@@ -17,6 +17,7 @@ from service import usecases
 from service.api.context import Context
 from service.api.enums import ImportFormat, NodeKind, Scope, Status
 from service.api.types import AlignmentRecordType
+from service.errors import UseCaseError
 from service.roles import Role
 from service.store.base import ApplyResult, StoreBusy
 
@@ -169,7 +170,7 @@ def _write(
         result = action(ctx)
     except StoreBusy as exc:
         return BusyType.of(exc)
-    except usecases.UseCaseError as exc:
+    except UseCaseError as exc:
         return InputErrorType(
             message=exc.message, issues=[InputIssueType(message=exc.message, field=exc.field)]
         )
@@ -225,7 +226,7 @@ class Mutation:
         def action(ctx: Context) -> ApplyResult:
             cap = ctx.limits.max_upsert_nodes
             if len(nodes) > cap:
-                raise usecases.UseCaseError(
+                raise UseCaseError(
                     "nodes", f"at most {cap} nodes per call (got {len(nodes)}); import a file"
                 )
             built: list[Node] = []

@@ -44,7 +44,8 @@ from service.api.types import (
     node_type,
     page,
 )
-from service.engine.engine import Engine, UnknownNode
+from service.engine.engine import Engine
+from service.errors import UnknownNode
 from service.settings import ApiLimits
 
 Ctx = Info[Context, None]

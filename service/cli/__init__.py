@@ -1,3 +1,3 @@
 """The `stratmap` command line (service.cli.main)."""
 
-__all__ = ["main"]
+__all__ = ["console", "entry", "main", "sight"]

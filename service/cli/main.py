@@ -10,37 +10,43 @@ import os
 import shutil
 import socket
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 import importers
-from clients import ApiError, StratmapClient
 from graph_schema import Node
 from graph_schema.rows import GraphDelta, NodeRecord
 from service import usecases
-from service.bootstrap import default_tenant, open_store, snapshots_for
-from service.cli.options import BadInput, db_option, output_option, tenant_option
+from service.ancestry_sight import StoreReads, ancestry_line_of_sight
+from service.bootstrap import open_store, snapshots_for
+from service.cli.console import err, out
+from service.cli.options import (
+    BadInput,
+    db_option,
+    no_database,
+    output_option,
+    stored_tenant,
+    tenant_option,
+)
 from service.cli.render import (
-    line_of_sight_tree,
     pct,
-    remote_line_of_sight_tree,
     render_analysis,
 )
 from service.cli.report import report
 from service.cli.serve import serve
+from service.cli.sight import line_of_sight
 from service.cli.tokens import token
-from service.engine.engine import Engine, UnknownNode
+from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json, line_of_sight_json
 from service.engine.patch import patched, refreshed
 from service.engine.snapshot import Snapshots, stamp_version
+from service.errors import UnknownNode, UseCaseError
 from service.gcpause import gc_paused
 from service.roles import Role
 from service.settings import Settings
@@ -49,11 +55,6 @@ from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# In a pipe or CI log rich would assume 80 columns and fold every table; logs are wide. A width
-# the user gives (COLUMNS) always wins.
-_WIDE = "COLUMNS" in os.environ
-out = Console(width=None if sys.stdout.isatty() or _WIDE else 140)
-err = Console(stderr=True, width=None if sys.stderr.isatty() or _WIDE else 140)
 
 
 def cli_actor() -> str:
@@ -309,19 +310,13 @@ def _existing(db: Path | None, tenant: str | None) -> tuple[str, GraphStore]:
     settings = Settings()
     path = db if db is not None else settings.db
     if settings.store == "sqlite" and not Path(path).exists():
-        # reading must not create an empty database where a typo'd path was meant
-        raise BadInput(
-            f"no database at {path}: import a file first (stratmap import FILE --db {path})"
-        )
+        raise no_database(path)
     store = _store(db)
-    name = default_tenant(store, tenant)
-    known = store.tenants()
-    if tenant is not None and tenant not in known:
+    try:
+        return stored_tenant(store, tenant, path), store
+    except BadInput:
         store.close()
-        raise BadInput(
-            f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'})"
-        )
-    return name, store
+        raise
 
 
 # a write this process made: the stamp of the state it was made on, and its delta
@@ -487,56 +482,23 @@ def analyze(
     _check_threshold(data["score"], fail_under)
 
 
-@cli.command("line-of-sight")
-@click.argument("node_id", required=False)
-@click.option(
-    "--unit",
-    "unit_id",
-    default=None,
-    help="Every active initiative of this unit and the units below it.",
-)
-@click.option("--period", default=None)
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print JSON: the engine's line of sight, or with --url what the API answered "
-    "(its field names, the first page of paths).",
-)
-@click.option(
-    "--url",
-    default=None,
-    help="Ask this server (GraphQL endpoint) instead of reading the local store.",
-)
-@click.option(
-    "--token",
-    envvar="STRATMAP_TOKEN",
-    default=None,
-    help="With --url: bearer token ($STRATMAP_TOKEN).",
-)
-@tenant_option
-@db_option
-def line_of_sight(
-    node_id: str | None,
-    unit_id: str | None,
-    period: str | None,
-    as_json: bool,
-    url: str | None,
-    token: str | None,
-    tenant: str | None,
-    db: Path | None,
-) -> None:
-    """What NODE_ID (or a unit's work) serves: every chain up to the vision, breaks marked."""
-    if (node_id is None) == (unit_id is None):
-        raise BadInput("give exactly one of NODE_ID or --unit UNIT_ID")
-    if url is not None:
-        _remote_line_of_sight(url, token, node_id, unit_id, as_json)
-        return
-    found = _ancestry_line_of_sight(db, tenant, period, node_id, unit_id)
+def line_of_sight_items(
+    db: Path | None, tenant: str | None, period: str | None, node_id: str | None, unit: str | None
+) -> list[dict[str, Any]]:
+    """`stratmap line-of-sight` the general way (service.cli.sight): from the store's ancestry
+    of the answer, else, for a period that no node of it names, from the whole engine, which
+    says whether it is one."""
+    name, store = _existing(db, tenant)
+    try:
+        found = ancestry_line_of_sight(StoreReads(store), name, period, node_id=node_id, unit=unit)
+    except UnknownNode:
+        raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
+    except UseCaseError as exc:
+        raise BadInput(f"{exc.message} in tenant '{name}'") from None
+    finally:
+        store.close()
     if found is not None:
-        _print_line_of_sight(found, unit_id, as_json)
-        return
-    # reached with a period that no node of the answer names: the whole engine says if it is one
+        return found
     name, engine, _ = _engine(db, tenant, period)  # one line of sight: not worth saving
     if node_id is not None:
         try:
@@ -544,75 +506,11 @@ def line_of_sight(
         except UnknownNode:
             raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
     else:
-        assert unit_id is not None
-        if not engine.has_unit(unit_id):
-            raise BadInput(f"no unit '{unit_id}' in tenant '{name}'")
-        targets = engine.unit_work(unit_id)
-    items = [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
-    _print_line_of_sight(items, unit_id, as_json)
-
-
-def _ancestry_line_of_sight(
-    db: Path | None, tenant: str | None, period: str | None, node_id: str | None, unit: str | None
-) -> list[dict[str, Any]] | None:
-    """usecases.ancestry_line_of_sight, as the command prints it (None: ask the whole engine)."""
-    name, store = _existing(db, tenant)
-    try:
-        found = usecases.ancestry_line_of_sight(store, name, period, node_id=node_id, unit=unit)
-        if found is None:
-            return None
-        engine, targets = found
-        return [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
-    except UnknownNode:
-        raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
-    except usecases.UseCaseError as exc:
-        raise BadInput(f"{exc.message} in tenant '{name}'") from None
-    finally:
-        store.close()
-
-
-def _remote_line_of_sight(
-    url: str, token: str | None, node_id: str | None, unit_id: str | None, as_json: bool
-) -> None:
-    try:
-        with StratmapClient(url, token) as client:
-            found = client.line_of_sight(node_id, unit_id)
-    except ApiError as exc:
-        raise BadInput(f"{url}: {exc}") from None
-    if as_json:  # what the API answered, as the client holds it (the API's field names)
-        click.echo(
-            json.dumps(
-                [item.model_dump(mode="json", by_alias=True) for item in found],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-        return
-    if unit_id is not None:
-        _unit_summary(unit_id, [(item.node.kind, item.traced) for item in found])
-    for item in found:
-        out.print(remote_line_of_sight_tree(item))
-
-
-def _print_line_of_sight(items: list[dict[str, Any]], unit_id: str | None, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
-        return
-    if unit_id is not None:
-        _unit_summary(unit_id, [(i["node"]["kind"], bool(i["traced"])) for i in items])
-    for item in items:
-        out.print(line_of_sight_tree(item))
-
-
-def _unit_summary(unit_id: str, work: list[tuple[str, bool]]) -> None:
-    """The line above a unit's trees: its active work by kind, and how much of it is broken."""
-    broken = sum(1 for _, traced in work if not traced)
-    kinds = Counter(kind for kind, _ in work)
-    listed = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "no active work"
-    out.print(
-        f"Unit [bold]{unit_id}[/bold]: {listed} ({len(work)} active nodes), "
-        f"{broken} without line of sight"
-    )
+        assert unit is not None
+        if not engine.has_unit(unit):
+            raise BadInput(f"no unit '{unit}' in tenant '{name}'")
+        targets = engine.unit_work(unit)
+    return [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
 
 
 @cli.command()
@@ -892,6 +790,7 @@ def backup(file: Path, force: bool, db: Path | None) -> None:
     out.print(f"backed up {path} to {file} (integrity check: ok)", highlight=False)
 
 
+cli.add_command(line_of_sight)
 cli.add_command(serve)
 cli.add_command(token)
 cli.add_command(report)

@@ -8,7 +8,17 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["BadInput", "db_option", "existing_db", "output_option", "tenant_option"]
+from service.tenants import Tenanted, default_tenant
+
+__all__ = [
+    "BadInput",
+    "db_option",
+    "existing_db",
+    "no_database",
+    "output_option",
+    "stored_tenant",
+    "tenant_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +35,26 @@ def existing_db(path: Path, create: bool = False) -> Path:
     if not create and str(path) != ":memory:" and not path.exists():
         raise BadInput(f"no database at {path}: give the right --db, or --create to start one")
     return path
+
+
+def no_database(path: Path | str) -> BadInput:
+    """What a reading command says of a missing SQLite file: reading must not create an empty
+    database where a typo'd path was meant."""
+    return BadInput(
+        f"no database at {path}: import a file first (stratmap import FILE --db {path})"
+    )
+
+
+def stored_tenant(store: Tenanted, tenant: str | None, path: Path | str) -> str:
+    """The organisation a reading command means (service.tenants), which must be stored when
+    it is named."""
+    name = default_tenant(store, tenant)
+    known = store.tenants()
+    if tenant is not None and tenant not in known:
+        raise BadInput(
+            f"no organisation '{tenant}' in {path} (known: {', '.join(known) or 'none'})"
+        )
+    return name
 
 
 def db_option(f: F) -> F:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from clients.models import BreakGap, LineOfSight, Named
+if TYPE_CHECKING:  # the models need pydantic: a local line of sight draws without them
+    from clients.models import BreakGap, LineOfSight, Named
 
 
 def pct(score: float | None) -> str:

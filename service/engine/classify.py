@@ -19,9 +19,9 @@ from service.engine.graph import (
     OBJECTIVE,
     VISION,
     CompactGraph,
-    is_middle_management_scope,
 )
 from service.engine.results import Gap, GapReason
+from service.engine.units import is_middle_management_scope
 
 
 @dataclass

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import numpy as np
 
 from graph_schema import NodeKind, Scope, Status, Value, gap_cause
-from graph_schema.errors import StratmapError
 from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap, units
 from service.engine.column import Column
@@ -28,24 +27,17 @@ from service.engine.graph import (
     CompactGraph,
     build_graph,
     in_period,
-    is_middle_management_scope,
 )
-from service.engine.line_of_sight import MAX_PATHS, LineOfSightIndex
+from service.engine.line_of_sight import LineOfSightIndex
 from service.engine.results import Gap, GapReason, LineOfSight, Overlap, UnitFocus
 from service.engine.suggest import IdIndex
+from service.engine.units import is_middle_management_scope
 from service.engine.views import NodeView, ParentLinkView
+from service.engine.walks import LINE_OF_SIGHT_KINDS, MAX_PATHS
+from service.errors import UnknownNode
 from service.gcpause import gc_paused
 
 T = TypeVar("T")
-
-
-# what a unit's line of sight lists: its work and the objectives and results above it
-LINE_OF_SIGHT_KINDS = (
-    NodeKind.OBJECTIVE,
-    NodeKind.KEY_RESULT,
-    NodeKind.BEHAVIOUR,
-    NodeKind.INITIATIVE,
-)
 
 
 def _breadth_first(
@@ -130,10 +122,6 @@ def _codes(values: list[str | None]) -> tuple[dict[str | None, int], np.ndarray]
     known = {v: code for code, v in enumerate(dict.fromkeys(values))}
     codes = np.fromiter(map(known.__getitem__, values), np.int32, len(values))
     return known, codes.astype(np.min_scalar_type(-max(len(known), 1)))
-
-
-class UnknownNode(StratmapError, KeyError):
-    """The id names no node of this tenant."""
 
 
 # The analyses a patched engine (service.engine.patch) takes from the engine it was patched
@@ -226,16 +214,9 @@ class Engine:
         memo: dict[int, list[str]] = self.__dict__.setdefault("_suggested", {})
         if limit <= _SUGGESTIONS and (kept := memo.get(gap.break_point)) is not None:
             return kept[:limit]
-        index = self._id_index
         members = {self.graph.ids[m] for m in gap.members}
-        wanted = max(limit, _SUGGESTIONS)
-        out: list[str] = []
-        for ref in gap.dangling_refs:
-            for i in index.suggest(ref, wanted + len(members)):
-                found = index.ids[i]
-                if found not in members and found not in out:
-                    out.append(found)
-        memo[gap.break_point] = out[:wanted]
+        out = self._id_index.suggest_ids(gap.dangling_refs, members, max(limit, _SUGGESTIONS))
+        memo[gap.break_point] = out
         return out[:limit]
 
     def suggested_parents(self, gap: Gap, limit: int = 3) -> list[int]:

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from service.engine import walks
 from service.engine.dominators import LoadBearing
 from service.engine.engine import Engine
 from service.engine.results import Gap, LineOfSight
@@ -68,29 +69,14 @@ def _gaps_json(engine: Engine, limit: int | None = None) -> list[dict[str, Any]]
 
 
 def line_of_sight_json(engine: Engine, los: LineOfSight) -> dict[str, Any]:
-    g = engine.graph
-    return {
-        "node": node_ref(engine, los.node),
-        "active": los.active,
-        "traced": los.traced,
-        "truncated": los.truncated,
-        "paths": [
-            {"strength": p.strength, "steps": [node_ref(engine, s) for s in p.steps]}
-            for p in los.paths
-        ],
-        "breaks": [
-            {
-                "gap": g.ids[c.gap.break_point],
-                "reason": c.gap.reason.value,
-                "cause": engine.cause(c.gap),
-                "danglingRefs": list(c.gap.dangling_refs),
-                "suggestedParents": engine.suggested_parent_ids(c.gap),
-                "inactiveParents": [g.ids[p] for p in c.gap.inactive_parents],
-                "chain": [node_ref(engine, s) for s in c.chain],
-            }
-            for c in los.gaps
-        ],
-    }
+    ids = engine.graph.ids
+    return walks.line_of_sight_json(
+        los,
+        lambda i: node_ref(engine, i),
+        ids.__getitem__,
+        engine.cause,
+        engine.suggested_parent_ids,
+    )
 
 
 def _by_unit(engine: Engine) -> list[dict[str, Any]]:

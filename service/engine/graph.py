@@ -13,10 +13,17 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from graph_schema import NodeKind, Rel, Scope, Status, scope_for_unit_depth, valid_support_table
+from graph_schema import (
+    NodeKind,
+    Rel,
+    is_active,
+    valid_support_table,
+)
 from graph_schema.rows import CO_OWNS, GraphRows, NodeRow
 from graph_schema.titles import fingerprint
 from service.engine.column import Column
+from service.engine.units import depths as unit_depths
+from service.engine.units import objective_scope
 from service.gcpause import gc_paused
 
 KINDS: tuple[NodeKind, ...] = tuple(NodeKind)
@@ -148,33 +155,6 @@ class CompactGraph:
 _SHARED = {"id": "ids", "title": "titles", "owner": "owner", "unit": "unit"}
 
 
-def objective_scope(r: NodeRow, depths: dict[str, int]) -> str | None:
-    """An objective's scope: declared, else derived from its unit's depth (None otherwise)."""
-    if r.kind != NodeKind.OBJECTIVE.value:
-        return None
-    if r.scope is not None:
-        return r.scope
-    if r.unit is not None and r.unit in depths:
-        return scope_for_unit_depth(depths[r.unit]).value
-    return None
-
-
-def _unit_depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
-    depth: dict[str, int] = {}
-    for start in unit_parent:
-        chain: list[str] = []
-        on_chain: set[str] = set()  # a set beside the list: a long chain must stay linear
-        u: str | None = start
-        while u is not None and u not in depth and u not in on_chain:
-            chain.append(u)
-            on_chain.add(u)
-            u = unit_parent.get(u)
-        base = depth.get(u, -1) if u is not None and u in depth else -1
-        for offset, name in enumerate(reversed(chain)):
-            depth[name] = base + 1 + offset
-    return depth
-
-
 def _fingerprints(
     nodes: list[NodeRow], stored: list[bytes | None]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +186,7 @@ def build_graph(rows: GraphRows, period: str | None = None) -> CompactGraph:
     work = np.where(kind == INITIATIVE, effort, 0.0)
 
     unit_parent = {u.id: u.parent for u in rows.units}
-    depths = _unit_depths(unit_parent)
+    depths = unit_depths(unit_parent)
     objective = NodeKind.OBJECTIVE.value
     scope = [objective_scope(r, depths) if r.kind == objective else None for r in nodes]
 
@@ -348,15 +328,3 @@ def in_period(g: CompactGraph, period: str | None) -> CompactGraph:
         period=period,
         **_live_links(g.n, active, g.e_child, g.e_parent, g.e_weight, g.e_valid),
     )
-
-
-def is_active(r: NodeRow, period: str | None) -> bool:
-    """Active, and inside the period (a node without one is in every period)."""
-    return r.status == _ACTIVE and (period is None or r.period is None or r.period == period)
-
-
-_ACTIVE = Status.ACTIVE.value
-
-
-def is_middle_management_scope(scope: str | None) -> bool:
-    return scope in (Scope.DEPARTMENT.value, Scope.TEAM.value)

@@ -40,7 +40,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from graph_schema import Rel
+from graph_schema import Rel, is_active
 from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
 from service.engine import coverage
 from service.engine.arrays import view
@@ -56,12 +56,10 @@ from service.engine.graph import (
     VALID_SUPPORT,
     VISION,
     CompactGraph,
-    is_active,
-    is_middle_management_scope,
-    objective_scope,
 )
 from service.engine.line_of_sight import LineOfSightIndex
 from service.engine.results import Gap, GapReason
+from service.engine.units import is_middle_management_scope, objective_scope
 from service.gcpause import gc_paused
 
 __all__ = ["BY_DIFFERENCE", "PATCHED", "patched", "refreshed"]

@@ -13,7 +13,7 @@ and verifies what it finds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -254,6 +254,17 @@ class IdIndex:
             prev2, prev = prev, cur
         out: np.ndarray = prev[np.arange(m), lens]
         return out
+
+    def suggest_ids(self, refs: Sequence[str], members: Collection[str], limit: int) -> list[str]:
+        """For missing parent ids `refs` named by a gap's `members`: the closest existing ids
+        of each ref in turn, each once, never a member, at most `limit`."""
+        out: list[str] = []
+        for ref in refs:
+            for i in self.suggest(ref, limit + len(members)):
+                found = self.ids[i]
+                if found not in members and found not in out:
+                    out.append(found)
+        return out[:limit]
 
     def suggest(self, query: str, limit: int = 3) -> list[int]:
         """Indices of the closest ids, closest first (then in id order); never the query itself."""

@@ -1,4 +1,5 @@
-"""The unit tree (PART_OF), walked in linear time: a chain of 6,000 units must not cost 6,000^2.
+"""The unit tree (PART_OF), walked in linear time: a chain of 6,000 units must not cost 6,000^2;
+and an objective's scope, which its unit's depth in the tree gives where none is declared.
 
 Bad data may close a cycle of units; a cycle counts as one unit whose members each see the
 whole of it (every member reaches every other by its parents).
@@ -7,8 +8,56 @@ whole of it (every member reaches every other by its parents).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
-__all__ = ["below", "rolled_up"]
+from graph_schema import NodeKind, Scope, scope_for_unit_depth
+
+__all__ = ["below", "depths", "is_middle_management_scope", "objective_scope", "rolled_up"]
+
+
+class Placed(Protocol):
+    """What an objective's scope is read from (a node's row)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def scope(self) -> str | None: ...
+
+    @property
+    def unit(self) -> str | None: ...
+
+
+def objective_scope(r: Placed, depths: dict[str, int]) -> str | None:
+    """An objective's scope: declared, else derived from its unit's depth (None otherwise)."""
+    if r.kind != NodeKind.OBJECTIVE.value:
+        return None
+    if r.scope is not None:
+        return r.scope
+    if r.unit is not None and r.unit in depths:
+        return scope_for_unit_depth(depths[r.unit]).value
+    return None
+
+
+def is_middle_management_scope(scope: str | None) -> bool:
+    return scope in (Scope.DEPARTMENT.value, Scope.TEAM.value)
+
+
+def depths(unit_parent: dict[str, str | None]) -> dict[str, int]:
+    """Each unit's depth in the tree, 0 at a root."""
+    depth: dict[str, int] = {}
+    for start in unit_parent:
+        chain: list[str] = []
+        on_chain: set[str] = set()  # a set beside the list: a long chain must stay linear
+        u: str | None = start
+        while u is not None and u not in depth and u not in on_chain:
+            chain.append(u)
+            on_chain.add(u)
+            u = unit_parent.get(u)
+        base = depth.get(u, -1) if u is not None and u in depth else -1
+        for offset, name in enumerate(reversed(chain)):
+            depth[name] = base + 1 + offset
+    return depth
 
 
 def _children(unit_parent: dict[str, str | None]) -> dict[str, list[str]]:

@@ -13,11 +13,12 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from graph_schema import Node, Person, Rel, Unit, Value
+from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import GraphDelta, GraphRows, LinkRow, NodeRecord, NodeRow
 from graph_schema.sqlite_ddl import MIGRATIONS
 from graph_schema.titles import fingerprint
 from service.gcpause import gc_paused
+from service.store import sqlite_ancestry
 from service.store.base import (
     ApplyResult,
     AuditRecord,
@@ -34,6 +35,7 @@ from service.store.records import (
     describe_change,
     rows_to_node,
 )
+from service.store.sqlite_ancestry import ANCESTRY
 
 BATCH = 500  # rows per round trip; well under SQLite's 32766 bound-parameter limit
 # A write's page cache, in KiB (SQLite's default: 2 MB). An import writes each batch into three
@@ -106,8 +108,12 @@ class SQLiteStore:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:  # a file that is not SQLite's: say so, no traceback
+            self._db.close()
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._read_cache = self._db.execute("PRAGMA cache_size").fetchone()[0]
@@ -427,7 +433,7 @@ class SQLiteStore:
 
     @_serialised
     def tenants(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT tenant FROM tenant ORDER BY tenant")]
+        return sqlite_ancestry.tenants(self._db)
 
     def read_graph(self, tenant: str) -> GraphRows:
         with self._reading() as db:
@@ -440,17 +446,12 @@ class SQLiteStore:
     def _read_graph(
         self, db: sqlite3.Connection, tenant: str, seeds: Sequence[str] | None = None
     ) -> GraphRows:
-        # With seeds: only they and every node above them, walked up the SUPPORTS links by the
-        # primary key (tenant, src, ...) in one recursive query; UNION keeps a cycle finite.
+        # With seeds: only they and every node above them (sqlite_ancestry.ANCESTRY).
         args: tuple[str, ...] = (tenant,)
         if seeds is None:
             scope, among = "", ""
         else:
-            scope = (
-                "WITH RECURSIVE up(id) AS (SELECT value FROM json_each(?2) UNION"
-                " SELECT l.dst FROM link l JOIN up ON l.tenant = ?1 AND l.src = up.id"
-                f" AND l.rel = '{Rel.SUPPORTS.value}') "
-            )
+            scope = ANCESTRY
             among, args = " AND id IN (SELECT id FROM up)", (tenant, json.dumps(list(seeds)))
         db.execute("BEGIN")  # one read transaction: nodes, links and version agree
         try:
@@ -525,21 +526,11 @@ class SQLiteStore:
 
     def node_ids_in_units(self, tenant: str, units: Sequence[str]) -> list[str]:
         with self._reading() as db:
-            return [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM node WHERE tenant = ? AND unit IN"
-                    " (SELECT value FROM json_each(?)) ORDER BY id",
-                    (tenant, json.dumps(sorted(units))),
-                )
-            ]
+            return sqlite_ancestry.node_ids_in_units(db, tenant, units)
 
     @_serialised
     def node_ids(self, tenant: str) -> list[str]:
-        return [
-            r[0]
-            for r in self._db.execute("SELECT id FROM node WHERE tenant = ? ORDER BY id", (tenant,))
-        ]
+        return sqlite_ancestry.node_ids(self._db, tenant)
 
     @_serialised
     def get(self, tenant: str, ids: Sequence[str]) -> list[Node]:

@@ -32,6 +32,7 @@ from service import usecases
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
 from service.engine.results import Gap, GapReason
+from service.errors import UseCaseError
 from service.roles import Principal, Role
 from service.store.base import GraphStore, StoreBusy
 from service.web.sessions import COOKIE, IDLE_SECONDS, Session, Sessions
@@ -373,7 +374,7 @@ def web_routes(
             )
         except StoreBusy:
             return RedirectResponse(f"{back}?error=busy", status_code=303)
-        except usecases.UseCaseError:
+        except UseCaseError:
             return RedirectResponse(f"{back}?error=refused", status_code=303)
         if result.changed:
             await run_in_threadpool(cache.wrote, p.tenant, result.version, p.subject, result.delta)

@@ -544,3 +544,48 @@ def test_a_nodes_line_of_sight_reads_its_ancestry_only_and_says_what_the_whole_e
         assert json.loads(out) == want_all, unit
     assert run("line-of-sight", "--unit", "nowhere", "--db", db)[0] == 2
     assert run("line-of-sight", "NOPE", "--db", db)[0] == 2
+
+
+def _command(*args: str | Path, env: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """`stratmap ARGS` run as a user runs it (service.cli.entry), in a process of its own: what
+    it printed, and which of numpy, scipy and pydantic it imported."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from service.cli.entry import main\n"
+        f"sys.argv = ['stratmap', *{[str(a) for a in args]!r}]\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    heavy = {'numpy', 'scipy', 'pydantic'}\n"
+        "    print(sorted({m.split('.')[0] for m in sys.modules} & heavy), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.upper().startswith("STRATMAP_DB")}
+        | (env or {}),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_a_line_of_sight_imports_no_engine_library_and_the_general_way_says_the_same(
+    db: Path,
+) -> None:
+    # what lets the command answer within three times a bare sqlite3 query (issue 13): the
+    # engine's libraries alone take longer to import than the whole answer
+    code, out = run("import", GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv", "--db", db)
+    assert code == 0, out
+    for args, shown in ((["KR-L018"], "V-MISSION"), (["--unit", "sales"], "Unit sales")):
+        lean, heavy = _command("line-of-sight", *args, "--json", "--db", db)
+        assert heavy == [] and json.loads(lean), args
+        # the same answer where a setting is spelt in another case: only Settings reads that
+        general, heavy = _command("line-of-sight", *args, "--json", env={"stratmap_db": str(db)})
+        assert "pydantic" in heavy and json.loads(general) == json.loads(lean), args
+        text, heavy = _command("line-of-sight", *args, "--db", db)
+        assert heavy == [] and shown in text, text

@@ -1,24 +1,31 @@
-"""A node's line of sight from its ancestry alone (GraphStore.read_ancestry, AncestryEngine)
-equals the whole organisation's engine's, for every node of random organisations: traced
-paths, breaks, causes, missing parents and their suggestions, inactive parents, cycles, and
-periods. This is what lets `stratmap line-of-sight NODE` read the answer instead of the
-organisation."""
+"""A node's line of sight from its ancestry alone (service.engine.closure, read by
+GraphStore.read_ancestry or by service.store.sqlite_ancestry) equals the whole organisation's
+engine's, for every node of random organisations: traced paths, breaks, causes, missing parents
+and their suggestions, inactive parents, cycles, and periods. This is what lets
+`stratmap line-of-sight NODE` read the answer instead of the organisation, without numpy."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, ParentRef, Unit
-from service.engine.ancestry import AncestryEngine
+from service.ancestry_sight import AncestryReads, StoreReads, ancestry_line_of_sight
+from service.engine.closure import Ancestry
 from service.engine.engine import Engine
 from service.engine.findings_json import line_of_sight_json
+from service.errors import UnknownNode, UseCaseError
 from service.store.base import ChangeSet
 from service.store.sqlite import SQLiteStore
-from service.usecases import UseCaseError, ancestry_line_of_sight
+from service.store.sqlite_ancestry import SQLiteAncestry
 from tests.conftest import node
 
 if TYPE_CHECKING:
@@ -58,18 +65,40 @@ def organisations(draw: st.DrawFn) -> list[Node]:
     return out
 
 
-def assert_same_line_of_sight(store: SQLiteStore, period: str | None) -> None:
+@contextmanager
+def stored(
+    nodes: list[Node], units: list[Unit]
+) -> Iterator[tuple[SQLiteStore, list[AncestryReads]]]:
+    """The organisation in a SQLite file, and both ways of reading an ancestry from it: the
+    store's own read, and the lean one the command makes."""
+    with tempfile.TemporaryDirectory(prefix="stratmap-ancestry-") as folder:
+        path = Path(folder) / "org.db"
+        store = SQLiteStore(path)
+        store.apply("t", ChangeSet(nodes=nodes, units=units))
+        lean = SQLiteAncestry.open(path)
+        assert lean is not None
+        try:
+            yield store, [StoreReads(store), lean]
+        finally:
+            lean.close()
+            store.close()
+
+
+def assert_same_line_of_sight(
+    store: SQLiteStore, readers: list[AncestryReads], period: str | None
+) -> None:
     whole = Engine(store.read_graph("t"), period)
     for i, node_id in enumerate(whole.graph.ids):
-        part = AncestryEngine(
-            store.read_ancestry("t", [node_id]),
-            period,
-            lambda: store.node_ids("t"),
-        )
-        assert node_id in part.graph.ids
-        assert line_of_sight_json(part, part.line_of_sight_at(part.index_of(node_id))) == (
-            line_of_sight_json(whole, whole.line_of_sight_at(i))
-        ), node_id
+        want = line_of_sight_json(whole, whole.line_of_sight_at(i))
+        for reads in readers:
+            part = Ancestry(reads.ancestry("t", [node_id]), period, partial(reads.node_ids, "t"))
+            assert part.line_of_sight_json(node_id) == want, node_id
+            found = ancestry_line_of_sight(reads, "t", period, node_id=node_id)
+            if found is None:  # no node of the answer names the period
+                assert period is not None
+                assert all(r.period != period for r in reads.ancestry("t", [node_id]).nodes)
+            else:
+                assert found == [want], node_id
 
 
 @settings(
@@ -81,27 +110,34 @@ def assert_same_line_of_sight(store: SQLiteStore, period: str | None) -> None:
 def test_a_nodes_ancestry_answers_its_line_of_sight_as_the_whole_engine(
     nodes: list[Node], period: str | None
 ) -> None:
-    store = SQLiteStore(":memory:")
-    store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
-    assert_same_line_of_sight(store, period)
-    whole = Engine(store.read_graph("t"), period)
-    for unit in ("U1", "U2", "U3", "X8", "X9", "NOWHERE"):
-        if not whole.has_unit(unit):
+    with stored(nodes, UNITS) as (store, readers):
+        assert_same_line_of_sight(store, readers, period)
+        whole = Engine(store.read_graph("t"), period)
+        for reads in readers:
+            for unit in ("U1", "U2", "U3", "X8", "X9", "NOWHERE"):
+                if not whole.has_unit(unit):
+                    try:
+                        ancestry_line_of_sight(reads, "t", period, unit=unit)
+                    except UseCaseError as exc:
+                        assert exc.field == "unit"
+                    else:
+                        raise AssertionError(f"{unit} is no unit")
+                    continue
+                found = ancestry_line_of_sight(reads, "t", period, unit=unit)
+                if found is None:  # no node of the answer names the period: the engine answers
+                    assert period is not None
+                    continue
+                want = [
+                    line_of_sight_json(whole, whole.line_of_sight_at(i))
+                    for i in whole.unit_work(unit)
+                ]
+                assert found == want, unit
             try:
-                ancestry_line_of_sight(store, "t", period, unit=unit)
-            except UseCaseError as exc:
-                assert exc.field == "unit"
+                ancestry_line_of_sight(reads, "t", period, node_id="NOBODY")
+            except UnknownNode:
+                pass
             else:
-                raise AssertionError(f"{unit} is no unit")
-            continue
-        found = ancestry_line_of_sight(store, "t", period, unit=unit)
-        want = [line_of_sight_json(whole, whole.line_of_sight_at(i)) for i in whole.unit_work(unit)]
-        if found is None:  # no node of the answer names the period: the whole engine answers
-            assert period is not None
-            continue
-        part, targets = found
-        got = [line_of_sight_json(part, part.line_of_sight_at(i)) for i in targets]
-        assert got == want, unit
+                raise AssertionError("NOBODY is no node")
 
 
 def test_the_ancestry_is_the_node_and_what_is_above_it_only() -> None:
@@ -178,3 +214,29 @@ def test_kept_suggestions_are_not_pickled_with_the_engine() -> None:
     loaded = pickle.loads(pickle.dumps(engine))
     assert "_suggested" not in loaded.__dict__
     assert loaded.suggested_parent_ids(loaded.gaps[0]) == ["VISION"]
+
+
+def test_the_lean_read_leaves_a_store_of_another_schema_and_a_non_database_to_the_store(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    import pytest
+
+    from service.store.base import StoreError
+
+    path = tmp_path / "org.db"
+    SQLiteStore(path).close()
+    lean = SQLiteAncestry.open(path)
+    assert lean is not None and lean.tenants() == []
+    lean.close()
+    older = sqlite3.connect(path)
+    older.execute("PRAGMA user_version = 1")  # a store an older stratmap wrote: to migrate
+    older.close()
+    assert SQLiteAncestry.open(path) is None
+    note = tmp_path / "note.db"
+    note.write_text("not a database " * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        SQLiteAncestry.open(note)
+    with pytest.raises(StoreError, match="file is not a database"):
+        SQLiteStore(note)
