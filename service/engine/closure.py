@@ -11,8 +11,9 @@ The engine (service.engine.engine) decides the trace and the gaps in numpy passe
 million nodes; an ancestry holds tens, and a command that answers for it must not first pay for
 importing numpy, scipy and pydantic (half a second, against a 10 ms query). So here the same
 rules (classify.trace and classify.classify) are applied node by node, and the engine's own
-walks (service.engine.walks) find the paths and breaks. tests/unit/test_ancestry.py holds the
-answers to the engine's, node by node, on random organisations.
+walks find the gaps' components (service.engine.components) and the paths and breaks
+(service.engine.walks). tests/unit/test_ancestry.py holds the answers to the engine's, node
+by node, on random organisations.
 
 The one thing an ancestry cannot know is which existing ids a missing parent may be a typo of:
 those come from every id of the tenant (`every_id`), read only when a chain breaks at a missing
@@ -35,6 +36,7 @@ from graph_schema import (
     is_valid_support,
 )
 from service.engine import walks
+from service.engine.components import source_components
 from service.engine.results import Gap, GapReason
 from service.engine.units import depths, is_middle_management_scope, objective_scope
 
@@ -109,25 +111,14 @@ class Ancestry:
         nodes with no live link out of it is a gap; of one node, for the first reason that
         holds (linked to nothing, a missing parent, an inactive parent, the level rules), else
         a cycle, broken at its smallest id."""
-        ptr, idx, active, traced = self._ptr, self._idx, self.active, self.traced
-        untraced = [a and not t for a, t in zip(active, traced, strict=True)]
-        component = _strongly_connected(
-            [v for v in range(len(untraced)) if untraced[v]],
-            lambda v: [p for p in idx[ptr[v] : ptr[v + 1]] if untraced[p]],
-        )
-        members_of: dict[int, list[int]] = {}
-        for v, c in component.items():
-            members_of.setdefault(c, []).append(v)
+        active, traced = self.active, self.traced
+        untraced = [v for v in range(len(active)) if active[v] and not traced[v]]
         gap_of: dict[int, Gap] = {}
-        for c, members in members_of.items():
-            members.sort()
-            ups = [p for m in members for p in idx[ptr[m] : ptr[m + 1]] if untraced[p]]
-            if any(component[p] != c for p in ups):
-                continue  # a way out: its chains break further up
+        for members, cyclic in source_components(untraced, self._ptr, self._idx, set(untraced)):
             inactive = sorted({p for m in members for p, _, _ in self._parents[m] if not active[p]})
             missing = sorted({d for m in members for d in dangling.get(m, ())})
             first = members[0]
-            if len(members) > 1 or first in ups:
+            if cyclic:
                 reason = GapReason.CYCLE
             elif not self._parents[first] and first not in dangling:
                 reason = GapReason.UNLINKED
@@ -212,42 +203,3 @@ def _work(r: AncestryNode) -> float:
     if r.kind != _INITIATIVE:
         return 0.0
     return float(r.effort) if r.effort is not None else 1.0
-
-
-def _strongly_connected(nodes: list[int], successors: Callable[[int], list[int]]) -> dict[int, int]:
-    """Tarjan's strongly connected components, without recursion: node -> component label."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    label: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(successors(root)))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, it = work[-1]
-            for u in it:
-                if u not in index:
-                    index[u] = low[u] = len(index)
-                    stack.append(u)
-                    on_stack.add(u)
-                    work.append((u, iter(successors(u))))
-                    break
-                if u in on_stack:
-                    low[v] = min(low[v], index[u])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == index[v]:
-                    while True:
-                        u = stack.pop()
-                        on_stack.discard(u)
-                        label[u] = v
-                        if u == v:
-                            break
-    return label

@@ -45,6 +45,7 @@ from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
 from service.engine import coverage
 from service.engine.arrays import view
 from service.engine.classify import Trace, stranded_below
+from service.engine.components import source_components
 from service.engine.engine import Engine, Links
 from service.engine.graph import (
     GOAL,
@@ -600,65 +601,6 @@ def _retrace(g: CompactGraph, region: set[int], depth0: np.ndarray) -> np.ndarra
     return depth
 
 
-def _source_components(
-    nodes: list[int], ptr: memoryview, idx: memoryview, region: set[int]
-) -> list[tuple[list[int], bool]]:
-    """The strongly connected components of these untraced nodes (over live links up) that no
-    link leaves, each as (members in id order, cyclic): the gaps among them. Iterative Tarjan;
-    every live parent of an untraced node is untraced, so one in the region is in `nodes`."""
-    number: dict[int, int] = {}
-    low: dict[int, int] = {}
-    comp_of: dict[int, int] = {}
-    comps: list[list[int]] = []
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    for root in nodes:
-        if root in number:
-            continue
-        number[root] = low[root] = len(number)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, int(ptr[root]))]
-        while work:
-            v, k = work[-1]
-            if k < ptr[v + 1]:
-                work[-1] = (v, k + 1)
-                w = idx[k]
-                if w not in region:
-                    continue
-                if w not in number:
-                    number[w] = low[w] = len(number)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, int(ptr[w])))
-                elif w in on_stack:
-                    low[v] = min(low[v], number[w])
-                continue
-            work.pop()
-            if work:
-                u = work[-1][0]
-                low[u] = min(low[u], low[v])
-            if low[v] == number[v]:
-                comp: list[int] = []
-                while True:
-                    x = stack.pop()
-                    on_stack.discard(x)
-                    comp_of[x] = len(comps)
-                    comp.append(x)
-                    if x == v:
-                        break
-                comps.append(comp)
-    out: list[tuple[list[int], bool]] = []
-    for cid, comp in enumerate(comps):
-        parents = [idx[k] for v in comp for k in range(ptr[v], ptr[v + 1])]
-        if all(comp_of.get(p) == cid for p in parents):
-            cyclic = len(comp) > 1 or any(
-                idx[k] == v for v in comp for k in range(ptr[v], ptr[v + 1])
-            )
-            out.append((sorted(comp), cyclic))
-    return out
-
-
 def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
     """The gaps among these untraced nodes of the region, stranded sets walked, by scipy over
     the subgraph of their live links renumbered to them: for a region too large to walk in
@@ -935,7 +877,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     else:
         added = [
             _strand(_gap(g, members, cyclic), dptr, didx, untraced, own)
-            for members, cyclic in _source_components(candidates, up_ptr, up_idx, region)
+            for members, cyclic in source_components(candidates, up_ptr, up_idx, region)
         ]
     for x in rewalked.values():  # only its stranded set can have changed: walked from scratch
         work = _gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work
