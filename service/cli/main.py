@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import importlib
 import json
 import os
 import shutil
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 import importers
@@ -38,10 +37,6 @@ from service.cli.render import (
     pct,
     render_analysis,
 )
-from service.cli.report import report
-from service.cli.serve import serve
-from service.cli.sight import line_of_sight
-from service.cli.tokens import token
 from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json, line_of_sight_json
 from service.engine.patch import patched, refreshed
@@ -78,6 +73,14 @@ def _progress(nodes: Iterable[Node | NodeRecord], total: int) -> Iterator[Node |
     if not err.is_terminal or total < 2000:  # a bar is noise for small files and in pipes
         yield from nodes
         return
+    from rich.progress import (  # a bar on a terminal only
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("import", total=total)
@@ -93,12 +96,32 @@ class BusyStore(click.ClickException):
     exit_code = 3
 
 
+# Commands in modules of their own, imported only when run (or listed by --help): the report's
+# client and templates, uvicorn and the rest cost every other command about 0.1 s to import.
+_LAZY = {
+    "line-of-sight": "service.cli.sight:line_of_sight",
+    "report": "service.cli.report:report",
+    "serve": "service.cli.serve:serve",
+    "token": "service.cli.tokens:token",
+}
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except StoreBusy as exc:  # every command, wherever the store said it
             raise BusyStore(str(exc)) from exc
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        module, name = _LAZY[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -566,6 +589,8 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
         markup=False,
     )
     out.print("Ctrl+C stops the server.")
+    from service.cli.serve import serve
+
     ctx.invoke(serve, host="127.0.0.1", port=port, db=db, no_auth=False, tenant=None)
 
 
@@ -731,6 +756,8 @@ def export(
     if fmt == "json":
         text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     else:
+        import yaml  # this command's alone
+
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter: 10x faster
         text = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     if output is None:
@@ -788,12 +815,6 @@ def backup(file: Path, force: bool, db: Path | None) -> None:
     if verdict != "ok":
         raise BadInput(f"the copy at {file} failed its integrity check: {verdict}")
     out.print(f"backed up {path} to {file} (integrity check: ok)", highlight=False)
-
-
-cli.add_command(line_of_sight)
-cli.add_command(serve)
-cli.add_command(token)
-cli.add_command(report)
 
 
 def main() -> None:
