@@ -32,6 +32,7 @@ renumbering a million nodes is a rebuild), or one that names a unit the graph do
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -643,6 +644,28 @@ def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
     return out
 
 
+def _strand_in_c(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
+    """Each gap's stranded set walked (_strand, for many gaps at once): by scipy over the
+    subgraph of the untraced nodes below their members, renumbered to them."""
+    if not gaps:
+        return
+    members = unique(np.fromiter((m for x in gaps for m in x.members), dtype=np.int64))
+    reached, tail, head = _level_by_level(g.down_ptr, g.down_idx, members, g.n, untraced)
+    at = np.sort(reached)
+    m = len(at)
+    down = csr_matrix(
+        (np.ones(len(tail)), (np.searchsorted(at, tail), np.searchsorted(at, head))), shape=(m, m)
+    )
+    down.sum_duplicates()
+    for x in gaps:
+        local = np.searchsorted(at, np.array(x.members, dtype=np.int64))
+        walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in local]
+        found: list[int] = at[np.setdiff1d(np.concatenate(walks), local)].tolist()
+        x.stranded = found
+        if found:
+            x.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
+
+
 def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
     """A gap of these members, as service.engine.classify describes it (stranded set empty)."""
 
@@ -700,18 +723,31 @@ def _rank(gap: Gap) -> tuple[float, int, int]:
 
 
 def _reranked(gaps: list[Gap], removed: list[Gap], added: list[Gap]) -> list[Gap]:
-    """The ranked gaps without `removed` and with `added`, each in its place by bisection."""
-    out = list(gaps)
-    if len(removed) > 64:  # one filtering pass beats many deletions from the middle
-        doomed = {id(x) for x in removed}
-        out = [x for x in out if id(x) not in doomed]
-    else:
-        for x in removed:
-            at = bisect.bisect_left(out, _rank(x), key=_rank)
-            if at < len(out) and out[at] is x:
-                del out[at]
-    for x in added:
-        bisect.insort(out, x, key=_rank)
+    """The ranked gaps without `removed` and with `added`, each found or placed by bisection
+    and the list copied once, slice by slice (deleting and inserting one at a time moved the
+    whole tail of a 100k-gap list for each)."""
+    at_rank = functools.partial(bisect.bisect_left, gaps, key=_rank)
+    cut = sorted(at_rank(_rank(x)) for x in removed)  # a gap's rank is unique: its break point
+    ranked = sorted(removed, key=_rank)
+    if any(k >= len(gaps) or gaps[k] is not x for k, x in zip(cut, ranked, strict=True)):
+        doomed = {id(x) for x in removed}  # not where its rank says: never seen, but be exact
+        gaps, cut = [x for x in gaps if id(x) not in doomed], []
+        at_rank = functools.partial(bisect.bisect_left, gaps, key=_rank)
+    new = sorted(added, key=_rank)
+    # at one position: the insertions first, in rank order, then the cut
+    events = sorted(
+        [(k, 1, 0) for k in cut] + [(at_rank(_rank(x)), 0, j) for j, x in enumerate(new)]
+    )
+    out: list[Gap] = []
+    start = 0
+    for k, is_cut, j in events:
+        out += gaps[start:k]
+        start = k
+        if is_cut:
+            start = k + 1
+        else:
+            out.append(new[j])
+    out += gaps[start:]
     return out
 
 
@@ -871,10 +907,20 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
             _strand(_gap(g, members, cyclic), dptr, didx, untraced, own)
             for members, cyclic in source_components(candidates, up_ptr, up_idx, region)
         ]
-    for x in rewalked.values():  # only its stranded set can have changed: walked from scratch
-        work = _gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work
-        again = replace(x, stranded=[], stranded_work=work)
-        added.append(_strand(again, dptr, didx, untraced, own))
+    # a gap above the region: only its stranded set can have changed, walked from scratch
+    again = [
+        replace(
+            x,
+            stranded=[],
+            stranded_work=_gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work,
+        )
+        for x in rewalked.values()
+    ]
+    if big:
+        _strand_in_c(g, g.active & ~rt.traced & (g.kind != VISION), again)
+    else:
+        again = [_strand(x, dptr, didx, untraced, own) for x in again]
+    added += again
     removed = [*dropped.values(), *rewalked.values()]
     gaps = _reranked(base.gaps, removed, added)
     moved: dict[int, Gap | None] = {m: None for x in removed for m in x.members}
