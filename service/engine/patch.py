@@ -545,9 +545,10 @@ def _closure(ptr: np.ndarray, idx: np.ndarray, starts: Iterable[int], n: int) ->
 
 
 def _up_outside(
-    ptr: memoryview, idx: memoryview, untraced: _Untraced | memoryview, region: set[int], n: int
+    ptr: memoryview, idx: memoryview, untraced: _Untraced, region: set[int]
 ) -> set[int]:
     """The untraced nodes outside the region above its untraced nodes (over live links up)."""
+    n = len(ptr) - 1
     seen: set[int] = set()
     stack = [v for v in region if v < n and untraced[v]]
     while stack:
@@ -558,6 +559,16 @@ def _up_outside(
                 seen.add(p)
                 stack.append(p)
     return seen
+
+
+def _up_outside_in_c(g: CompactGraph, untraced: np.ndarray, region: np.ndarray) -> set[int]:
+    """_up_outside for a large region, `untraced` an array: level by level in numpy."""
+    inside = region[region < g.n]
+    starts = unique(inside[untraced[inside]])
+    outside = untraced.copy()
+    outside[inside] = False
+    reached = _level_by_level(g.up_ptr, g.up_idx, starts, g.n, outside)[0]
+    return set(reached[len(starts) :].tolist())
 
 
 def _retrace(g: CompactGraph, region: set[int], depth0: np.ndarray) -> np.ndarray:
@@ -634,14 +645,21 @@ def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
     for c in np.flatnonzero(~exits).tolist():
         local = order[bounds[c] : bounds[c + 1]]
         gap = _gap(g, at[local].tolist(), bool(size[c] > 1 or looped[c]))
-        walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in local]
-        reached = np.unique(np.concatenate(walks)) if len(walks) > 1 else np.sort(walks[0])
-        found: list[int] = at[np.setdiff1d(reached, local)].tolist()
+        found: list[int] = at[_below(down, local)].tolist()
         gap.stranded = found
         if found:
             gap.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
         out.append(gap)
     return out
+
+
+def _below(down: csr_matrix, members: np.ndarray) -> np.ndarray:
+    """The nodes reached down from the members, the members excluded, sorted: one scipy walk
+    from each (a walk lists its start first, so one member's needs no set difference)."""
+    walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in members]
+    if len(walks) == 1:
+        return np.sort(walks[0][1:])
+    return np.setdiff1d(np.concatenate(walks), members)
 
 
 def _strand_in_c(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
@@ -659,8 +677,7 @@ def _strand_in_c(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None
     down.sum_duplicates()
     for x in gaps:
         local = np.searchsorted(at, np.array(x.members, dtype=np.int64))
-        walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in local]
-        found: list[int] = at[np.setdiff1d(np.concatenate(walks), local)].tolist()
+        found: list[int] = at[_below(down, local)].tolist()
         x.stranded = found
         if found:
             x.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
@@ -891,12 +908,19 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     """Gaps inside the region found anew, those above it re-walked; ranked; and orphans."""
     g0, g, region = rt.g0, rt.g, rt.region
     big = len(region) > _BIG
-    untraced, untraced0 = _untraced(g, rt.traced, big), _Untraced(g0, rt.traced0)
     up_ptr, up_idx = view(g.up_ptr), view(g.up_idx)
     gap_of0 = base._line_of_sight.gap_of
     dropped = {id(x): x for v in region if v < g0.n and (x := gap_of0.get(v)) is not None}
-    above = _up_outside(view(g0.up_ptr), view(g0.up_idx), untraced0, region, g0.n)
-    above |= _up_outside(up_ptr, up_idx, untraced, region, g.n)
+    if big:  # flags read from arrays: three passes over all nodes cost less than the questions
+        unt = g.active & ~rt.traced & (g.kind != VISION)
+        unt0 = g0.active & ~rt.traced0 & (g0.kind != VISION)
+        inside = np.fromiter(region, dtype=np.int64, count=len(region))
+        above = _up_outside_in_c(g0, unt0, inside) | _up_outside_in_c(g, unt, inside)
+        untraced: _Untraced | memoryview = view(unt)
+    else:
+        untraced = _Untraced(g, rt.traced)
+        above = _up_outside(view(g0.up_ptr), view(g0.up_idx), _Untraced(g0, rt.traced0), region)
+        above |= _up_outside(up_ptr, up_idx, untraced, region)
     rewalked = {id(x): x for w in above if (x := gap_of0.get(w)) is not None}
     candidates = [v for v in sorted(region) if untraced[v]]
     own, dptr, didx = view(g.work), view(g.down_ptr), view(g.down_idx)
@@ -917,7 +941,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         for x in rewalked.values()
     ]
     if big:
-        _strand_in_c(g, g.active & ~rt.traced & (g.kind != VISION), again)
+        _strand_in_c(g, unt, again)
     else:
         again = [_strand(x, dptr, didx, untraced, own) for x in again]
     added += again
@@ -936,13 +960,6 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         if x.reason is GapReason.UNLINKED:
             bisect.insort(orphans, x.break_point)
     return gaps, gap_of, orphans
-
-
-def _untraced(g: CompactGraph, traced: np.ndarray, big: bool) -> _Untraced | memoryview:
-    """Whether each node is active, untraced and no vision: asked node by node of a small
-    region; of a large one, read from the array of the answer (three passes over all nodes
-    cost less than that many questions)."""
-    return view(g.active & ~traced & (g.kind != VISION)) if big else _Untraced(g, traced)
 
 
 class _Untraced:
@@ -989,28 +1006,20 @@ def _patch_unsupported(base: Engine, rt: _Retraced, executed: np.ndarray) -> lis
 
 def _patch_executed(base: Engine, rt: _Retraced) -> np.ndarray:
     """Whether a traced initiative lies at or below each node: decided again where the write
-    can have changed it (`lifted`), from the children outside it, whose answer stands."""
-    g, lifted = rt.g, rt.lifted
+    can have changed it (`lifted`), from the children outside it, whose answer stands: those
+    that are traced initiatives or have an executed child outside, and what lies above them
+    inside it."""
+    g = rt.g
     executed = np.zeros(g.n, dtype=bool)
     executed[: rt.g0.n] = base._executed
-    ex, tr, kind = view(executed), view(rt.traced), view(g.kind)
-    dptr, didx, up_ptr, up_idx = view(g.down_ptr), view(g.down_idx), view(g.up_ptr), view(g.up_idx)
-    for v in lifted:
-        ex[v] = False
-    queue = []
-    for v in lifted:
-        if (tr[v] and kind[v] == INITIATIVE) or any(
-            ex[c] for k in range(dptr[v], dptr[v + 1]) if (c := didx[k]) not in lifted
-        ):
-            ex[v] = True
-            queue.append(v)
-    while queue:
-        v = queue.pop()
-        for k in range(up_ptr[v], up_ptr[v + 1]):
-            p = up_idx[k]
-            if p in lifted and not ex[p]:
-                ex[p] = True
-                queue.append(p)
+    at = np.fromiter(rt.lifted, dtype=np.int64, count=len(rt.lifted))
+    executed[at] = False
+    inside = np.zeros(g.n, dtype=bool)
+    inside[at] = True
+    tail, child = _links_of(g.down_ptr, g.down_idx, at)
+    own = at[rt.traced[at] & (g.kind[at] == INITIATIVE)]
+    seeds = unique(np.concatenate([own, tail[~inside[child] & executed[child]]]))
+    executed[_level_by_level(g.up_ptr, g.up_idx, seeds, g.n, inside)[0]] = True
     return executed
 
 
@@ -1069,6 +1078,16 @@ def _patch_scores(
     return _score(overall[0], overall[1], eps), by_unit
 
 
+def _links_of(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every link of these nodes over one CSR, as (node, other end) arrays."""
+    lo = ptr[nodes].astype(np.int64)
+    counts = ptr[nodes + 1] - lo
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    head = idx[np.repeat(lo - (ends - counts), counts) + np.arange(total)].astype(np.int64)
+    return np.repeat(nodes, counts), head
+
+
 def _level_by_level(
     ptr: np.ndarray, idx: np.ndarray, starts: np.ndarray, n: int, keep: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1080,14 +1099,9 @@ def _level_by_level(
     found, tails, heads = [starts], [], []
     frontier = starts
     while frontier.size:
-        lo = ptr[frontier].astype(np.int64)
-        counts = ptr[frontier + 1] - lo
-        total = int(counts.sum())
-        if not total:
+        tail, head = _links_of(ptr, idx, frontier)
+        if not head.size:
             break
-        ends = np.cumsum(counts)
-        head = idx[np.repeat(lo - (ends - counts), counts) + np.arange(total)].astype(np.int64)
-        tail = np.repeat(frontier, counts)
         if keep is not None:
             kept = keep[head]
             head, tail = head[kept], tail[kept]
