@@ -572,38 +572,31 @@ def _up_outside_in_c(g: CompactGraph, untraced: np.ndarray, region: np.ndarray) 
 
 
 def _retrace(g: CompactGraph, region: set[int], depth0: np.ndarray) -> np.ndarray:
-    """Depths (-1: untraced) with the region's recomputed: a BFS inside it, level by level,
-    from what its live links up reach outside it (whose depths stand)."""
+    """Depths (-1: untraced) with the region's recomputed: a BFS inside it, level by level in
+    numpy, from what its live links up reach outside it (whose depths stand); a level may start
+    nodes of its own, entered from outside that deep."""
     depth = np.full(g.n, -1, dtype=np.int32)
     depth[: len(depth0)] = depth0
-    inside = sorted(region)
+    inside = unique(np.fromiter(region, dtype=np.int64, count=len(region)))
     depth[inside] = -1
-    d, ptr, idx = view(depth), view(g.up_ptr), view(g.up_idx)
-    active, kind = view(g.active), view(g.kind)
-    levels: dict[int, list[int]] = {}
-    for v in inside:
-        if not active[v]:
-            continue
-        best = 0 if kind[v] == VISION else -1
-        if best < 0:
-            for k in range(ptr[v], ptr[v + 1]):
-                p = idx[k]
-                if p not in region and d[p] >= 0 and (best < 0 or d[p] + 1 < best):
-                    best = d[p] + 1
-        if best >= 0:
-            levels.setdefault(best, []).append(v)
-    dptr, didx = view(g.down_ptr), view(g.down_idx)
-    level = min(levels, default=0)
-    while levels:
-        for v in levels.pop(level, []):
-            if d[v] >= 0:
-                continue  # settled at a lower level
-            d[v] = level
-            for k in range(dptr[v], dptr[v + 1]):
-                c = didx[k]
-                if d[c] < 0 and c in region:
-                    levels.setdefault(level + 1, []).append(c)
-        level += 1
+    in_region = np.zeros(g.n, dtype=bool)
+    in_region[inside] = True
+    live = inside[g.active[inside]]
+    never = np.iinfo(np.int32).max
+    entry = np.full(g.n, never, dtype=np.int32)  # the level a node is entered at, so far
+    entry[live[g.kind[live] == VISION]] = 0
+    child, parent = _links_of(g.up_ptr, g.up_idx, live)
+    outside = ~in_region[parent] & (depth[parent] >= 0)
+    np.minimum.at(entry, child[outside], depth[parent[outside]] + 1)
+    pending = live[entry[live] < never]
+    while pending.size:
+        level = int(entry[pending].min())
+        settled = pending[entry[pending] == level]
+        depth[settled] = level
+        _, below = _links_of(g.down_ptr, g.down_idx, settled)
+        below = below[in_region[below] & (depth[below] < 0)]
+        np.minimum.at(entry, below, level + 1)
+        pending = unique(np.concatenate([pending[depth[pending] < 0], below]))
     return depth
 
 
@@ -1119,15 +1112,15 @@ def _level_by_level(
 
 
 def _goals_moved(
-    g: CompactGraph, traced: np.ndarray, nodes: list[int], sign: float, moved: dict[int, float]
+    g: CompactGraph, traced: np.ndarray, nodes: np.ndarray, sign: float, moved: dict[int, float]
 ) -> None:
     """Add `sign` times each node's work to every traced goal at or above it over live links,
     once per goal however many paths lead there (only traced nodes lie below a traced goal).
     The goals' sets climb down the nodes' traced ancestry as bitmasks, repeated until nothing
     changes (a traced cycle included); then each goal's share is one product."""
-    if not nodes:
+    if not nodes.size:
         return
-    at = np.array(nodes, dtype=np.int64)
+    at = nodes
     reached, child, parent = _level_by_level(g.up_ptr, g.up_idx, at, g.n, traced)
     order = np.sort(reached)
     goals = order[g.kind[order] == GOAL]
@@ -1160,15 +1153,13 @@ def _patch_by_goal(
     difference (within rounding of a rebuild's)."""
     g0, g, traced = rt.g0, rt.g, rt.traced
     before = {goal: w for goal, w, _ in base.by_goal}
-    changed = sorted(rt.region | rt.written)
-    was = [v for v in changed if v < g0.n and rt.traced0[v] and g0.kind[v] == INITIATIVE]
-    now = [v for v in changed if traced[v] and g.kind[v] == INITIATIVE]
-    traced_goals = set(before)  # changed only where the write reaches
-    for v in changed:
-        if traced[v] and g.kind[v] == GOAL:
-            traced_goals.add(v)
-        else:
-            traced_goals.discard(v)
+    changed = unique(np.fromiter(rt.region | rt.written, dtype=np.int64))
+    old = changed[changed < g0.n]
+    was = old[rt.traced0[old] & (g0.kind[old] == INITIATIVE)]
+    now = changed[traced[changed] & (g.kind[changed] == INITIATIVE)]
+    is_goal = traced[changed] & (g.kind[changed] == GOAL)
+    # changed only where the write reaches
+    traced_goals = (set(before) - set(changed[~is_goal].tolist())) | set(changed[is_goal].tolist())
     moved: dict[int, float] = {}
     _goals_moved(g0, rt.traced0, was, -1.0, moved)
     _goals_moved(g, traced, now, 1.0, moved)
