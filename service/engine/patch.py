@@ -1081,20 +1081,27 @@ def _links_of(ptr: np.ndarray, idx: np.ndarray, nodes: np.ndarray) -> tuple[np.n
     return np.repeat(nodes, counts), head
 
 
+# Levels walked in numpy before the rest of a walk goes on in Python: a level costs numpy a few
+# calls however few nodes it holds, so a chain thousands deep (careless data) would cost that
+# many rounds; real cascades are a dozen levels deep at most.
+_LEVELS = 48
+
+
 def _level_by_level(
     ptr: np.ndarray, idx: np.ndarray, starts: np.ndarray, n: int, keep: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Breadth first over one CSR from `starts` (unique, below n), in numpy a level at a time,
     following only links to nodes where `keep` holds (all where None): every node reached,
-    starts first, and each link followed as (from, to)."""
+    starts first, and each link followed as (from, to). Past _LEVELS levels, the rest is one
+    walk in Python: linear however deep."""
     seen = np.zeros(n, dtype=bool)
     seen[starts] = True
     found, tails, heads = [starts], [], []
     frontier = starts
-    while frontier.size:
-        tail, head = _links_of(ptr, idx, frontier)
-        if not head.size:
+    for _ in range(_LEVELS):
+        if not frontier.size:
             break
+        tail, head = _links_of(ptr, idx, frontier)
         if keep is not None:
             kept = keep[head]
             head, tail = head[kept], tail[kept]
@@ -1103,12 +1110,41 @@ def _level_by_level(
         frontier = unique(head[~seen[head]])
         seen[frontier] = True
         found.append(frontier)
+    else:
+        rest = _walked_on(view(ptr), view(idx), frontier.tolist(), view(seen), keep)
+        found.append(np.array(rest[0], dtype=np.int64))
+        tails.append(np.array(rest[1], dtype=np.int64))
+        heads.append(np.array(rest[2], dtype=np.int64))
     empty = np.zeros(0, dtype=np.int64)
     return (
         np.concatenate(found),
         np.concatenate(tails) if tails else empty,
         np.concatenate(heads) if heads else empty,
     )
+
+
+def _walked_on(
+    ptr: memoryview, idx: memoryview, stack: list[int], seen: memoryview, keep: np.ndarray | None
+) -> tuple[list[int], list[int], list[int]]:
+    """_level_by_level's walk from where its levels stopped (`stack`, already seen): the nodes
+    reached, and the links followed from every node expanded."""
+    ok = view(keep) if keep is not None else None
+    found: list[int] = []
+    tails: list[int] = []
+    heads: list[int] = []
+    while stack:
+        v = stack.pop()
+        for k in range(ptr[v], ptr[v + 1]):
+            w = idx[k]
+            if ok is not None and not ok[w]:
+                continue
+            tails.append(v)
+            heads.append(w)
+            if not seen[w]:
+                seen[w] = True
+                found.append(w)
+                stack.append(w)
+    return found, tails, heads
 
 
 def _goals_moved(
@@ -1131,18 +1167,41 @@ def _goals_moved(
     bit = np.arange(len(goals))
     mask[np.searchsorted(order, goals), bit // 64] = np.left_shift(1, bit % 64).astype("<u8")
     c, p = np.searchsorted(order, child), np.searchsorted(order, parent)
-    while True:
+    for _ in range(_LEVELS):  # a round per level of the ancestry
         was = mask.copy()
         np.bitwise_or.at(mask, c, mask[p])
         if np.array_equal(mask, was):
             break
+    else:  # deeper than real cascades: settled node by node, linear in the links
+        _settle(mask, c.tolist(), p.tolist())
     mine, work = mask[np.searchsorted(order, at)], g.work[at]
-    for lo in range(0, len(at), 1 << 16):  # a bounded matrix of bits per step
-        bits = np.unpackbits(mine[lo : lo + (1 << 16)].view(np.uint8), axis=1, bitorder="little")
-        shares = work[lo : lo + (1 << 16)] @ bits[:, : len(goals)]
+    step = max(1, (1 << 21) // (64 * words))  # bits as floats: at most 16 MB a step
+    for lo in range(0, len(at), step):
+        bits = np.unpackbits(mine[lo : lo + step].view(np.uint8), axis=1, bitorder="little")
+        shares = work[lo : lo + step] @ bits[:, : len(goals)]
         for goal, w in zip(goals.tolist(), shares.tolist(), strict=True):
             if w:
                 moved[goal] = moved.get(goal, 0.0) + sign * w
+
+
+def _settle(mask: np.ndarray, child: list[int], parent: list[int]) -> None:
+    """Carry each row's bits to its children (`child[k]` below `parent[k]`) until nothing
+    changes, as Python integers: a node is looked at again only when its bits grew."""
+    rows = [int.from_bytes(r.tobytes(), "little") for r in mask]
+    below: dict[int, list[int]] = {}
+    for c, p in zip(child, parent, strict=True):
+        below.setdefault(p, []).append(c)
+    todo = list(below)
+    while todo:
+        v = todo.pop()
+        for c in below.get(v, ()):
+            grown = rows[c] | rows[v]
+            if grown != rows[c]:
+                rows[c] = grown
+                todo.append(c)
+    width = mask.shape[1] * 8
+    for i, r in enumerate(rows):
+        mask[i] = np.frombuffer(r.to_bytes(width, "little"), dtype="<u8")
 
 
 def _patch_by_goal(

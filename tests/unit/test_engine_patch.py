@@ -40,6 +40,7 @@ else:
 
 patch_module._GapsOf.LAYERS = 2  # flattened often here, so that both of its paths are run
 BIG = patch_module._BIG
+LEVELS = patch_module._LEVELS
 UNITS = [Unit(id="U1", name="Top"), Unit(id="U2", name="Mid", parent="U1")]
 UNIT_IDS = [None, "U1", "U2", "X9"]  # X9: a unit only nodes name (no row of its own)
 OWNERS = [None, "P1", "P2"]
@@ -186,6 +187,8 @@ def fresh(store: SQLiteStore) -> Engine:
 def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Node]) -> None:
     # a large region takes other paths (scipy's walks, flags from arrays): both are drawn
     patch_module._BIG = data.draw(st.sampled_from([0, BIG]), label="large-region threshold")
+    # a walk or a fixed point past this many levels goes on in Python: both ways are drawn
+    patch_module._LEVELS = data.draw(st.sampled_from([0, 1, LEVELS]), label="numpy levels")
     store = SQLiteStore(":memory:")
     store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
     engine = rebuilt = fresh(store)
