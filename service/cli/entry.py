@@ -1,8 +1,8 @@
 """The `stratmap` command's entry point.
 
 `stratmap line-of-sight` starts alone (service.cli.sight): the whole command line imports the
-importers, the engine, the API's client and their libraries, about 0.5 s before any command
-runs, ten times what the line of sight of one node takes to read. Every other command, and
+importers, the engine and their libraries (numpy, scipy, pydantic), about 0.5 s before any
+command runs, five times the whole line of sight of one node. Every other command, and
 `stratmap --help`, is the whole command line (service.cli.main), where line-of-sight is one of
 its commands, the same one.
 """

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 from rich.table import Table
 
 import importers
@@ -27,6 +28,7 @@ from service.bootstrap import open_store, snapshots_for
 from service.cli.console import err, out
 from service.cli.options import (
     BadInput,
+    BusyStore,
     db_option,
     no_database,
     output_option,
@@ -88,12 +90,6 @@ def _progress(nodes: Iterable[Node | NodeRecord], total: int) -> Iterator[Node |
             yield node
             if i % 500 == 0 or i == total:
                 bar.update(task, completed=i)
-
-
-class BusyStore(click.ClickException):
-    """Another writer held the store past the write wait: exit 3, so a script can retry."""
-
-    exit_code = 3
 
 
 # Commands in modules of their own, imported only when run (or listed by --help): the report's
@@ -756,8 +752,6 @@ def export(
     if fmt == "json":
         text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     else:
-        import yaml  # this command's alone
-
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C emitter: 10x faster
         text = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     if output is None:
@@ -815,11 +809,3 @@ def backup(file: Path, force: bool, db: Path | None) -> None:
     if verdict != "ok":
         raise BadInput(f"the copy at {file} failed its integrity check: {verdict}")
     out.print(f"backed up {path} to {file} (integrity check: ok)", highlight=False)
-
-
-def main() -> None:
-    cli()
-
-
-if __name__ == "__main__":
-    main()

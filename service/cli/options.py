@@ -12,6 +12,7 @@ from service.tenants import Tenanted, default_tenant
 
 __all__ = [
     "BadInput",
+    "BusyStore",
     "db_option",
     "existing_db",
     "no_database",
@@ -21,6 +22,12 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class BusyStore(click.ClickException):
+    """Another writer held the store past the write wait: exit 3, so a script can retry."""
+
+    exit_code = 3
 
 
 class BadInput(click.ClickException):

@@ -5,9 +5,9 @@ The command a manager runs again and again, so it answers in the time of its ans
 SQLite store it reads the nodes and everything above them (service.store.sqlite_ancestry) and
 decides their line of sight in plain Python (service.ancestry_sight), importing neither
 pydantic nor numpy nor the rest of the command line; `stratmap` starts it alone
-(service.cli.entry). Anything else (a Neo4j store, a store to migrate, a period no node of the
-answer names, a server with --url) goes the general way, through service.cli.main, loaded
-then.
+(service.cli.entry). Anything else (a Neo4j store, a store to migrate, settings only
+pydantic-settings reads, a period no node of the answer names) goes the general way, through
+service.cli.main, loaded then; with --url it asks the server, through the client.
 """
 
 from __future__ import annotations
@@ -22,14 +22,22 @@ from typing import Any
 import click
 
 from service.ancestry_sight import ancestry_line_of_sight
-from service.cli.options import BadInput, db_option, no_database, stored_tenant, tenant_option
+from service.cli.options import (
+    BadInput,
+    BusyStore,
+    db_option,
+    no_database,
+    stored_tenant,
+    tenant_option,
+)
 from service.errors import UnknownNode, UseCaseError
-from service.store.sqlite_ancestry import SQLiteAncestry
+from service.store.sqlite_ancestry import SQLiteAncestry, busy_message, is_busy
 
 __all__ = ["line_of_sight"]
 
-# what service.settings.Settings reads the store's kind and file from
-_SETTINGS = ("STRATMAP_STORE", "STRATMAP_DB")
+# what service.settings.Settings reads the store's kind, its file and the wait for a busy one
+# from (its defaults: "sqlite", stratmap.db, 5 s)
+_SETTINGS = ("STRATMAP_STORE", "STRATMAP_DB", "STRATMAP_WRITE_WAIT_SECONDS")
 
 
 @click.command("line-of-sight", context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,9 +87,15 @@ def line_of_sight(
         return
     items = _from_sqlite(db, tenant, period, node_id, unit_id)
     if items is None:
-        from service.cli.main import line_of_sight_items  # the general way: see the docstring
+        # the general way (see the docstring); started alone, outside the command group, this
+        # command says "busy" itself, as the group does for the others
+        from service.cli.main import line_of_sight_items
+        from service.store.base import StoreBusy
 
-        items = line_of_sight_items(db, tenant, period, node_id, unit_id)
+        try:
+            items = line_of_sight_items(db, tenant, period, node_id, unit_id)
+        except StoreBusy as exc:
+            raise BusyStore(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
@@ -99,16 +113,24 @@ def _from_sqlite(
 ) -> list[dict[str, Any]] | None:
     """The answer read from a SQLite store of this version's schema, as Settings would choose
     it; None where the general way must answer."""
-    if any(k.upper() in _SETTINGS and k != k.upper() for k in os.environ) or (
-        os.environ.get(_SETTINGS[0], "sqlite") != "sqlite"
+    env = os.environ
+    if any(k.upper() in _SETTINGS and k != k.upper() for k in env) or (
+        env.get(_SETTINGS[0], "sqlite") != "sqlite"
     ):
         return None  # Neo4j, or a setting spelt in another case: Settings parses it
-    path = db if db is not None else Path(os.environ.get(_SETTINGS[1], "stratmap.db"))
+    try:
+        wait = float(env.get(_SETTINGS[2], "5"))
+    except ValueError:
+        return None  # Settings says what is wrong with it
+    if not 0 < wait <= 600:
+        return None
+    path = db if db is not None else Path(env.get(_SETTINGS[1], "stratmap.db"))
     if not path.exists():
         raise no_database(path)
     try:
-        reads = SQLiteAncestry.open(path)
-    except sqlite3.Error:
+        reads = SQLiteAncestry.open(path, busy_timeout_ms=int(wait * 1000))
+    except sqlite3.DatabaseError as exc:
+        _refuse_if_busy(exc, path, wait)
         return None  # not a database: the general way says so
     if reads is None:
         return None
@@ -120,10 +142,17 @@ def _from_sqlite(
             raise BadInput(f"no node '{node_id}' in tenant '{name}'") from None
         except UseCaseError as exc:
             raise BadInput(f"{exc.message} in tenant '{name}'") from None
-    except sqlite3.Error:
-        return None  # a store busy or damaged: the general way says which
+    except sqlite3.DatabaseError as exc:
+        _refuse_if_busy(exc, path, wait)
+        return None  # a damaged store: the general way says what it can of it
     finally:
         reads.close()
+
+
+def _refuse_if_busy(exc: sqlite3.DatabaseError, path: Path, wait: float) -> None:
+    """A store locked past the write wait is busy (exit 3) however it is read."""
+    if is_busy(exc):
+        raise BusyStore(busy_message(path, "another process", wait)) from exc
 
 
 def _unit_summary(unit_id: str, work: list[tuple[str, bool]]) -> None:

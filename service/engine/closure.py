@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph_schema import (
     AncestryNode,
@@ -39,6 +39,9 @@ from service.engine import walks
 from service.engine.components import source_components
 from service.engine.results import Gap, GapReason
 from service.engine.units import depths, is_middle_management_scope, objective_scope
+
+if TYPE_CHECKING:
+    from service.engine.suggest import IdIndex
 
 __all__ = ["Ancestry"]
 
@@ -63,7 +66,7 @@ class Ancestry:
         self.ids = [r.id for r in self.rows]
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
         self._every_id = every_id
-        self._id_index: Any = None  # service.engine.suggest.IdIndex, on the first missing parent
+        self._id_index: IdIndex | None = None  # built on the first missing parent
         n, kinds = len(self.rows), [r.kind for r in self.rows]
         active = [is_active(r, period) for r in self.rows]
         # every link to an existing parent, valid or not, by child in parent id order (as the

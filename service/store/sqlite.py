@@ -81,7 +81,7 @@ def _serialised(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if sqlite_ancestry.is_busy(exc):
                 raise self._busy("another process (a CLI import, a second server?)") from exc
             raise
         finally:
@@ -113,6 +113,8 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite's: say so, no traceback
             self._db.close()
+            if sqlite_ancestry.is_busy(exc):
+                raise self._busy("another process (a CLI import, a second server?)") from exc
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
@@ -585,8 +587,7 @@ class SQLiteStore:
     def _busy(self, holder: str) -> StoreBusy:
         wait = self.write_wait_seconds
         return StoreBusy(
-            f"the database {self.path} is busy: {holder} has been writing to it for over "
-            f"{wait:g} s (STRATMAP_WRITE_WAIT_SECONDS); nothing was written, try again shortly",
+            sqlite_ancestry.busy_message(self.path, holder, wait),
             retry_after_seconds=max(1.0, wait),
         )
 

@@ -1,7 +1,7 @@
 """The reads of a line of sight from a node's ancestry (service.ancestry_sight), on a SQLite
 connection, importing nothing but sqlite3 and json: what `stratmap line-of-sight NODE` runs
-before it could have loaded pydantic or numpy. SQLiteStore makes the same reads with these
-same statements.
+before it could have loaded pydantic or numpy. SQLiteStore shares the ancestry's recursive
+walk, the tenant and id lists, and what it says of a busy database.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ from typing import NamedTuple
 from graph_schema import AncestryRows, Rel
 from graph_schema.sqlite_ddl import MIGRATIONS
 
-__all__ = ["ANCESTRY", "SQLiteAncestry", "node_ids", "node_ids_in_units", "tenants"]
+__all__ = [
+    "ANCESTRY",
+    "SQLiteAncestry",
+    "busy_message",
+    "is_busy",
+    "node_ids",
+    "node_ids_in_units",
+    "tenants",
+]
 
 # The ids ?2 (a JSON list) and every node above them, walked up the SUPPORTS links by the
 # primary key (tenant, src, ...) in one recursive query; UNION keeps a cycle finite. A parent
@@ -25,6 +33,18 @@ ANCESTRY = (
     " SELECT l.dst FROM link l JOIN up ON l.tenant = ?1 AND l.src = up.id"
     f" AND l.rel = '{Rel.SUPPORTS.value}') "
 )
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def busy_message(path: str | Path, holder: str, wait: float) -> str:
+    return (
+        f"the database {path} is busy: {holder} has been writing to it for over "
+        f"{wait:g} s (STRATMAP_WRITE_WAIT_SECONDS); nothing was written, try again shortly"
+    )
 
 
 class AncestryRow(NamedTuple):

@@ -589,3 +589,37 @@ def test_a_line_of_sight_imports_no_engine_library_and_the_general_way_says_the_
         assert "pydantic" in heavy and json.loads(general) == json.loads(lean), args
         text, heavy = _command("line-of-sight", *args, "--db", db)
         assert heavy == [] and shown in text, text
+
+
+def test_a_line_of_sight_of_a_busy_store_exits_3_either_way(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # started alone (service.cli.entry), the command is outside the group that turns a busy
+    # store into exit 3 for the others: it must say so itself, on the lean and the general way
+    import sqlite3
+
+    from service.cli import main as general
+    from service.cli.sight import line_of_sight
+    from service.store.base import StoreBusy
+    from service.store.sqlite_ancestry import SQLiteAncestry
+
+    code, out = run("import", GITLAB / "gitlab.csv", "--db", db)
+    assert code == 0, out
+    alone = CliRunner()
+    assert alone.invoke(line_of_sight, ["KR-L018", "--db", str(db)]).exit_code == 0
+
+    def locked(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SQLiteAncestry, "ancestry", locked)
+        done = alone.invoke(line_of_sight, ["KR-L018", "--db", str(db)])
+    assert done.exit_code == 3 and f"the database {db} is busy" in done.output, done.output
+
+    def busy(*_: object, **__: object) -> None:
+        raise StoreBusy("the database is busy: try again", retry_after_seconds=1.0)
+
+    monkeypatch.setattr(general, "line_of_sight_items", busy)
+    monkeypatch.setenv("stratmap_db", str(db))  # only Settings reads it: the general way
+    done = alone.invoke(line_of_sight, ["KR-L018"])
+    assert done.exit_code == 3 and "busy: try again" in done.output, done.output
