@@ -894,7 +894,7 @@ class _GapsOf(Mapping[int, Gap]):
         # down the layers in a loop: Mapping.get's KeyError through each layer's __getitem__
         # made the 10k lookups of an archived region cost 17 ms
         layer: Mapping[int, Gap] = self
-        while isinstance(layer, _GapsOf):
+        while type(layer) is _GapsOf:  # not isinstance: a Mapping's ABC check costs more
             changes = layer.changes
             if member in changes:
                 gap = changes[member]
@@ -1070,7 +1070,8 @@ def _patch_scores(
         for c in np.flatnonzero((by_code[0] != 0) | (by_code[1] != 0)).tolist()
         if c > 0
     }
-    by_unit = dict(base.by_unit)
+    # each unit's moves with its descendants', summed first, then one score a unit
+    rolled: dict[str, list[float]] = {}
     for u, (dw, dt) in moves.items():
         if dw == 0.0 and dt == 0.0:
             continue
@@ -1078,9 +1079,14 @@ def _patch_scores(
         unit: str | None = u
         while unit is not None and unit not in seen:  # up the unit tree (a ring: once round)
             seen.add(unit)
-            s = by_unit[unit]
-            by_unit[unit] = _score(s.work + dw, s.traced_work + dt, eps)
+            acc = rolled.setdefault(unit, [0.0, 0.0])
+            acc[0] += dw
+            acc[1] += dt
             unit = rt.g.unit_parent.get(unit)
+    by_unit = dict(base.by_unit)
+    for unit, (dw, dt) in rolled.items():
+        s = by_unit[unit]
+        by_unit[unit] = _score(s.work + dw, s.traced_work + dt, eps)
     return _score(overall[0], overall[1], eps), by_unit
 
 
