@@ -697,7 +697,7 @@ def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
             sorted({q for m in members for q in inactive_of(m)}),
             middle,
             [],
-            float(sum(g.work[members].tolist())),
+            _own_work(g, members, cyclic),
         )
     inactive = inactive_of(first)
     if g.support_links[first] == 0:
@@ -716,8 +716,13 @@ def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
         sorted(inactive),
         middle,
         [],
-        float(g.work[first]),
+        _own_work(g, members, cyclic),
     )
+
+
+def _own_work(g: CompactGraph, members: list[int], cyclic: bool) -> float:
+    """The work a gap's own members carry: what its stranded work starts from."""
+    return float(sum(g.work[members].tolist())) if cyclic else float(g.work[members[0]])
 
 
 def _strand(
@@ -939,11 +944,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         ]
     # a gap above the region: only its stranded set can have changed, walked from scratch
     again = [
-        replace(
-            x,
-            stranded=[],
-            stranded_work=_gap(g, x.members, x.reason is GapReason.CYCLE).stranded_work,
-        )
+        replace(x, stranded=[], stranded_work=_own_work(g, x.members, x.reason is GapReason.CYCLE))
         for x in rewalked.values()
     ]
     if big:
