@@ -118,8 +118,9 @@ def _from_sqlite(
         env.get(_SETTINGS[0], "sqlite") != "sqlite"
     ):
         return None  # Neo4j, or a setting spelt in another case: Settings parses it
-    try:
-        wait = float(env.get(_SETTINGS[2], "5"))
+    given = env.get(_SETTINGS[2], "5")
+    try:  # float() also reads digits of other scripts, which pydantic refuses
+        wait = float(given) if given.isascii() else float("nan")
     except ValueError:
         return None  # Settings says what is wrong with it
     if not 0 < wait <= 600:

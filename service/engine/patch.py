@@ -589,7 +589,9 @@ def _retrace(g: CompactGraph, region: set[int], depth0: np.ndarray) -> np.ndarra
     outside = ~in_region[parent] & (depth[parent] >= 0)
     np.minimum.at(entry, child[outside], depth[parent[outside]] + 1)
     pending = live[entry[live] < never]
-    while pending.size:
+    for _ in range(_LEVELS):
+        if not pending.size:
+            break
         level = int(entry[pending].min())
         settled = pending[entry[pending] == level]
         depth[settled] = level
@@ -597,7 +599,36 @@ def _retrace(g: CompactGraph, region: set[int], depth0: np.ndarray) -> np.ndarra
         below = below[in_region[below] & (depth[below] < 0)]
         np.minimum.at(entry, below, level + 1)
         pending = unique(np.concatenate([pending[depth[pending] < 0], below]))
+    else:
+        _retraced_on(g, in_region, depth, entry, pending)
     return depth
+
+
+def _retraced_on(
+    g: CompactGraph,
+    in_region: np.ndarray,
+    depth: np.ndarray,
+    entry: np.ndarray,
+    pending: np.ndarray,
+) -> None:
+    """_retrace's levels from where numpy stopped, in Python: a list a level, each node
+    settled once, linear however deep the region (each numpy round sorts what waits)."""
+    levels: dict[int, list[int]] = {}
+    for v, e in zip(pending.tolist(), entry[pending].tolist(), strict=True):
+        levels.setdefault(e, []).append(v)
+    d, inside = view(depth), view(in_region)
+    dptr, didx = view(g.down_ptr), view(g.down_idx)
+    level = min(levels, default=0)
+    while levels:
+        for v in levels.pop(level, []):
+            if d[v] >= 0:
+                continue  # settled at a lower level
+            d[v] = level
+            for k in range(dptr[v], dptr[v + 1]):
+                c = didx[k]
+                if d[c] < 0 and inside[c]:
+                    levels.setdefault(level + 1, []).append(c)
+        level += 1
 
 
 def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:

@@ -111,16 +111,19 @@ class SQLiteStore:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._read_cache = self._db.execute("PRAGMA cache_size").fetchone()[0]
+            self._db.create_function("stratmap_fingerprint", 1, fingerprint, deterministic=True)
+            self._migrate()
         except sqlite3.DatabaseError as exc:  # a file that is not SQLite's: say so, no traceback
             self._db.close()
-            if sqlite_ancestry.is_busy(exc):
+            if sqlite_ancestry.is_busy(exc):  # another writer held it (a migration waits too)
                 raise self._busy("another process (a CLI import, a second server?)") from exc
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._read_cache = self._db.execute("PRAGMA cache_size").fetchone()[0]
-        self._db.create_function("stratmap_fingerprint", 1, fingerprint, deterministic=True)
-        self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     # -- schema -------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -583,8 +586,9 @@ class SQLiteStore:
             raise StoreError(f"cannot back up {self.path} to {dest}: {exc}") from exc
         return str(verdict)
 
-    @_serialised
     def _busy(self, holder: str) -> StoreBusy:
+        # not serialised: it only words the error, and it is called where the lock's own wait
+        # ran out (waiting for the lock again made that wait unbounded)
         wait = self.write_wait_seconds
         return StoreBusy(
             sqlite_ancestry.busy_message(self.path, holder, wait),

@@ -91,3 +91,29 @@ def test_a_cli_import_against_a_held_store_exits_3_with_the_message(
         ]["nodes"]
         == 0
     )
+
+
+def test_a_request_that_waited_its_write_wait_for_another_is_busy_at_once(tmp_path: Path) -> None:
+    # saying "busy" must not wait for the lock a second time: it once did, again and again,
+    # until the other request let go
+    import threading
+
+    store = SQLiteStore(tmp_path / "s.db", busy_timeout_ms=50)
+    holding, done = threading.Event(), threading.Event()
+
+    def other_request() -> None:
+        with store._lock:
+            holding.set()
+            done.wait(timeout=10)
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    try:
+        assert holding.wait(timeout=10)
+        with pytest.raises(StoreBusy, match="another request of this server"):
+            store.apply("t", ChangeSet(nodes=[node("V", "Vision")]))
+        assert not done.is_set() and other.is_alive()  # answered while the other still held it
+    finally:
+        done.set()
+        other.join()
+        store.close()
