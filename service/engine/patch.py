@@ -640,11 +640,8 @@ def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
         return []
     at = np.array(nodes, dtype=np.int64)  # sorted: local order is id order
     m = len(at)
-    starts, ends = g.up_ptr[at], g.up_ptr[at + 1]
-    counts = ends - starts
-    child = np.repeat(np.arange(m), counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    parent = g.up_idx[np.repeat(starts, counts) + offsets].astype(np.int64)
+    tail, parent = _links_of(g.up_ptr, g.up_idx, at)
+    child = np.searchsorted(at, tail)  # local: `at` is sorted and holds every tail
     where = np.searchsorted(at, parent)
     inside = (where < m) & (at[np.minimum(where, m - 1)] == parent)
     ic, ip = child[inside], where[inside]
