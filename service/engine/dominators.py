@@ -11,6 +11,7 @@ number, which is all the two-finger intersection needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -47,12 +48,29 @@ def _lca(a: np.ndarray, b: np.ndarray, depth: np.ndarray, parent: np.ndarray) ->
     return a
 
 
+# BFS levels walked by NumPy a level at a time; past them (a careless chain thousands deep), a
+# level is a few nodes and a NumPy call each would cost more than the nodes: Python walks them.
+_LEVELS = 48
+
+
+def _levels(reach: Reach) -> tuple[list[np.ndarray], list[int]]:
+    """The traced nodes by BFS level: the first _LEVELS levels, shallow first, each a slice of
+    the BFS order (which lists the virtual root, then the visions, then each level below); and
+    the nodes of the levels past them, deepest level first, in id order within a level."""
+    order = reach.order[1:]  # the root first: it has no level
+    at = reach.depth[order]
+    bounds = np.searchsorted(at, np.arange(min(int(at[-1]) + 2 if len(at) else 0, _LEVELS + 1)))
+    shallow = [order[lo:hi] for lo, hi in pairwise(bounds.tolist())]
+    deep = order[bounds[-1] :] if len(bounds) > _LEVELS else order[:0]
+    return shallow, deep[np.lexsort((deep, -reach.depth[deep]))].tolist()
+
+
 def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
     n = g.n
-    root = n
     traced = reach.traced
-    num = np.full(n + 1, -1, dtype=np.int64)
-    num[reach.order] = np.arange(len(reach.order))
+    num = np.full(n + 1, -1, dtype=np.int32)  # BFS numbers: the CHK ranks below
+    num[reach.order] = np.arange(len(reach.order), dtype=np.int32)
+    levels, deep = _levels(reach)
     idom = reach.parent.copy()  # exact for every node with one predecessor; a start for the others
     depth = np.append(reach.depth.astype(np.int64) + 1, 0)  # the virtual root at depth 0
     # predecessors of traced nodes (traced parents only; the root for visions)
@@ -69,15 +87,15 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
         heads = mc[first]
         # Which nodes have a multi-parent node on or above them in the BFS tree? Their
         # dominator chains are not known yet; every other chain is the BFS-tree path itself.
+        # A BFS level at a time, shallow first: a node's tree parent is on the level above.
         unsettled = np.zeros(n + 1, dtype=bool)
         unsettled[multi] = True
-        up = idom.copy()
-        while True:
-            grown = unsettled | unsettled[up]
-            nxt = up[up]
-            if np.array_equal(nxt, up) and np.array_equal(grown, unsettled):
-                break
-            unsettled, up = grown, nxt
+        for level in levels:
+            unsettled[level] |= unsettled[idom[level]]
+        flag, up = view(unsettled), view(idom)
+        for v in reversed(deep):
+            if flag[up[v]]:
+                flag[v] = True
         # Where every predecessor's chain is settled, idom is their LCA: done in bulk.
         blocked = np.zeros(len(heads), dtype=bool)
         np.logical_or.at(blocked, np.repeat(np.arange(len(heads)), np.diff(bounds)), unsettled[mp])
@@ -118,31 +136,18 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
                 if dom[v] != new:
                     dom[v] = new
                     changed = True
-    # subtree sums of work over the dominator tree, deepest level first (no recursion)
-    own = np.zeros(n + 1)
-    ti = traced & (g.kind == INITIATIVE)
-    own[:n][ti] = g.work[ti]
-    reached = num >= 0
-    up = np.where(reached, idom, root)
-    up[root] = root
-    hop = reached.astype(np.int64)
-    hop[root] = 0
-    while True:
-        nxt = up[up]
-        if np.array_equal(nxt, up):
-            break
-        hop = hop + hop[up]
-        up = nxt
+    # Subtree sums of work over the dominator tree. A node's dominator is a proper ancestor in
+    # the BFS tree, so on a shallower BFS level: the levels deepest first give every node its
+    # whole sum before it is added upward. Within a level in id order, so that the sums'
+    # rounding does not depend on which BFS order the links gave.
+    own = np.append(np.where(traced & (g.kind == INITIATIVE), g.work, 0.0), 0.0)
     below = np.zeros(n + 1)  # work strictly below each node in the dominator tree
-    nodes = np.flatnonzero(reached)
-    nodes = nodes[nodes != root]
-    depth = hop[nodes]
-    # depths are small integers: a 16-bit key lets numpy use its linear-time radix sort
-    key = (depth.max() - depth).astype(np.uint16) if len(nodes) and depth.max() < 65536 else -depth
-    nodes = nodes[np.argsort(key, kind="stable")]
-    levels = np.split(nodes, np.flatnonzero(np.diff(hop[nodes])) + 1) if len(nodes) else []
-    for level in levels:
+    total, dom, mine = view(below), view(idom), view(own)
+    for v in deep:
+        total[dom[v]] += total[v] + mine[v]
+    for level in reversed(levels):
+        level = np.sort(level)
         np.add.at(below, idom[level], below[level] + own[level])
     found = np.flatnonzero(below[:n] > 0)
-    found = found[np.lexsort((found, -below[found]))]  # most work first; ties in id order
+    found = found[np.argsort(-below[found], kind="stable")]  # most work first; ties in id order
     return LoadBearing(found, below[found])

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, NodeKind, ParentRef, Status, is_valid_support
+from service.engine import dominators
 from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json
 from service.store.base import ChangeSet
@@ -183,6 +185,30 @@ def test_diamond_load_bearing_unsupported_and_no_work() -> None:
     check_engine([n for n in nodes if n.kind != K.INITIATIVE])
 
 
+@pytest.mark.parametrize("levels", [0, 1, dominators._LEVELS])
+def test_a_node_below_a_diamond_is_borne_by_what_bears_the_diamond(levels: int) -> None:
+    # M has two ways up (A and B), so nothing between it and V bears it; Y hangs under X, below
+    # M, and under Z, below A alone. The BFS tree runs V-A-M-X-Y, so the tree's meeting point of
+    # Y's two parents is A; but B-M-X-Y avoids A: only V bears Y. Walked by NumPy levels and by
+    # Python past `levels` levels.
+    nodes = [
+        node("V", K.VISION),
+        node("A", K.GOAL, "V"),
+        node("B", K.GOAL, "V"),
+        node("M", K.OBJECTIVE, "A", "B"),
+        node("X", K.KEY_RESULT, "M"),
+        node("Z", K.OBJECTIVE, "A"),
+        node("Y", K.INITIATIVE, "X", "Z", effort=2),
+    ]
+    assert bf.load_bearing(nodes) == {"V": 2.0}
+    saved = dominators._LEVELS
+    dominators._LEVELS = levels
+    try:
+        check_engine(nodes)
+    finally:
+        dominators._LEVELS = saved
+
+
 def test_vision_with_parents_and_traced_cycles() -> None:
     # A vision is traced whatever its (always invalid) parents; a traced cycle O1 <-> O2 with
     # one way up: O1 carries everything, O2 only what hangs under it alone.
@@ -338,9 +364,15 @@ def check_engine(nodes: list[Node]) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(graphs())
-def test_engine_agrees_with_brute_force(nodes: list[Node]) -> None:
-    check_engine(nodes)
+@given(st.data(), graphs())
+def test_engine_agrees_with_brute_force(data: st.DataObject, nodes: list[Node]) -> None:
+    # past this many BFS levels, load-bearing goes on in Python: both ways are drawn
+    levels = dominators._LEVELS
+    dominators._LEVELS = data.draw(st.sampled_from([0, 1, levels]), label="numpy levels")
+    try:
+        check_engine(nodes)
+    finally:
+        dominators._LEVELS = levels
 
 
 def test_a_unit_whose_work_is_all_of_zero_effort_has_a_focus_not_nan() -> None:
