@@ -41,32 +41,47 @@ class Reach(Trace):
     )  # int64, n + 1 entries: BFS-tree parent; the root for the root and the unreached
 
 
+# BFS levels whose depth is found by one search each; past them (a careless chain thousands
+# deep), a level is a few nodes and the rest of the depths are walked in Python.
+_LEVELS = 48
+
+
 def trace(g: CompactGraph) -> Reach:
     n = g.n
     root = n
-    visions = np.flatnonzero(g.active & (g.kind == VISION))
-    src = np.concatenate([g.live_parent, np.full(len(visions), root, dtype=np.int32)])
-    dst = np.concatenate([g.live_child, visions.astype(np.int32)])
-    m = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
+    visions = np.flatnonzero(g.active & (g.kind == VISION)).astype(np.int32)
+    # the live links by parent are already a CSR (CompactGraph.down_*): the virtual root's row,
+    # its visions, goes at the end, and scipy walks it as it is (no COO conversion, no sort)
+    ptr = np.append(g.down_ptr, np.int32(g.down_ptr[-1] + len(visions)))
+    idx = np.concatenate([g.down_idx, visions])
+    m = csr_matrix((np.ones(len(idx)), idx, ptr), shape=(n + 1, n + 1))
     order, pred = breadth_first_order(m, root, directed=True, return_predecessors=True)
     traced = np.zeros(n + 1, dtype=bool)
     traced[order] = True
     traced = traced[:n]
-    # BFS-tree depth by pointer doubling: log(depth) vectorised rounds, no recursion, no loop
-    # per node.
-    hop = np.where(traced, 1, 0).astype(np.int32)
-    up = np.where(traced, pred[:n], n).astype(np.int64)
-    up = np.append(up, n)
-    hop = np.append(hop, 0)
-    while True:
-        nxt = up[up]
-        if np.array_equal(nxt, up):
-            break
-        hop = hop + hop[up]
-        up = nxt
-    depth = np.where(traced, hop[:n] - 1, -1).astype(np.int32)
     parent = np.where(pred >= 0, pred, n).astype(np.int64)
-    return Reach(traced=traced, depth=depth, order=order, parent=parent)
+    return Reach(traced=traced, depth=_depths(order, parent, n), order=order, parent=parent)
+
+
+def _depths(order: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
+    """Hops from each node up to the nearest active vision (-1 when untraced), from a BFS from
+    the virtual root: its order lists the nodes level by level, and each node's BFS parent
+    comes before it, so where the level of the nodes found from level k ends is one search
+    among the parents' positions."""
+    position = np.empty(n + 1, dtype=np.int32)
+    position[order] = np.arange(len(order), dtype=np.int32)
+    from_at = position[parent[order[1:]]]  # nondecreasing: a FIFO queue
+    ends = [1]  # the root alone, at depth -1
+    while ends[-1] < len(order) and len(ends) <= _LEVELS:
+        ends.append(int(np.searchsorted(from_at, ends[-1])) + 1)
+    depth = np.full(n + 1, -1, dtype=np.int32)
+    sizes = np.diff(ends)
+    depth[order[1 : ends[-1]]] = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    if ends[-1] < len(order):
+        hops, up = view(depth), view(parent)
+        for v in order[ends[-1] :].tolist():
+            hops[v] = hops[up[v]] + 1
+    return depth[:n]
 
 
 def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:

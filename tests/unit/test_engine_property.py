@@ -8,6 +8,8 @@ missing and inactive parents, invalid links and several visions.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, NodeKind, ParentRef, Status, is_valid_support
-from service.engine import dominators
+from service.engine import classify, dominators
 from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json
 from service.store.base import ChangeSet
@@ -31,6 +33,19 @@ else:
 
 K = NodeKind
 ACTIVE, DONE, ARCHIVED = Status.ACTIVE, Status.DONE, Status.ARCHIVED
+
+LEVELS = dominators._LEVELS
+
+
+@contextmanager
+def numpy_levels(levels: int) -> Iterator[None]:
+    """The BFS levels the engine walks with NumPy before it goes on in Python, set to `levels`."""
+    saved = classify._LEVELS, dominators._LEVELS
+    classify._LEVELS = dominators._LEVELS = levels
+    try:
+        yield
+    finally:
+        classify._LEVELS, dominators._LEVELS = saved
 
 
 def node(
@@ -185,7 +200,7 @@ def test_diamond_load_bearing_unsupported_and_no_work() -> None:
     check_engine([n for n in nodes if n.kind != K.INITIATIVE])
 
 
-@pytest.mark.parametrize("levels", [0, 1, dominators._LEVELS])
+@pytest.mark.parametrize("levels", [0, 1, LEVELS])
 def test_a_node_below_a_diamond_is_borne_by_what_bears_the_diamond(levels: int) -> None:
     # M has two ways up (A and B), so nothing between it and V bears it; Y hangs under X, below
     # M, and under Z, below A alone. The BFS tree runs V-A-M-X-Y, so the tree's meeting point of
@@ -201,12 +216,8 @@ def test_a_node_below_a_diamond_is_borne_by_what_bears_the_diamond(levels: int) 
         node("Y", K.INITIATIVE, "X", "Z", effort=2),
     ]
     assert bf.load_bearing(nodes) == {"V": 2.0}
-    saved = dominators._LEVELS
-    dominators._LEVELS = levels
-    try:
+    with numpy_levels(levels):
         check_engine(nodes)
-    finally:
-        dominators._LEVELS = saved
 
 
 def test_vision_with_parents_and_traced_cycles() -> None:
@@ -366,13 +377,10 @@ def check_engine(nodes: list[Node]) -> None:
 )
 @given(st.data(), graphs())
 def test_engine_agrees_with_brute_force(data: st.DataObject, nodes: list[Node]) -> None:
-    # past this many BFS levels, load-bearing goes on in Python: both ways are drawn
-    levels = dominators._LEVELS
-    dominators._LEVELS = data.draw(st.sampled_from([0, 1, levels]), label="numpy levels")
-    try:
+    # past this many BFS levels, the depths and load-bearing go on in Python: both ways drawn
+    levels = data.draw(st.sampled_from([0, 1, LEVELS]), label="numpy levels")
+    with numpy_levels(levels):
         check_engine(nodes)
-    finally:
-        dominators._LEVELS = levels
 
 
 def test_a_unit_whose_work_is_all_of_zero_effort_has_a_focus_not_nan() -> None:
