@@ -13,7 +13,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from service.engine.arrays import view
+from service.engine.arrays import unique, view
 from service.engine.graph import (
     INITIATIVE,
     OBJECTIVE,
@@ -157,9 +157,20 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
                 float(sum(own[members].tolist())),
             )
         )
-    _strand(g, untraced, gaps, own)
-    gaps.sort(key=lambda gap: (-gap.stranded_work, -len(gap.stranded), gap.break_point))
-    return gaps
+    # each member as (its gap's index in `gaps`, the node): the singles, then each cycle's
+    sizes = np.diff(np.r_[0, bounds, len(members_of)]) if len(members_of) else members_of
+    member_gap = np.concatenate(
+        [np.arange(len(single)), len(single) + np.repeat(np.arange(len(sizes)), sizes)]
+    )
+    _strand(g, untraced, gaps, own, member_gap, np.concatenate([single, members_of]))
+    rank = np.lexsort(
+        (
+            np.fromiter((x.break_point for x in gaps), np.int64, len(gaps)),
+            -np.fromiter((len(x.stranded) for x in gaps), np.int64, len(gaps)),
+            -np.fromiter((x.stranded_work for x in gaps), np.float64, len(gaps)),
+        )
+    )
+    return [gaps[k] for k in rank.tolist()]  # most stranded work first, then most nodes, then id
 
 
 def stranded_below(
@@ -183,22 +194,60 @@ def stranded_below(
     return found
 
 
-def _strand(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap], own_work: np.ndarray) -> None:
+def _strand(
+    g: CompactGraph,
+    untraced: np.ndarray,
+    gaps: list[Gap],
+    own_work: np.ndarray,
+    member_gap: np.ndarray,
+    member: np.ndarray,
+) -> None:
     """Stranded set of each gap: untraced nodes below its members, members excluded.
 
-    A node below two gaps counts for both, so this is one bounded walk per gap that has any
-    untraced child at all: the total is the size of what is reported. Most gaps (orphaned
-    leaves) have none, and are skipped without a walk.
+    A node below two gaps counts for both, so the walk carries (gap, node) pairs down a level at
+    a time, all gaps at once, each pair once: the work is the size of what is reported. Most
+    gaps (orphaned leaves) have no untraced child and start no pair. Past _LEVELS levels (a
+    careless chain thousands deep), the gaps still walking are walked again one by one in
+    Python, so that a level of a few pairs costs no NumPy calls.
     """
+    n = g.n
     c, p = g.live_child, g.live_parent
     feeds = np.zeros(g.n, dtype=bool)  # has at least one untraced child
     feeds[p[untraced[c]]] = True
-    # memoryviews give Python ints at list speed without copying a million-entry array
-    own, feeds_mv = view(own_work), view(feeds)
-    ptr, idx, unt = view(g.down_ptr), view(g.down_idx), view(untraced)
-    for gap in gaps:
-        if not any(feeds_mv[m] for m in gap.members):
-            continue
-        found = stranded_below(gap.members, ptr, idx, unt)
-        gap.stranded = found
-        gap.stranded_work += float(sum(own[w] for w in found))
+    walking = np.zeros(len(gaps), dtype=bool)
+    walking[member_gap[feeds[member]]] = True
+    seeds = walking[member_gap]
+    # a pair is gap * n + node: sorted, pairs are grouped by gap and in id order within one
+    seen = np.sort(member_gap[seeds] * n + member[seeds])
+    at_gap, at = member_gap[seeds], member[seeds]
+    found: list[np.ndarray] = []
+    ptr, idx = g.down_ptr, g.down_idx
+    for _ in range(_LEVELS):
+        if not len(at):
+            break
+        lo = ptr[at].astype(np.int64)
+        count = ptr[at + 1] - lo
+        total = int(count.sum())
+        start = np.repeat(np.cumsum(count) - count, count)
+        child = idx[np.repeat(lo, count) + np.arange(total) - start]
+        pair = np.repeat(at_gap, count) * n + child
+        pair = unique(pair[untraced[child]])
+        where = np.searchsorted(seen, pair)
+        pair = pair[seen[np.minimum(where, len(seen) - 1)] != pair] if len(seen) else pair
+        seen = np.sort(np.concatenate([seen, pair]))
+        found.append(pair)
+        at_gap, at = pair // n, pair % n
+    late = set(np.unique(at_gap).tolist())  # still walking past _LEVELS: walked again below
+    pairs = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    nodes = pairs % n
+    bounds = np.searchsorted(pairs // n, np.arange(len(gaps) + 1)).tolist()
+    stranded, work = nodes.tolist(), own_work[nodes].tolist()
+    own, ptr_mv, idx_mv, unt = view(own_work), view(ptr), view(idx), view(untraced)
+    for k in np.flatnonzero(walking).tolist():
+        gap = gaps[k]
+        if k in late:
+            gap.stranded = stranded_below(gap.members, ptr_mv, idx_mv, unt)
+            gap.stranded_work += float(sum(own[w] for w in gap.stranded))
+        elif bounds[k] < bounds[k + 1]:
+            gap.stranded = stranded[bounds[k] : bounds[k + 1]]
+            gap.stranded_work += float(sum(work[bounds[k] : bounds[k + 1]]))
