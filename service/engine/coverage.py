@@ -25,9 +25,11 @@ def executed(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
     """Per node: whether a traced initiative lies at or below it (over live links)."""
     n = g.n
     seeds = np.flatnonzero(traced & (g.kind == INITIATIVE)).astype(np.int32)
-    src = np.concatenate([g.live_child, np.full(len(seeds), n, dtype=np.int32)])
-    dst = np.concatenate([g.live_parent, seeds])
-    m = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
+    # the live links by child are already a CSR (CompactGraph.up_*): a virtual root's row, the
+    # seeds, goes at the end, and scipy walks it as it is (no COO conversion, no sort)
+    ptr = np.append(g.up_ptr, np.int32(g.up_ptr[-1] + len(seeds)))
+    idx = np.concatenate([g.up_idx, seeds])
+    m = csr_matrix((np.ones(len(idx)), idx, ptr), shape=(n + 1, n + 1))
     executed = np.zeros(n + 1, dtype=bool)
     executed[breadth_first_order(m, n, directed=True, return_predecessors=False)] = True
     return executed[:n]
