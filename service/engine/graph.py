@@ -21,6 +21,7 @@ from graph_schema import (
 )
 from graph_schema.rows import CO_OWNS, GraphRows, NodeRow
 from graph_schema.titles import fingerprint
+from service.engine.arrays import stable_order
 from service.engine.column import Column
 from service.engine.units import depths as unit_depths
 from service.engine.units import objective_scope
@@ -40,7 +41,7 @@ INITIATIVE = KIND_CODE[NodeKind.INITIATIVE.value]
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """indptr/indices of the adjacency src -> dst over n nodes (a stable counting sort), both
     int32 (half the bytes a node of int64, and what scipy's sparse matrices index with)."""
-    order = np.argsort(src, kind="stable")
+    order = stable_order(src)
     indptr = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr, dst[order].astype(np.int32, copy=False)

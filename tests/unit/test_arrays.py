@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from service.engine.arrays import group_sums, unique, unique_counts, unique_inverse
+from service.engine.arrays import group_sums, stable_order, unique, unique_counts, unique_inverse
 
 
 @pytest.mark.parametrize("key_space", [50, 10**9])  # a dense table, then a sort
@@ -34,3 +34,11 @@ def test_unique_helpers_match_python() -> None:
     }
     distinct, inverse = unique_inverse(values)
     assert (distinct[inverse] == values).all() and distinct.tolist() == sorted(set(values.tolist()))
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 5000])
+@pytest.mark.parametrize("span", [1, 3, 10**6])  # all equal, many ties, few ties
+def test_stable_order_is_the_stable_argsort_against_python(size: int, span: int) -> None:
+    keys = np.random.default_rng(size + span).integers(0, span, size=size).astype(np.int32)
+    expected = sorted(range(size), key=lambda i: keys[i])  # Python's sort is stable
+    assert stable_order(keys).tolist() == expected
