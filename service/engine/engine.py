@@ -91,7 +91,7 @@ class Links:
 
 
 # Every memoised analysis that does not read titles, in an order that reuses earlier results.
-STRUCTURAL = (
+ANALYSES = (
     "gaps",
     "orphans",
     "unsupported",
@@ -104,12 +104,11 @@ STRUCTURAL = (
     "risky_dependencies",
     "invalid_links",
     "_line_of_sight",
-    "links",
-    "_by_unit",
-    "_status_code",
-    "_period_code",
-    "_titles_lower",
 )
+# The indexes browsing reads (parents and children, nodes by unit, status, period and title),
+# built with the analyses so that no request pays for one.
+INDEXES = ("links", "_by_unit", "_status_code", "_period_code", "_titles_lower")
+STRUCTURAL = ANALYSES + INDEXES
 
 
 _STATUS = {s.value: s for s in Status}

@@ -949,7 +949,13 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     big = len(region) > _BIG
     up_ptr, up_idx = view(g.up_ptr), view(g.up_idx)
     gap_of0 = base._line_of_sight.gap_of
-    dropped = {id(x): x for v in region if v < g0.n and (x := gap_of0.get(v)) is not None}
+    # a gap's members are untraced: most of an archived region was traced, and asks nothing
+    traced0 = view(rt.traced0)
+    dropped = {
+        id(x): x
+        for v in region
+        if v < g0.n and not traced0[v] and (x := gap_of0.get(v)) is not None
+    }
     if big:  # flags read from arrays: three passes over all nodes cost less than the questions
         unt = g.active & ~rt.traced & (g.kind != VISION)
         unt0 = g0.active & ~rt.traced0 & (g0.kind != VISION)
