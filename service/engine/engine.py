@@ -120,6 +120,8 @@ def _codes(values: list[str | None]) -> tuple[dict[str | None, int], np.ndarray]
     that holds them (a status has five values: one byte a node, not four)."""
     # first-seen order, as numbering them one by one would give, at C speed (no generator)
     known = {v: code for code, v in enumerate(dict.fromkeys(values))}
+    if len(known) <= 1:  # one value (no node names a period, say): every code is 0
+        return known, np.zeros(len(values), dtype=np.int8)
     codes = np.fromiter(map(known.__getitem__, values), np.int32, len(values))
     return known, codes.astype(np.min_scalar_type(-max(len(known), 1)))
 
