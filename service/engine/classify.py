@@ -182,7 +182,7 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
     member_gap = np.concatenate(
         [np.arange(len(single)), len(single) + np.repeat(np.arange(len(sizes)), sizes)]
     )
-    _strand(g, untraced, gaps, own, member_gap, np.concatenate([single, members_of]))
+    strand(g, untraced, gaps, member_gap, np.concatenate([single, members_of]))
     rank = np.lexsort(
         (
             np.fromiter((x.break_point for x in gaps), np.int64, len(gaps)),
@@ -214,32 +214,31 @@ def stranded_below(
     return found
 
 
-def _strand(
+def strand(
     g: CompactGraph,
     untraced: np.ndarray,
     gaps: list[Gap],
-    own_work: np.ndarray,
-    member_gap: np.ndarray,
-    member: np.ndarray,
+    member_gap: np.ndarray | None = None,
+    member: np.ndarray | None = None,
 ) -> None:
-    """Stranded set of each gap: untraced nodes below its members, members excluded.
+    """Stranded set of each gap: untraced nodes below its members, members excluded, in id
+    order, added to its stranded work (a gap's members listed as (its index in `gaps`, node)
+    pairs, when the caller has them, else read from the gaps).
 
     A node below two gaps counts for both, so the walk carries (gap, node) pairs down a level at
     a time, all gaps at once, each pair once: the work is the size of what is reported. Most
-    gaps (orphaned leaves) have no untraced child and start no pair. Past _LEVELS levels (a
+    gaps (orphaned leaves) have no untraced child and find no pair. Past _LEVELS levels (a
     careless chain thousands deep), the gaps still walking are walked again one by one in
     Python, so that a level of a few pairs costs no NumPy calls.
     """
-    n = g.n
-    c, p = g.live_child, g.live_parent
-    feeds = np.zeros(g.n, dtype=bool)  # has at least one untraced child
-    feeds[p[untraced[c]]] = True
-    walking = np.zeros(len(gaps), dtype=bool)
-    walking[member_gap[feeds[member]]] = True
-    seeds = walking[member_gap]
+    if member_gap is None or member is None:
+        sizes = np.fromiter(map(len, (x.members for x in gaps)), np.int64, len(gaps))
+        member_gap = np.repeat(np.arange(len(gaps)), sizes)
+        member = np.fromiter((m for x in gaps for m in x.members), np.int64, int(sizes.sum()))
+    n = max(g.n, 1)
     # a pair is gap * n + node: sorted, pairs are grouped by gap and in id order within one
-    seen = np.sort(member_gap[seeds] * n + member[seeds])
-    at_gap, at = member_gap[seeds], member[seeds]
+    seen = np.sort(member_gap * n + member)
+    at_gap, at = member_gap, member
     found: list[np.ndarray] = []
     ptr, idx = g.down_ptr, g.down_idx
     for _ in range(_LEVELS):
@@ -247,27 +246,30 @@ def _strand(
             break
         lo = ptr[at].astype(np.int64)
         count = ptr[at + 1] - lo
-        total = int(count.sum())
         start = np.repeat(np.cumsum(count) - count, count)
-        child = idx[np.repeat(lo, count) + np.arange(total) - start]
+        child = idx[np.repeat(lo, count) + np.arange(len(start)) - start]
         pair = np.repeat(at_gap, count) * n + child
         pair = unique(pair[untraced[child]])
         where = np.searchsorted(seen, pair)
-        pair = pair[seen[np.minimum(where, len(seen) - 1)] != pair] if len(seen) else pair
-        seen = np.sort(np.concatenate([seen, pair]))
+        if len(seen):
+            fresh = seen[np.minimum(where, len(seen) - 1)] != pair
+            pair, where = pair[fresh], where[fresh]
+        seen = np.insert(seen, where, pair)  # both sorted: a merge, no sort
         found.append(pair)
         at_gap, at = pair // n, pair % n
-    late = set(np.unique(at_gap).tolist())  # still walking past _LEVELS: walked again below
+    late = unique(at_gap).tolist()  # still walking past _LEVELS: walked again below
     pairs = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     nodes = pairs % n
-    bounds = np.searchsorted(pairs // n, np.arange(len(gaps) + 1)).tolist()
-    stranded, work = nodes.tolist(), own_work[nodes].tolist()
-    own, ptr_mv, idx_mv, unt = view(own_work), view(ptr), view(idx), view(untraced)
-    for k in np.flatnonzero(walking).tolist():
+    bounds = np.searchsorted(pairs // n, np.arange(len(gaps) + 1))
+    stranded, work = nodes.tolist(), g.work[nodes].tolist()
+    edges = bounds.tolist()
+    for k in np.setdiff1d(np.flatnonzero(np.diff(bounds)), late).tolist():
         gap = gaps[k]
-        if k in late:
+        gap.stranded = stranded[edges[k] : edges[k + 1]]
+        gap.stranded_work += float(sum(work[edges[k] : edges[k + 1]]))
+    if late:
+        own, ptr_mv, idx_mv, unt = view(g.work), view(ptr), view(idx), view(untraced)
+        for k in late:
+            gap = gaps[k]
             gap.stranded = stranded_below(gap.members, ptr_mv, idx_mv, unt)
             gap.stranded_work += float(sum(own[w] for w in gap.stranded))
-        elif bounds[k] < bounds[k + 1]:
-            gap.stranded = stranded[bounds[k] : bounds[k + 1]]
-            gap.stranded_work += float(sum(work[bounds[k] : bounds[k + 1]]))

@@ -39,13 +39,13 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.csgraph import connected_components
 
 from graph_schema import Rel, is_active
 from graph_schema.rows import CO_OWNS, GraphDelta, LinkRow
 from service.engine import coverage
 from service.engine.arrays import unique, view
-from service.engine.classify import Trace, stranded_below
+from service.engine.classify import Trace, strand, stranded_below
 from service.engine.components import source_components
 from service.engine.engine import Engine, Links
 from service.engine.graph import (
@@ -631,11 +631,10 @@ def _retraced_on(
         level += 1
 
 
-def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
-    """The gaps among these untraced nodes of the region, stranded sets walked, by scipy over
-    the subgraph of their live links renumbered to them: for a region too large to walk in
-    Python. Every untraced node below one of them is one of them (the region is closed
-    downward), so each walk stays in the subgraph and allocates its size, not the graph's."""
+def _region_gaps_in_c(g: CompactGraph, untraced: np.ndarray, nodes: list[int]) -> list[Gap]:
+    """The gaps among these untraced nodes of the region, stranded sets walked: for a region
+    too large to walk in Python. Its components by scipy over the subgraph of their live links
+    renumbered to them, the stranded sets by classify.strand."""
     if not nodes:
         return []
     at = np.array(nodes, dtype=np.int64)  # sorted: local order is id order
@@ -659,52 +658,12 @@ def _region_gaps_in_c(g: CompactGraph, nodes: list[int]) -> list[Gap]:
     looped[label[ic[ic == ip]]] = True
     order = np.argsort(label, kind="stable")
     bounds = np.searchsorted(label[order], np.arange(comps + 1))
-    # float64 and canonical up front: scipy checks and converts a matrix on every walk otherwise
-    down = csr_matrix((np.ones(len(ic)), (ip, ic)), shape=(m, m))
-    down.sum_duplicates()
-    out: list[Gap] = []
-    for c in np.flatnonzero(~exits).tolist():
-        local = order[bounds[c] : bounds[c + 1]]
-        gap = _gap(g, at[local].tolist(), bool(size[c] > 1 or looped[c]))
-        found: list[int] = at[_below(down, local)].tolist()
-        gap.stranded = found
-        if found:
-            gap.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
-        out.append(gap)
+    out = [
+        _gap(g, at[order[bounds[c] : bounds[c + 1]]].tolist(), bool(size[c] > 1 or looped[c]))
+        for c in np.flatnonzero(~exits).tolist()
+    ]
+    strand(g, untraced, out)
     return out
-
-
-def _below(down: csr_matrix, members: np.ndarray) -> np.ndarray:
-    """The nodes reached down from the members, the members excluded, sorted: one scipy walk
-    from each (a walk lists its start first, so one member's needs no set difference)."""
-    ptr = down.indptr
-    if not (ptr[members + 1] - ptr[members]).any():  # most gaps: leaves with nothing below
-        return np.zeros(0, dtype=np.int64)
-    walks = [breadth_first_order(down, int(v), return_predecessors=False) for v in members]
-    if len(walks) == 1:
-        return np.sort(walks[0][1:])
-    return np.setdiff1d(np.concatenate(walks), members)
-
-
-def _strand_in_c(g: CompactGraph, untraced: np.ndarray, gaps: list[Gap]) -> None:
-    """Each gap's stranded set walked (_strand, for many gaps at once): by scipy over the
-    subgraph of the untraced nodes below their members, renumbered to them."""
-    if not gaps:
-        return
-    members = unique(np.fromiter((m for x in gaps for m in x.members), dtype=np.int64))
-    reached, tail, head = _level_by_level(g.down_ptr, g.down_idx, members, g.n, untraced)
-    at = np.sort(reached)
-    m = len(at)
-    down = csr_matrix(
-        (np.ones(len(tail)), (np.searchsorted(at, tail), np.searchsorted(at, head))), shape=(m, m)
-    )
-    down.sum_duplicates()
-    for x in gaps:
-        local = np.searchsorted(at, np.array(x.members, dtype=np.int64))
-        found: list[int] = at[_below(down, local)].tolist()
-        x.stranded = found
-        if found:
-            x.stranded_work += float(sum(g.work[found].tolist()))  # summed as _strand sums
 
 
 def _gap(g: CompactGraph, members: list[int], cyclic: bool) -> Gap:
@@ -970,7 +929,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     candidates = [v for v in sorted(region) if untraced[v]]
     own, dptr, didx = view(g.work), view(g.down_ptr), view(g.down_idx)
     if big:  # in C: the region's own subgraph, its components, and a walk per gap in it
-        added = _region_gaps_in_c(g, candidates)
+        added = _region_gaps_in_c(g, unt, candidates)
     else:
         added = [
             _strand(_gap(g, members, cyclic), dptr, didx, untraced, own)
@@ -982,7 +941,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
         for x in rewalked.values()
     ]
     if big:
-        _strand_in_c(g, unt, again)
+        strand(g, unt, again)
     else:
         again = [_strand(x, dptr, didx, untraced, own) for x in again]
     added += again
