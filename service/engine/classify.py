@@ -178,7 +178,7 @@ def classify(g: CompactGraph, traced: np.ndarray) -> list[Gap]:
             )
         )
     # each member as (its gap's index in `gaps`, the node): the singles, then each cycle's
-    sizes = np.diff(np.r_[0, bounds, len(members_of)]) if len(members_of) else members_of
+    sizes = np.diff(np.r_[0, bounds, len(members_of)]) if len(members_of) else np.zeros(0, int)
     member_gap = np.concatenate(
         [np.arange(len(single)), len(single) + np.repeat(np.arange(len(sizes)), sizes)]
     )
@@ -226,7 +226,8 @@ def strand(
     pairs, when the caller has them, else read from the gaps).
 
     A node below two gaps counts for both, so the walk carries (gap, node) pairs down a level at
-    a time, all gaps at once, each pair once: the work is the size of what is reported. Most
+    a time, all gaps at once, each pair once: a level costs its new pairs and their merge into
+    the sorted pairs seen: the walk costs the size of what is reported times its depth. Most
     gaps (orphaned leaves) have no untraced child and find no pair. Past _LEVELS levels (a
     careless chain thousands deep), the gaps still walking are walked again one by one in
     Python, so that a level of a few pairs costs no NumPy calls.

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from service.engine.arrays import view
+from service.engine.arrays import stable_order, view
 from service.engine.classify import Reach
 from service.engine.graph import INITIATIVE, CompactGraph
 
@@ -56,13 +56,13 @@ _LEVELS = 48
 def _levels(reach: Reach) -> tuple[list[np.ndarray], list[int]]:
     """The traced nodes by BFS level: the first _LEVELS levels, shallow first, each a slice of
     the BFS order (which lists the virtual root, then the visions, then each level below); and
-    the nodes of the levels past them, deepest level first, in id order within a level."""
+    the nodes of the levels past them, in that order."""
     order = reach.order[1:]  # the root first: it has no level
     at = reach.depth[order]
-    bounds = np.searchsorted(at, np.arange(min(int(at[-1]) + 2 if len(at) else 0, _LEVELS + 1)))
+    count = int(at[-1]) + 1 if len(at) else 0  # levels, visions' (0) included
+    bounds = np.searchsorted(at, np.arange(min(count, _LEVELS) + 1))
     shallow = [order[lo:hi] for lo, hi in pairwise(bounds.tolist())]
-    deep = order[bounds[-1] :] if len(bounds) > _LEVELS else order[:0]
-    return shallow, deep[np.lexsort((deep, -reach.depth[deep]))].tolist()
+    return shallow, order[bounds[-1] :].tolist() if len(bounds) > _LEVELS else []
 
 
 def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
@@ -93,7 +93,7 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
         for level in levels:
             unsettled[level] |= unsettled[idom[level]]
         flag, up = view(unsettled), view(idom)
-        for v in reversed(deep):
+        for v in deep:
             if flag[up[v]]:
                 flag[v] = True
         # Where every predecessor's chain is settled, idom is their LCA: done in bulk.
@@ -136,17 +136,29 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
                 if dom[v] != new:
                     dom[v] = new
                     changed = True
-    # Subtree sums of work over the dominator tree. A node's dominator is a proper ancestor in
-    # the BFS tree, so on a shallower BFS level: the levels deepest first give every node its
-    # whole sum before it is added upward. Within a level in id order, so that the sums'
-    # rounding does not depend on which BFS order the links gave.
+    # Subtree sums of work over the dominator tree, deepest first and in id order within a depth
+    # of that tree: the order, and so the rounding, they have always had. A node's dominator is
+    # a proper ancestor in the BFS tree, so on a shallower BFS level: the levels, shallow first,
+    # give each node its depth in the dominator tree after its dominator's.
+    tree_depth = np.zeros(n + 1, dtype=np.int32)  # the virtual root at 0
+    for level in levels:
+        tree_depth[level] = tree_depth[idom[level]] + 1
+    at_depth, dom = view(tree_depth), view(idom)
+    for v in deep:
+        at_depth[v] = at_depth[dom[v]] + 1
+    nodes = np.flatnonzero(traced)  # every node the BFS reached but the root, in id order
+    depth = tree_depth[nodes]
+    nodes = nodes[stable_order(int(depth.max()) - depth)] if len(nodes) else nodes
+    depth = tree_depth[nodes]
+    # past _LEVELS depths, node by node in Python: the same additions in the same order
+    cut = int(np.searchsorted(-depth, -_LEVELS))  # the first node at depth _LEVELS or less
     own = np.append(np.where(traced & (g.kind == INITIATIVE), g.work, 0.0), 0.0)
     below = np.zeros(n + 1)  # work strictly below each node in the dominator tree
-    total, dom, mine = view(below), view(idom), view(own)
-    for v in deep:
+    total, mine = view(below), view(own)
+    for v in nodes[:cut].tolist():
         total[dom[v]] += total[v] + mine[v]
-    for level in reversed(levels):
-        level = np.sort(level)
+    rest = nodes[cut:]
+    for level in np.split(rest, np.flatnonzero(np.diff(depth[cut:])) + 1) if len(rest) else []:
         np.add.at(below, idom[level], below[level] + own[level])
     found = np.flatnonzero(below[:n] > 0)
     found = found[np.argsort(-below[found], kind="stable")]  # most work first; ties in id order

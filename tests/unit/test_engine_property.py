@@ -220,6 +220,26 @@ def test_a_node_below_a_diamond_is_borne_by_what_bears_the_diamond(levels: int) 
         check_engine(nodes)
 
 
+@pytest.mark.parametrize("levels", [0, 1, LEVELS])
+def test_load_bearing_sums_in_id_order_within_a_depth_of_the_dominator_tree(levels: int) -> None:
+    # A, B and M are each dominated by V alone, at one depth of the dominator tree though M is
+    # a BFS level deeper. Summed in id order, V bears 0.1 + 0.1 + 1.1 = 1.3; deepest BFS level
+    # first it would be 1.1 + 0.1 + 0.1 = 1.3000000000000003, a figure a report prints.
+    nodes = [
+        node("V", K.VISION),
+        node("A", K.GOAL, "V"),
+        node("B", K.GOAL, "V"),
+        node("M", K.OBJECTIVE, "A", "B"),
+        node("IA", K.INITIATIVE, "A", effort=0.1),
+        node("IB", K.INITIATIVE, "B", effort=0.1),
+        node("IM", K.INITIATIVE, "M", effort=1.1),
+    ]
+    with numpy_levels(levels):
+        engine, _ = run_engine(nodes)
+        bears = {engine.graph.ids[i]: w for i, w in engine.load_bearing.items()}
+    assert bears == {"V": 1.3, "M": 1.1, "A": 0.1, "B": 0.1}
+
+
 def test_vision_with_parents_and_traced_cycles() -> None:
     # A vision is traced whatever its (always invalid) parents; a traced cycle O1 <-> O2 with
     # one way up: O1 carries everything, O2 only what hangs under it alone.
