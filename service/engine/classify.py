@@ -60,20 +60,21 @@ def trace(g: CompactGraph) -> Reach:
     traced[order] = True
     traced = traced[:n]
     parent = np.where(pred >= 0, pred, n).astype(np.int64)
-    return Reach(traced=traced, depth=_depths(order, parent, n), order=order, parent=parent)
+    return Reach(traced=traced, depth=_depths(order, pred, n), order=order, parent=parent)
 
 
 def _depths(order: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
     """Hops from each node up to the nearest active vision (-1 when untraced), from a BFS from
     the virtual root: its order lists the nodes level by level, and each node's BFS parent
-    comes before it, so where the level of the nodes found from level k ends is one search
-    among the parents' positions."""
+    (`parent`, scipy's predecessors) comes before it, so where the level of the nodes found
+    from level k ends is one search among the parents' positions."""
     position = np.empty(n + 1, dtype=np.int32)
     position[order] = np.arange(len(order), dtype=np.int32)
     from_at = position[parent[order[1:]]]  # nondecreasing: a FIFO queue
     ends = [1]  # the root alone, at depth -1
+    at = from_at.dtype.type  # a Python int would make every search convert the whole array
     while ends[-1] < len(order) and len(ends) <= _LEVELS:
-        ends.append(int(np.searchsorted(from_at, ends[-1])) + 1)
+        ends.append(int(np.searchsorted(from_at, at(ends[-1]))) + 1)
     depth = np.full(n + 1, -1, dtype=np.int32)
     sizes = np.diff(ends)
     depth[order[1 : ends[-1]]] = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)

@@ -60,7 +60,7 @@ def _levels(reach: Reach) -> tuple[list[np.ndarray], list[int]]:
     order = reach.order[1:]  # the root first: it has no level
     at = reach.depth[order]
     count = int(at[-1]) + 1 if len(at) else 0  # levels, visions' (0) included
-    bounds = np.searchsorted(at, np.arange(min(count, _LEVELS) + 1))
+    bounds = np.searchsorted(at, np.arange(min(count, _LEVELS) + 1, dtype=at.dtype))
     shallow = [order[lo:hi] for lo, hi in pairwise(bounds.tolist())]
     return shallow, order[bounds[-1] :].tolist() if len(bounds) > _LEVELS else []
 
