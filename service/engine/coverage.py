@@ -101,7 +101,9 @@ def unit_focus(g: CompactGraph, reach: GoalReach, traced: np.ndarray) -> list[Un
     )
     starts = np.searchsorted(k_unit, np.arange(n_units + 1)).tolist()
     goal_id = reach.goals[k_goal]
-    order = np.lexsort((goal_id, -p, k_unit))  # per unit: largest share first, ties by goal
+    # per unit: largest share first, ties by goal. The keys come sorted by unit, then goal, and
+    # goals are numbered in id order, so a stable sort on (unit, -share) leaves ties by goal.
+    order = np.lexsort((-p, k_unit))
     goal_list, share_list = goal_id[order].tolist(), p[order].tolist()
     out: list[UnitFocus] = []
     for u in np.flatnonzero(unit_work > 0).tolist():
