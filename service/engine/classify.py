@@ -223,8 +223,10 @@ def strand(
     member: np.ndarray | None = None,
 ) -> None:
     """Stranded set of each gap: untraced nodes below its members, members excluded, in id
-    order, added to its stranded work (a gap's members listed as (its index in `gaps`, node)
-    pairs, when the caller has them, else read from the gaps).
+    order, its work added to the gap's stranded work (a gap's members listed as (its index in
+    `gaps`, node) pairs, when the caller has them, else read from the gaps). A gap with nothing
+    below keeps its stranded set and work as they are: callers pass gaps with an empty set and
+    their own members' work.
 
     A node below two gaps counts for both, so the walk carries (gap, node) pairs down a level at
     a time, all gaps at once, each pair once: a level costs its new pairs and their merge into

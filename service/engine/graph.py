@@ -39,7 +39,7 @@ INITIATIVE = KIND_CODE[NodeKind.INITIATIVE.value]
 
 
 def csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """indptr/indices of the adjacency src -> dst over n nodes (a stable counting sort), both
+    """indptr/indices of the adjacency src -> dst over n nodes (in src order, stably), both
     int32 (half the bytes a node of int64, and what scipy's sparse matrices index with)."""
     order = stable_order(src)
     indptr = np.zeros(n + 1, dtype=np.int32)

@@ -68,7 +68,7 @@ __all__ = ["BY_DIFFERENCE", "PATCHED", "patched", "refreshed"]
 
 _SUPPORTS = Rel.SUPPORTS.value
 _STRATEGY = (GOAL, OBJECTIVE, KEY_RESULT)
-_BIG = 2_000  # a region of more nodes than this is walked by scipy, flags read from arrays
+_BIG = 2_000  # a region of more nodes than this: NumPy and scipy walks, flags from arrays
 _INITIATIVE = KINDS[INITIATIVE].value
 _DEPENDS = Rel.DEPENDS_ON.value
 _CONFLICTS = Rel.CONFLICTS_WITH.value
@@ -715,7 +715,7 @@ def _own_work(g: CompactGraph, members: list[int], cyclic: bool) -> float:
 def _strand(
     gap: Gap, ptr: memoryview, idx: memoryview, untraced: _Untraced | memoryview, own: memoryview
 ) -> Gap:
-    """The gap with its stranded set walked (classify._strand, for one gap)."""
+    """The gap with its stranded set walked node by node (classify.strand, for one gap)."""
     found = stranded_below(gap.members, ptr, idx, untraced)
     gap.stranded = found
     if found:
@@ -928,7 +928,7 @@ def _patch_gaps(base: Engine, rt: _Retraced) -> tuple[list[Gap], Mapping[int, Ga
     rewalked = {id(x): x for w in above if (x := gap_of0.get(w)) is not None}
     candidates = [v for v in sorted(region) if untraced[v]]
     own, dptr, didx = view(g.work), view(g.down_ptr), view(g.down_idx)
-    if big:  # in C: the region's own subgraph, its components, and a walk per gap in it
+    if big:  # in C: the components of the region's subgraph, one walk for all their gaps
         added = _region_gaps_in_c(g, unt, candidates)
     else:
         added = [

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import math
 import pickle
+from collections.abc import Iterator
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from graph_schema import Node, NodeKind, ParentRef, Status, Unit
+from service.engine import classify, dominators
 from service.engine import patch as patch_module
 from service.engine.engine import CARRIED, Engine
 from service.engine.findings_json import alignment_record
@@ -46,6 +49,14 @@ UNIT_IDS = [None, "U1", "U2", "X9"]  # X9: a unit only nodes name (no row of its
 OWNERS = [None, "P1", "P2"]
 WEIGHTS = [0.5, 1.0]
 K = NodeKind
+
+
+@pytest.fixture(autouse=True)
+def _thresholds_restored() -> Iterator[None]:
+    """The thresholds the property tests draw, as they were for the tests after them."""
+    saved = (patch_module._BIG, patch_module._LEVELS, classify._LEVELS, dominators._LEVELS)
+    yield
+    patch_module._BIG, patch_module._LEVELS, classify._LEVELS, dominators._LEVELS = saved
 
 
 @st.composite
@@ -185,10 +196,13 @@ def fresh(store: SQLiteStore) -> Engine:
 )
 @given(st.data(), organisations())
 def test_patched_engines_equal_rebuilt_ones(data: st.DataObject, nodes: list[Node]) -> None:
-    # a large region takes other paths (scipy's walks, flags from arrays): both are drawn
+    # a large region takes other paths (scipy's components, the build's stranded-set walk,
+    # flags from arrays): both are drawn
     patch_module._BIG = data.draw(st.sampled_from([0, BIG]), label="large-region threshold")
-    # a walk or a fixed point past this many levels goes on in Python: both ways are drawn
-    patch_module._LEVELS = data.draw(st.sampled_from([0, 1, LEVELS]), label="numpy levels")
+    # a walk or a fixed point past this many levels goes on in Python, in the patch and in the
+    # build's walks it shares (classify, dominators): both ways are drawn
+    levels = data.draw(st.sampled_from([0, 1, LEVELS]), label="numpy levels")
+    patch_module._LEVELS = classify._LEVELS = dominators._LEVELS = levels
     store = SQLiteStore(":memory:")
     store.apply("t", ChangeSet(nodes=nodes, units=UNITS))
     engine = rebuilt = fresh(store)
