@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from service.engine import units
 from service.engine.arrays import group_sums
+from service.engine.classify import with_root
 from service.engine.graph import GOAL, INITIATIVE, KEY_RESULT, OBJECTIVE, CompactGraph
 from service.engine.results import UnitFocus
 
@@ -24,12 +25,8 @@ def unsupported(g: CompactGraph, traced: np.ndarray, executed: np.ndarray) -> np
 def executed(g: CompactGraph, traced: np.ndarray) -> np.ndarray:
     """Per node: whether a traced initiative lies at or below it (over live links)."""
     n = g.n
-    seeds = np.flatnonzero(traced & (g.kind == INITIATIVE)).astype(np.int32)
-    # the live links by child are already a CSR (CompactGraph.up_*): a virtual root's row, the
-    # seeds, goes at the end, and scipy walks it as it is (no COO conversion, no sort)
-    ptr = np.append(g.up_ptr, np.int32(g.up_ptr[-1] + len(seeds)))
-    idx = np.concatenate([g.up_idx, seeds])
-    m = csr_matrix((np.ones(len(idx)), idx, ptr), shape=(n + 1, n + 1))
+    seeds = np.flatnonzero(traced & (g.kind == INITIATIVE))
+    m = with_root(g.up_ptr, g.up_idx, seeds)  # the live links by child
     executed = np.zeros(n + 1, dtype=bool)
     executed[breadth_first_order(m, n, directed=True, return_predecessors=False)] = True
     return executed[:n]

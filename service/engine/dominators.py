@@ -147,18 +147,18 @@ def load_bearing(g: CompactGraph, reach: Reach) -> LoadBearing:
     for v in deep:
         at_depth[v] = at_depth[dom[v]] + 1
     nodes = np.flatnonzero(traced)  # every node the BFS reached but the root, in id order
-    depth = tree_depth[nodes]
-    nodes = nodes[stable_order(int(depth.max()) - depth)] if len(nodes) else nodes
-    depth = tree_depth[nodes]
+    at = tree_depth[nodes]
+    nodes = nodes[stable_order(int(at.max()) - at)] if len(nodes) else nodes
+    at = tree_depth[nodes]  # nonincreasing
     # past _LEVELS depths, node by node in Python: the same additions in the same order
-    cut = int(np.searchsorted(-depth, -_LEVELS))  # the first node at depth _LEVELS or less
+    cut = int(np.searchsorted(-at, -_LEVELS))  # the first node at depth _LEVELS or less
     own = np.append(np.where(traced & (g.kind == INITIATIVE), g.work, 0.0), 0.0)
     below = np.zeros(n + 1)  # work strictly below each node in the dominator tree
     total, mine = view(below), view(own)
     for v in nodes[:cut].tolist():
         total[dom[v]] += total[v] + mine[v]
     rest = nodes[cut:]
-    for level in np.split(rest, np.flatnonzero(np.diff(depth[cut:])) + 1) if len(rest) else []:
+    for level in np.split(rest, np.flatnonzero(np.diff(at[cut:])) + 1) if len(rest) else []:
         np.add.at(below, idom[level], below[level] + own[level])
     found = np.flatnonzero(below[:n] > 0)
     found = found[np.argsort(-below[found], kind="stable")]  # most work first; ties in id order
