@@ -51,6 +51,12 @@ _STOP = frozenset(
 )
 _ASCII_PUNCT = str.maketrans({c: " " for c in string.punctuation})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# words() on ASCII, for bytes: punctuation is a blank, and so are the four separators
+# (0x1c-0x1f) that str.split() splits on and bytes.split() does not
+_ASCII_BLANKS = bytes.maketrans(
+    (string.punctuation + "\x1c\x1d\x1e\x1f").encode(), b" " * (len(string.punctuation) + 4)
+)
+_STOP_BYTES = frozenset(w.encode() for w in _STOP)
 
 
 def words(title: str) -> frozenset[str]:
@@ -74,7 +80,12 @@ def fingerprint(title: str) -> bytes:
     add a candidate pair, never hide one. Changing this function changes stored data: it
     needs a new SQLite migration that recomputes the column.
     """
-    hashes = array("I", sorted(zlib.crc32(w.encode()) for w in words(title)))
+    if title.isascii():  # bytes all the way: no str per word to encode (a third of the cost)
+        found = set(title.lower().encode().translate(_ASCII_BLANKS).split())
+        found -= _STOP_BYTES
+        hashes = array("I", sorted(map(zlib.crc32, found)))
+    else:
+        hashes = array("I", sorted(zlib.crc32(w.encode()) for w in words(title)))
     if sys.byteorder == "big":  # pragma: no cover - the stored format is little-endian everywhere
         hashes.byteswap()
     return hashes.tobytes()

@@ -554,3 +554,20 @@ def test_each_title_fingerprint_is_stored_with_it_and_follows_a_retitle(
     again = store.read_graph("t")
     after = dict(zip((r.id for r in again.nodes), again.fingerprints, strict=True))
     assert after["K2"] == fingerprint("ship self service portal") != fingerprint("KeyResult K2")
+
+
+def test_an_update_that_leaves_fields_out_clears_them(open_store: StoreFactory) -> None:
+    """Every field a node had and its new version lacks is cleared, also where no node of the
+    write names that field at all (the store may bind only the fields a write uses)."""
+    store = open_store()
+    store.apply("t", ChangeSet(nodes=NODES, **ORG))
+    bare = [node(n.id, n.kind, *[(p.id, p.weight) for p in n.parents]) for n in NODES]
+    result = store.apply("t", ChangeSet(nodes=bare))
+    assert (
+        sorted(result.updated)
+        == sorted(n.id for n, b in zip(NODES, bare, strict=True) if n != b)
+        != []
+    )
+    assert {n.id: n for n in store.get("t", [n.id for n in NODES])} == {n.id: n for n in bare}
+    store.apply("t", ChangeSet(nodes=NODES[5:6]))  # one node of many fields, alone in its write
+    assert store.get("t", ["I1"]) == [NODES[5]]

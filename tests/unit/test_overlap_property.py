@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+from array import array
 from dataclasses import replace
 from itertools import combinations
 from typing import cast
@@ -188,3 +190,19 @@ def test_templated_siblings_propose_no_pair_their_key_cannot_prove(monkeypatch) 
     store.apply("t", ChangeSet(nodes=nodes, units=[Unit(id="a", name="A"), Unit(id="b", name="B")]))
     assert Engine(store.read_graph("t")).overlaps == []
     assert proposed == [0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        st.characters(codec="ascii") | st.sampled_from(["é", "Ü", "中", "_", "\x1c", " "]),
+        max_size=40,
+    )
+    | st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
+)
+@example("a\x1fb\x0bc_d")
+def test_a_fingerprint_is_the_sorted_crc_of_each_word(title: str) -> None:
+    """The stored fingerprint, on its fast path for ASCII titles or not: the CRC-32 of each of
+    the title's distinct words, sorted (what stored data already holds)."""
+    want = sorted(zlib.crc32(w.encode()) for w in words(title))
+    assert list(array("I", fingerprint(title))) == want
