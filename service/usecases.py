@@ -247,12 +247,16 @@ class ParentCollector:
 
     def watch(self, nodes: Iterable[Node | NodeRecord]) -> Iterator[Node | NodeRecord]:
         supports = Rel.SUPPORTS.value
+        seen, named = self.ids.add, self.parents.add
         for node in nodes:
             if isinstance(node, tuple):
-                self.ids.add(node[0].id)
-                self.parents.update(x.dst for x in node[1] if x.rel == supports)
+                row, links = node
+                seen(row.id)
+                for link in links:  # a loop, not a generator a node: a third of the time
+                    if link.rel == supports:
+                        named(link.dst)
             else:
-                self.ids.add(node.id)
+                seen(node.id)
                 self.parents.update(p.id for p in node.parents)
             yield node
 
