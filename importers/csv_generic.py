@@ -267,6 +267,7 @@ def parse_csv(
     if issues:
         spool.close()
         raise ImportFailed(issues)
+    spool.seal()
 
     def nodes() -> Iterator[Node]:
         for row, links in spool.replay():

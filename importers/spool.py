@@ -11,6 +11,7 @@ writes and reads it itself, in the same process, so marshal's format and trust a
 from __future__ import annotations
 
 import marshal
+import os
 import tempfile
 from collections.abc import Iterator
 from typing import IO
@@ -32,14 +33,26 @@ class RecordSpool:
         self._pending: list[tuple[tuple[object, ...], list[tuple[object, ...]]]] = []
         self.count = 0
         self._bytes = 0
+        self._sealed = False
 
     def add(self, record: NodeRecord) -> None:
+        if self._sealed:
+            raise RuntimeError("a sealed spool takes no more records")
         row, links = record
         self._pending.append((tuple(row), [tuple(link) for link in links]))
         self.count += 1
         self._bytes += 100 * (1 + len(links)) + len(row.title) + len(row.description or "")
         if len(self._pending) >= _BATCH or self._bytes >= _BATCH_BYTES:
             self._flush()
+
+    def seal(self) -> None:
+        """Every record is added: write what is pending, into the file itself (which _read
+        reads beneath the buffer). Only then may it be replayed: a replay that wrote the
+        pending batch could write it twice, once in each of two processes that share the file
+        after a fork (service.cli.first_history)."""
+        self._flush()
+        self._file.flush()
+        self._sealed = True
 
     def _flush(self) -> None:
         if self._pending:
@@ -51,19 +64,28 @@ class RecordSpool:
 
     def replay(self) -> Iterator[NodeRecord]:
         """Every record added, in order; each call starts again from the first, and two replays
-        may interleave (each keeps its own place in the file)."""
-        self._flush()
+        may interleave, in one process or in two after a fork (each reads at its own offset)."""
+        if not self._sealed:
+            raise RuntimeError("a spool is replayed once it is sealed")
         make_row, make_link = NodeRow._make, LinkRow._make
         offset = 0
         while True:
-            self._file.seek(offset)
-            size = int.from_bytes(self._file.read(8), "little")
+            size = int.from_bytes(self._read(offset, 8), "little")
             if not size:
                 return
-            batch = marshal.loads(self._file.read(size))
+            batch = marshal.loads(self._read(offset + 8, size))
             offset += 8 + size
             for row, links in batch:
                 yield make_row(row), [make_link(link) for link in links]
+
+    def _read(self, offset: int, size: int) -> bytes:
+        """`size` bytes at `offset`. pread moves no file position, which a forked process
+        shares with its parent: a child replaying the spool while the parent replays it too
+        (service.cli.first_history) would otherwise read from wherever the other left it."""
+        if hasattr(os, "pread"):
+            return os.pread(self._file.fileno(), size, offset)
+        self._file.seek(offset)  # pragma: no cover - Windows, which has no fork either
+        return self._file.read(size)
 
     def close(self) -> None:
         self._file.close()

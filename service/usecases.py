@@ -302,7 +302,15 @@ def record_history(
         # a patched engine carries some counts from the version before (service.engine.patch);
         # history is kept for good, so it is taken from the store's own state instead
         engine = Engine(store.read_graph(tenant), engine.period)
-    summary = alignment_record(engine)
+    return record_alignment(store, tenant, alignment_record(engine), label)
+
+
+def record_alignment(
+    store: GraphStore, tenant: str, summary: dict[str, Any], label: str | None = None
+) -> dict[str, Any]:
+    """Keep an alignment_record, made from the tenant's current state, as its next history
+    record; returns that record as the store holds it."""
+    summary = dict(summary)
     score = summary.pop("score")
     seq = store.record_history(tenant, label, score, summary)
     return next(r for r in store.history(tenant) if r["seq"] == seq)

@@ -26,6 +26,7 @@ from service import usecases
 from service.ancestry_sight import StoreReads, ancestry_line_of_sight
 from service.bootstrap import open_store, snapshots_for
 from service.cli.console import err, out
+from service.cli.first_history import FirstHistory
 from service.cli.options import (
     BadInput,
     BusyStore,
@@ -246,15 +247,30 @@ def import_cmd(
         # the state the import is made on: its snapshot, patched with the write, is the
         # history point's engine
         before = store.snapshot_stamp(name)
-        name, result = usecases.import_parsed(
-            store,
-            parsed,
-            actor=cli_actor(),
-            tenant=name,
-            dry_run=dry_run,
-            prune=prune,
-            progress=lambda nodes, total: _progress(seen.watch(nodes), total),
-        )
+        first = None
+        if not dry_run and not no_history and store.version(name) == 0:
+            first = FirstHistory.start(
+                parsed.records or parsed.nodes,
+                parsed.units,
+                parsed.people,
+                parsed.values,
+                tenant=name,
+                snapshots=snapshots_for(Settings(), store),
+            )
+        try:
+            name, result = usecases.import_parsed(
+                store,
+                parsed,
+                actor=cli_actor(),
+                tenant=name,
+                dry_run=dry_run,
+                prune=prune,
+                progress=lambda nodes, total: _progress(seen.watch(nodes), total),
+            )
+        except BaseException:
+            if first is not None:
+                first.finish(None)
+            raise
     except usecases.TenantChoiceError as exc:
         raise BadInput(str(exc)) from exc
     except importers.ImportFailed as exc:
@@ -304,10 +320,13 @@ def import_cmd(
             )
     changed = any(s[k] for k in ("created", "updated", "moved", "removed", "orgChanged"))
     if not dry_run and not no_history:
-        if changed:
-            _record(db, name, f"import {', '.join(f.name for f in files)}", (before, result.delta))
-        else:  # a point per unchanged re-import would only repeat the last one
+        label = f"import {', '.join(f.name for f in files)}"
+        if not changed:  # a point per unchanged re-import would only repeat the last one
             out.print("  nothing changed: no new history point", highlight=False)
+        elif first is None or not _record_first(store, name, label, first, result.version):
+            _record(db, name, label, (before, result.delta))
+    if first is not None:
+        first.finish(None)  # where the point was not the child's to give
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
@@ -604,13 +623,36 @@ def _record(
         store.close()
     if save is not None:
         save()
+    _say_recorded(row)
+    return row
+
+
+def _record_first(
+    store: GraphStore, name: str, label: str, first: FirstHistory, version: int
+) -> bool:
+    """Record a first import's history point from the alignment its child worked out
+    (service.cli.first_history), and let the child save its engine as the snapshot; False,
+    recording nothing, where that alignment is not of the store's state: the write did not make
+    the tenant's first version, another write followed it, or the child died."""
+    if version != 1:
+        return False
+    found = first.alignment()
+    stamp = store.snapshot_stamp(name)
+    if found is None or store.version(name) != 1:
+        return False
+    row = usecases.record_alignment(store, name, found, label)
+    first.finish(stamp)
+    _say_recorded(row)
+    return True
+
+
+def _say_recorded(row: dict[str, Any]) -> None:
     out.print(
         f"  recorded alignment {pct(row['score'])} as history point {row['seq']}"
         + (f" ({row['label']})" if row["label"] else ""),
         highlight=False,
         markup=False,
     )
-    return row
 
 
 @cli.group()

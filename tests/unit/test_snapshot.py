@@ -15,14 +15,17 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import importers
 from service.bootstrap import snapshots_for
+from service.cli.first_history import FirstHistory
 from service.cli.main import cli
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record, analysis_json
 from service.engine.snapshot import Snapshots
 from service.settings import Settings
-from service.store.base import ChangeSet
+from service.store.base import ChangeSet, StoreBusy
+from service.store.records import first_write_rows
 from service.store.sqlite import SQLiteStore
 from tests.conftest import node
 
@@ -447,3 +450,119 @@ def test_the_snapshot_child_lets_go_of_the_commands_output(tmp_path: Path) -> No
     while not seen.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert seen.read_text().split() == [os.devnull] * 3
+
+
+GITLAB = Path(__file__).resolve().parents[1] / "data" / "gitlab-fy20-q4"
+
+
+@pytest.mark.parametrize(
+    "files", [(EXAMPLE,), (GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv")], ids=["yaml", "csv"]
+)
+def test_a_first_imports_point_and_snapshot_come_from_its_child_not_a_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: tuple[Path, ...]
+) -> None:
+    """A tenant's first import reads nothing back for its history point (the forked child
+    built it from the parsed files: service.cli.first_history); the point is the store's
+    state's, and the child's engine is the next command's snapshot."""
+    db, cache = tmp_path / "cli.db", tmp_path / "cache"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
+    reads: list[str] = []
+    read_graph = SQLiteStore.read_graph
+
+    def counted(self: SQLiteStore, tenant: str) -> Any:
+        reads.append(tenant)
+        return read_graph(self, tenant)
+
+    monkeypatch.setattr(SQLiteStore, "read_graph", counted)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", *map(str, files), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "as history point 1" in done.output and reads == []
+    store = SQLiteStore(db)
+    (tenant,) = store.tenants()
+    want = alignment_record(Engine(read_graph(store, tenant)))
+    (point,) = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
+    assert point["version"] == 1 and point["score"] == want.pop("score")
+    assert {k: point[k] for k in want} == json.loads(json.dumps(want))
+    deadline = time.monotonic() + 20
+    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built an engine although the import's child saved its snapshot")
+
+    monkeypatch.setattr("service.cli.main.Engine", no_build)
+    again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    rebuilt = analysis_json(Engine(read_graph(store, tenant)))
+    assert json.loads(again.output) == {"tenant": tenant, **json.loads(json.dumps(rebuilt))}
+
+
+def test_a_first_import_whose_child_says_nothing_builds_its_point_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("service.cli.first_history.alignment_record", lambda engine: 1 / 0)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "as history point 1" in done.output
+    (point,) = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
+    want = alignment_record(Engine(SQLiteStore(db).read_graph("northwind")))
+    assert point["version"] == 1 and point["score"] == want["score"]
+    assert point["counts"] == want["counts"]
+
+
+def test_a_first_import_that_fails_stops_its_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing written, no point, and no child left behind."""
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
+    children: list[int] = []
+    start = FirstHistory.start
+
+    def watched(*args: Any, **kwargs: Any) -> FirstHistory | None:
+        made = start(*args, **kwargs)
+        assert made is not None
+        children.append(made._pid)
+        return made
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise StoreBusy("busy for the test", retry_after_seconds=1.0)
+
+    monkeypatch.setattr(FirstHistory, "start", watched)
+    monkeypatch.setattr(SQLiteStore, "apply", refused)
+    done = CliRunner().invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
+    assert done.exit_code != 0 and len(children) == 1
+    with pytest.raises(ChildProcessError):  # reaped already: it is gone
+        os.waitpid(children[0], os.WNOHANG)
+    assert not list((tmp_path / "cache").rglob("*.pickle"))
+
+
+def test_a_first_import_overtaken_by_another_write_records_the_stores_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer lands between the first import and its point: the child's alignment is
+    of a state the store no longer holds, so the point is built from the store."""
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
+    apply = SQLiteStore.apply
+
+    def then_another(self: SQLiteStore, tenant: str, changes: ChangeSet, **kw: Any) -> Any:
+        result = apply(self, tenant, changes, **kw)
+        other = SQLiteStore(self.path)
+        apply(other, tenant, ChangeSet(nodes=[node("I-STRAY", "Initiative")]))
+        other.close()
+        return result
+
+    monkeypatch.setattr(SQLiteStore, "apply", then_another)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    (point,) = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
+    want = alignment_record(Engine(SQLiteStore(db).read_graph("northwind")))
+    parsed = importers.parse(EXAMPLE)
+    alone = Engine(first_write_rows(parsed.nodes(), parsed.units, parsed.people, parsed.values))
+    assert point["version"] == 2 and point["counts"] == want["counts"] != alone.counts()
