@@ -7,8 +7,9 @@ Sections (issue 13's table; all by default):
   import    `stratmap import big.csv` into a fresh store  vs  `sqlite3 .import` of the file;
             a re-import with 1% of rows changed (the previous import's snapshot in place, as a
             user's is; and without it)  vs  reading the file + the tenant's rows;
-            peak RSS per row at each size, and above the command's fixed cost (a 1,000-row
-            import's peak)
+            peak memory per row at each size (PSS of the command and every process it forks,
+            summed: an import's history child holds the engine), and above the command's fixed
+            cost (a 1,000-row import's peak)
   analyze   `stratmap analyze --json`, without and with an engine snapshot  vs  reading the
             same SQLite file + one scipy BFS; its peak RSS
   serve     from starting `stratmap serve` to its first answer to `alignment` over HTTP,
@@ -29,6 +30,7 @@ benchmarks/orggen.py into benchmarks/.cache once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import shutil
@@ -36,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,15 +63,20 @@ GOALS = {
 HEADER = ["id", "kind", "title", "parents", "owner", "unit", "status"]
 
 
-def run(argv: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[float, int]:
+def run(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, trees: list[TreeMemory] | None = None
+) -> tuple[float, int]:
     """Wall time and peak RSS (bytes) of one child process; it must succeed. Its stderr goes
     to a file, not a pipe: the run ends when the command does, as a shell's would, even if a
-    process it forked (a snapshot writer) still holds it."""
+    process it forked (a snapshot writer) still holds it. `trees`: a list to append the
+    command's TreeMemory to, which the caller waits for."""
     with tempfile.TemporaryFile() as log:
         t = time.perf_counter()
         child = subprocess.Popen(
             list(argv), stdout=subprocess.DEVNULL, stderr=log, env={**os.environ, **(env or {})}
         )
+        if trees is not None:
+            trees.append(TreeMemory(child.pid))
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - t
         log.seek(0)
@@ -77,6 +85,79 @@ def run(argv: Sequence[str], *, env: dict[str, str] | None = None) -> tuple[floa
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, argv))} failed ({child.returncode}):\n{err}")
     return wall, usage.ru_maxrss * 1024
+
+
+class TreeMemory:
+    """The peak memory of a process and of every process it forks, summed while they run:
+    each one's PSS (its own pages, and its share of pages it shares, so a forked child's
+    copy-on-write pages count once), sampled every 50 ms by a thread until all have ended.
+    A process's own peak RSS leaves out a child that outlives it (an import's history
+    child), which holds the engine: the machine holds both at once."""
+
+    def __init__(self, pid: int) -> None:
+        self.peak = 0
+        self._main = pid
+        self._known = {pid}
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def wait(self) -> int:
+        """The peak in bytes, once every process of the tree has ended."""
+        self._thread.join()
+        return self.peak
+
+    def _sample(self) -> None:
+        foreign: set[int] = set()  # each other process is looked at once: its parent stays
+        while self._known:
+            parents: dict[int, int] = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit() and int(entry) not in self._known | foreign:
+                    try:
+                        stat = Path(f"/proc/{entry}/stat").read_text()
+                    except OSError:
+                        continue
+                    parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            # ours: a child of one of the tree, or of this process, which orphans of the tree
+            # are given to (subreaper(), below); to a fixpoint, whatever order /proc lists them
+            grown = True
+            while grown:
+                grown = False
+                for pid, parent in list(parents.items()):
+                    if parent in self._known or parent == os.getpid():
+                        self._known.add(pid)
+                        del parents[pid]
+                        grown = True
+            foreign |= parents.keys()
+            total = 0
+            for pid in list(self._known):
+                try:
+                    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    self._known.discard(pid)
+                    continue
+                if state == "Z":  # ended; an orphan given to this process is reaped here
+                    self._known.discard(pid)
+                    if pid != self._main:
+                        with contextlib.suppress(ChildProcessError):
+                            os.waitpid(pid, os.WNOHANG)
+                    continue
+                total += next(
+                    int(line.split()[1]) * 1024
+                    for line in rollup.splitlines()
+                    if line.startswith("Pss:")
+                )
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+
+def subreaper() -> None:
+    """Make this process the one a measured command's orphans are given to (Linux's
+    PR_SET_CHILD_SUBREAPER), so that TreeMemory still finds a child that outlives its parent."""
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
 def verdict(ratio: float, goal: float) -> str:
@@ -117,25 +198,28 @@ def sqlite3_import(file: Path, db: Path) -> float:
 
 def stratmap_import(
     file: Path, db: Path, *, fresh: bool = True, snapshot: bool = True
-) -> tuple[float, int]:
+) -> tuple[float, int, int]:
     """One import as a user waits for it; then, untimed, until the engine snapshot its forked
     child writes is in place, so that the next run does not share the CPU with it. A fresh
     import starts from no store and no snapshot; a re-import finds the previous import's
-    snapshot, as a user's does, unless `snapshot` is False (its cache emptied first)."""
+    snapshot, as a user's does, unless `snapshot` is False (its cache emptied first).
+    (wall time, the command's own peak RSS, the peak PSS of it and its children together)"""
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     cache = db.with_name(db.name + ".cache")
     if fresh or not snapshot:
         shutil.rmtree(cache, ignore_errors=True)
-    took = run(
+    trees: list[TreeMemory] = []
+    wall, rss = run(
         [str(STRATMAP), "import", str(file), "--db", str(db), "--tenant", "bench"],
         env={"STRATMAP_CACHE_DIR": str(cache)},
+        trees=trees,
     )
     wait_for_snapshot(cache)
     while any(p.suffix in (".tmp", ".writing") for p in cache.rglob("*")):
         time.sleep(0.05)
-    return took
+    return wall, rss, trees[0].wait()
 
 
 def parse_and_read(file: Path, db: Path) -> float:
@@ -172,17 +256,21 @@ def bench_import(sizes: Sequence[int]) -> None:
         # what the command holds whatever the file's size (the interpreter, numpy, scipy, the
         # engine's code): the peak of a 1,000-row import
         fixed = statistics.median(
-            stratmap_import(org_csv(1000), Path(tmp) / "fixed.db")[1] for _ in range(REPEAT)
+            stratmap_import(org_csv(1000), Path(tmp) / "fixed.db")[2] for _ in range(REPEAT)
         )
-        print(f"  the command's fixed cost: peak RSS {fixed / 2**20:.0f} MB (a 1,000-row import)")
+        print(
+            f"  the command's fixed cost: peak memory {fixed / 2**20:.0f} MB (PSS of the command"
+            " and its children, a 1,000-row import)"
+        )
         for n in sizes:
             file, changed = org_csv(n), org_csv(n, 0.01)
             db = Path(tmp) / f"import-{n}.db"
             floor = statistics.median(sqlite3_import(file, plain) for _ in range(REPEAT))
-            walls, peaks = [], []
+            walls, own, peaks = [], [], []
             for _ in range(REPEAT):
-                wall, peak = stratmap_import(file, db)
+                wall, rss, peak = stratmap_import(file, db)
                 walls.append(wall)
+                own.append(rss)
                 peaks.append(peak)
             fresh = statistics.median(walls)
             rss_per_row[n] = statistics.median(peaks) / n
@@ -213,13 +301,14 @@ def bench_import(sizes: Sequence[int]) -> None:
                 f" {statistics.median(again_cold):7.2f} s (its history point read and built)"
             )
             print(
-                f"  {n:,} rows: peak RSS {statistics.median(peaks) / 2**20:.0f} MB"
-                f" ({rss_per_row[n]:.0f} B/row, {above_fixed[n]:.0f} B/row above the fixed"
-                f" cost; {n / fresh:,.0f} rows/s)"
+                f"  {n:,} rows: peak memory {statistics.median(peaks) / 2**20:.0f} MB, PSS of"
+                f" the command and its children ({rss_per_row[n]:.0f} B/row, "
+                f"{above_fixed[n]:.0f} B/row above the fixed cost); the command's own peak RSS"
+                f" {statistics.median(own) / 2**20:.0f} MB; {n / fresh:,.0f} rows/s"
             )
     if len(rss_per_row) > 1:
         goal = GOALS["rss_per_row_spread"]
-        for label, per_row in (("peak RSS", rss_per_row), ("above the fixed cost", above_fixed)):
+        for label, per_row in (("peak memory", rss_per_row), ("above the fixed cost", above_fixed)):
             lo, hi = min(per_row.values()), max(per_row.values())
             spread = hi / lo - 1
             print(
@@ -631,6 +720,7 @@ def main() -> None:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores"
     )
     compiled()
+    subreaper()
     for name in args.only.split(","):
         SECTIONS[name](args.sizes)
 
