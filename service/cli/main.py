@@ -26,7 +26,7 @@ from service import usecases
 from service.ancestry_sight import StoreReads, ancestry_line_of_sight
 from service.bootstrap import open_store, snapshots_for
 from service.cli.console import err, out
-from service.cli.first_history import FirstHistory
+from service.cli.history_child import HistoryChild, patched_engine
 from service.cli.options import (
     BadInput,
     BusyStore,
@@ -42,13 +42,12 @@ from service.cli.render import (
 )
 from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json, line_of_sight_json
-from service.engine.patch import patched, refreshed
 from service.engine.snapshot import Snapshots, stamp_version
 from service.errors import UnknownNode, UseCaseError
 from service.gcpause import gc_paused
 from service.roles import Role
 from service.settings import Settings
-from service.store.base import GraphStore, StoreBusy, StoreError
+from service.store.base import ApplyResult, GraphStore, StoreBusy, StoreError
 from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
 
@@ -247,16 +246,7 @@ def import_cmd(
         # the state the import is made on: its snapshot, patched with the write, is the
         # history point's engine
         before = store.snapshot_stamp(name)
-        first = None
-        if not dry_run and not no_history and store.version(name) == 0:
-            first = FirstHistory.start(
-                parsed.records or parsed.nodes,
-                parsed.units,
-                parsed.people,
-                parsed.values,
-                tenant=name,
-                snapshots=snapshots_for(Settings(), store),
-            )
+        child = None if dry_run or no_history else _history_child(store, name, before, parsed)
         try:
             name, result = usecases.import_parsed(
                 store,
@@ -268,8 +258,8 @@ def import_cmd(
                 progress=lambda nodes, total: _progress(seen.watch(nodes), total),
             )
         except BaseException:
-            if first is not None:
-                first.finish(None)
+            if child is not None:
+                child.finish(None)
             raise
     except usecases.TenantChoiceError as exc:
         raise BadInput(str(exc)) from exc
@@ -323,10 +313,10 @@ def import_cmd(
         label = f"import {', '.join(f.name for f in files)}"
         if not changed:  # a point per unchanged re-import would only repeat the last one
             out.print("  nothing changed: no new history point", highlight=False)
-        elif first is None or not _record_first(store, name, label, first, result.version):
+        elif child is None or not _record_by_child(store, name, label, child, result):
             _record(db, name, label, (before, result.delta))
-    if first is not None:
-        first.finish(None)  # where the point was not the child's to give
+    if child is not None:
+        child.finish(None)  # where the point was not the child's to give
     if dry_run:
         for label, ids in (("created", result.created), ("removed", result.removed)):
             if ids:
@@ -412,9 +402,7 @@ def _patched_since(
     if before is None or delta is None or delta.version != stamp_version(now):
         return None
     try:
-        base = snapshots.load(name, before, period)
-        after = None if base is None else patched(base, delta)
-        return None if after is None else refreshed(after)
+        return patched_engine(snapshots.load(name, before, period), delta)
     except Exception as exc:  # the write is in: its history point is still owed, so build it
         err.print(
             f"  patching the engine saved before the import failed ({type(exc).__name__}:"
@@ -627,21 +615,50 @@ def _record(
     return row
 
 
-def _record_first(
-    store: GraphStore, name: str, label: str, first: FirstHistory, version: int
+def _history_child(
+    store: GraphStore, name: str, before: str | None, parsed: importers.ParsedImport
+) -> HistoryChild | None:
+    """The child that works out an import's history point beside its write
+    (service.cli.history_child): for a tenant's first import, from its rows; for one onto a
+    state with a snapshot, from that snapshot."""
+    snapshots = snapshots_for(Settings(), store)
+    if store.version(name) == 0:
+        return HistoryChild.first(
+            parsed.records or parsed.nodes,
+            parsed.units,
+            parsed.people,
+            parsed.values,
+            tenant=name,
+            snapshots=snapshots,
+        )
+    if snapshots is not None and before is not None:
+        return HistoryChild.patching(snapshots, tenant=name, before=before)
+    return None
+
+
+def _record_by_child(
+    store: GraphStore, name: str, label: str, child: HistoryChild, result: ApplyResult
 ) -> bool:
-    """Record a first import's history point from the alignment its child worked out
-    (service.cli.first_history), and let the child save its engine as the snapshot; False,
-    recording nothing, where that alignment is not of the store's state: the write did not make
-    the tenant's first version, another write followed it, or the child died."""
-    if version != 1:
+    """Record an import's history point from the alignment its child worked out, and let the
+    child save its engine as the snapshot; False, recording nothing, where that alignment would
+    not be of the store's state: the write did not make the state the child was to describe
+    (no first version; no delta to patch with), another write followed it, or the child could
+    not say."""
+    delta = result.delta
+    if not child.patch:
+        delta, made = None, 1  # a first import's child built the engine of version 1
+    elif delta is not None:
+        made = delta.version
+    else:  # too large, or an org change or a removal: nothing to patch with
         return False
-    found = first.alignment()
+    if result.version != made:
+        return False
+    found = child.alignment(delta)
     stamp = store.snapshot_stamp(name)
-    if found is None or store.version(name) != 1:
+    if found is None or store.version(name) != made:
         return False
     row = usecases.record_alignment(store, name, found, label)
-    first.finish(stamp)
+    child.finish(stamp)
     _say_recorded(row)
     return True
 

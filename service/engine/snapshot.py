@@ -175,11 +175,19 @@ class Snapshots:
         return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
     def load(
-        self, tenant: str, stamp: str | None, period: str | None, wait: float = WAIT_FOR_WRITER
+        self,
+        tenant: str,
+        stamp: str | None,
+        period: str | None,
+        wait: float = WAIT_FOR_WRITER,
+        *,
+        restore: bool = False,
     ) -> Engine | None:
         """The engine saved for exactly this state, or None (absent, unsafe or corrupt; or no
         stamp: a store that cannot name its state has no snapshot). If another process is
-        writing it, wait for it (at most `wait` seconds)."""
+        writing it, wait for it (at most `wait` seconds). `restore`: bring back now what a
+        snapshot leaves for first use (its rows, its id index), which otherwise the first use
+        pays for."""
         if stamp is None:
             return None
         _, name = self._name(stamp, period)
@@ -198,6 +206,8 @@ class Snapshots:
             path.unlink(missing_ok=True)
             return None
         self.loaded += 1
+        if restore:
+            engine.graph.restore()
         return engine
 
     def save(self, tenant: str, stamp: str, engine: Engine) -> Path | None:

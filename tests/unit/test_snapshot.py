@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import importers
 from service.bootstrap import snapshots_for
-from service.cli.first_history import FirstHistory
+from service.cli.history_child import HistoryChild
 from service.cli.main import cli
 from service.engine.cache import EngineCache
 from service.engine.engine import Engine
@@ -286,7 +286,7 @@ def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug in the patch")
 
-    monkeypatch.setattr("service.cli.main.patched", broken)
+    monkeypatch.setattr("service.cli.history_child.patched", broken)
     done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert "patching the engine saved before the import failed (RuntimeError" in done.output
@@ -503,7 +503,7 @@ def test_a_first_import_whose_child_says_nothing_builds_its_point_from_the_store
 ) -> None:
     db = tmp_path / "cli.db"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("service.cli.first_history.alignment_record", lambda engine: 1 / 0)
+    monkeypatch.setattr("service.cli.history_child.alignment_record", lambda engine: 1 / 0)
     runner = CliRunner()
     done = runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
     assert done.exit_code == 0, done.output
@@ -521,9 +521,9 @@ def test_a_first_import_that_fails_stops_its_child(
     db = tmp_path / "cli.db"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
     children: list[int] = []
-    start = FirstHistory.start
+    start = HistoryChild.first
 
-    def watched(*args: Any, **kwargs: Any) -> FirstHistory | None:
+    def watched(*args: Any, **kwargs: Any) -> HistoryChild | None:
         made = start(*args, **kwargs)
         assert made is not None
         children.append(made._pid)
@@ -532,7 +532,7 @@ def test_a_first_import_that_fails_stops_its_child(
     def refused(*args: object, **kwargs: object) -> None:
         raise StoreBusy("busy for the test", retry_after_seconds=1.0)
 
-    monkeypatch.setattr(FirstHistory, "start", watched)
+    monkeypatch.setattr(HistoryChild, "first", watched)
     monkeypatch.setattr(SQLiteStore, "apply", refused)
     done = CliRunner().invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
     assert done.exit_code != 0 and len(children) == 1
@@ -566,3 +566,44 @@ def test_a_first_import_overtaken_by_another_write_records_the_stores_state(
     parsed = importers.parse(EXAMPLE)
     alone = Engine(first_write_rows(parsed.nodes(), parsed.units, parsed.people, parsed.values))
     assert point["version"] == 2 and point["counts"] == want["counts"] != alone.counts()
+
+
+def test_a_reimports_point_is_patched_by_its_child_beside_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot the re-import is made on is loaded and patched in the forked child
+    (service.cli.history_child), not by the command once its write is done."""
+    db, _, runner = imported_and_saved(tmp_path, monkeypatch)
+    later = tmp_path / "later" / EXAMPLE.name
+    later.parent.mkdir()
+    later.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("status: active", "status: done", 1)
+    )
+
+    def in_the_command(*args: object) -> None:
+        raise AssertionError("the command patched the snapshot itself")
+
+    monkeypatch.setattr("service.cli.main.patched_engine", in_the_command)
+    monkeypatch.setattr(SQLiteStore, "read_graph", in_the_command)
+    done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "as history point 2" in done.output and "failed" not in done.output
+    monkeypatch.undo()
+    (_, point) = json.loads(
+        runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output
+    )
+    want = alignment_record(Engine(SQLiteStore(db).read_graph("northwind")))
+    assert point["version"] == 2 and point["score"] == want.pop("score")
+    assert {k: point[k] for k in want} == json.loads(json.dumps(want))
+
+
+def test_a_snapshot_loaded_to_be_patched_has_its_rows_and_index_back_at_once(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    snaps, stamp, _ = saved(tmp_path, store)
+    lazy = snaps.load("t", stamp, None)
+    now = snaps.load("t", stamp, None, restore=True)
+    assert lazy is not None and now is not None
+    assert not {"rows", "index"} & lazy.graph.__dict__.keys()
+    assert {"rows", "index"} <= now.graph.__dict__.keys()
+    assert list(now.graph.rows) == list(lazy.graph.rows) == store.read_graph("t").nodes
