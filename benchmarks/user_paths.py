@@ -40,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,22 +142,32 @@ class TreeMemory:
                         with contextlib.suppress(ChildProcessError):
                             os.waitpid(pid, os.WNOHANG)
                     continue
-                total += next(
-                    int(line.split()[1]) * 1024
-                    for line in rollup.splitlines()
-                    if line.startswith("Pss:")
+                total += next(  # none: its memory is gone, it is not yet a zombie
+                    (
+                        int(line.split()[1]) * 1024
+                        for line in rollup.splitlines()
+                        if line.startswith("Pss:")
+                    ),
+                    0,
                 )
             self.peak = max(self.peak, total)
             time.sleep(0.05)
 
 
-def subreaper() -> None:
-    """Make this process the one a measured command's orphans are given to (Linux's
-    PR_SET_CHILD_SUBREAPER), so that TreeMemory still finds a child that outlives its parent."""
+@contextlib.contextmanager
+def subreaper() -> Iterator[None]:
+    """Meanwhile, this process is the one a measured command's orphans are given to (Linux's
+    PR_SET_CHILD_SUBREAPER), so that TreeMemory still finds a child that outlives its parent.
+    Only meanwhile: the other sections' orphans (snapshot writers) are not reaped here."""
     import ctypes
 
-    if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    if prctl(36, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+    try:
+        yield
+    finally:
+        prctl(36, 0, 0, 0, 0)
 
 
 def verdict(ratio: float, goal: float) -> str:
@@ -211,15 +221,16 @@ def stratmap_import(
     if fresh or not snapshot:
         shutil.rmtree(cache, ignore_errors=True)
     trees: list[TreeMemory] = []
-    wall, rss = run(
-        [str(STRATMAP), "import", str(file), "--db", str(db), "--tenant", "bench"],
-        env={"STRATMAP_CACHE_DIR": str(cache)},
-        trees=trees,
-    )
-    wait_for_snapshot(cache)
-    while any(p.suffix in (".tmp", ".writing") for p in cache.rglob("*")):
-        time.sleep(0.05)
-    return wall, rss, trees[0].wait()
+    with subreaper():
+        wall, rss = run(
+            [str(STRATMAP), "import", str(file), "--db", str(db), "--tenant", "bench"],
+            env={"STRATMAP_CACHE_DIR": str(cache)},
+            trees=trees,
+        )
+        wait_for_snapshot(cache)
+        while any(p.suffix in (".tmp", ".writing") for p in cache.rglob("*")):
+            time.sleep(0.05)
+        return wall, rss, trees[0].wait()
 
 
 def parse_and_read(file: Path, db: Path) -> float:
@@ -310,6 +321,9 @@ def bench_import(sizes: Sequence[int]) -> None:
         goal = GOALS["rss_per_row_spread"]
         for label, per_row in (("peak memory", rss_per_row), ("above the fixed cost", above_fixed)):
             lo, hi = min(per_row.values()), max(per_row.values())
+            if lo <= 0:  # the fixed cost's run peaked above a size's: no spread to speak of
+                print(f"  {label} per row: {lo:.0f} B at the least, no spread")
+                continue
             spread = hi / lo - 1
             print(
                 f"  {label} per row differs by {spread:.0%} across sizes"
@@ -720,7 +734,6 @@ def main() -> None:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores"
     )
     compiled()
-    subreaper()
     for name in args.only.split(","):
         SECTIONS[name](args.sizes)
 

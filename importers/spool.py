@@ -5,7 +5,8 @@ problem listed at once), but must not hold a million rows in memory meanwhile. R
 validating the file a second time inside the store's transaction cost a third of a 100k-row
 import; replaying what the first read produced costs a few microseconds a row. The spool is an
 anonymous temporary file (gone when closed or collected) of `marshal`led batches: stratmap
-writes and reads it itself, in the same process, so marshal's format and trust are enough.
+writes and reads it itself (in the process that parsed, or a child it forked), so marshal's
+format and trust are enough.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class RecordSpool:
         """Every record is added: write what is pending, into the file itself (which _read
         reads beneath the buffer). Only then may it be replayed: a replay that wrote the
         pending batch could write it twice, once in each of two processes that share the file
-        after a fork (service.cli.first_history)."""
+        after a fork (service.cli.history_child)."""
         self._flush()
         self._file.flush()
         self._sealed = True
@@ -81,7 +82,7 @@ class RecordSpool:
     def _read(self, offset: int, size: int) -> bytes:
         """`size` bytes at `offset`. pread moves no file position, which a forked process
         shares with its parent: a child replaying the spool while the parent replays it too
-        (service.cli.first_history) would otherwise read from wherever the other left it."""
+        (service.cli.history_child) would otherwise read from wherever the other left it."""
         if hasattr(os, "pread"):
             return os.pread(self._file.fileno(), size, offset)
         self._file.seek(offset)  # pragma: no cover - Windows, which has no fork either

@@ -32,21 +32,23 @@ from typing import Any
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import GraphDelta, NodeRecord
+from service.cli.background import in_background
 from service.engine.engine import Engine
 from service.engine.findings_json import alignment_record
-from service.engine.patch import patched, refreshed
+from service.engine.patch import patched_engine
 from service.engine.snapshot import Snapshots
 from service.store.records import first_write_rows
 
-__all__ = ["HistoryChild", "patched_engine"]
+__all__ = ["HistoryChild"]
 
 
-def patched_engine(base: Engine | None, delta: GraphDelta) -> Engine | None:
-    """The snapshot a write was made on, patched with the write's delta and refreshed
-    (service.engine.patch: every finding as a rebuild's); None where there is no such snapshot
-    or the delta does not patch it."""
-    after = None if base is None else patched(base, delta)
-    return None if after is None else refreshed(after)
+def worth_a_child() -> bool:
+    """Where a child helps: a second core to work on (on one, it only competes with the
+    write), and Linux, whose fork is safe under threads (macOS's system libraries are not, and
+    the child works with numpy and scipy after the fork)."""
+    if sys.platform != "linux" or not hasattr(os, "fork"):
+        return False
+    return len(os.sched_getaffinity(0)) > 1
 
 
 class HistoryChild:
@@ -97,39 +99,38 @@ class HistoryChild:
         tenant: str,
         snapshots: Snapshots | None,
     ) -> HistoryChild | None:
-        """None where there is no fork (the import then works it out as before)."""
-        if not hasattr(os, "fork"):
+        """None where no child helps or the fork fails (the import then works it out as
+        without one)."""
+        if not worth_a_child():
             return None
         answer_r, answer_w = os.pipe()
         told_r, told_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child: never back into the parent's code, whatever happens
-            try:
-                os.close(answer_r)
-                os.close(told_w)
-                quiet = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(quiet, fd)
-                engine = make()
-                with os.fdopen(told_r, "rb") as told:
-                    delta = pickle.load(told)  # None for a first import
-                    if patch:
-                        engine = patched_engine(engine, delta)
-                    if engine is None or engine.stale:
-                        return None  # nothing to say: the parent works it out itself
-                    with os.fdopen(answer_w, "w", encoding="utf-8") as out:
-                        json.dump(alignment_record(engine), out)
-                    stamp = told.read().decode()
-                if stamp and snapshots is not None:
-                    with snapshots.writing(tenant, stamp, None):  # the next command waits
-                        engine.analyse_all()
-                        snapshots.save(tenant, stamp, engine)
-            finally:
-                os._exit(0)
+
+        def work() -> None:
+            os.close(answer_r)
+            os.close(told_w)
+            engine = make()
+            with os.fdopen(told_r, "rb") as told:
+                delta = pickle.load(told)  # None for a first import
+                if patch:
+                    engine = patched_engine(engine, delta)
+                if engine is None or engine.stale:
+                    return  # nothing to say: the parent works it out itself
+                with os.fdopen(answer_w, "w", encoding="utf-8") as out:
+                    json.dump(alignment_record(engine), out)
+                stamp = told.read().decode()
+            if stamp and snapshots is not None:
+                with snapshots.writing(tenant, stamp, None):  # the next command waits for it
+                    engine.analyse_all()
+                    snapshots.save(tenant, stamp, engine)
+
+        pid = in_background(work)
         os.close(answer_w)
         os.close(told_r)
+        if pid is None:
+            os.close(answer_r)
+            os.close(told_w)
+            return None
         return cls(pid, answer_r, told_w, patch=patch)
 
     def alignment(self, delta: GraphDelta | None) -> dict[str, Any] | None:
@@ -139,9 +140,9 @@ class HistoryChild:
         from the store."""
         with contextlib.suppress(BrokenPipeError):  # the child ended already
             _send(self._told, pickle.dumps(delta))
-        with os.fdopen(self._answer, encoding="utf-8") as answer:
-            text = answer.read()
-        self._answer = -1
+        answer, self._answer = self._answer, -1  # closed below, whatever happens
+        with os.fdopen(answer, encoding="utf-8") as reading:
+            text = reading.read()
         try:
             found = json.loads(text) if text else None
         except ValueError:  # cut short: the child died while writing it
@@ -163,8 +164,10 @@ class HistoryChild:
             os.close(self._told)
         else:
             os.close(self._told)
-            os.kill(self._pid, signal.SIGTERM)
-            os.waitpid(self._pid, 0)
+            # gone already where something else reaps children (SIGCHLD ignored)
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(self._pid, signal.SIGTERM)
+                os.waitpid(self._pid, 0)
         self._pid, self._answer, self._told = 0, -1, -1
 
 

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import getpass
 import importlib
 import json
-import os
 import shutil
 import socket
 import sys
@@ -25,8 +25,9 @@ from graph_schema.rows import GraphDelta, NodeRecord
 from service import usecases
 from service.ancestry_sight import StoreReads, ancestry_line_of_sight
 from service.bootstrap import open_store, snapshots_for
+from service.cli.background import in_background
 from service.cli.console import err, out
-from service.cli.history_child import HistoryChild, patched_engine
+from service.cli.history_child import HistoryChild
 from service.cli.options import (
     BadInput,
     BusyStore,
@@ -42,6 +43,7 @@ from service.cli.render import (
 )
 from service.engine.engine import Engine
 from service.engine.findings_json import analysis_json, line_of_sight_json
+from service.engine.patch import patched_engine
 from service.engine.snapshot import Snapshots, stamp_version
 from service.errors import UnknownNode, UseCaseError
 from service.gcpause import gc_paused
@@ -217,37 +219,43 @@ def import_cmd(
 ) -> None:
     """Import FILES (goals, units, people, links; native YAML/JSON, CSV layouts) in one transaction:
     all or nothing, idempotent."""
-    if delimiter is not None:
-        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
-    options = importers.ReadOptions(
-        encoding=encoding,
-        delimiter=delimiter,
-        date_order=date_order,
-        truncate=truncate,
-        link_column=link_column,
-        link_label_prefix=link_label_prefix,
-        sheet=sheet,
-        levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else (),
-    )
-    try:
-        if columns_map is not None:
-            options = dataclasses.replace(options, columns=importers.read_column_map(columns_map))
-        with gc_paused():  # a file's rows are acyclic: full collections over them only cost
-            parsed = importers.parse_files(files, fmt, source=source, options=options)
-        if prune and source is None:
-            # a file's name is no identity: pruning by it would remove nothing after a rename, or
-            # the wrong nodes after a reuse of the name
-            raise BadInput(
-                "--prune needs --source NAME: the source whose nodes these files replace"
-            )
-        store = _store(db)
-        seen = usecases.ParentCollector()
-        name = usecases.tenant_for(parsed, tenant, [] if tenant is not None else store.tenants())
-        # the state the import is made on: its snapshot, patched with the write, is the
-        # history point's engine
-        before = store.snapshot_stamp(name)
-        child = None if dry_run or no_history else _history_child(store, name, before, parsed)
+    with contextlib.ExitStack() as cleanup:
+        if delimiter is not None:
+            delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        options = importers.ReadOptions(
+            encoding=encoding,
+            delimiter=delimiter,
+            date_order=date_order,
+            truncate=truncate,
+            link_column=link_column,
+            link_label_prefix=link_label_prefix,
+            sheet=sheet,
+            levels=tuple(w.strip() for w in levels.split(",") if w.strip()) if levels else (),
+        )
         try:
+            if columns_map is not None:
+                options = dataclasses.replace(
+                    options, columns=importers.read_column_map(columns_map)
+                )
+            with gc_paused():  # a file's rows are acyclic: full collections over them only cost
+                parsed = importers.parse_files(files, fmt, source=source, options=options)
+            if prune and source is None:
+                # a file's name is no identity: pruning by it would remove nothing after a
+                # rename, or the wrong nodes after a reuse of the name
+                raise BadInput(
+                    "--prune needs --source NAME: the source whose nodes these files replace"
+                )
+            store = _store(db)
+            seen = usecases.ParentCollector()
+            name = usecases.tenant_for(
+                parsed, tenant, [] if tenant is not None else store.tenants()
+            )
+            # the state the import is made on: its snapshot, patched with the write, is the
+            # history point's engine
+            before = store.snapshot_stamp(name)
+            child = None if dry_run or no_history else _history_child(store, name, before, parsed)
+            if child is not None:  # whatever ends the command, it never leaves the child waiting
+                cleanup.callback(child.finish, None)
             name, result = usecases.import_parsed(
                 store,
                 parsed,
@@ -257,80 +265,79 @@ def import_cmd(
                 prune=prune,
                 progress=lambda nodes, total: _progress(seen.watch(nodes), total),
             )
-        except BaseException:
-            if child is not None:
-                child.finish(None)
-            raise
-    except usecases.TenantChoiceError as exc:
-        raise BadInput(str(exc)) from exc
-    except importers.ImportFailed as exc:
-        err.print(
-            f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):",
-            highlight=False,
-        )
-        for issue in exc.issues:
-            err.print(f"  {issue}", highlight=False, markup=False, soft_wrap=True)
-        sys.exit(2)
-    verb = "would be" if dry_run else "were"
-    s = result.summary()
-    if dry_run:
-        for part in parsed.parts:
-            how = ", ".join(f"{k} {v}" for k, v in part.details.items())
-            out.print(
-                f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""),
+        except usecases.TenantChoiceError as exc:
+            raise BadInput(str(exc)) from exc
+        except importers.ImportFailed as exc:
+            err.print(
+                f"[red]Import failed; nothing was written.[/red] {len(exc.issues)} problem(s):",
                 highlight=False,
-                soft_wrap=True,
             )
-    out.print(
-        f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
-        f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
-        + (f"{s['moved']} only renamed their source, " if s["moved"] else "")
-        + f"{s['removed']} removed "
-        f"({s['orgChanged']} units/people/values changed) {verb} applied; version {s['version']}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    for cut in parsed.cuts:
-        out.print(f"  cut: {cut}", highlight=False, markup=False, soft_wrap=True)
-    count, missing = usecases.dangling_parents(store, name, seen, written=not dry_run)
-    if count:
+            for issue in exc.issues:
+                err.print(f"  {issue}", highlight=False, markup=False, soft_wrap=True)
+            sys.exit(2)
+        verb = "would be" if dry_run else "were"
+        s = result.summary()
+        if dry_run:
+            for part in parsed.parts:
+                how = ", ".join(f"{k} {v}" for k, v in part.details.items())
+                out.print(
+                    f"  {part.file}: read as {part.layout}" + (f" ({how})" if how else ""),
+                    highlight=False,
+                    soft_wrap=True,
+                )
         out.print(
-            f"  {count} parent id(s) name no node (kept as dangling references; they resolve "
-            "when the "
-            "parent is imported):",
+            f"{'DRY RUN: ' if dry_run else ''}{', '.join(map(str, files))} -> tenant '{name}': "
+            f"{s['created']} created, {s['updated']} updated, {s['unchanged']} unchanged, "
+            + (f"{s['moved']} only renamed their source, " if s["moved"] else "")
+            + f"{s['removed']} removed "
+            f"({s['orgChanged']} units/people/values changed) {verb} applied;"
+            f" version {s['version']}",
             highlight=False,
+            soft_wrap=True,
         )
-        for ref, maybe in missing:
-            hint = f" (did you mean {', '.join(maybe)}?)" if maybe else ""
-            out.print(f"    {ref}{hint}", highlight=False, markup=False)
-        if count > len(missing):
+        for cut in parsed.cuts:
+            out.print(f"  cut: {cut}", highlight=False, markup=False, soft_wrap=True)
+        count, missing = usecases.dangling_parents(store, name, seen, written=not dry_run)
+        if count:
             out.print(
-                f"    ... and {count - len(missing)} more (stratmap analyze lists them all)",
+                f"  {count} parent id(s) name no node (kept as dangling references; they resolve "
+                "when the "
+                "parent is imported):",
                 highlight=False,
             )
-    changed = any(s[k] for k in ("created", "updated", "moved", "removed", "orgChanged"))
-    if not dry_run and not no_history:
-        label = f"import {', '.join(f.name for f in files)}"
-        if not changed:  # a point per unchanged re-import would only repeat the last one
-            out.print("  nothing changed: no new history point", highlight=False)
-        elif child is None or not _record_by_child(store, name, label, child, result):
-            _record(db, name, label, (before, result.delta))
-    if child is not None:
-        child.finish(None)  # where the point was not the child's to give
-    if dry_run:
-        for label, ids in (("created", result.created), ("removed", result.removed)):
-            if ids:
-                shown = ", ".join(ids[:20]) + (f" ... (+{len(ids) - 20})" if len(ids) > 20 else "")
-                out.print(f"  {label}: {shown}", highlight=False)
-        for node_id in result.updated[:50]:
-            out.print(
-                f"  updated {node_id}: {'; '.join(result.diffs.get(node_id, []))}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-        if len(result.updated) > 50:
-            out.print(f"  ... and {len(result.updated) - 50} more updated", highlight=False)
+            for ref, maybe in missing:
+                hint = f" (did you mean {', '.join(maybe)}?)" if maybe else ""
+                out.print(f"    {ref}{hint}", highlight=False, markup=False)
+            if count > len(missing):
+                out.print(
+                    f"    ... and {count - len(missing)} more (stratmap analyze lists them all)",
+                    highlight=False,
+                )
+        changed = any(s[k] for k in ("created", "updated", "moved", "removed", "orgChanged"))
+        if not dry_run and not no_history:
+            label = f"import {', '.join(f.name for f in files)}"
+            if not changed:  # a point per unchanged re-import would only repeat the last one
+                out.print("  nothing changed: no new history point", highlight=False)
+            elif child is None or not _record_by_child(store, name, label, child, result):
+                if child is not None:
+                    child.finish(None)  # before the point is built here: one engine at a time
+                _record(db, name, label, (before, result.delta))
+        if dry_run:
+            for label, ids in (("created", result.created), ("removed", result.removed)):
+                if ids:
+                    shown = ", ".join(ids[:20]) + (
+                        f" ... (+{len(ids) - 20})" if len(ids) > 20 else ""
+                    )
+                    out.print(f"  {label}: {shown}", highlight=False)
+            for node_id in result.updated[:50]:
+                out.print(
+                    f"  updated {node_id}: {'; '.join(result.diffs.get(node_id, []))}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+            if len(result.updated) > 50:
+                out.print(f"  ... and {len(result.updated) - 50} more updated", highlight=False)
 
 
 def _existing(db: Path | None, tenant: str | None) -> tuple[str, GraphStore]:
@@ -427,23 +434,9 @@ def _in_period(engine: Engine, period: str | None) -> Engine:
 
 def _save_in_background(save: Callable[[], object]) -> None:
     """Write a snapshot from a forked child, so the command ends without waiting for it (a 1M
-    node engine takes seconds to write); the child shares the parent's pages until it writes.
-    Where fork is missing the command simply waits."""
-    if not hasattr(os, "fork"):
+    node engine takes seconds to write). Where there is no fork the command simply waits."""
+    if in_background(save) is None:
         save()
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if os.fork() == 0:  # the child: write, and leave without running the parent's exit code
-        try:
-            # off the command's output: whatever reads it (a pipe, `tee`, a CI runner) sees its
-            # end when the command ends, not seconds later when the snapshot is written
-            quiet = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(quiet, fd)
-            save()
-        finally:
-            os._exit(0)
 
 
 def _check_threshold(score: float | None, fail_under: float | None) -> None:
@@ -645,15 +638,15 @@ def _record_by_child(
     (no first version; no delta to patch with), another write followed it, or the child could
     not say."""
     delta = result.delta
-    if not child.patch:
-        delta, made = None, 1  # a first import's child built the engine of version 1
-    elif delta is not None:
+    if child.patch:
+        if delta is None:  # too large, or an org change or a removal: nothing to patch with
+            return False
         made = delta.version
-    else:  # too large, or an org change or a removal: nothing to patch with
+    elif result.version == 1:  # a first import's child built the engine of version 1
+        made = 1
+    else:
         return False
-    if result.version != made:
-        return False
-    found = child.alignment(delta)
+    found = child.alignment(delta if child.patch else None)
     stamp = store.snapshot_stamp(name)
     if found is None or store.version(name) != made:
         return False

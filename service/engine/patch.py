@@ -64,7 +64,7 @@ from service.engine.results import Gap, GapReason
 from service.engine.units import is_middle_management_scope, objective_scope
 from service.gcpause import gc_paused
 
-__all__ = ["BY_DIFFERENCE", "PATCHED", "patched", "refreshed"]
+__all__ = ["BY_DIFFERENCE", "PATCHED", "patched", "patched_engine", "refreshed"]
 
 _SUPPORTS = Rel.SUPPORTS.value
 _STRATEGY = (GOAL, OBJECTIVE, KEY_RESULT)
@@ -786,6 +786,14 @@ PATCHED = (
     "_columns",
 )
 BY_DIFFERENCE = ("_scores", "by_goal")
+
+
+def patched_engine(base: Engine | None, delta: GraphDelta) -> Engine | None:
+    """The engine of the state a write made: `base`, the snapshot of the state it was made on,
+    patched with its delta and refreshed (every finding as a rebuild's); None where there is
+    no such snapshot or only a rebuild gives it exactly."""
+    after = None if base is None else patched(base, delta)
+    return None if after is None else refreshed(after)
 
 
 def refreshed(engine: Engine) -> Engine:

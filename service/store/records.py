@@ -3,9 +3,11 @@ both backends write in."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from itertools import islice
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from graph_schema import Node, Person, Rel, Unit, Value
@@ -196,7 +198,7 @@ def first_write_rows(
     these nodes and org records, without reading it: version 1; nodes, units, people and
     values in id order, the last of an id winning as in a write; links by (src, rel, dst);
     each title's fingerprint. A contract test holds both backends to it. A first import's
-    history point is built from this beside the write (service.cli.first_history), where
+    history point is built from this beside the write (service.cli.history_child), where
     reading back what was just written was a quarter of a fresh 100k-row import."""
     shared = SharedValues()
     node_row, link_row = shared.node_row(), shared.link_row()
@@ -206,7 +208,7 @@ def first_write_rows(
         latest[record[0].id] = record
     ordered = [latest[i] for i in sorted(latest)]
     del latest
-    rows = [node_row(row) for row, _ in ordered]
+    rows = [node_row(_no_negative_zero(row)) for row, _ in ordered]
     # a link is keyed by (src, rel, dst): one node's are sorted apart, in id order of the nodes
     links = [
         link_row(link) for _, out in ordered for link in sorted(out, key=lambda x: (x.rel, x.dst))
@@ -225,3 +227,18 @@ def first_write_rows(
         values=by_id(values),
         fingerprints=[fingerprint(r.title) for r in rows],
     )
+
+
+_NUMBERS = [NodeRow._fields.index(f) for f in ("effort", "start", "target", "current")]
+_PICK_NUMBERS = itemgetter(*_NUMBERS)
+
+
+def _no_negative_zero(row: NodeRow) -> NodeRow:
+    """The row as SQLite's REAL columns give it back: -0.0 (a cell "-0") as 0.0."""
+    if 0.0 not in _PICK_NUMBERS(row):  # -0.0 == 0.0: only a row with a zero looks further
+        return row
+    values: list[Any] = list(row)
+    for i in _NUMBERS:
+        if values[i] == 0 and math.copysign(1.0, values[i]) < 0:
+            values[i] = 0.0
+    return NodeRow._make(values)

@@ -3,6 +3,7 @@ stale or corrupt, refused when someone else could have written them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -286,7 +287,7 @@ def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug in the patch")
 
-    monkeypatch.setattr("service.cli.history_child.patched", broken)
+    monkeypatch.setattr("service.engine.patch.patched", broken)
     done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert "patching the engine saved before the import failed (RuntimeError" in done.output
@@ -462,7 +463,7 @@ def test_a_first_imports_point_and_snapshot_come_from_its_child_not_a_read_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: tuple[Path, ...]
 ) -> None:
     """A tenant's first import reads nothing back for its history point (the forked child
-    built it from the parsed files: service.cli.first_history); the point is the store's
+    built it from the parsed files: service.cli.history_child); the point is the store's
     state's, and the child's engine is the next command's snapshot."""
     db, cache = tmp_path / "cli.db", tmp_path / "cache"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(cache))
@@ -514,17 +515,19 @@ def test_a_first_import_whose_child_says_nothing_builds_its_point_from_the_store
     assert point["counts"] == want["counts"]
 
 
-def test_a_first_import_that_fails_stops_its_child(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("where", ["the write", "after the write"])
+def test_an_import_that_fails_stops_its_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """Nothing written, no point, and no child left behind."""
+    """A failure in the write, or after it (here the missing-parent check), leaves no child
+    behind and no snapshot: it is stopped and reaped before the command ends."""
     db = tmp_path / "cli.db"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
     children: list[int] = []
-    start = HistoryChild.first
+    first = HistoryChild.first
 
     def watched(*args: Any, **kwargs: Any) -> HistoryChild | None:
-        made = start(*args, **kwargs)
+        made = first(*args, **kwargs)
         assert made is not None
         children.append(made._pid)
         return made
@@ -533,12 +536,41 @@ def test_a_first_import_that_fails_stops_its_child(
         raise StoreBusy("busy for the test", retry_after_seconds=1.0)
 
     monkeypatch.setattr(HistoryChild, "first", watched)
-    monkeypatch.setattr(SQLiteStore, "apply", refused)
+    if where == "the write":
+        monkeypatch.setattr(SQLiteStore, "apply", refused)
+    else:
+        monkeypatch.setattr("service.usecases.dangling_parents", refused)
     done = CliRunner().invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
     assert done.exit_code != 0 and len(children) == 1
     with pytest.raises(ChildProcessError):  # reaped already: it is gone
         os.waitpid(children[0], os.WNOHANG)
     assert not list((tmp_path / "cache").rglob("*.pickle"))
+
+
+def test_an_import_that_cannot_fork_works_its_point_out_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
+    pipes = open_pipes()
+
+    def no_memory() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_memory)
+    done = CliRunner().invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    assert "as history point 1" in done.output
+    assert open_pipes() == pipes  # the child's pipes, made before the fork failed, are closed
+
+
+def open_pipes() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, gone by now
+            if (target := os.readlink(f"/proc/self/fd/{fd}")).startswith("pipe:"):
+                found.add(f"{fd}:{target}")
+    return found
 
 
 def test_a_first_import_overtaken_by_another_write_records_the_stores_state(
