@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,13 +14,13 @@ from graph_schema import Node, Rel, Status
 from graph_schema.errors import StratmapError
 from graph_schema.rows import LinkRow, NodeRecord
 from importers.records import ParsedImport
-from service.engine.engine import Engine
-from service.engine.findings_json import alignment_record
-from service.engine.suggest import IdIndex
 from service.errors import UseCaseError
 from service.gcpause import gc_paused
 from service.store.base import ApplyResult, ChangeSet, GraphStore, NodeEdit
 from service.store.records import rows_to_node
+
+if TYPE_CHECKING:
+    from service.engine.engine import Engine
 
 
 class TenantChoiceError(UseCaseError, ValueError):
@@ -282,6 +282,8 @@ def dangling_parents(
         ids.sort()  # in id order already, so a linear pass; merging 1M ids in again took ~1 s
     else:
         ids = sorted(set(ids) | seen.ids)
+    from service.engine.suggest import IdIndex  # numpy: only where a parent is missing
+
     index = IdIndex(ids)
     missing = sorted(unknown)
     return len(missing), [(m, [ids[i] for i in index.suggest(m)]) for m in missing[:limit]]
@@ -298,6 +300,9 @@ def record_history(
 ) -> dict[str, Any]:
     """Keep the engine's alignment (score, counts, by unit, by goal) as the next history record;
     returns that record as the store holds it."""
+    from service.engine.engine import Engine  # numpy and scipy: not for an import's command
+    from service.engine.findings_json import alignment_record
+
     if engine.stale:
         # a patched engine carries some counts from the version before (service.engine.patch);
         # history is kept for good, so it is taken from the store's own state instead

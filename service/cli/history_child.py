@@ -28,16 +28,16 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph_schema import Node, Person, Unit, Value
 from graph_schema.rows import GraphDelta, NodeRecord
 from service.cli.background import in_background
-from service.engine.engine import Engine
-from service.engine.findings_json import alignment_record
-from service.engine.patch import patched_engine
-from service.engine.snapshot import Snapshots
 from service.store.records import first_write_rows
+
+if TYPE_CHECKING:
+    from service.engine.engine import Engine
+    from service.engine.snapshot import Snapshots
 
 __all__ = ["HistoryChild"]
 
@@ -71,8 +71,14 @@ class HistoryChild:
     ) -> HistoryChild | None:
         """For a tenant's first import: the engine built from its rows. `nodes` gives a fresh
         pass over the import's nodes (a spool replay: pread, no shared file position)."""
+
+        def built() -> Engine:
+            from service.engine.engine import Engine
+
+            return Engine(first_write_rows(nodes(), units, people, values), None)
+
         return cls._fork(
-            lambda: Engine(first_write_rows(nodes(), units, people, values), None),
+            built,
             patch=False,
             tenant=tenant,
             snapshots=snapshots,
@@ -107,6 +113,10 @@ class HistoryChild:
         told_r, told_w = os.pipe()
 
         def work() -> None:
+            # the engine's modules, imported here (while the parent writes), not by the command
+            from service.engine.findings_json import alignment_record
+            from service.engine.patch import patched_engine
+
             os.close(answer_r)
             os.close(told_w)
             engine = make()

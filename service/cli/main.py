@@ -13,7 +13,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -41,10 +41,6 @@ from service.cli.render import (
     pct,
     render_analysis,
 )
-from service.engine.engine import Engine
-from service.engine.findings_json import analysis_json, line_of_sight_json
-from service.engine.patch import patched_engine
-from service.engine.snapshot import Snapshots, stamp_version
 from service.errors import UnknownNode, UseCaseError
 from service.gcpause import gc_paused
 from service.roles import Role
@@ -52,6 +48,11 @@ from service.settings import Settings
 from service.store.base import ApplyResult, GraphStore, StoreBusy, StoreError
 from service.store.sqlite import SQLiteStore
 from service.store.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from graph_schema.rows import GraphRows
+    from service.engine.engine import Engine
+    from service.engine.snapshot import Snapshots
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -377,7 +378,7 @@ def _engine(
             if written is not None and stamp is not None:
                 engine = _patched_since(snapshots, name, period, written, stamp)
         if engine is None:
-            engine = _in_period(Engine(store.read_graph(name), period), period)
+            engine = _in_period(_built(store.read_graph(name), period), period)
     finally:
         store.close()
     if snapshots is None or stamp is None:
@@ -406,6 +407,9 @@ def _patched_since(
     does not patch it, or another write landed since (`now`, the store's stamp, names a later
     version)."""
     before, delta = written
+    from service.engine.patch import patched_engine
+    from service.engine.snapshot import stamp_version
+
     if before is None or delta is None or delta.version != stamp_version(now):
         return None
     try:
@@ -419,6 +423,16 @@ def _patched_since(
             soft_wrap=True,
         )
         return None
+
+
+def _built(rows: GraphRows, period: str | None) -> Engine:
+    """An engine built from the store's rows. The engine's modules (numpy, scipy: 0.3 s) are
+    imported here, where a command needs one, not when the command line starts: an import's
+    history is worked out by a child (service.cli.history_child), which imports them itself
+    while the command writes."""
+    from service.engine.engine import Engine
+
+    return Engine(rows, period)
 
 
 def _in_period(engine: Engine, period: str | None) -> Engine:
@@ -490,6 +504,8 @@ def analyze(
     name, engine, save = _engine(db, tenant, period)
     # the table shows `top` rows but counts and groups whole lists; JSON is capped unless --all
     limit = JSON_LIMIT if as_json and not whole else None
+    from service.engine.findings_json import analysis_json
+
     data = {"tenant": name, **analysis_json(engine, limit)}
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -529,6 +545,8 @@ def line_of_sight_items(
         if not engine.has_unit(unit):
             raise BadInput(f"no unit '{unit}' in tenant '{name}'")
         targets = engine.unit_work(unit)
+    from service.engine.findings_json import line_of_sight_json
+
     return [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
 
 
@@ -559,9 +577,11 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     store = _store(db)
     name, result = usecases.import_parsed(store, importers.parse(example), actor=cli_actor())
     out.print(f"Imported {example.name} into {db} (tenant '{name}'): {len(result.created)} nodes")
-    engine = Engine(store.read_graph(name))
+    engine = _built(store.read_graph(name), None)
     usecases.record_history(store, name, engine, f"import {example.name}")  # the trend's start
     store.close()
+    from service.engine.findings_json import analysis_json
+
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
     out.print("-" * min(shutil.get_terminal_size().columns, 80))
     out.print(

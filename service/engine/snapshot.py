@@ -36,9 +36,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from service.engine.engine import Engine
 from service.gcpause import gc_paused
+
+if TYPE_CHECKING:
+    from service.engine.engine import Engine
 
 __all__ = ["FORMAT", "Snapshots", "code_digest", "stamp_version"]
 
@@ -199,6 +202,8 @@ class Snapshots:
                 return None
             with path.open("rb") as fh, gc_paused():  # a million objects, none in a cycle
                 engine = pickle.load(fh)
+            from service.engine.engine import Engine  # loaded by the pickle already
+
             if not isinstance(engine, Engine) or engine.period != period:
                 raise ValueError(f"holds {type(engine).__name__}, not this period's engine")
         except Exception as exc:  # a snapshot that does not load is only a missed shortcut

@@ -623,3 +623,27 @@ def test_a_line_of_sight_of_a_busy_store_exits_3_either_way(
     monkeypatch.setenv("stratmap_db", str(db))  # only Settings reads it: the general way
     done = alone.invoke(line_of_sight, ["KR-L018"])
     assert done.exit_code == 3 and "busy: try again" in done.output, done.output
+
+
+def test_an_import_leaves_the_engine_to_its_history_child(tmp_path: Path) -> None:
+    """A first import and a re-import onto a saved snapshot record their history points
+    without the command importing numpy or scipy (0.3 s of its start): the child that works the
+    point out beside the write imports them (service.cli.history_child)."""
+    import time
+
+    db, cache = tmp_path / "i.db", tmp_path / "cache"
+    env = {"STRATMAP_CACHE_DIR": str(cache)}
+    files = (GITLAB / "gitlab.csv", GITLAB / "gitlab_units.csv")
+    out, heavy = _command("import", *files, "--db", db, env=env)
+    assert "as history point 1" in out and not {"numpy", "scipy"} & set(heavy), (out, heavy)
+    deadline = time.monotonic() + 30
+    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    later = tmp_path / "later"
+    later.mkdir()
+    text = files[0].read_text(encoding="utf-8")
+    assert "Hire" in text
+    (later / files[0].name).write_text(text.replace("Hire", "Recruit", 1), encoding="utf-8")
+    out, heavy = _command("import", later / files[0].name, files[1], "--db", db, env=env)
+    assert "1 updated" in out and "as history point 2" in out, out
+    assert not {"numpy", "scipy"} & set(heavy), heavy

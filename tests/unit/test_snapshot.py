@@ -208,7 +208,7 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("built an engine although a snapshot of this state was saved")
 
-    monkeypatch.setattr("service.cli.main.Engine", no_build)
+    monkeypatch.setattr("service.cli.main._built", no_build)
     again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
     assert again.exit_code == 0, again.output
     assert json.loads(again.output) == json.loads(first.output)
@@ -251,9 +251,9 @@ def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuil
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("read and built the tenant although the write's base was saved")
 
-    monkeypatch.setattr("service.cli.main.Engine", no_build)
-    monkeypatch.setattr("service.usecases.Engine", no_build)  # nor a stale engine's rebuild
-    done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
+    with monkeypatch.context() as during:  # no read of the tenant: neither a build nor the
+        during.setattr(SQLiteStore, "read_graph", no_build)  # rebuild of a stale engine
+        done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert "1 updated" in done.output and "as history point 2" in done.output
     point = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
@@ -492,7 +492,7 @@ def test_a_first_imports_point_and_snapshot_come_from_its_child_not_a_read_back(
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("built an engine although the import's child saved its snapshot")
 
-    monkeypatch.setattr("service.cli.main.Engine", no_build)
+    monkeypatch.setattr("service.cli.main._built", no_build)
     again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
     assert again.exit_code == 0, again.output
     rebuilt = analysis_json(Engine(read_graph(store, tenant)))
@@ -504,7 +504,7 @@ def test_a_first_import_whose_child_says_nothing_builds_its_point_from_the_store
 ) -> None:
     db = tmp_path / "cli.db"
     monkeypatch.setenv("STRATMAP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr("service.cli.history_child.alignment_record", lambda engine: 1 / 0)
+    monkeypatch.setattr("service.cli.history_child.first_write_rows", lambda *rows: 1 / 0)
     runner = CliRunner()
     done = runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)])
     assert done.exit_code == 0, done.output
@@ -615,7 +615,7 @@ def test_a_reimports_point_is_patched_by_its_child_beside_the_write(
     def in_the_command(*args: object) -> None:
         raise AssertionError("the command patched the snapshot itself")
 
-    monkeypatch.setattr("service.cli.main.patched_engine", in_the_command)
+    monkeypatch.setattr("service.cli.main._patched_since", in_the_command)
     monkeypatch.setattr(SQLiteStore, "read_graph", in_the_command)
     done = runner.invoke(cli, ["import", str(later), "--db", str(db)])
     assert done.exit_code == 0, done.output
