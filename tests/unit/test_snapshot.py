@@ -201,9 +201,26 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     assert runner.invoke(cli, ["import", str(EXAMPLE), "--db", str(db)]).exit_code == 0
     first = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
     assert first.exit_code == 0, first.output
-    deadline = time.monotonic() + 20  # a forked child writes it, while the command has ended
-    while not list((tmp_path / "cache").rglob("*.pickle")) and time.monotonic() < deadline:
+    saved_within(tmp_path / "cache", "*.pickle")  # a forked child writes it after the command
+    assert analysed_unbuilt(runner, db, monkeypatch) == json.loads(first.output)
+    los = runner.invoke(cli, ["line-of-sight", "I-PLAT-01", "--db", str(db)])
+    assert los.exit_code == 0, los.output
+    # off: nothing is loaded, so the next command builds (and here, fails to)
+    monkeypatch.setenv("STRATMAP_CACHE_DIR", "")
+    assert snapshots_for(Settings(), SQLiteStore(db)) is None
+    assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
+
+
+def saved_within(cache: Path, pattern: str, seconds: float = 20) -> None:
+    """Wait for a snapshot a forked child is writing (it may outlive the command)."""
+    deadline = time.monotonic() + seconds
+    while not list(cache.rglob(pattern)) and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def analysed_unbuilt(runner: CliRunner, db: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`stratmap analyze --json` from the snapshot saved for the store's state: building an
+    engine instead fails."""
 
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("built an engine although a snapshot of this state was saved")
@@ -211,13 +228,7 @@ def test_the_cli_saves_what_analyze_built_and_the_next_command_loads_it(
     monkeypatch.setattr("service.cli.main._built", no_build)
     again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
     assert again.exit_code == 0, again.output
-    assert json.loads(again.output) == json.loads(first.output)
-    los = runner.invoke(cli, ["line-of-sight", "I-PLAT-01", "--db", str(db)])
-    assert los.exit_code == 0, los.output
-    # off: nothing is loaded, so the next command builds (and here, fails to)
-    monkeypatch.setenv("STRATMAP_CACHE_DIR", "")
-    assert snapshots_for(Settings(), SQLiteStore(db)) is None
-    assert runner.invoke(cli, ["analyze", "--db", str(db)]).exit_code != 0
+    return json.loads(again.output)
 
 
 def imported_and_saved(
@@ -274,15 +285,21 @@ def test_a_reimports_history_point_is_the_previous_snapshot_patched_not_a_rebuil
     assert json.loads(again.output) == {"tenant": "northwind", **rebuilt}
 
 
-def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db, _, runner = imported_and_saved(tmp_path, monkeypatch)
+def one_marked_done(tmp_path: Path) -> Path:
+    """The example a day later, under its own name (its source), with one node marked done."""
     later = tmp_path / "later" / EXAMPLE.name
     later.parent.mkdir()
     later.write_text(
         EXAMPLE.read_text(encoding="utf-8").replace("status: active", "status: done", 1)
     )
+    return later
+
+
+def test_a_reimport_whose_patch_fails_still_records_its_point_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _, runner = imported_and_saved(tmp_path, monkeypatch)
+    later = one_marked_done(tmp_path)
 
     def broken(*args: object) -> None:
         raise RuntimeError("a bug in the patch")
@@ -485,18 +502,12 @@ def test_a_first_imports_point_and_snapshot_come_from_its_child_not_a_read_back(
     (point,) = json.loads(runner.invoke(cli, ["history", "list", "--json", "--db", str(db)]).output)
     assert point["version"] == 1 and point["score"] == want.pop("score")
     assert {k: point[k] for k in want} == json.loads(json.dumps(want))
-    deadline = time.monotonic() + 20
-    while not list(cache.rglob("*-v1-*.pickle")) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-    def no_build(*args: object, **kwargs: object) -> None:
-        raise AssertionError("built an engine although the import's child saved its snapshot")
-
-    monkeypatch.setattr("service.cli.main._built", no_build)
-    again = runner.invoke(cli, ["analyze", "--json", "--db", str(db)])
-    assert again.exit_code == 0, again.output
+    saved_within(cache, "*-v1-*.pickle")
     rebuilt = analysis_json(Engine(read_graph(store, tenant)))
-    assert json.loads(again.output) == {"tenant": tenant, **json.loads(json.dumps(rebuilt))}
+    assert analysed_unbuilt(runner, db, monkeypatch) == {
+        "tenant": tenant,
+        **json.loads(json.dumps(rebuilt)),
+    }
 
 
 def test_a_first_import_whose_child_says_nothing_builds_its_point_from_the_store(
@@ -606,11 +617,7 @@ def test_a_reimports_point_is_patched_by_its_child_beside_the_write(
     """The snapshot the re-import is made on is loaded and patched in the forked child
     (service.cli.history_child), not by the command once its write is done."""
     db, _, runner = imported_and_saved(tmp_path, monkeypatch)
-    later = tmp_path / "later" / EXAMPLE.name
-    later.parent.mkdir()
-    later.write_text(
-        EXAMPLE.read_text(encoding="utf-8").replace("status: active", "status: done", 1)
-    )
+    later = one_marked_done(tmp_path)
 
     def in_the_command(*args: object) -> None:
         raise AssertionError("the command patched the snapshot itself")
