@@ -44,8 +44,8 @@ __all__ = ["HistoryChild"]
 
 def worth_a_child() -> bool:
     """Where a child helps: a second core to work on (on one, it only competes with the
-    write), and Linux, whose fork is safe under threads (macOS's system libraries are not, and
-    the child works with numpy and scipy after the fork)."""
+    write), on Linux, where the engine's libraries are known to work after a fork (macOS's
+    system libraries are not fork-safe, and the child works with numpy and scipy after it)."""
     if sys.platform != "linux" or not hasattr(os, "fork"):
         return False
     return len(os.sched_getaffinity(0)) > 1
@@ -77,18 +77,12 @@ class HistoryChild:
 
             return Engine(first_write_rows(nodes(), units, people, values), None)
 
-        return cls._fork(
-            built,
-            patch=False,
-            tenant=tenant,
-            snapshots=snapshots,
-        )
+        return cls._fork(built, patch=False, tenant=tenant, snapshots=snapshots)
 
     @classmethod
     def patching(cls, snapshots: Snapshots, *, tenant: str, before: str) -> HistoryChild | None:
         """For an import onto a state `before` that has a snapshot: that snapshot, loaded and
         restored (its id index and rows) while the parent writes, then patched."""
-
         return cls._fork(
             lambda: snapshots.load(tenant, before, None, restore=True),
             patch=True,

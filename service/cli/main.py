@@ -501,11 +501,11 @@ def analyze(
     db: Path | None,
 ) -> None:
     """Score, counts and the disconnected objectives, top gaps first."""
+    from service.engine.findings_json import analysis_json  # with the engine: _built's why
+
     name, engine, save = _engine(db, tenant, period)
     # the table shows `top` rows but counts and groups whole lists; JSON is capped unless --all
     limit = JSON_LIMIT if as_json and not whole else None
-    from service.engine.findings_json import analysis_json
-
     data = {"tenant": name, **analysis_json(engine, limit)}
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -545,7 +545,7 @@ def line_of_sight_items(
         if not engine.has_unit(unit):
             raise BadInput(f"no unit '{unit}' in tenant '{name}'")
         targets = engine.unit_work(unit)
-    from service.engine.findings_json import line_of_sight_json
+    from service.engine.findings_json import line_of_sight_json  # only on this, the engine's way
 
     return [line_of_sight_json(engine, engine.line_of_sight_at(i)) for i in targets]
 
@@ -569,6 +569,8 @@ def line_of_sight_items(
 @click.pass_context
 def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     """Import the example organisation into a fresh embedded store, print its analysis, serve it."""
+    from service.engine.findings_json import analysis_json  # with the engine: _built's why
+
     example = EXAMPLES / "northwind.yaml"
     if not example.exists():
         raise BadInput(f"the example organisation is not at {example} (run from a source checkout)")
@@ -580,8 +582,6 @@ def demo(ctx: click.Context, db: Path, then_serve: bool, port: int) -> None:
     engine = _built(store.read_graph(name), None)
     usecases.record_history(store, name, engine, f"import {example.name}")  # the trend's start
     store.close()
-    from service.engine.findings_json import analysis_json
-
     render_analysis(out, {"tenant": name, **analysis_json(engine)})
     out.print("-" * min(shutil.get_terminal_size().columns, 80))
     out.print(

@@ -204,16 +204,20 @@ def first_write_rows(
     node_row, link_row = shared.node_row(), shared.link_row()
     latest: dict[str, NodeRecord] = {}
     for item in nodes:
-        record = as_record(item)
-        latest[record[0].id] = record
-    ordered = [latest[i] for i in sorted(latest)]
-    del latest
-    rows = [node_row(_no_negative_zero(row)) for row, _ in ordered]
-    # a link is keyed by (src, rel, dst): one node's are sorted apart, in id order of the nodes
-    links = [
-        link_row(link) for _, out in ordered for link in sorted(out, key=lambda x: (x.rel, x.dst))
-    ]
-    del ordered
+        row, out = as_record(item)
+        # kept as read back at once: the rows given are let go as they come, not held beside
+        # the kept ones (at 1M nodes, several hundred MB at the peak). A link is keyed by
+        # (src, rel, dst): one node's are sorted apart, and the nodes below in id order.
+        latest[row.id] = (
+            node_row(_no_negative_zero(row)),
+            [link_row(x) for x in sorted(out, key=lambda x: (x.rel, x.dst))],
+        )
+    rows: list[NodeRow] = []
+    links: list[LinkRow] = []
+    for node_id in sorted(latest):
+        row, out = latest.pop(node_id)
+        rows.append(row)
+        links += out
 
     def by_id(records: Iterable[Any]) -> list[Any]:
         return sorted({r.id: r for r in records}.values(), key=lambda r: r.id)
