@@ -210,7 +210,7 @@ def first_write_rows(
         # (src, rel, dst): one node's are sorted apart, and the nodes below in id order.
         latest[row.id] = (
             node_row(_no_negative_zero(row)),
-            [link_row(x) for x in sorted(out, key=lambda x: (x.rel, x.dst))],
+            [link_row(_unsigned_weight(x)) for x in sorted(out, key=lambda x: (x.rel, x.dst))],
         )
     rows: list[NodeRow] = []
     links: list[LinkRow] = []
@@ -246,3 +246,10 @@ def _no_negative_zero(row: NodeRow) -> NodeRow:
         if values[i] == 0 and math.copysign(1.0, values[i]) < 0:
             values[i] = 0.0
     return NodeRow._make(values)
+
+
+def _unsigned_weight(link: LinkRow) -> LinkRow:
+    """The link as SQLite's REAL column gives it back: a weight of -0.0 as 0.0."""
+    if link.weight == 0 and math.copysign(1.0, link.weight) < 0:
+        return link._replace(weight=0.0)
+    return link

@@ -634,7 +634,11 @@ def test_a_first_writes_rows_read_back_a_negative_zero_as_sqlite_does(
     store = open_store()
     if not isinstance(store, SQLiteStore):
         pytest.skip("only SQLite's reads become snapshots; Neo4j keeps the sign")
-    nodes = [node("K", "KeyResult", start=-0.0, target=1.0, current=-0.0), node("I", "Initiative")]
+    nodes = [
+        node("K", "KeyResult", start=-0.0, target=1.0, current=-0.0),
+        node("I", "Initiative", ("K", -0.0)),
+    ]
     store.apply("t", ChangeSet(nodes=nodes))
     got, read = first_write_rows(nodes), store.read_graph("t")
     assert repr(got.nodes) == repr(read.nodes) and "-0.0" not in repr(got.nodes)
+    assert repr(got.links) == repr(read.links) and "-0.0" not in repr(got.links)
