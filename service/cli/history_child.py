@@ -46,9 +46,7 @@ def worth_a_child() -> bool:
     """Where a child helps: a second core to work on (on one, it only competes with the
     write), on Linux, where the engine's libraries are known to work after a fork (macOS's
     system libraries are not fork-safe, and the child works with numpy and scipy after it)."""
-    if sys.platform != "linux" or not hasattr(os, "fork"):
-        return False
-    return len(os.sched_getaffinity(0)) > 1
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1
 
 
 class HistoryChild:

@@ -657,16 +657,13 @@ def _record_by_child(
     not be of the store's state: the write did not make the state the child was to describe
     (no first version; no delta to patch with), another write followed it, or the child could
     not say."""
-    delta = result.delta
-    if child.patch:
-        if delta is None:  # too large, or an org change or a removal: nothing to patch with
-            return False
-        made = delta.version
-    elif result.version == 1:  # a first import's child built the engine of version 1
-        made = 1
-    else:
+    delta = result.delta if child.patch else None  # a first import's child needs none
+    if child.patch and delta is None:  # too large, an org change, a removal: nothing to patch
         return False
-    found = child.alignment(delta if child.patch else None)
+    made = delta.version if delta is not None else 1  # a first import's child made version 1
+    if result.version != made:
+        return False
+    found = child.alignment(delta)
     stamp = store.snapshot_stamp(name)
     if found is None or store.version(name) != made:
         return False

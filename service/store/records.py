@@ -205,9 +205,9 @@ def first_write_rows(
     latest: dict[str, NodeRecord] = {}
     for item in nodes:
         row, out = as_record(item)
-        # kept as read back at once: the rows given are let go as they come, not held beside
-        # the kept ones (at 1M nodes, several hundred MB at the peak). A link is keyed by
-        # (src, rel, dst): one node's are sorted apart, and the nodes below in id order.
+        # each row made as a read gives it at once, so the row given is let go as it comes
+        # instead of held beside its copy (at 1M nodes, several hundred MB at the peak); a
+        # node's links in key order (src, rel, dst), the nodes themselves in id order below
         latest[row.id] = (
             node_row(_no_negative_zero(row)),
             [link_row(_unsigned_weight(x)) for x in sorted(out, key=lambda x: (x.rel, x.dst))],
